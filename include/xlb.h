@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * xlb.h - the only types and constants shared by the XDP data path (bpf/)
+ * and user space (userspace/, tests/). Fixed-width types only; every struct
+ * has explicit padding and a size assertion. Never keep a second copy of a
+ * struct defined here.
+ *
+ * Byte order: fields typed __be* are in network order, everything else in
+ * host order.
+ *
+ * Changing the layout of a struct stored in a pinned map means bumping the
+ * version suffix of that map's name (XLB_MAP_* below), so that an upgraded
+ * lbd never adopts an incompatible pinned map.
+ */
+#ifndef XLB_H
+#define XLB_H
+
+#include <linux/types.h>
+
+/* ---- capacities (compile-time; -D may override) ---- */
+#ifndef XLB_MAX_SERVICES
+#define XLB_MAX_SERVICES 256 /* services (VIP, port, proto) */
+#endif
+#ifndef XLB_MAX_BACKENDS
+#define XLB_MAX_BACKENDS 4096 /* (service, backend) pairs, all services */
+#endif
+#ifndef XLB_MAX_FLOWS
+#define XLB_MAX_FLOWS 262144 /* connection table entries (LRU) */
+#endif
+#define XLB_DEFAULT_TABLE_SIZE 65537 /* Maglev lookup table slots, prime */
+#define XLB_MAX_TABLE_SIZE 1048573 /* largest prime below 2^20 */
+#define XLB_MAX_TXPORTS 64 /* egress interfaces for devmap redirect */
+
+/* Table slot / flow value meaning "no backend". */
+#define XLB_BACKEND_NONE 0xffffffffu
+
+/* ---- map names (<= 15 chars; bump _vN on any layout change) ---- */
+#define XLB_MAP_VIPS "xlb_vips_v1"
+#define XLB_MAP_TABLES "xlb_tables_v1"
+#define XLB_MAP_BACKENDS "xlb_bends_v1"
+#define XLB_MAP_FLOWS "xlb_flows_v1"
+#define XLB_MAP_STATS "xlb_stats_v1"
+#define XLB_MAP_SVC_STATS "xlb_svcst_v1"
+#define XLB_MAP_BE_STATS "xlb_best_v1"
+
+/* Address family as stored in keys (not AF_*: those differ between kernel
+ * and libc headers only in theory, but 4/6 also reads well in dumps). */
+enum xlb_family {
+	XLB_AF_INET = 4,
+	XLB_AF_INET6 = 6,
+};
+
+/* Scheduler for new flows of a service. */
+enum xlb_sched {
+	XLB_SCHED_MAGLEV = 0, /* weighted Maglev lookup table (default) */
+	XLB_SCHED_MAX,
+};
+
+/* How a packet is handed to the chosen backend. */
+enum xlb_fwd {
+	XLB_FWD_DSR_L2 = 0, /* rewrite MACs only; backend owns the VIP on lo */
+	XLB_FWD_MAX,
+};
+
+/*
+ * An IPv4 or IPv6 address. IPv4 lives in a[0]; a[1..3] are zero so that
+ * keys compare equal byte for byte.
+ */
+struct xlb_addr {
+	__be32 a[4];
+};
+_Static_assert(sizeof(struct xlb_addr) == 16, "xlb_addr layout");
+
+/* Key of XLB_MAP_VIPS: one service. */
+struct xlb_vip_key {
+	struct xlb_addr addr;
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+_Static_assert(sizeof(struct xlb_vip_key) == 20, "xlb_vip_key layout");
+
+/* Value of XLB_MAP_VIPS. */
+struct xlb_svc {
+	__u32 id; /* index into XLB_MAP_TABLES and XLB_MAP_SVC_STATS */
+	__u32 table_size; /* slots in this service's lookup table (prime) */
+	__u8 sched; /* enum xlb_sched */
+	__u8 fwd; /* enum xlb_fwd */
+	__u16 flags; /* XLB_SVC_F_* */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
+
+/* Value of XLB_MAP_BACKENDS, indexed by backend id. */
+struct xlb_backend {
+	struct xlb_addr addr;
+	__u32 svc_id; /* owning service; a flow is only kept on a backend of its service */
+	__u16 weight;
+	__u8 family; /* enum xlb_family; 0 = slot unused */
+	__u8 flags; /* XLB_BE_F_* */
+};
+_Static_assert(sizeof(struct xlb_backend) == 24, "xlb_backend layout");
+
+#define XLB_BE_F_ACTIVE (1u << 0) /* in use; flows to an inactive id are rescheduled */
+
+/* Key of XLB_MAP_FLOWS: a flow as seen on the balancer (client -> VIP). */
+struct xlb_flow_key {
+	struct xlb_addr src;
+	struct xlb_addr dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 family;
+	__u16 _pad;
+};
+_Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
+
+/* Value of XLB_MAP_FLOWS. */
+struct xlb_flow {
+	__u32 backend_id;
+	__u32 svc_id;
+	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+};
+_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow layout");
+
+/* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
+struct xlb_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 _reserved;
+};
+_Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
+
+/*
+ * Global per-CPU counters, one per outcome or reason (XLB_MAP_STATS).
+ * X(enum suffix, name shown by lbctl and metrics, one-line meaning).
+ * Every packet the program sees is counted exactly once under one of these.
+ */
+#define XLB_STATS(X)                                                              \
+	X(PASS_NOT_IP, "pass_not_ip", "not IPv4/IPv6 (ARP, LLDP, ...): passed")          \
+	X(PASS_NOT_VIP, "pass_not_vip", "IP traffic not addressed to a VIP: passed")     \
+	X(PASS_FRAG, "pass_fragment", "IP fragment, not balanced: passed")               \
+	X(PASS_NOT_L4, "pass_not_l4", "not TCP/UDP: passed")                             \
+	X(FWD_TX, "fwd_tx", "forwarded out of the ingress interface (XDP_TX)")           \
+	X(FWD_REDIRECT, "fwd_redirect", "forwarded out of another interface (redirect)") \
+	X(DROP_MALFORMED, "drop_malformed", "truncated or malformed headers: dropped")   \
+	X(DROP_NO_BACKEND, "drop_no_backend", "VIP has no usable backend: dropped")      \
+	X(DROP_NO_NEIGH, "drop_no_neigh", "no neighbour entry for the next hop: dropped") \
+	X(DROP_FIB, "drop_fib", "no route or other FIB failure: dropped")                \
+	X(DROP_TTL, "drop_ttl", "TTL/hop limit would expire: dropped")                   \
+	X(DROP_REDIRECT, "drop_redirect", "egress interface not in the tx port map: dropped")
+
+enum xlb_stat {
+#define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,
+	XLB_STATS(XLB_STAT_ENUM)
+#undef XLB_STAT_ENUM
+	XLB_STAT_MAX,
+};
+
+#endif /* XLB_H */

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Install every Debian package xlb needs to build, test and run its demo.
+# Idempotent and quiet when everything is present; needs root to install.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm pkg-config linux-libc-dev   # toolchain
+	libbpf-dev bpftool libelf-dev zlib1g-dev        # BPF loading, skeletons
+	libjansson-dev libyaml-dev                      # control protocol, config
+	libcmocka-dev                                   # unit and BPF tests
+	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* IPv4/IPv6 address parsing and formatting over struct xlb_addr (include/xlb.h). */
+#ifndef XLB_ADDR_H
+#define XLB_ADDR_H
+
+#include <stddef.h>
+#include "xlb.h"
+
+/* Long enough for any IPv6 text form. */
+#define XLB_ADDR_STRLEN 46
+
+/*
+ * Parse an IPv4 or IPv6 address (no brackets, no prefix). On success fills
+ * *addr (IPv4 in a[0], rest zero) and *family (XLB_AF_INET/XLB_AF_INET6) and
+ * returns 0; otherwise -EINVAL and leaves both untouched.
+ */
+int xlb_addr_parse(const char *s, struct xlb_addr *addr, __u8 *family);
+/* Format into buf (>= XLB_ADDR_STRLEN bytes); returns buf. */
+const char *xlb_addr_str(const struct xlb_addr *addr, __u8 family, char *buf, size_t len);
+/* Compare two addresses of possibly different families: family first, then bytes. */
+int xlb_addr_cmp(__u8 fa, const struct xlb_addr *a, __u8 fb, const struct xlb_addr *b);
+
+#endif
