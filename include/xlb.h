@@ -36,6 +36,7 @@
 
 /* ---- map names (<= 15 chars; bump _vN on any layout change) ---- */
 #define XLB_MAP_VIPS "xlb_vips_v1"
+#define XLB_MAP_VIPADDRS "xlb_vaddr_v1"
 #define XLB_MAP_TABLES "xlb_tables_v1"
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v1"
@@ -79,6 +80,13 @@ struct xlb_vip_key {
 	__u8 family; /* enum xlb_family */
 };
 _Static_assert(sizeof(struct xlb_vip_key) == 20, "xlb_vip_key layout");
+
+/*
+ * XLB_MAP_VIPADDRS uses struct xlb_vip_key too, with port = 0 and proto = 0:
+ * the set of VIP addresses (value: __u32 number of services on it). Only
+ * consulted for packets that cannot be parsed to their ports (malformed,
+ * fragments), to decide "drop, it was for a VIP" versus "pass, not ours".
+ */
 
 /* Value of XLB_MAP_VIPS. */
 struct xlb_svc {
@@ -140,15 +148,14 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 #define XLB_STATS(X)                                                              \
 	X(PASS_NOT_IP, "pass_not_ip", "not IPv4/IPv6 (ARP, LLDP, ...): passed")          \
 	X(PASS_NOT_VIP, "pass_not_vip", "IP traffic not addressed to a VIP: passed")     \
-	X(PASS_FRAG, "pass_fragment", "IP fragment, not balanced: passed")               \
 	X(PASS_NOT_L4, "pass_not_l4", "not TCP/UDP: passed")                             \
 	X(FWD_TX, "fwd_tx", "forwarded out of the ingress interface (XDP_TX)")           \
 	X(FWD_REDIRECT, "fwd_redirect", "forwarded out of another interface (redirect)") \
-	X(DROP_MALFORMED, "drop_malformed", "truncated or malformed headers: dropped")   \
+	X(DROP_MALFORMED, "drop_malformed", "truncated or malformed headers to a VIP: dropped") \
+	X(DROP_FRAGMENT, "drop_fragment", "IP fragment to a VIP address: dropped")       \
 	X(DROP_NO_BACKEND, "drop_no_backend", "VIP has no usable backend: dropped")      \
 	X(DROP_NO_NEIGH, "drop_no_neigh", "no neighbour entry for the next hop: dropped") \
 	X(DROP_FIB, "drop_fib", "no route or other FIB failure: dropped")                \
-	X(DROP_TTL, "drop_ttl", "TTL/hop limit would expire: dropped")                   \
 	X(DROP_REDIRECT, "drop_redirect", "egress interface not in the tx port map: dropped")
 
 enum xlb_stat {
