@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* lbd control commands (docs/control.md). Arguments arrive validated by type. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "addr.h"
+#include "lbd.h"
+#include "log.h"
+
+static const char *const stat_names[XLB_STAT_MAX] = {
+#define XLB_STAT_NAME(e, name, help) [XLB_STAT_##e] = name,
+	XLB_STATS(XLB_STAT_NAME)
+#undef XLB_STAT_NAME
+};
+
+static struct xlb_cfg_service *find_service(struct lbd *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->cfg.n_services; i++)
+		if (!strcmp(l->cfg.services[i].name, name))
+			return &l->cfg.services[i];
+	return NULL;
+}
+
+static struct xlb_cfg_backend *find_backend(struct xlb_cfg_service *s, const struct xlb_addr *a,
+					    __u8 family)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_backends; i++)
+		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, a))
+			return &s->backends[i];
+	return NULL;
+}
+
+static json_t *counters_json(json_t *o, const struct xlb_counters *c)
+{
+	json_object_set_new(o, "packets", json_integer(c->packets));
+	json_object_set_new(o, "bytes", json_integer(c->bytes));
+	json_object_set_new(o, "new_flows", json_integer(c->new_flows));
+	return o;
+}
+
+static json_t *service_json(struct lbd *l, const struct xlb_cfg_service *s)
+{
+	char vip[XLB_ADDR_STRLEN];
+	struct xlb_counters c = {};
+	json_t *o;
+	__u32 id;
+
+	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:i}", "name", s->name, "vip",
+		      xlb_addr_str(&s->key.addr, s->key.family, vip, sizeof(vip)), "port",
+		      ntohs(s->key.port), "proto", xlb_proto_name(s->key.proto), "sched",
+		      xlb_sched_name(s->sched), "fwd", xlb_fwd_name(s->fwd), "table_size",
+		      (json_int_t)s->table_size, "backends", (json_int_t)s->n_backends);
+	if (!o)
+		return NULL;
+	if (!xlb_dp_service_id(l->dp, &s->key, &id)) {
+		json_object_set_new(o, "id", json_integer(id));
+		xlb_dp_service_counters(l->dp, id, &c);
+	}
+	return counters_json(o, &c);
+}
+
+static json_t *backend_json(struct lbd *l, const struct xlb_cfg_service *s,
+			    const struct xlb_cfg_backend *b)
+{
+	char a[XLB_ADDR_STRLEN];
+	struct xlb_counters c = {};
+	json_t *o;
+	__u32 id;
+
+	o = json_pack("{s:s, s:s, s:i, s:s}", "service", s->name, "address",
+		      xlb_addr_str(&b->addr, b->family, a, sizeof(a)), "weight",
+		      (json_int_t)b->weight, "state", b->weight ? "active" : "idle");
+	if (!o)
+		return NULL;
+	if (!xlb_dp_backend_id(l->dp, &s->key, &b->addr, b->family, &id)) {
+		json_object_set_new(o, "id", json_integer(id));
+		xlb_dp_backend_counters(l->dp, id, &c);
+	}
+	return counters_json(o, &c);
+}
+
+static json_t *cmd_status(struct lbd *l, json_t *args)
+{
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:b}", "iface", l->iface,
+			 "ifindex", xlb_dp_ifindex(l->dp), "attach_mode",
+			 xlb_dp_attach_mode(l->dp), "pin_dir", l->pin_dir, "socket", l->sock_path,
+			 "config", l->config_path, "uptime_s",
+			 (json_int_t)((lbd_now_ms() - l->start_ms) / 1000), "services",
+			 (int)l->cfg.n_services, "adopted", xlb_dp_adopted(l->dp));
+}
+
+static json_t *cmd_service_list(struct lbd *l, json_t *args)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < l->cfg.n_services; i++)
+		json_array_append_new(arr, service_json(l, &l->cfg.services[i]));
+	return json_pack("{s:o}", "services", arr);
+}
+
+/* Look up the "service" argument; on failure *resp is the error. */
+static struct xlb_cfg_service *arg_service(struct lbd *l, json_t *args, json_t **resp)
+{
+	const char *name = json_string_value(json_object_get(args, "service"));
+	struct xlb_cfg_service *s = find_service(l, name);
+
+	if (!s)
+		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "no service \"%s\"", name);
+	return s;
+}
+
+/* Parse the "address" argument for service s; on failure *resp is the error. */
+static int arg_address(struct xlb_cfg_service *s, json_t *args, struct xlb_addr *a, __u8 *family,
+		       json_t **resp)
+{
+	const char *str = json_string_value(json_object_get(args, "address"));
+
+	if (xlb_addr_parse(str, a, family)) {
+		*resp = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
+					"backend \"%s\": not an IPv4/IPv6 address", str);
+		return -EINVAL;
+	}
+	if (*family != s->key.family) {
+		*resp = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
+					"backend \"%s\": service \"%s\" has an IPv%u VIP", str,
+					s->name, s->key.family);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static json_t *cmd_backend_list(struct lbd *l, json_t *args)
+{
+	const char *name = json_string_value(json_object_get(args, "service"));
+	json_t *arr, *resp = NULL;
+	size_t i, j;
+
+	if (name && !arg_service(l, args, &resp))
+		return resp;
+	arr = json_array();
+	for (i = 0; i < l->cfg.n_services; i++) {
+		struct xlb_cfg_service *s = &l->cfg.services[i];
+
+		if (name && strcmp(name, s->name))
+			continue;
+		for (j = 0; j < s->n_backends; j++)
+			json_array_append_new(arr, backend_json(l, s, &s->backends[j]));
+	}
+	return json_pack("{s:o}", "backends", arr);
+}
+
+/*
+ * Apply a new backend list to service s: the data path first, and the
+ * desired state only when that worked. Takes ownership of nb.
+ */
+static int commit_backends(struct lbd *l, struct xlb_cfg_service *s, struct xlb_cfg_backend *nb,
+			   size_t n, json_t **resp)
+{
+	struct xlb_cfg_service tmp = *s;
+	int err;
+
+	tmp.backends = nb;
+	tmp.n_backends = n;
+	err = xlb_dp_apply_service(l->dp, &tmp, NULL);
+	if (err) {
+		free(nb);
+		*resp = xlb_proto_error(XLB_E_INTERNAL, "service \"%s\": the data path refused the "
+					"change: %s", s->name,
+					err == -ENOSPC ? "out of backend ids" : strerror(-err));
+		return err;
+	}
+	free(s->backends);
+	s->backends = nb;
+	s->n_backends = n;
+	return 0;
+}
+
+static json_t *cmd_backend_add(struct lbd *l, json_t *args)
+{
+	json_t *w = json_object_get(args, "weight"), *resp = NULL;
+	struct xlb_cfg_service *s;
+	struct xlb_cfg_backend *nb;
+	char a[XLB_ADDR_STRLEN];
+	struct xlb_addr addr;
+	__u8 family;
+
+	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
+		return resp;
+	xlb_addr_str(&addr, family, a, sizeof(a));
+	if (find_backend(s, &addr, family))
+		return xlb_proto_error(XLB_E_EXISTS, "service \"%s\" already has backend %s",
+				       s->name, a);
+	nb = malloc((s->n_backends + 1) * sizeof(*nb));
+	if (!nb)
+		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
+	memcpy(nb, s->backends, s->n_backends * sizeof(*nb));
+	memset(&nb[s->n_backends], 0, sizeof(*nb));
+	nb[s->n_backends].addr = addr;
+	nb[s->n_backends].family = family;
+	nb[s->n_backends].weight = w ? json_integer_value(w) : XLB_DEFAULT_WEIGHT;
+	if (commit_backends(l, s, nb, s->n_backends + 1, &resp))
+		return resp;
+	pr_info("service \"%s\": backend %s added (weight %u)", s->name, a,
+		s->backends[s->n_backends - 1].weight);
+	return xlb_proto_ok(backend_json(l, s, &s->backends[s->n_backends - 1]));
+}
+
+static json_t *cmd_backend_remove(struct lbd *l, json_t *args)
+{
+	struct xlb_cfg_service *s;
+	struct xlb_cfg_backend *b, *nb;
+	char a[XLB_ADDR_STRLEN];
+	struct xlb_addr addr;
+	json_t *resp = NULL, *res;
+	size_t idx;
+	__u8 family;
+
+	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
+		return resp;
+	xlb_addr_str(&addr, family, a, sizeof(a));
+	b = find_backend(s, &addr, family);
+	if (!b)
+		return xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s", s->name, a);
+	res = backend_json(l, s, b);
+	idx = b - s->backends;
+	nb = malloc((s->n_backends ? s->n_backends : 1) * sizeof(*nb));
+	if (!nb) {
+		json_decref(res);
+		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
+	}
+	memcpy(nb, s->backends, idx * sizeof(*nb));
+	memcpy(nb + idx, s->backends + idx + 1, (s->n_backends - idx - 1) * sizeof(*nb));
+	if (commit_backends(l, s, nb, s->n_backends - 1, &resp)) {
+		json_decref(res);
+		return resp;
+	}
+	pr_info("service \"%s\": backend %s removed", s->name, a);
+	return xlb_proto_ok(res);
+}
+
+static json_t *cmd_backend_weight(struct lbd *l, json_t *args)
+{
+	__u32 w = json_integer_value(json_object_get(args, "weight")), old;
+	struct xlb_cfg_service *s;
+	struct xlb_cfg_backend *b, *nb;
+	char a[XLB_ADDR_STRLEN];
+	struct xlb_addr addr;
+	json_t *resp = NULL, *res;
+	size_t idx;
+	__u8 family;
+
+	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
+		return resp;
+	xlb_addr_str(&addr, family, a, sizeof(a));
+	b = find_backend(s, &addr, family);
+	if (!b)
+		return xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s", s->name, a);
+	old = b->weight;
+	idx = b - s->backends;
+	nb = malloc(s->n_backends * sizeof(*nb));
+	if (!nb)
+		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
+	memcpy(nb, s->backends, s->n_backends * sizeof(*nb));
+	nb[idx].weight = w;
+	if (commit_backends(l, s, nb, s->n_backends, &resp))
+		return resp;
+	if (old != w)
+		pr_info("service \"%s\": backend %s weight %u -> %u", s->name, a, old, w);
+	res = backend_json(l, s, &s->backends[idx]);
+	json_object_set_new(res, "old_weight", json_integer(old));
+	return xlb_proto_ok(res);
+}
+
+static json_t *cmd_stats(struct lbd *l, json_t *args)
+{
+	__u64 g[XLB_STAT_MAX] = {};
+	json_t *glob, *svcs;
+	size_t i, j;
+	int err;
+
+	err = xlb_dp_stats(l->dp, g);
+	if (err)
+		return NULL;
+	glob = json_object();
+	for (i = 0; i < XLB_STAT_MAX; i++)
+		json_object_set_new(glob, stat_names[i], json_integer(g[i]));
+	svcs = json_array();
+	for (i = 0; i < l->cfg.n_services; i++) {
+		struct xlb_cfg_service *s = &l->cfg.services[i];
+		json_t *o = service_json(l, s), *bes = json_array();
+
+		for (j = 0; j < s->n_backends; j++)
+			json_array_append_new(bes, backend_json(l, s, &s->backends[j]));
+		json_object_set_new(o, "backend_list", bes);
+		json_array_append_new(svcs, o);
+	}
+	return json_pack("{s:o, s:o}", "global", glob, "services", svcs);
+}
+
+static json_t *cmd_reload(struct lbd *l, json_t *args)
+{
+	struct xlb_dp_diff d = {};
+	char err[512];
+	int ret;
+
+	ret = lbd_reload(l, &d, err, sizeof(err));
+	if (ret)
+		return xlb_proto_error(ret == -EINVAL ? XLB_E_INVALID_ARGUMENT : XLB_E_INTERNAL, "%s",
+				       err);
+	return xlb_proto_ok(json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "config",
+				      l->config_path, "services", (int)l->cfg.n_services, "added",
+				      d.added, "removed", d.removed, "changed", d.changed,
+				      "unchanged", d.unchanged, "tables_built", d.tables_built));
+}
+
+/* Commands returning a bare result (wrapped here) vs. a full response. */
+static const struct {
+	const char *name;
+	json_t *(*fn)(struct lbd *l, json_t *args);
+	bool full;
+} handlers[] = {
+	{ "status", cmd_status, false },
+	{ "service.list", cmd_service_list, false },
+	{ "backend.list", cmd_backend_list, true },
+	{ "backend.add", cmd_backend_add, true },
+	{ "backend.remove", cmd_backend_remove, true },
+	{ "backend.weight", cmd_backend_weight, true },
+	{ "stats", cmd_stats, false },
+	{ "reload", cmd_reload, true },
+};
+
+json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
+{
+	json_t *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(handlers[i].name, spec->name))
+			continue;
+		r = handlers[i].fn(l, args);
+		if (!r)
+			return xlb_proto_error(XLB_E_INTERNAL, "%s: failed to read the data path",
+					       spec->name);
+		/* "full" handlers return a response, or a bare result on success */
+		if (handlers[i].full && json_object_get(r, "ok"))
+			return r;
+		return xlb_proto_ok(r);
+	}
+	return xlb_proto_error(XLB_E_UNKNOWN_COMMAND, "unknown command \"%s\"", spec->name);
+}
+
+int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)
+{
+	struct xlb_config ncfg = {};
+	int ret;
+
+	ret = xlb_config_load(l->config_path, &ncfg, err, errlen);
+	if (ret)
+		return -EINVAL; /* err has file:line: field: problem */
+	ret = xlb_dp_apply(l->dp, &ncfg, diff);
+	if (ret) {
+		snprintf(err, errlen, "applying %s to the data path failed (%s); previous state "
+			 "restored", l->config_path, strerror(-ret));
+		xlb_dp_apply(l->dp, &l->cfg, NULL);
+		xlb_config_free(&ncfg);
+		return ret;
+	}
+	xlb_config_free(&l->cfg);
+	l->cfg = ncfg;
+	pr_info("reloaded %s: %zu services (%u added, %u removed, %u changed, %u unchanged)",
+		l->config_path, l->cfg.n_services, diff->added, diff->removed, diff->changed,
+		diff->unchanged);
+	return 0;
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * lbd - the xlb agent: loads and attaches the XDP data path, keeps its maps
+ * equal to the config (plus runtime changes made through lbctl) and serves
+ * the control socket. One thread, one epoll loop: the listening socket, its
+ * clients, a signalfd (INT/TERM: exit, HUP: reload) and a timerfd (periodic
+ * neighbour refresh).
+ *
+ * Exiting leaves the program attached and the maps pinned: a restarted lbd
+ * adopts them (see dp.h), so a restart or upgrade drops no packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+
+#include "lbd.h"
+#include "log.h"
+
+#define MAX_CLIENTS 64
+#define CLIENT_SEND_TIMEOUT_MS 2000
+#define BPFFS "/sys/fs/bpf"
+
+struct client {
+	int fd;
+	struct xlb_linebuf lb;
+};
+
+static struct client clients[MAX_CLIENTS];
+
+long long lbd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lbd --config FILE --iface IF [OPTIONS]\n"
+		"       lbd --config FILE --check-config\n"
+		"       lbd --iface IF --detach [--pin-dir DIR]\n"
+		"\n"
+		"The xlb agent: attaches the XDP load balancer to IF, programs the services of\n"
+		"FILE and serves the control socket (see lbctl). Runs in the foreground and\n"
+		"logs to stderr. SIGHUP reloads FILE; SIGINT/SIGTERM exit and leave the data\n"
+		"path running (a restarted lbd adopts it without dropping packets).\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE      YAML config (docs/config.md)\n"
+		"  -i, --iface IF         interface to attach to\n"
+		"  -p, --pin-dir DIR      where maps and the link are pinned (default " XLB_PIN_ROOT "/IF)\n"
+		"  -s, --socket PATH      control socket (default " XLB_DEFAULT_SOCKET ")\n"
+		"  -m, --mode MODE        auto (native, else generic), native or generic (default auto)\n"
+		"  -l, --log-level LEVEL  warn, info or debug (default info)\n"
+		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
+		"      --detach           remove the XDP program and the pins of IF, exit\n"
+		"  -h, --help             this text\n");
+}
+
+/* bpffs must be mounted for pins to outlive lbd. */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+	int err;
+
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	mkdir(BPFFS, 0700);
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		pr_warn("mounting bpffs at %s: %s", BPFFS, strerror(-err));
+		return err;
+	}
+	pr_info("mounted bpffs at %s", BPFFS);
+	return 0;
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = 0;
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Refuse if another lbd answers on path; otherwise remove a stale socket. */
+static int check_socket(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		pr_warn("socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = xlb_proto_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		pr_warn("another lbd is serving %s: stop it or use --socket", path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	err = mkdir_parent(path);
+	if (err) {
+		pr_warn("creating the directory of %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (unlink(path) == 0)
+		pr_info("removed stale socket %s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, 0660) ||
+	    listen(fd, 16)) {
+		err = -errno;
+		pr_warn("control socket %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void client_close(int epfd, struct client *c)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	xlb_linebuf_free(&c->lb);
+	c->fd = -1;
+}
+
+static void client_accept(int epfd, int lfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd, i;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < MAX_CLIENTS && clients[i].fd >= 0; i++)
+			;
+		if (i == MAX_CLIENTS) {
+			json_t *e = xlb_proto_error(XLB_E_INTERNAL, "too many control connections");
+
+			xlb_proto_send(fd, e, 100);
+			json_decref(e);
+			close(fd);
+			continue;
+		}
+		clients[i].fd = fd;
+		memset(&clients[i].lb, 0, sizeof(clients[i].lb));
+		ev.data.u64 = 100 + i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
+			client_close(epfd, &clients[i]);
+	}
+}
+
+static void client_read(struct lbd *l, int epfd, struct client *c)
+{
+	const struct xlb_cmd_spec *spec;
+	char buf[4096], *line;
+	json_t *args, *resp;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_close(epfd, c);
+			return;
+		}
+		if (n < 0)
+			break;
+		err = xlb_linebuf_feed(&c->lb, buf, n);
+		if (err)
+			goto too_long;
+	}
+	while ((err = xlb_linebuf_next(&c->lb, &line)) > 0) {
+		if (xlb_proto_parse_request(line, &spec, &args, &resp)) {
+			pr_debug("control: rejected request: %s", line);
+		} else {
+			pr_debug("control: %s", line);
+			resp = lbd_handle(l, spec, args);
+			json_decref(args);
+		}
+		free(line);
+		if (!resp || xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS)) {
+			json_decref(resp);
+			client_close(epfd, c);
+			return;
+		}
+		json_decref(resp);
+	}
+	if (!err)
+		return;
+too_long:
+	resp = xlb_proto_error(XLB_E_BAD_REQUEST, "request line longer than %d bytes",
+			       XLB_PROTO_MAX_LINE);
+	xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS);
+	json_decref(resp);
+	client_close(epfd, c);
+}
+
+enum { EV_LISTEN = 1, EV_SIGNAL, EV_TIMER };
+
+static int run(struct lbd *l, int lfd)
+{
+	struct itimerspec its = { .it_interval = { XLB_NEIGH_REFRESH_S, 0 },
+				  .it_value = { XLB_NEIGH_REFRESH_S, 0 } };
+	struct epoll_event ev, evs[16];
+	int epfd, sfd, tfd, i, n, err = 0;
+	sigset_t mask;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		err = -errno;
+		pr_warn("setting up the event loop: %s", strerror(-err));
+		goto out;
+	}
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_LISTEN;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+	ev.data.u64 = EV_SIGNAL;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.u64 = EV_TIMER;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	for (i = 0; i < MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+
+	while (!stop) {
+		n = epoll_wait(epfd, evs, 16, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			pr_warn("epoll_wait: %s", strerror(-err));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			__u64 what = evs[i].data.u64;
+
+			if (what == EV_LISTEN) {
+				client_accept(epfd, lfd);
+			} else if (what == EV_TIMER) {
+				__u64 ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) > 0)
+					xlb_dp_neigh_refresh(l->dp);
+			} else if (what == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						struct xlb_dp_diff d;
+						char msg[512];
+
+						pr_info("SIGHUP: reloading %s", l->config_path);
+						if (lbd_reload(l, &d, msg, sizeof(msg)))
+							pr_warn("reload failed, keeping the running "
+								"state: %s", msg);
+					} else {
+						pr_info("%s: exiting; the XDP program stays attached",
+							strsignal(si.ssi_signo));
+						stop = true;
+					}
+				}
+			} else if (what >= 100 && what < 100 + MAX_CLIENTS) {
+				struct client *c = &clients[what - 100];
+
+				if (c->fd >= 0)
+					client_read(l, epfd, c);
+			}
+		}
+	}
+out:
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			client_close(epfd, &clients[i]);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (epfd >= 0)
+		close(epfd);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_DETACH };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "detach", no_argument, NULL, OPT_DETACH },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
+	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET };
+	bool check = false, detach = false;
+	char pin_dir[256], err[1024];
+	struct xlb_dp_diff diff;
+	int opt, ret, lfd;
+
+	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': l.config_path = optarg; break;
+		case 'i': l.iface = optarg; break;
+		case 'p': l.pin_dir = optarg; break;
+		case 's': l.sock_path = optarg; break;
+		case 'm':
+			if (xlb_attach_mode_parse(optarg, &dpo.mode)) {
+				fprintf(stderr, "lbd: --mode \"%s\": expected auto, native or generic\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			if (xlb_log_set_level(optarg)) {
+				fprintf(stderr, "lbd: --log-level \"%s\": expected warn, info or debug\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_CHECK: check = true; break;
+		case OPT_DETACH: detach = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lbd: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if ((!check || detach) && !l.iface) {
+		fprintf(stderr, "lbd: --iface is required\n");
+		return 2;
+	}
+	if (!detach && !l.config_path) {
+		fprintf(stderr, "lbd: --config is required\n");
+		return 2;
+	}
+	if (l.iface && (!*l.iface || strchr(l.iface, '/') || strlen(l.iface) >= 16)) {
+		fprintf(stderr, "lbd: --iface \"%s\": not an interface name\n", l.iface);
+		return 2;
+	}
+	if (!l.pin_dir && l.iface) {
+		snprintf(pin_dir, sizeof(pin_dir), "%s/%s", XLB_PIN_ROOT, l.iface);
+		l.pin_dir = pin_dir;
+	}
+	xlb_log_libbpf();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (detach)
+		return xlb_dp_detach(l.iface, l.pin_dir) ? 1 : 0;
+
+	ret = xlb_config_load(l.config_path, &l.cfg, err, sizeof(err));
+	if (check) {
+		if (ret) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		printf("OK\n");
+		xlb_config_free(&l.cfg);
+		return 0;
+	}
+	if (ret) {
+		fprintf(stderr, "lbd: %s\n", err);
+		return 1;
+	}
+
+	ret = 1;
+	l.start_ms = lbd_now_ms();
+	if (ensure_bpffs() || check_socket(l.sock_path))
+		goto out_cfg;
+	dpo.iface = l.iface;
+	dpo.pin_dir = l.pin_dir;
+	if (xlb_dp_open(&dpo, &l.dp))
+		goto out_cfg;
+	if (xlb_dp_apply(l.dp, &l.cfg, &diff)) {
+		pr_warn("programming the services of %s failed", l.config_path);
+		goto out_dp;
+	}
+	pr_info("%s: %zu services (%u installed, %u updated, %u unchanged, %u removed)",
+		l.config_path, l.cfg.n_services, diff.added, diff.changed, diff.unchanged,
+		diff.removed);
+	lfd = listen_socket(l.sock_path);
+	if (lfd < 0)
+		goto out_dp;
+	pr_info("serving %s", l.sock_path);
+	ret = run(&l, lfd) ? 1 : 0;
+	close(lfd);
+	unlink(l.sock_path);
+out_dp:
+	xlb_dp_close(l.dp);
+out_cfg:
+	xlb_config_free(&l.cfg);
+	return ret;
+}

@@ -1,0 +1,1348 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * dp.c - data path access layer; see dp.h for the model.
+ *
+ * Ordering invariants (the XDP program reads these maps concurrently):
+ *  - a backend entry is written (ACTIVE) before any lookup table names it;
+ *  - a service's table is installed before its xlb_vips_v1 entry exists, so
+ *    the data path never finds a service without a table;
+ *  - a lookup table is replaced whole: a new inner array is created, filled
+ *    and swapped into xlb_tables_v1[svc id] with one update. A packet sees the
+ *    old table or the new one; the kernel frees the old one when no program
+ *    holds it any more;
+ *  - a removed backend leaves the table first, then its entry is zeroed
+ *    (flags 0), so flows pinned to it are rescheduled by the data path;
+ *  - a removed service leaves xlb_vips_v1 first, then everything else.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "dp.h"
+#include "idalloc.h"
+#include "log.h"
+#include "maglev.h"
+
+#if __has_include("xlb.skel.h")
+#include "xlb.skel.h"
+#define HAVE_SKEL 1
+#else
+/* The data path (bpf/xlb.bpf.c) is not built yet: lbd reports it at open. */
+#define HAVE_SKEL 0
+struct xlb;
+#endif
+
+#define TXPORTS_MAP "xlb_txports"
+#define LINK_PIN "link"
+
+struct dp_backend {
+	struct xlb_addr addr;
+	__u8 family;
+	__u16 weight;
+	__u32 id;
+};
+
+struct dp_service {
+	struct xlb_vip_key key;
+	struct xlb_svc svc;
+	struct dp_backend *be;
+	size_t n_be;
+	bool table_ok; /* xlb_tables_v1[svc.id] holds the table for be[] */
+};
+
+struct xlb_dp {
+	struct xlb *skel;
+	struct bpf_object *obj;
+	int lock_fd;
+	int ifindex;
+	char iface[IF_NAMESIZE];
+	char pin_dir[PATH_MAX];
+	const char *mode;
+	bool adopted;
+	bool had_link; /* a live link was pinned: the maps are in use */
+	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
+	__u32 inner_flags; /* map_flags every inner table must carry */
+	__u32 max_services, max_backends;
+	struct dp_service *svcs; /* max_services slots, n_svcs used */
+	size_t n_svcs;
+	struct xlb_idalloc svc_ids, be_ids;
+	int ncpus;
+	int udp4, udp6; /* neighbour resolution kicks */
+};
+
+int xlb_attach_mode_parse(const char *s, enum xlb_attach_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = XLB_ATTACH_AUTO;
+	else if (!strcmp(s, "native"))
+		*mode = XLB_ATTACH_NATIVE;
+	else if (!strcmp(s, "generic"))
+		*mode = XLB_ATTACH_GENERIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int xlb_dp_ifindex(const struct xlb_dp *dp)
+{
+	return dp->ifindex;
+}
+
+const char *xlb_dp_attach_mode(const struct xlb_dp *dp)
+{
+	return dp->mode;
+}
+
+const char *xlb_dp_pin_dir(const struct xlb_dp *dp)
+{
+	return dp->pin_dir;
+}
+
+bool xlb_dp_adopted(const struct xlb_dp *dp)
+{
+	return dp->adopted;
+}
+
+/* ---- small helpers ---- */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static const char *fam_str(const struct xlb_addr *a, __u8 family, char *buf)
+{
+	return xlb_addr_str(a, family, buf, XLB_ADDR_STRLEN);
+}
+
+static const char *key_str(const struct xlb_vip_key *k, char *buf, size_t len)
+{
+	char a[XLB_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s%s%s:%u/%s", k->family == XLB_AF_INET6 ? "[" : "",
+		 fam_str(&k->addr, k->family, a), k->family == XLB_AF_INET6 ? "]" : "",
+		 ntohs(k->port), xlb_proto_name(k->proto));
+	return buf;
+}
+
+/*
+ * One lock per pin directory, in /run/xlb (bpffs cannot hold regular files).
+ * Keyed by the pin directory rather than the interface name: lbds in
+ * different network namespaces may well each drive an "eth0", but two lbds
+ * sharing one set of pinned maps would fight over them.
+ */
+static int lock_path(const char *pin_dir, char *buf, size_t len)
+{
+	char name[PATH_MAX], *p;
+
+	snprintf(name, sizeof(name), "%s", pin_dir[0] == '/' ? pin_dir + 1 : pin_dir);
+	for (p = name; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	if (snprintf(buf, len, "%s/%s.lock", XLB_LOCK_DIR, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int take_lock(const char *pin_dir, int *fdp)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = lock_path(pin_dir, path, sizeof(path));
+	if (err)
+		return err;
+	err = mkdir_p(XLB_LOCK_DIR, 0755);
+	if (err) {
+		pr_warn("creating %s: %s", XLB_LOCK_DIR, strerror(-err));
+		return err;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("lock file %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		if (err == -EWOULDBLOCK) {
+			char pid[32] = "";
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+			if (n > 0)
+				pid[strcspn(pid, "\n")] = 0;
+			pr_warn("pin directory %s is in use by another lbd%s%s (lock %s held)", pin_dir,
+				n > 0 ? " with pid " : "", n > 0 ? pid : "", path);
+			err = -EBUSY;
+		} else {
+			pr_warn("locking %s: %s", path, strerror(-err));
+		}
+		close(fd);
+		return err;
+	}
+	if (!ftruncate(fd, 0))
+		dprintf(fd, "%d\n", getpid());
+	*fdp = fd;
+	return 0;
+}
+
+static int map_fd(struct xlb_dp *dp, const char *name, __u32 *max_entries)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, name);
+
+	if (!m) {
+		pr_warn("the XDP object has no map %s", name);
+		return -ENOENT;
+	}
+	if (max_entries)
+		*max_entries = bpf_map__max_entries(m);
+	return bpf_map__fd(m);
+}
+
+static int percpu_sum(const struct xlb_dp *dp, int fd, __u32 key, __u64 *out, size_t nwords)
+{
+	size_t stride = nwords;
+	__u64 *vals;
+	int c, err = 0;
+	size_t i;
+
+	vals = calloc((size_t)dp->ncpus * stride, sizeof(__u64));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, nwords * sizeof(__u64));
+	for (c = 0; c < dp->ncpus; c++)
+		for (i = 0; i < nwords; i++)
+			out[i] += vals[c * stride + i];
+out:
+	free(vals);
+	return err;
+}
+
+static int percpu_zero(const struct xlb_dp *dp, int fd, __u32 key, size_t nwords)
+{
+	__u64 *vals = calloc((size_t)dp->ncpus * nwords, sizeof(__u64));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, vals, BPF_ANY))
+		err = -errno;
+	free(vals);
+	return err;
+}
+
+/* ---- counters ---- */
+
+int xlb_dp_stats(const struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < XLB_STAT_MAX; i++) {
+		err = percpu_sum(dp, dp->fd_stats, i, &out[i], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_counters *c)
+{
+	return percpu_sum(dp, dp->fd_svcst, svc_id, (__u64 *)c, sizeof(*c) / sizeof(__u64));
+}
+
+int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c)
+{
+	return percpu_sum(dp, dp->fd_best, be_id, (__u64 *)c, sizeof(*c) / sizeof(__u64));
+}
+
+/* ---- neighbours ---- */
+
+/*
+ * bpf_fib_lookup() only reads the neighbour table; nothing resolves an entry
+ * for a next hop the kernel never routes a packet to. The simplest way to
+ * make it do so is to route one: an empty UDP datagram to the discard port
+ * (9) of the backend, sent from lbd's network namespace. The kernel resolves
+ * the next hop (ARP/ND) on the way, and re-confirms a STALE entry each time,
+ * for the right interface and gateway whatever the routing is -- which a
+ * netlink RTM_NEWNEIGH/NTF_USE request would make us compute ourselves. The
+ * datagram itself is harmless (a backend answers at most ICMP unreachable,
+ * which an unconnected socket ignores).
+ */
+void xlb_dp_neigh_kick(struct xlb_dp *dp, const struct xlb_addr *addr, __u8 family)
+{
+	char buf[XLB_ADDR_STRLEN];
+	int fd;
+
+	if (family == XLB_AF_INET) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+
+		sin.sin_addr.s_addr = addr->a[0];
+		fd = dp->udp4;
+		if (fd >= 0 && sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			goto fail;
+	} else {
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+
+		memcpy(&sin6.sin6_addr, addr->a, 16);
+		fd = dp->udp6;
+		if (fd >= 0 &&
+		    sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&sin6, sizeof(sin6)) < 0)
+			goto fail;
+	}
+	return;
+fail:
+	pr_debug("neighbour kick to backend %s: %s", fam_str(addr, family, buf), strerror(errno));
+}
+
+void xlb_dp_neigh_refresh(struct xlb_dp *dp)
+{
+	size_t i, j;
+
+	for (i = 0; i < dp->n_svcs; i++)
+		for (j = 0; j < dp->svcs[i].n_be; j++)
+			xlb_dp_neigh_kick(dp, &dp->svcs[i].be[j].addr, dp->svcs[i].be[j].family);
+}
+
+/* ---- lookup tables ---- */
+
+static int build_table(const struct dp_backend *be, size_t n, __u32 size, __u32 **tablep)
+{
+	struct xlb_maglev_backend *mb;
+	__u32 *table;
+	size_t i;
+	int err;
+
+	table = malloc((size_t)size * sizeof(*table));
+	mb = calloc(n ? n : 1, sizeof(*mb));
+	if (!table || !mb) {
+		err = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < n; i++) {
+		mb[i].id = be[i].id;
+		mb[i].weight = be[i].weight;
+		mb[i].addr = be[i].addr;
+		mb[i].family = be[i].family;
+	}
+	err = xlb_maglev_build(mb, n, table, size);
+	if (err)
+		goto err;
+	free(mb);
+	*tablep = table;
+	return 0;
+err:
+	free(mb);
+	free(table);
+	return err;
+}
+
+static __u32 *iota_keys(__u32 n)
+{
+	__u32 *k = malloc((size_t)n * sizeof(*k)), i;
+
+	if (k)
+		for (i = 0; i < n; i++)
+			k[i] = i;
+	return k;
+}
+
+/* Fill an array map from vals[0..n-1]: one batch call when the kernel can. */
+static int array_fill(int fd, const __u32 *vals, __u32 n)
+{
+	__u32 *keys = iota_keys(n), count = n, i;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	if (!bpf_map_update_batch(fd, keys, vals, &count, NULL) && count == n)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (bpf_map_update_elem(fd, &keys[i], &vals[i], BPF_ANY)) {
+			err = -errno;
+			break;
+		}
+	}
+out:
+	free(keys);
+	return err;
+}
+
+/* Read an array map into vals[0..n-1]. */
+static int array_read(int fd, __u32 *vals, __u32 n)
+{
+	__u32 *keys = iota_keys(n), count = n, out_batch, i;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	if (!bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL) && count == n)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &vals[i])) {
+			err = -errno;
+			break;
+		}
+	}
+out:
+	free(keys);
+	return err;
+}
+
+/* Build svc's table from be[] and swap it in atomically. */
+static int install_table(struct xlb_dp *dp, const struct dp_service *s, const struct dp_backend *be,
+			 size_t n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = dp->inner_flags);
+	__u32 *table = NULL, size = s->svc.table_size, id = s->svc.id;
+	char ks[96];
+	int fd, err;
+
+	err = build_table(be, n, size, &table);
+	if (err) {
+		pr_warn("service %s: building its Maglev table (%u slots): %s",
+			key_str(&s->key, ks, sizeof(ks)), size, strerror(-err));
+		return err;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_table", sizeof(__u32), sizeof(__u32), size,
+			    &mopts);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("service %s: creating a lookup table map of %u slots: %s",
+			key_str(&s->key, ks, sizeof(ks)), size, strerror(-err));
+		goto out;
+	}
+	err = array_fill(fd, table, size);
+	if (!err && bpf_map_update_elem(dp->fd_tables, &id, &fd, BPF_ANY))
+		err = -errno;
+	if (err)
+		pr_warn("service %s: installing its lookup table: %s",
+			key_str(&s->key, ks, sizeof(ks)), strerror(-err));
+	else
+		pr_debug("service %s: lookup table swapped (%zu backends, %u slots)",
+			 key_str(&s->key, ks, sizeof(ks)), n, size);
+	close(fd); /* the outer map holds its own reference now */
+out:
+	free(table);
+	return err;
+}
+
+/* Does the installed table of s equal what Maglev builds from s->be? */
+static bool table_matches(struct xlb_dp *dp, const struct dp_service *s)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), inner_id, *want = NULL, *have = NULL, id = s->svc.id;
+	bool ok = false;
+	int fd;
+
+	if (bpf_map_lookup_elem(dp->fd_tables, &id, &inner_id))
+		return false;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return false;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.max_entries != s->svc.table_size)
+		goto out;
+	have = malloc((size_t)info.max_entries * sizeof(*have));
+	if (!have || array_read(fd, have, info.max_entries))
+		goto out;
+	if (build_table(s->be, s->n_be, s->svc.table_size, &want))
+		goto out;
+	ok = !memcmp(want, have, (size_t)info.max_entries * sizeof(*have));
+out:
+	free(want);
+	free(have);
+	close(fd);
+	return ok;
+}
+
+/* ---- map writes ---- */
+
+static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 svc_id, bool active)
+{
+	struct xlb_backend v = {};
+	char buf[XLB_ADDR_STRLEN];
+	int err;
+
+	if (active) {
+		v.addr = b->addr;
+		v.family = b->family;
+		v.weight = b->weight;
+		v.svc_id = svc_id;
+		v.flags = XLB_BE_F_ACTIVE;
+	}
+	if (bpf_map_update_elem(dp->fd_bends, &b->id, &v, BPF_ANY)) {
+		err = -errno;
+		pr_warn("backend %s (id %u): writing %s: %s", fam_str(&b->addr, b->family, buf), b->id,
+			XLB_MAP_BACKENDS, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static struct xlb_vip_key vaddr_key(const struct xlb_vip_key *k)
+{
+	struct xlb_vip_key v = { .addr = k->addr, .family = k->family };
+
+	return v;
+}
+
+/* Add delta to the number of services on k's address. */
+static int vaddr_ref(struct xlb_dp *dp, const struct xlb_vip_key *k, int delta)
+{
+	struct xlb_vip_key v = vaddr_key(k);
+	__u32 n = 0;
+
+	bpf_map_lookup_elem(dp->fd_vaddr, &v, &n);
+	if (delta < 0 && n <= (__u32)-delta) {
+		if (bpf_map_delete_elem(dp->fd_vaddr, &v) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	n += delta;
+	if (bpf_map_update_elem(dp->fd_vaddr, &v, &n, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* ---- mirror ---- */
+
+static struct dp_service *find_service(const struct xlb_dp *dp, const struct xlb_vip_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < dp->n_svcs; i++)
+		if (!memcmp(&dp->svcs[i].key, key, sizeof(*key)))
+			return &dp->svcs[i];
+	return NULL;
+}
+
+static struct dp_service *find_service_id(const struct xlb_dp *dp, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < dp->n_svcs; i++)
+		if (dp->svcs[i].svc.id == id)
+			return &dp->svcs[i];
+	return NULL;
+}
+
+static const struct dp_backend *find_backend(const struct dp_service *s, const struct xlb_addr *a,
+					     __u8 family)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_be; i++)
+		if (s->be[i].family == family && !memcmp(&s->be[i].addr, a, sizeof(*a)))
+			return &s->be[i];
+	return NULL;
+}
+
+int xlb_dp_service_id(const struct xlb_dp *dp, const struct xlb_vip_key *key, __u32 *id)
+{
+	const struct dp_service *s = find_service(dp, key);
+
+	if (!s)
+		return -ENOENT;
+	*id = s->svc.id;
+	return 0;
+}
+
+int xlb_dp_backend_id(const struct xlb_dp *dp, const struct xlb_vip_key *key,
+		      const struct xlb_addr *addr, __u8 family, __u32 *id)
+{
+	const struct dp_service *s = find_service(dp, key);
+	const struct dp_backend *b = s ? find_backend(s, addr, family) : NULL;
+
+	if (!b)
+		return -ENOENT;
+	*id = b->id;
+	return 0;
+}
+
+/* Is the ordered backend list the same (ids, addresses, weights)? */
+static bool same_backends(const struct dp_backend *a, size_t na, const struct dp_backend *b,
+			  size_t nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
+static int cmp_backend(const void *x, const void *y)
+{
+	const struct dp_backend *a = x, *b = y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int write_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
+			 const struct xlb_svc *sv, bool is_new, const char *ks)
+{
+	int err;
+
+	if (bpf_map_update_elem(dp->fd_vips, &cs->key, sv, BPF_ANY)) {
+		err = -errno;
+		pr_warn("service %s (%s): writing %s: %s", cs->name, ks, XLB_MAP_VIPS,
+			strerror(-err));
+		return err;
+	}
+	if (is_new && (err = vaddr_ref(dp, &cs->key, +1)))
+		pr_warn("service %s (%s): counting its address in %s: %s", cs->name, ks,
+			XLB_MAP_VIPADDRS, strerror(-err));
+	return 0;
+}
+
+int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
+			 struct xlb_dp_diff *diff)
+{
+	struct dp_service *s = find_service(dp, &cs->key);
+	struct dp_backend *nb = NULL;
+	bool is_new = !s, *fresh = NULL, rebuild, svc_changed, svc_written = false;
+	struct xlb_svc sv = {};
+	char ks[96];
+	size_t i, n = cs->n_backends;
+	int err = 0;
+
+	key_str(&cs->key, ks, sizeof(ks));
+	if (is_new && dp->n_svcs >= dp->max_services) {
+		pr_warn("service %s (%s): no room for another service (max %u)", cs->name, ks,
+			dp->max_services);
+		return -ENOSPC;
+	}
+	nb = calloc(n ? n : 1, sizeof(*nb));
+	fresh = calloc(n ? n : 1, sizeof(*fresh));
+	if (!nb || !fresh) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (is_new) {
+		s = &dp->svcs[dp->n_svcs];
+		memset(s, 0, sizeof(*s));
+		s->key = cs->key;
+		err = xlb_idalloc_get(&dp->svc_ids, &s->svc.id);
+		if (err) {
+			pr_warn("service %s (%s): out of service ids", cs->name, ks);
+			goto out;
+		}
+		percpu_zero(dp, dp->fd_svcst, s->svc.id, sizeof(struct xlb_counters) / 8);
+	}
+	sv.id = s->svc.id;
+	sv.table_size = cs->table_size;
+	sv.sched = cs->sched;
+	sv.fwd = cs->fwd;
+
+	/* Desired backends: existing ones keep their ids. */
+	for (i = 0; i < n; i++) {
+		const struct xlb_cfg_backend *cb = &cs->backends[i];
+		const struct dp_backend *old = find_backend(s, &cb->addr, cb->family);
+
+		nb[i].addr = cb->addr;
+		nb[i].family = cb->family;
+		nb[i].weight = cb->weight;
+		if (old) {
+			nb[i].id = old->id;
+			continue;
+		}
+		err = xlb_idalloc_get(&dp->be_ids, &nb[i].id);
+		if (err) {
+			pr_warn("service %s (%s): out of backend ids (max %u)", cs->name, ks,
+				dp->max_backends);
+			goto undo_ids;
+		}
+		fresh[i] = true;
+	}
+	qsort(nb, n, sizeof(*nb), cmp_backend);
+	for (i = 0; i < n; i++) /* fresh[] followed the unsorted order: recompute */
+		fresh[i] = !find_backend(s, &nb[i].addr, nb[i].family);
+
+	/* 1. new and re-weighted backends, before any table names them */
+	for (i = 0; i < n; i++) {
+		const struct dp_backend *old = find_backend(s, &nb[i].addr, nb[i].family);
+
+		if (old && old->weight == nb[i].weight && !is_new)
+			continue;
+		if (fresh[i])
+			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
+		err = write_backend(dp, &nb[i], sv.id, true);
+		if (err)
+			goto undo_backends;
+	}
+
+	/*
+	 * 2. the table, and 3. the service entry. The data path indexes the
+	 * table with svc.table_size: when a table shrinks, the smaller size
+	 * must be published first (it is valid for the old, larger table);
+	 * otherwise the table goes first.
+	 */
+	svc_changed = is_new || memcmp(&s->svc, &sv, sizeof(sv));
+	if (!is_new && svc_changed && sv.table_size < s->svc.table_size) {
+		err = write_service(dp, cs, &sv, false, ks);
+		if (err)
+			goto undo_backends;
+		svc_written = true;
+	}
+	rebuild = is_new || !s->table_ok || s->svc.table_size != sv.table_size ||
+		  !same_backends(s->be, s->n_be, nb, n);
+	if (rebuild) {
+		struct dp_service tmp = *s;
+
+		tmp.svc = sv;
+		err = install_table(dp, &tmp, nb, n);
+		if (err)
+			goto undo_backends;
+		s->table_ok = true;
+		if (diff)
+			diff->tables_built++;
+	}
+
+	if (svc_changed && !svc_written) {
+		err = write_service(dp, cs, &sv, is_new, ks);
+		if (err) {
+			if (is_new)
+				bpf_map_delete_elem(dp->fd_tables, &sv.id);
+			goto undo_backends;
+		}
+	}
+
+	/* 4. backends that left: after the table no longer names them */
+	for (i = 0; i < s->n_be; i++) {
+		const struct dp_backend *b = &s->be[i];
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (nb[j].id == b->id)
+				break;
+		if (j < n)
+			continue;
+		write_backend(dp, b, 0, false);
+		xlb_idalloc_put(&dp->be_ids, b->id);
+	}
+
+	if (diff) {
+		if (is_new)
+			diff->added++;
+		else if (rebuild || svc_changed)
+			diff->changed++;
+		else
+			diff->unchanged++;
+	}
+	if (is_new)
+		dp->n_svcs++;
+	s->svc = sv;
+	free(s->be);
+	s->be = nb;
+	s->n_be = n;
+	nb = NULL;
+	for (i = 0; i < n; i++)
+		if (fresh[i])
+			xlb_dp_neigh_kick(dp, &s->be[i].addr, s->be[i].family);
+	if (is_new || rebuild)
+		pr_info("service %s (%s): %s, id %u, %zu backends%s", cs->name, ks,
+			is_new ? "installed" : "updated", sv.id, n,
+			rebuild ? ", table rebuilt" : "");
+	goto out;
+
+undo_backends:
+	for (i = 0; i < n; i++) {
+		const struct dp_backend *old = find_backend(s, &nb[i].addr, nb[i].family);
+
+		if (fresh[i])
+			write_backend(dp, &nb[i], 0, false);
+		else if (old && old->weight != nb[i].weight)
+			write_backend(dp, old, sv.id, true);
+	}
+undo_ids:
+	for (i = 0; i < n; i++)
+		if (fresh[i])
+			xlb_idalloc_put(&dp->be_ids, nb[i].id);
+	if (is_new)
+		xlb_idalloc_put(&dp->svc_ids, s->svc.id);
+out:
+	free(fresh);
+	free(nb);
+	return err;
+}
+
+static void drop_service(struct xlb_dp *dp, struct dp_service *s)
+{
+	size_t i;
+
+	free(s->be);
+	i = s - dp->svcs;
+	memmove(s, s + 1, (dp->n_svcs - i - 1) * sizeof(*s));
+	dp->n_svcs--;
+}
+
+int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
+{
+	struct dp_service *s = find_service(dp, key);
+	__u32 id;
+	char ks[96];
+	size_t i;
+
+	if (!s)
+		return -ENOENT;
+	id = s->svc.id;
+	if (bpf_map_delete_elem(dp->fd_vips, key) && errno != ENOENT)
+		pr_warn("service %s: deleting from %s: %s", key_str(key, ks, sizeof(ks)), XLB_MAP_VIPS,
+			strerror(errno));
+	vaddr_ref(dp, key, -1);
+	bpf_map_delete_elem(dp->fd_tables, &id);
+	for (i = 0; i < s->n_be; i++) {
+		write_backend(dp, &s->be[i], 0, false);
+		xlb_idalloc_put(&dp->be_ids, s->be[i].id);
+	}
+	xlb_idalloc_put(&dp->svc_ids, id);
+	pr_info("service %s (id %u): removed", key_str(key, ks, sizeof(ks)), id);
+	drop_service(dp, s);
+	return 0;
+}
+
+int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff)
+{
+	struct xlb_vip_key *gone;
+	size_t i, j, n_gone = 0;
+	int err;
+
+	if (diff)
+		memset(diff, 0, sizeof(*diff));
+	for (i = 0; i < cfg->n_services; i++) {
+		err = xlb_dp_apply_service(dp, &cfg->services[i], diff);
+		if (err)
+			return err;
+	}
+	gone = calloc(dp->n_svcs + 1, sizeof(*gone));
+	if (!gone)
+		return -ENOMEM;
+	for (i = 0; i < dp->n_svcs; i++) {
+		for (j = 0; j < cfg->n_services; j++)
+			if (!memcmp(&cfg->services[j].key, &dp->svcs[i].key, sizeof(gone[0])))
+				break;
+		if (j == cfg->n_services)
+			gone[n_gone++] = dp->svcs[i].key;
+	}
+	for (i = 0; i < n_gone; i++) {
+		xlb_dp_remove_service(dp, &gone[i]);
+		if (diff)
+			diff->removed++;
+	}
+	free(gone);
+	return 0;
+}
+
+/* ---- adoption ---- */
+
+/* Read back what the pinned maps hold into the mirror. */
+static int adopt(struct xlb_dp *dp)
+{
+	struct xlb_vip_key key, next, *prev = NULL;
+	struct xlb_backend be;
+	struct dp_service *s;
+	char ks[96];
+	__u32 id;
+	size_t i;
+
+	while (!bpf_map_get_next_key(dp->fd_vips, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (dp->n_svcs >= dp->max_services)
+			break;
+		s = &dp->svcs[dp->n_svcs];
+		memset(s, 0, sizeof(*s));
+		s->key = key;
+		if (bpf_map_lookup_elem(dp->fd_vips, &key, &s->svc))
+			continue;
+		if (xlb_idalloc_reserve(&dp->svc_ids, s->svc.id)) {
+			pr_warn("pinned service %s has a bad or duplicate id %u: removing it",
+				key_str(&key, ks, sizeof(ks)), s->svc.id);
+			bpf_map_delete_elem(dp->fd_vips, &key);
+			prev = NULL; /* restart the walk: we deleted under it */
+			continue;
+		}
+		dp->n_svcs++;
+	}
+	for (id = 0; id < dp->max_backends; id++) {
+		struct dp_backend *nbe;
+
+		if (bpf_map_lookup_elem(dp->fd_bends, &id, &be))
+			continue;
+		if (!be.family || !(be.flags & XLB_BE_F_ACTIVE))
+			continue;
+		s = find_service_id(dp, be.svc_id);
+		if (!s) {
+			struct dp_backend b = { .id = id };
+
+			write_backend(dp, &b, 0, false); /* orphan */
+			continue;
+		}
+		nbe = realloc(s->be, (s->n_be + 1) * sizeof(*nbe));
+		if (!nbe)
+			return -ENOMEM;
+		s->be = nbe;
+		nbe = &s->be[s->n_be++];
+		memset(nbe, 0, sizeof(*nbe));
+		nbe->id = id;
+		nbe->addr = be.addr;
+		nbe->family = be.family;
+		nbe->weight = be.weight;
+		xlb_idalloc_reserve(&dp->be_ids, id);
+	}
+	for (i = 0; i < dp->n_svcs; i++) {
+		s = &dp->svcs[i];
+		qsort(s->be, s->n_be, sizeof(*s->be), cmp_backend);
+		s->table_ok = table_matches(dp, s);
+		pr_info("adopted service %s: id %u, %zu backends, table %s",
+			key_str(&s->key, ks, sizeof(ks)), s->svc.id, s->n_be,
+			s->table_ok ? "intact" : "to rebuild");
+	}
+
+	/* Recount VIP addresses from the services; drop stale ones. */
+	prev = NULL;
+	while (!bpf_map_get_next_key(dp->fd_vaddr, prev, &next)) {
+		__u32 n = 0;
+
+		key = next;
+		prev = &key;
+		for (i = 0; i < dp->n_svcs; i++)
+			if (!memcmp(&dp->svcs[i].key.addr, &key.addr, sizeof(key.addr)) &&
+			    dp->svcs[i].key.family == key.family)
+				n++;
+		if (!n) {
+			bpf_map_delete_elem(dp->fd_vaddr, &key);
+			prev = NULL;
+		} else {
+			bpf_map_update_elem(dp->fd_vaddr, &key, &n, BPF_ANY);
+		}
+	}
+	for (i = 0; i < dp->n_svcs; i++) {
+		struct xlb_vip_key v = vaddr_key(&dp->svcs[i].key);
+		__u32 n;
+
+		if (bpf_map_lookup_elem(dp->fd_vaddr, &v, &n))
+			vaddr_ref(dp, &dp->svcs[i].key, +1);
+	}
+	return 0;
+}
+
+/* ---- attach ---- */
+
+static const char *xdp_mode_name(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return "unknown";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "generic";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "none";
+	}
+}
+
+static int attach_new(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode, const char *path)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int fd, err;
+
+	lo.flags = mode == XLB_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	fd = bpf_link_create(prog_fd, dp->ifindex, BPF_XDP, &lo);
+	if (fd < 0 && mode == XLB_ATTACH_AUTO && errno != EBUSY && errno != EEXIST) {
+		pr_warn("native XDP on %s failed (%s): attaching in generic mode (slower)", dp->iface,
+			strerror(errno));
+		lo.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, dp->ifindex, BPF_XDP, &lo);
+	}
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			pr_warn("%s already has an XDP program, not attached through %s (an lbd "
+				"with another --pin-dir? detach that one, or: ip link set dev %s "
+				"xdp off)", dp->iface, dp->pin_dir, dp->iface);
+		else
+			pr_warn("attaching XDP to %s: %s", dp->iface, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		pr_warn("pinning the XDP link at %s: %s", path, strerror(-err));
+		close(fd); /* last reference: detaches */
+		return err;
+	}
+	close(fd);
+	dp->mode = lo.flags == XDP_FLAGS_SKB_MODE ? "generic" : "native";
+	return 0;
+}
+
+static int attach(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, LINK_PIN) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno != ENOENT) {
+			err = -errno;
+			pr_warn("opening the pinned link %s: %s", path, strerror(-err));
+			return err;
+		}
+		return attach_new(dp, prog_fd, mode, path);
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
+		pr_warn("%s is not an XDP link", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (!info.xdp.ifindex) {
+		/* The interface went away (and maybe came back): the link is defunct. */
+		pr_info("pinned link %s is defunct (interface gone): attaching anew", path);
+		close(fd);
+		unlink(path);
+		return attach_new(dp, prog_fd, mode, path);
+	}
+	dp->had_link = true;
+	if ((int)info.xdp.ifindex != dp->ifindex) {
+		char other[IF_NAMESIZE] = "?";
+
+		if_indextoname(info.xdp.ifindex, other);
+		pr_warn("the link pinned at %s is attached to %s (ifindex %u), not %s: wrong --pin-dir?",
+			path, other, info.xdp.ifindex, dp->iface);
+		close(fd);
+		return -EEXIST;
+	}
+	/* Atomic replace: the interface never runs without a program. */
+	if (bpf_link_update(fd, prog_fd, NULL)) {
+		err = -errno;
+		pr_warn("replacing the program behind %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	close(fd);
+	dp->adopted = true;
+	dp->mode = xdp_mode_name(dp->ifindex);
+	if ((mode == XLB_ATTACH_NATIVE && strcmp(dp->mode, "native")) ||
+	    (mode == XLB_ATTACH_GENERIC && strcmp(dp->mode, "generic")))
+		pr_warn("%s stays attached in %s mode (replaced in place); to change the mode: "
+			"lbd --detach, then start again", dp->iface, dp->mode);
+	return 0;
+}
+
+/* Every up, non-loopback interface of this namespace, attached one first. */
+static int fill_txports(struct xlb_dp *dp, __u32 max)
+{
+	struct if_nameindex *ifs, *i;
+	__u32 n = 0, idx = dp->ifindex;
+	int sk, err = 0;
+
+	if (bpf_map_update_elem(dp->fd_txports, &idx, &idx, BPF_ANY)) {
+		err = -errno;
+		pr_warn("adding %s to %s: %s", dp->iface, TXPORTS_MAP, strerror(-err));
+		return err;
+	}
+	n++;
+	ifs = if_nameindex();
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (i = ifs; i && i->if_index && sk >= 0 && n < max; i++) {
+		struct ifreq ifr = {};
+
+		if ((int)i->if_index == dp->ifindex)
+			continue;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		if (ioctl(sk, SIOCGIFFLAGS, &ifr) || !(ifr.ifr_flags & IFF_UP) ||
+		    (ifr.ifr_flags & IFF_LOOPBACK))
+			continue;
+		idx = i->if_index;
+		/* Some devices cannot be redirect targets: skip them quietly. */
+		if (!bpf_map_update_elem(dp->fd_txports, &idx, &idx, BPF_ANY))
+			n++;
+		else
+			pr_debug("%s cannot be a redirect target: %s", i->if_name, strerror(errno));
+	}
+	if (sk >= 0)
+		close(sk);
+	if (ifs)
+		if_freenameindex(ifs);
+	return 0;
+}
+
+/* ---- open / close / detach ---- */
+
+static int open_fds(struct xlb_dp *dp)
+{
+	struct bpf_map *tables;
+	__u32 max_tx = 0;
+
+	dp->fd_vips = map_fd(dp, XLB_MAP_VIPS, &dp->max_services);
+	dp->fd_vaddr = map_fd(dp, XLB_MAP_VIPADDRS, NULL);
+	dp->fd_tables = map_fd(dp, XLB_MAP_TABLES, NULL);
+	dp->fd_bends = map_fd(dp, XLB_MAP_BACKENDS, &dp->max_backends);
+	dp->fd_stats = map_fd(dp, XLB_MAP_STATS, NULL);
+	dp->fd_svcst = map_fd(dp, XLB_MAP_SVC_STATS, NULL);
+	dp->fd_best = map_fd(dp, XLB_MAP_BE_STATS, NULL);
+	dp->fd_txports = map_fd(dp, TXPORTS_MAP, &max_tx);
+	if (dp->fd_vips < 0 || dp->fd_vaddr < 0 || dp->fd_tables < 0 || dp->fd_bends < 0 ||
+	    dp->fd_stats < 0 || dp->fd_svcst < 0 || dp->fd_best < 0 || dp->fd_txports < 0)
+		return -ENOENT;
+	tables = bpf_object__find_map_by_name(dp->obj, XLB_MAP_TABLES);
+	if (tables && bpf_map__inner_map(tables))
+		dp->inner_flags = bpf_map__map_flags(bpf_map__inner_map(tables));
+	else
+		dp->inner_flags = BPF_F_INNER_MAP;
+	return fill_txports(dp, max_tx);
+}
+
+static struct bpf_program *xdp_program(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__type(p) == BPF_PROG_TYPE_XDP)
+			return p;
+	return NULL;
+}
+
+#if HAVE_SKEL
+static int load(struct xlb_dp *dp)
+{
+	struct bpf_map *m;
+	char path[PATH_MAX];
+	int err;
+
+	dp->skel = xlb__open();
+	if (!dp->skel) {
+		err = -errno;
+		pr_warn("opening the XDP object: %s", strerror(-err));
+		return err;
+	}
+	dp->obj = dp->skel->obj;
+	bpf_object__for_each_map(m, dp->obj) {
+		enum bpf_map_type t = bpf_map__type(m);
+
+		/* Not pinned: .rodata/.bss (per load) and devmaps (libbpf
+		 * 1.1.2 cannot reuse a pinned devmap). */
+		if (bpf_map__is_internal(m) || t == BPF_MAP_TYPE_DEVMAP ||
+		    t == BPF_MAP_TYPE_DEVMAP_HASH || !strcmp(bpf_map__name(m), TXPORTS_MAP))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+		err = bpf_map__set_pin_path(m, path);
+		if (err) {
+			pr_warn("setting the pin path of %s: %s", bpf_map__name(m), strerror(-err));
+			return err;
+		}
+	}
+	err = xlb__load(dp->skel);
+	if (err) {
+		pr_warn("loading the XDP program: %s (a pinned map under %s from an incompatible "
+			"build? lbd --detach --iface %s removes them)",
+			strerror(-err), dp->pin_dir, dp->iface);
+		return err;
+	}
+	return 0;
+}
+
+static void unload(struct xlb_dp *dp)
+{
+	xlb__destroy(dp->skel);
+}
+#else
+static int load(struct xlb_dp *dp)
+{
+	pr_warn("this lbd was built without the XDP program (bpf/xlb.bpf.c missing)");
+	return -ENOENT;
+}
+
+static void unload(struct xlb_dp *dp)
+{
+}
+#endif
+
+int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
+{
+	struct bpf_program *prog;
+	struct xlb_dp *dp;
+	int err;
+
+	*dpp = NULL;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->lock_fd = dp->udp4 = dp->udp6 = -1;
+	snprintf(dp->iface, sizeof(dp->iface), "%s", opts->iface);
+	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", opts->pin_dir);
+	dp->mode = "none";
+	dp->ifindex = if_nametoindex(opts->iface);
+	if (!dp->ifindex) {
+		err = -errno;
+		pr_warn("interface %s: %s", opts->iface, strerror(-err));
+		goto err_free;
+	}
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto err_free;
+	}
+	err = take_lock(opts->pin_dir, &dp->lock_fd);
+	if (err)
+		goto err_free;
+	err = mkdir_p(opts->pin_dir, 0700);
+	if (err) {
+		pr_warn("creating pin directory %s: %s", opts->pin_dir, strerror(-err));
+		goto err_unlock;
+	}
+	err = load(dp);
+	if (err)
+		goto err_unload;
+	err = open_fds(dp);
+	if (err)
+		goto err_unload;
+	if (xlb_idalloc_init(&dp->svc_ids, dp->max_services) ||
+	    xlb_idalloc_init(&dp->be_ids, dp->max_backends) ||
+	    !(dp->svcs = calloc(dp->max_services, sizeof(*dp->svcs)))) {
+		err = -ENOMEM;
+		goto err_unload;
+	}
+	err = adopt(dp);
+	if (err)
+		goto err_unload;
+	prog = xdp_program(dp->obj);
+	if (!prog) {
+		pr_warn("the XDP object has no XDP program");
+		err = -ENOENT;
+		goto err_unload;
+	}
+	err = attach(dp, bpf_program__fd(prog), opts->mode);
+	if (err) {
+		/* Nothing runs on these maps: do not leave pins behind. */
+		if (!dp->had_link) {
+			bpf_object__unpin_maps(dp->obj, NULL);
+			rmdir(dp->pin_dir);
+		}
+		goto err_unload;
+	}
+	dp->udp4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	dp->udp6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	pr_info("XDP program %s on %s (ifindex %d) in %s mode, pins in %s",
+		dp->adopted ? "replaced" : "attached", dp->iface, dp->ifindex, dp->mode, dp->pin_dir);
+	*dpp = dp;
+	return 0;
+
+err_unload:
+	xlb_idalloc_destroy(&dp->svc_ids);
+	xlb_idalloc_destroy(&dp->be_ids);
+	if (dp->svcs)
+		while (dp->n_svcs)
+			drop_service(dp, &dp->svcs[dp->n_svcs - 1]);
+	free(dp->svcs);
+	unload(dp);
+err_unlock:
+	close(dp->lock_fd);
+err_free:
+	free(dp);
+	return err;
+}
+
+void xlb_dp_close(struct xlb_dp *dp)
+{
+	if (!dp)
+		return;
+	while (dp->n_svcs)
+		drop_service(dp, &dp->svcs[dp->n_svcs - 1]);
+	free(dp->svcs);
+	xlb_idalloc_destroy(&dp->svc_ids);
+	xlb_idalloc_destroy(&dp->be_ids);
+	if (dp->udp4 >= 0)
+		close(dp->udp4);
+	if (dp->udp6 >= 0)
+		close(dp->udp6);
+	unload(dp);
+	close(dp->lock_fd); /* releases the flock */
+	free(dp);
+}
+
+int xlb_dp_detach(const char *iface, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int lock_fd, fd, err;
+	DIR *d;
+
+	err = take_lock(pin_dir, &lock_fd);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, LINK_PIN);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		/* Detach explicitly: someone may hold another reference. */
+		if (bpf_link_detach(fd))
+			pr_warn("detaching the XDP link %s: %s", path, strerror(errno));
+		close(fd);
+		pr_info("XDP program detached from %s", iface);
+	} else if (errno == ENOENT) {
+		pr_info("no XDP link pinned at %s", path);
+	}
+	d = opendir(pin_dir);
+	if (!d) {
+		err = errno == ENOENT ? 0 : -errno;
+		if (err)
+			pr_warn("opening %s: %s", pin_dir, strerror(-err));
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+		if (unlink(path)) {
+			err = -errno;
+			pr_warn("unpinning %s: %s", path, strerror(-err));
+		}
+	}
+	closedir(d);
+	if (rmdir(pin_dir) && !err) {
+		err = -errno;
+		pr_warn("removing %s: %s", pin_dir, strerror(-err));
+	}
+	if (!err)
+		pr_info("removed the pins in %s", pin_dir);
+out:
+	close(lock_fd);
+	return err;
+}

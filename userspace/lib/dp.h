@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * dp - the data path access layer: the only code that touches BPF maps.
+ *
+ * Lifecycle: xlb_dp_open() takes a lock for the pin directory, loads the XDP
+ * program reusing (or creating) the pinned maps under <pin_dir>, attaches it
+ * with a BPF link pinned at <pin_dir>/link -- or, when that link exists,
+ * atomically replaces the program behind it (a restart drops no packet) --
+ * and reads back the services and backends the pinned maps already hold.
+ * xlb_dp_close() leaves everything attached and pinned; xlb_dp_detach()
+ * removes the program and the pins.
+ *
+ * Desired state goes in through xlb_dp_apply() (a whole config: services not
+ * in it are removed) or xlb_dp_apply_service() (one service). Both diff
+ * against what the maps hold: an unchanged service keeps its id, an unchanged
+ * backend its id (so established flows keep their backend), and an unchanged
+ * lookup table is not rebuilt. Services are matched by their key (VIP, port,
+ * proto); backends by address within their service.
+ */
+#ifndef XLB_DP_H
+#define XLB_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "xlb.h"
+#include "config.h"
+
+#define XLB_LOCK_DIR "/run/xlb"
+#define XLB_PIN_ROOT "/sys/fs/bpf/xlb"
+#define XLB_NEIGH_REFRESH_S 5
+
+enum xlb_attach_mode {
+	XLB_ATTACH_AUTO = 0, /* native, falling back to generic */
+	XLB_ATTACH_NATIVE,
+	XLB_ATTACH_GENERIC,
+};
+
+struct xlb_dp_opts {
+	const char *iface;
+	const char *pin_dir;
+	enum xlb_attach_mode mode;
+};
+
+struct xlb_dp;
+
+/* Parse "auto" / "native" / "generic": 0 or -EINVAL. */
+int xlb_attach_mode_parse(const char *s, enum xlb_attach_mode *mode);
+
+/*
+ * Open: lock, load, attach, adopt. 0 or -errno; every failure is logged with
+ * the thing that failed. -EBUSY: another lbd holds this pin directory.
+ */
+int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp);
+/* Release memory, fds and the lock; the program stays attached, maps pinned. */
+void xlb_dp_close(struct xlb_dp *dp);
+/*
+ * Remove the program from iface and every pin in pin_dir (then the directory).
+ * Takes the same lock as xlb_dp_open(): -EBUSY while an lbd runs there.
+ */
+int xlb_dp_detach(const char *iface, const char *pin_dir);
+
+int xlb_dp_ifindex(const struct xlb_dp *dp);
+const char *xlb_dp_attach_mode(const struct xlb_dp *dp); /* "native" / "generic" */
+const char *xlb_dp_pin_dir(const struct xlb_dp *dp);
+/* Did xlb_dp_open() replace the program of an existing link (a restart)? */
+bool xlb_dp_adopted(const struct xlb_dp *dp);
+
+/* What an apply did, for logs and the reload answer. */
+struct xlb_dp_diff {
+	unsigned int added, removed, changed, unchanged; /* services */
+	unsigned int tables_built;
+};
+
+/*
+ * Make the maps hold exactly cfg's services. Stops at the first failure
+ * (logged) and returns its -errno; what was applied before stays applied.
+ */
+int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff);
+/* Install or update one service (matched by svc->key). 0 or -errno (-ENOSPC: out of ids). */
+int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *svc,
+			 struct xlb_dp_diff *diff);
+/* Remove one service: 0 or -ENOENT. */
+int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key);
+
+/* Ids of an installed service / backend: 0 or -ENOENT. */
+int xlb_dp_service_id(const struct xlb_dp *dp, const struct xlb_vip_key *key, __u32 *id);
+int xlb_dp_backend_id(const struct xlb_dp *dp, const struct xlb_vip_key *key,
+		      const struct xlb_addr *addr, __u8 family, __u32 *id);
+
+/* Counters summed over all possible CPUs. */
+int xlb_dp_stats(const struct xlb_dp *dp, __u64 out[XLB_STAT_MAX]);
+int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_counters *c);
+int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c);
+
+/*
+ * Make the kernel resolve the neighbour entry of every backend (or one), so
+ * bpf_fib_lookup() in the data path finds a next-hop MAC. Best effort.
+ */
+void xlb_dp_neigh_refresh(struct xlb_dp *dp);
+void xlb_dp_neigh_kick(struct xlb_dp *dp, const struct xlb_addr *addr, __u8 family);
+
+#endif
