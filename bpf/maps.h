@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * maps.h - every map of the XDP data path, declared in one place.
+ *
+ * The C variable name is the kernel map name and must equal the XLB_MAP_*
+ * string in include/xlb.h. No map carries a `pinning` attribute: lbd chooses
+ * pin paths with bpf_map__set_pin_path(), tests pin nothing.
+ */
+#ifndef XLB_BPF_MAPS_H
+#define XLB_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xlb.h"
+#include "xlb_hash.h"
+
+/* Services: (VIP, port, proto, family) -> service id, table size, mode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__type(key, struct xlb_vip_key);
+	__type(value, struct xlb_svc);
+} xlb_vips_v1 SEC(".maps");
+
+/* VIP addresses (port 0, proto 0) -> number of services: drop-or-pass for unparsable packets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__type(key, struct xlb_vip_key);
+	__type(value, __u32);
+} xlb_vaddr_v1 SEC(".maps");
+
+/*
+ * Inner map template of xlb_tables_v1: lookup table slot -> backend id.
+ * BPF_F_INNER_MAP lets user space install inner arrays of any (prime) size;
+ * the kernel then requires the same map_flags on every inner map, and the
+ * program cannot rely on max_entries, so it uses svc->table_size instead.
+ */
+struct xlb_table_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_TABLE_SIZE);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+/* Service id -> its lookup table (swapped whole for atomic updates). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__type(key, __u32);
+	__array(values, struct xlb_table_inner);
+} xlb_tables_v1 SEC(".maps");
+
+/* Backend id -> address, owning service, flags. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} xlb_bends_v1 SEC(".maps");
+
+/* Connection table: client flow 5-tuple -> backend id, service id, last seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_FLOWS);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+} xlb_flows_v1 SEC(".maps");
+
+/* Global per-CPU packet counters, indexed by enum xlb_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_stats_v1 SEC(".maps");
+
+/* Per-CPU counters per service id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct xlb_counters);
+} xlb_svcst_v1 SEC(".maps");
+
+/* Per-CPU counters per backend id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_counters);
+} xlb_best_v1 SEC(".maps");
+
+/*
+ * VIP prefilter: bit b of word b/64 set = some service's (VIP, port) has
+ * xlb_vfilter_bucket() == b. Only read when the loader sets the
+ * xlb_cfg_prefilter knob; user space must set a service's bit before adding
+ * it to xlb_vips_v1 and clear bits only after removal (recomputed from the
+ * full service set). Not in include/xlb.h's name list yet: see report.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_VFILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_vfilt_v1 SEC(".maps");
+
+/* Egress ifindex -> ifindex for bpf_redirect_map (never pinned: libbpf 1.1.2 cannot reuse it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, XLB_MAX_TXPORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_txports SEC(".maps");
+
+#endif /* XLB_BPF_MAPS_H */

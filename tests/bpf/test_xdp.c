@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_xdp.c - the XDP data path (bpf/xlb.bpf.c) under BPF_PROG_TEST_RUN.
+ *
+ * The process moves into a private network namespace (it vanishes with the
+ * process) holding two veth pairs, addresses, forwarding and permanent
+ * neighbour entries, so bpf_fib_lookup gives real answers:
+ *
+ *   xt0 02:00:00:00:00:01  10.9.0.1/24  fd00:9::1/64   (ingress; XDP_TX)
+ *   xt2 02:00:00:00:01:01  10.9.1.1/24                 (redirect target)
+ *
+ * Table-driven cases {name, packet, setup, action, output, counter deltas};
+ * each case starts from the same base map configuration with an empty
+ * connection table. Needs root; skipped otherwise.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* After setjmp.h, stdarg.h and stddef.h, which cmocka.h needs. */
+#include <cmocka.h>
+
+#include "pkt.h"
+#include "xlb.h"
+#include "xlb.skel.h"
+#include "xlb_hash.h"
+
+/* ---- lab ---------------------------------------------------------------- */
+
+#define MAC_XT0	 "02:00:00:00:00:01"
+#define MAC_XT2	 "02:00:00:00:01:01"
+#define TBL_SIZE 7 /* small prime: every slot is exercised */
+#define NSVC	 7 /* service ids 1..6 are used */
+#define NBE	 9 /* backend ids 1..8 are used */
+
+struct lab_backend {
+	__u32 id;
+	__u32 svc_id;
+	const char *addr;
+	const char *mac; /* its MAC, as the next hop's dmac (NULL: unknown) */
+	int neigh;	 /* install a permanent neighbour entry for it */
+	const char *dev;
+};
+
+/* Backend ids; 0 is left unused so that "0" can mean "none" in cases. */
+static const struct lab_backend backends[] = {
+    {1, 1, "10.9.0.11", "02:00:00:00:00:0b", 1, "xt0"},
+    {2, 1, "10.9.0.12", "02:00:00:00:00:0c", 1, "xt0"},
+    {3, 1, "10.9.0.13", "02:00:00:00:00:0d", 1, "xt0"},
+    {4, 2, "10.9.0.11", "02:00:00:00:00:0b", 0, "xt0"}, /* same host as 1, UDP service */
+    {5, 3, "fd00:9::11", "02:00:00:00:00:1b", 1, "xt0"},
+    {6, 5, "10.9.0.14", NULL, 0, "xt0"}, /* no neighbour entry */
+    {7, 6, "10.9.1.11", "02:00:00:00:01:0b", 1, "xt2"},
+    {8, 1, "10.9.0.15", "02:00:00:00:00:0f", 1, "xt0"}, /* spare of service 1 */
+};
+
+struct lab_service {
+	__u32 id;
+	const char *vip;
+	__u16 port;
+	__u8 proto;
+	__u32 slots[TBL_SIZE]; /* backend id per table slot */
+};
+
+#define NONE XLB_BACKEND_NONE
+static const struct lab_service services[] = {
+    {1, "10.9.0.100", 80, IPPROTO_TCP, {1, 2, 3, 1, 2, 3, 1}},
+    {2, "10.9.0.100", 53, IPPROTO_UDP, {4, 4, 4, 4, 4, 4, 4}},
+    {3, "fd00:9::100", 443, IPPROTO_TCP, {5, 5, 5, 5, 5, 5, 5}},
+    {4, "10.9.0.101", 80, IPPROTO_TCP, {NONE, NONE, NONE, NONE, NONE, NONE, NONE}},
+    {5, "10.9.0.102", 80, IPPROTO_TCP, {6, 6, 6, 6, 6, 6, 6}},
+    {6, "10.9.0.103", 80, IPPROTO_TCP, {7, 7, 7, 7, 7, 7, 7}},
+};
+
+static struct {
+	int state; /* 0 not root (skip), 1 ready, -1 set-up failed */
+	struct xlb *skel;
+	int prog_fd;
+	int ifx0, ifx2;
+	int ncpus;
+	int prefilter; /* the skeleton was loaded with xlb_cfg_prefilter = 1 */
+} lab;
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "lab: `%s` failed (%d)\n", cmd, rc);
+	return rc == 0 ? 0 : -1;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int lab_net_up(void)
+{
+	static const char *const cmds[] = {
+	    "ip link set lo up",
+	    "ip link add xt0 address " MAC_XT0 " type veth peer name xt1",
+	    "ip link add xt2 address " MAC_XT2 " type veth peer name xt3",
+	    "ip link set xt0 up && ip link set xt1 up && ip link set xt2 up && ip link set xt3 up",
+	    "ip addr add 10.9.0.1/24 dev xt0",
+	    "ip -6 addr add fd00:9::1/64 dev xt0 nodad",
+	    "ip addr add 10.9.1.1/24 dev xt2",
+	    "sysctl -q -w net.ipv4.ip_forward=1",
+	    "sysctl -q -w net.ipv6.conf.all.forwarding=1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (sh("%s >/dev/null 2>&1", cmds[i]))
+			return -1;
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct lab_backend *b = &backends[i];
+
+		if (b->neigh && sh("ip neigh replace %s lladdr %s dev %s nud permanent", b->addr,
+				   b->mac, b->dev))
+			return -1;
+	}
+	return 0;
+}
+
+/* Namespace once per process; a fresh skeleton per group (prefilter knob off/on). */
+static int lab_setup(int prefilter)
+{
+	static int net_state; /* 0 not tried, 1 up, -1 failed */
+
+	if (geteuid() != 0)
+		return 0; /* lab.state 0: every test skips */
+	lab.state = -1;
+	if (net_state == 0) {
+		net_state = -1;
+		if (unshare(CLONE_NEWNET) != 0) {
+			fprintf(stderr, "lab: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+			return 0;
+		}
+		if (lab_net_up())
+			return 0;
+		net_state = 1;
+	}
+	if (net_state != 1)
+		return 0;
+	lab.ifx0 = if_nametoindex("xt0");
+	lab.ifx2 = if_nametoindex("xt2");
+	lab.ncpus = libbpf_num_possible_cpus();
+	libbpf_set_print(libbpf_quiet);
+	lab.skel = xlb__open();
+	if (lab.skel) {
+		lab.skel->rodata->xlb_cfg_prefilter = prefilter;
+		if (xlb__load(lab.skel)) {
+			xlb__destroy(lab.skel);
+			lab.skel = NULL;
+		}
+	}
+	if (!lab.skel || !lab.ifx0 || !lab.ifx2 || lab.ncpus <= 0) {
+		fprintf(stderr, "lab: cannot load xlb.bpf.o\n");
+		return 0;
+	}
+	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
+	lab.prefilter = prefilter;
+	lab.state = 1;
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	return lab_setup(0);
+}
+
+static int group_setup_prefilter(void **state)
+{
+	return lab_setup(1);
+}
+
+static int group_teardown(void **state)
+{
+	xlb__destroy(lab.skel); /* the namespace goes with the process */
+	lab.skel = NULL;
+	return 0;
+}
+
+static void lab_require(void)
+{
+	if (lab.state == 0)
+		skip();
+	assert_int_equal(lab.state, 1);
+}
+
+/* ---- map helpers ------------------------------------------------------- */
+
+static int mfd(struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+static void addr_of(const char *s, struct xlb_addr *a, __u8 *family)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a) == 1) {
+		*family = XLB_AF_INET;
+		return;
+	}
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	*family = XLB_AF_INET6;
+}
+
+/* Install a fresh lookup table (an inner map of `size` slots) for svc_id. */
+static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
+{
+	/*
+	 * The template carries BPF_F_INNER_MAP, and the kernel compares
+	 * map_flags of template and inner map (bpf_map_meta_equal): the inner
+	 * instances need the flag too.
+	 */
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, size, &opts);
+	__u32 i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < size; i++)
+		assert_int_equal(bpf_map_update_elem(fd, &i, &slots[i], BPF_ANY), 0);
+	assert_int_equal(
+	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v1), &svc_id, &fd, BPF_ANY), 0);
+	close(fd); /* the outer map holds its own reference */
+}
+
+static void set_backend_flags(__u32 id, __u8 flags)
+{
+	struct xlb_backend be;
+	int fd = mfd(lab.skel->maps.xlb_bends_v1);
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &id, &be), 0);
+	be.flags = flags;
+	assert_int_equal(bpf_map_update_elem(fd, &id, &be, BPF_ANY), 0);
+}
+
+static void clear_flows(void)
+{
+	int fd = mfd(lab.skel->maps.xlb_flows_v1);
+	struct xlb_flow_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		assert_int_equal(bpf_map_delete_elem(fd, &k), 0);
+}
+
+/* Mark (dst, dport) in the VIP prefilter, as lbd would before adding the service. */
+static void vfilter_set(const struct xlb_addr *dst, __be16 dport)
+{
+	int fd = mfd(lab.skel->maps.xlb_vfilt_v1);
+	__u32 b = xlb_vfilter_bucket(dst, dport), w = b / 64;
+	__u64 bits;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &w, &bits), 0);
+	bits |= 1ull << (b % 64);
+	assert_int_equal(bpf_map_update_elem(fd, &w, &bits, BPF_ANY), 0);
+}
+
+/* Base configuration: all services, backends, tables, tx ports; no flows. */
+static void base_config(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct lab_backend *b = &backends[i];
+		struct xlb_backend be = {
+		    .svc_id = b->svc_id, .weight = 1, .flags = XLB_BE_F_ACTIVE};
+
+		addr_of(b->addr, &be.addr, &be.family);
+		assert_int_equal(
+		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &b->id, &be, BPF_ANY), 0);
+	}
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+		const struct lab_service *s = &services[i];
+		struct xlb_vip_key vk = {.port = htons(s->port), .proto = s->proto};
+		struct xlb_svc svc = {.id = s->id, .table_size = TBL_SIZE};
+		__u32 n = 1;
+
+		addr_of(s->vip, &vk.addr, &vk.family);
+		assert_int_equal(
+		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY), 0);
+		vk.port = 0;
+		vk.proto = 0;
+		assert_int_equal(
+		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vaddr_v1), &vk, &n, BPF_ANY), 0);
+		install_table(s->id, s->slots, TBL_SIZE);
+		vfilter_set(&vk.addr, htons(s->port));
+	}
+	assert_int_equal(
+	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_txports), &lab.ifx2, &lab.ifx2, BPF_ANY), 0);
+	clear_flows();
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+struct snap {
+	__u64 stat[XLB_STAT_MAX];
+	struct xlb_counters svc[NSVC], be[NBE];
+};
+
+static void sum_counters(int fd, __u32 id, struct xlb_counters *out)
+{
+	struct xlb_counters v[lab.ncpus];
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(bpf_map_lookup_elem(fd, &id, v), 0);
+	for (c = 0; c < lab.ncpus; c++) {
+		out->packets += v[c].packets;
+		out->bytes += v[c].bytes;
+		out->new_flows += v[c].new_flows;
+	}
+}
+
+static void take_snap(struct snap *s)
+{
+	__u64 v[lab.ncpus];
+	__u32 i;
+	int c;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < XLB_STAT_MAX; i++) {
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v1), &i, v), 0);
+		for (c = 0; c < lab.ncpus; c++)
+			s->stat[i] += v[c];
+	}
+	for (i = 0; i < NSVC; i++)
+		sum_counters(mfd(lab.skel->maps.xlb_svcst_v1), i, &s->svc[i]);
+	for (i = 0; i < NBE; i++)
+		sum_counters(mfd(lab.skel->maps.xlb_best_v1), i, &s->be[i]);
+}
+
+static const char *const stat_names[] = {
+#define XLB_STAT_NAME(e, name, help) name,
+    XLB_STATS(XLB_STAT_NAME)
+#undef XLB_STAT_NAME
+};
+
+/* ---- running packets --------------------------------------------------- */
+
+static int run_pkt(const struct pkt *p, __u8 *out, __u32 *out_len, int ifindex)
+{
+	struct xdp_md ctx = {.data_end = p->len, .ingress_ifindex = ifindex};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = out, .data_size_out = PKT_MAX, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(lab.prog_fd, &opts), 0);
+	*out_len = opts.data_size_out;
+	return opts.retval;
+}
+
+static int run_spec(const struct pkt_spec *s, __u8 *out, __u32 *out_len)
+{
+	struct pkt p;
+
+	assert_int_equal(pkt_build(s, &p), 0);
+	return run_pkt(&p, out, out_len, lab.ifx0);
+}
+
+static const struct lab_backend *backend(__u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i].id == id)
+			return &backends[i];
+	fail_msg("no backend %u", id);
+	return NULL;
+}
+
+/* Which backend should a new flow of s get from `slots` (user-space hash)? */
+static __u32 predict(const struct pkt_spec *s, const __u32 *slots, __u32 size)
+{
+	struct xlb_flow_key k;
+
+	pkt_flow_key(s, &k);
+	return slots[xlb_flow_hash(&k) % size];
+}
+
+/* ---- cases ------------------------------------------------------------- */
+
+#define BE_PREDICT 0xfffffffe /* expected backend: the base table slot of the flow's hash */
+#define BE_DYN	   0xfffffffd /* expected backend: chosen by the case's setup (g_dyn_be) */
+
+struct xdp_case {
+	const char *name;
+	struct pkt_spec spec;
+	void (*mutate)(struct pkt *p);		 /* malformed variants */
+	void (*setup)(const struct xdp_case *c); /* after base_config, before the snapshot */
+	int action;
+	enum xlb_stat reason;
+	__u32 svc;	 /* service whose counters move (0: none) */
+	__u32 be;	 /* backend whose counters move, 0: none; BE_PREDICT, BE_DYN */
+	__u64 new_flows; /* expected new_flows delta of svc and be */
+};
+
+static __u32 g_dyn_be;
+
+static const __u32 *base_slots(__u32 svc_id)
+{
+	return services[svc_id - 1].slots;
+}
+
+/* The packet has been seen once already: the case's packet is the second. */
+static void setup_prime(const struct xdp_case *c)
+{
+	__u8 out[PKT_MAX];
+	__u32 len;
+
+	assert_int_equal(run_spec(&c->spec, out, &len), XDP_TX);
+	g_dyn_be = predict(&c->spec, base_slots(c->svc), TBL_SIZE);
+}
+
+/* Established flow, then the table changes so its slot names another backend. */
+static void setup_table_replaced(const struct xdp_case *c)
+{
+	__u32 slots[TBL_SIZE], i;
+
+	setup_prime(c);
+	for (i = 0; i < TBL_SIZE; i++)
+		slots[i] = g_dyn_be == 8 ? 1 : 8; /* everything to another live backend */
+	install_table(c->svc, slots, TBL_SIZE);
+}
+
+/* Established flow, then its backend is deactivated and the table rebuilt without it. */
+static void setup_backend_inactive(const struct xdp_case *c)
+{
+	__u32 slots[TBL_SIZE], i, old;
+
+	setup_prime(c);
+	old = g_dyn_be;
+	set_backend_flags(old, 0);
+	for (i = 0; i < TBL_SIZE; i++)
+		slots[i] = old == 8 ? 1 : 8;
+	install_table(c->svc, slots, TBL_SIZE);
+	g_dyn_be = slots[0];
+}
+
+/* Established flow, backend deactivated, table still names it: nothing usable. */
+static void setup_backend_inactive_only(const struct xdp_case *c)
+{
+	setup_prime(c);
+	set_backend_flags(g_dyn_be, 0);
+}
+
+/* Inner table smaller than svc->table_size claims: the lookup must fail safely. */
+static void setup_short_table(const struct xdp_case *c)
+{
+	static const __u32 one[1] = {1};
+	struct xlb_vip_key vk = {.port = htons(c->spec.dport), .proto = c->spec.proto};
+	struct xlb_svc svc = {.id = c->svc, .table_size = 1048573};
+
+	addr_of(c->spec.dst, &vk.addr, &vk.family);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+			 0);
+	install_table(c->svc, one, 1);
+	/* Slot 0 is the only in-range one; make sure this flow does not hash there. */
+	{
+		struct xlb_flow_key k;
+
+		pkt_flow_key(&c->spec, &k);
+		assert_int_not_equal(xlb_flow_hash(&k) % 1048573, 0);
+	}
+}
+
+/* The redirect target is not a tx port. */
+static void setup_no_txport(const struct xdp_case *c)
+{
+	assert_int_equal(bpf_map_delete_elem(mfd(lab.skel->maps.xlb_txports), &lab.ifx2), 0);
+}
+
+/* Backend 6 moves to an address with no route (the lab has no default route). */
+static void setup_unroutable(const struct xdp_case *c)
+{
+	struct xlb_backend be;
+	__u32 id = 6;
+	int fd = mfd(lab.skel->maps.xlb_bends_v1);
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &id, &be), 0);
+	addr_of("192.0.2.1", &be.addr, &be.family);
+	assert_int_equal(bpf_map_update_elem(fd, &id, &be, BPF_ANY), 0);
+}
+
+static void mut_trunc_tcp(struct pkt *p)
+{
+	/* IP header consistent with a 10-byte L4 part: only the TCP header is short. */
+	pkt_truncate(p, p->l4_off + 10);
+	pkt_ipv4_set_tot_len(p, (__u16)(p->l4_off + 10 - p->l3_off));
+}
+
+static void mut_trunc_frame(struct pkt *p)
+{
+	pkt_truncate(p, p->l4_off + 10); /* frame cut, tot_len still claims the full packet */
+}
+
+static void mut_trunc_ip(struct pkt *p)
+{
+	pkt_truncate(p, p->l3_off + 12); /* not even the IPv4 destination is present */
+}
+
+static void mut_ihl4(struct pkt *p)
+{
+	pkt_ipv4_set_ihl(p, 4);
+}
+
+static void mut_frag_mf(struct pkt *p)
+{
+	pkt_ipv4_set_frag(p, 1, 0);
+}
+
+static void mut_frag_off(struct pkt *p)
+{
+	pkt_ipv4_set_frag(p, 0, 185);
+}
+
+static void mut_tot_len_big(struct pkt *p)
+{
+	pkt_ipv4_set_tot_len(p, (__u16)(p->len - p->l3_off + 100));
+}
+
+static void mut_v6_plen_big(struct pkt *p)
+{
+	pkt_ipv6_set_payload_len(p, (__u16)(p->len - p->l4_off + 100));
+}
+
+static void mut_arp(struct pkt *p)
+{
+	p->buf[12] = 0x08; /* ETH_P_ARP; the rest is just bytes to the program */
+	p->buf[13] = 0x06;
+}
+
+static void mut_v6_frag(struct pkt *p)
+{
+	p->buf[p->l3_off + 6] = 44; /* next header: Fragment */
+}
+
+#define CLIENT4 "10.9.0.50"
+#define CLIENT6 "fd00:9::50"
+#define CMAC                                                                                       \
+	{                                                                                          \
+		0x02, 0, 0, 0, 0, 0x50                                                             \
+	}
+#define LBMAC                                                                                      \
+	{                                                                                          \
+		0x02, 0, 0, 0, 0, 0x01                                                             \
+	}
+#define TCP4(d, dp)                                                                                \
+	{                                                                                          \
+		.family = 4, .proto = IPPROTO_TCP, .src = CLIENT4, .dst = d, .sport = 40000,       \
+		.dport = dp, .smac = CMAC, .dmac = LBMAC, .payload_len = 32                        \
+	}
+
+static const struct xdp_case cases[] = {
+    {"arp_pass", TCP4("10.9.0.100", 80), mut_arp, NULL, XDP_PASS, XLB_STAT_PASS_NOT_IP},
+    {"v4_tcp_not_vip_pass", TCP4("10.9.0.200", 80), NULL, NULL, XDP_PASS, XLB_STAT_PASS_NOT_VIP},
+    {"v4_tcp_vip_other_port_pass", TCP4("10.9.0.100", 8080), NULL, NULL, XDP_PASS,
+     XLB_STAT_PASS_NOT_VIP},
+    {"v4_tcp_vip_tx", TCP4("10.9.0.100", 80), NULL, NULL, XDP_TX, XLB_STAT_FWD_TX, 1, BE_PREDICT,
+     1},
+    {"v4_udp_vip_tx",
+     {.family = 4,
+      .proto = IPPROTO_UDP,
+      .src = CLIENT4,
+      .dst = "10.9.0.100",
+      .sport = 5353,
+      .dport = 53,
+      .smac = CMAC,
+      .dmac = LBMAC,
+      .payload_len = 40},
+     NULL,
+     NULL,
+     XDP_TX,
+     XLB_STAT_FWD_TX,
+     2,
+     4,
+     1},
+    {"v6_tcp_vip_tx",
+     {.family = 6,
+      .proto = IPPROTO_TCP,
+      .src = CLIENT6,
+      .dst = "fd00:9::100",
+      .sport = 40002,
+      .dport = 443,
+      .smac = CMAC,
+      .dmac = LBMAC,
+      .payload_len = 16},
+     NULL,
+     NULL,
+     XDP_TX,
+     XLB_STAT_FWD_TX,
+     3,
+     5,
+     1},
+    {"v6_tcp_not_vip_pass",
+     {.family = 6,
+      .proto = IPPROTO_TCP,
+      .src = CLIENT6,
+      .dst = "fd00:9::200",
+      .sport = 40002,
+      .dport = 443,
+      .smac = CMAC,
+      .dmac = LBMAC},
+     NULL,
+     NULL,
+     XDP_PASS,
+     XLB_STAT_PASS_NOT_VIP},
+    {"vlan_v4_tcp_vip_tx",
+     {.family = 4,
+      .proto = IPPROTO_TCP,
+      .src = CLIENT4,
+      .dst = "10.9.0.100",
+      .sport = 40010,
+      .dport = 80,
+      .vlan = 42,
+      .smac = CMAC,
+      .dmac = LBMAC,
+      .payload_len = 8},
+     NULL,
+     NULL,
+     XDP_TX,
+     XLB_STAT_FWD_TX,
+     1,
+     BE_PREDICT,
+     1},
+    {"second_packet_same_backend", TCP4("10.9.0.100", 80), NULL, setup_prime, XDP_TX,
+     XLB_STAT_FWD_TX, 1, BE_DYN, 0},
+    {"flow_sticks_after_table_swap", TCP4("10.9.0.100", 80), NULL, setup_table_replaced, XDP_TX,
+     XLB_STAT_FWD_TX, 1, BE_DYN, 0},
+    {"inactive_backend_rescheduled", TCP4("10.9.0.100", 80), NULL, setup_backend_inactive, XDP_TX,
+     XLB_STAT_FWD_TX, 1, BE_DYN, 1},
+    {"inactive_backend_no_alternative", TCP4("10.9.0.100", 80), NULL, setup_backend_inactive_only,
+     XDP_DROP, XLB_STAT_DROP_NO_BACKEND, 1},
+    {"empty_table_drop_no_backend", TCP4("10.9.0.101", 80), NULL, NULL, XDP_DROP,
+     XLB_STAT_DROP_NO_BACKEND, 4},
+    {"short_inner_table_drop_no_backend", TCP4("10.9.0.101", 80), NULL, setup_short_table, XDP_DROP,
+     XLB_STAT_DROP_NO_BACKEND, 4},
+    {"backend_without_neigh_drop", TCP4("10.9.0.102", 80), NULL, NULL, XDP_DROP,
+     XLB_STAT_DROP_NO_NEIGH, 5, 6, 1},
+    {"other_interface_redirect", TCP4("10.9.0.103", 80), NULL, NULL, XDP_REDIRECT,
+     XLB_STAT_FWD_REDIRECT, 6, 7, 1},
+    {"redirect_port_missing_drop", TCP4("10.9.0.103", 80), NULL, setup_no_txport, XDP_DROP,
+     XLB_STAT_DROP_REDIRECT, 6, 7, 1},
+    {"unroutable_backend_drop_fib", TCP4("10.9.0.102", 80), NULL, setup_unroutable, XDP_DROP,
+     XLB_STAT_DROP_FIB, 5, 6, 1},
+    {"trunc_tcp_to_vip_drop", TCP4("10.9.0.100", 80), mut_trunc_tcp, NULL, XDP_DROP,
+     XLB_STAT_DROP_MALFORMED},
+    {"trunc_tcp_to_non_vip_pass", TCP4("10.9.0.200", 80), mut_trunc_tcp, NULL, XDP_PASS,
+     XLB_STAT_PASS_NOT_VIP},
+    {"trunc_frame_to_vip_drop", TCP4("10.9.0.100", 80), mut_trunc_frame, NULL, XDP_DROP,
+     XLB_STAT_DROP_MALFORMED},
+    {"trunc_ip_header_pass", TCP4("10.9.0.100", 80), mut_trunc_ip, NULL, XDP_PASS,
+     XLB_STAT_PASS_NOT_IP},
+    {"ihl4_to_vip_drop", TCP4("10.9.0.100", 80), mut_ihl4, NULL, XDP_DROP, XLB_STAT_DROP_MALFORMED},
+    {"ihl4_to_non_vip_pass", TCP4("10.9.0.200", 80), mut_ihl4, NULL, XDP_PASS,
+     XLB_STAT_PASS_NOT_VIP},
+    {"frag_mf_to_vip_drop", TCP4("10.9.0.100", 80), mut_frag_mf, NULL, XDP_DROP,
+     XLB_STAT_DROP_FRAGMENT},
+    {"frag_offset_to_vip_drop", TCP4("10.9.0.100", 80), mut_frag_off, NULL, XDP_DROP,
+     XLB_STAT_DROP_FRAGMENT},
+    {"frag_to_non_vip_pass", TCP4("10.9.0.200", 80), mut_frag_mf, NULL, XDP_PASS,
+     XLB_STAT_PASS_NOT_VIP},
+    {"tot_len_beyond_frame_to_vip_drop", TCP4("10.9.0.100", 80), mut_tot_len_big, NULL, XDP_DROP,
+     XLB_STAT_DROP_MALFORMED},
+    {"v6_plen_beyond_frame_to_vip_drop",
+     {.family = 6,
+      .proto = IPPROTO_TCP,
+      .src = CLIENT6,
+      .dst = "fd00:9::100",
+      .sport = 40002,
+      .dport = 443,
+      .smac = CMAC,
+      .dmac = LBMAC},
+     mut_v6_plen_big,
+     NULL,
+     XDP_DROP,
+     XLB_STAT_DROP_MALFORMED},
+    {"v6_frag_to_vip_drop",
+     {.family = 6,
+      .proto = IPPROTO_UDP,
+      .src = CLIENT6,
+      .dst = "fd00:9::100",
+      .sport = 40002,
+      .dport = 443,
+      .smac = CMAC,
+      .dmac = LBMAC},
+     mut_v6_frag,
+     NULL,
+     XDP_DROP,
+     XLB_STAT_DROP_FRAGMENT},
+    {"icmp_to_vip_pass_not_l4",
+     {.family = 4,
+      .proto = IPPROTO_ICMP,
+      .src = CLIENT4,
+      .dst = "10.9.0.100",
+      .smac = CMAC,
+      .dmac = LBMAC,
+      .payload_len = 56},
+     NULL,
+     NULL,
+     XDP_PASS,
+     XLB_STAT_PASS_NOT_L4},
+    {"icmpv6_to_vip_pass_not_l4",
+     {.family = 6,
+      .proto = IPPROTO_ICMPV6,
+      .src = CLIENT6,
+      .dst = "fd00:9::100",
+      .smac = CMAC,
+      .dmac = LBMAC,
+      .payload_len = 56},
+     NULL,
+     NULL,
+     XDP_PASS,
+     XLB_STAT_PASS_NOT_L4},
+};
+
+static void run_case(void **state)
+{
+	const struct xdp_case *c = *state;
+	__u8 out[PKT_MAX], expect[PKT_MAX];
+	struct snap before, after;
+	__u32 out_len, be = c->be, i;
+	struct pkt p;
+	int action;
+
+	lab_require();
+	base_config();
+	if (c->setup)
+		c->setup(c);
+	if (be == BE_PREDICT)
+		be = predict(&c->spec, base_slots(c->svc), TBL_SIZE);
+	else if (be == BE_DYN)
+		be = g_dyn_be;
+
+	assert_int_equal(pkt_build(&c->spec, &p), 0);
+	if (c->mutate)
+		c->mutate(&p);
+	take_snap(&before);
+	action = run_pkt(&p, out, &out_len, lab.ifx0);
+	take_snap(&after);
+
+	assert_int_equal(action, c->action);
+
+	/* Output: forwarded frames get next-hop MACs, all else is byte-identical. */
+	memcpy(expect, p.buf, p.len);
+	if (c->action == XDP_TX || c->action == XDP_REDIRECT) {
+		const struct lab_backend *b = backend(be);
+
+		assert_int_equal(pkt_parse_mac(b->mac, expect), 0);
+		assert_int_equal(
+		    pkt_parse_mac(strcmp(b->dev, "xt2") ? MAC_XT0 : MAC_XT2, expect + 6), 0);
+	}
+	assert_int_equal(out_len, p.len);
+	assert_memory_equal(out, expect, p.len);
+
+	/* Counters: exactly one global reason, and only the expected svc/backend. */
+	for (i = 0; i < XLB_STAT_MAX; i++) {
+		__u64 d = after.stat[i] - before.stat[i];
+
+		if (d != (i == c->reason ? 1u : 0u))
+			fail_msg("stat %s moved by %llu (expected %s)", stat_names[i],
+				 (unsigned long long)d, stat_names[c->reason]);
+	}
+	for (i = 0; i < NSVC; i++) {
+		int hit = i == c->svc && c->svc;
+
+		assert_int_equal(after.svc[i].packets - before.svc[i].packets, hit);
+		assert_int_equal(after.svc[i].bytes - before.svc[i].bytes, hit ? p.len : 0);
+		assert_int_equal(after.svc[i].new_flows - before.svc[i].new_flows,
+				 hit ? c->new_flows : 0);
+	}
+	for (i = 0; i < NBE; i++) {
+		int hit = i == be && be;
+
+		assert_int_equal(after.be[i].packets - before.be[i].packets, hit);
+		assert_int_equal(after.be[i].bytes - before.be[i].bytes, hit ? p.len : 0);
+		assert_int_equal(after.be[i].new_flows - before.be[i].new_flows,
+				 hit ? c->new_flows : 0);
+	}
+}
+
+/*
+ * The connection table entry: written for a new flow with backend, service
+ * and time; last_seen_ns refreshed only once it is older than about 1 s.
+ */
+static void test_flow_entry(void **state)
+{
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	int fd;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	__u8 out[PKT_MAX];
+	__u32 len;
+	__u64 t;
+
+	lab_require();
+	base_config();
+	fd = mfd(lab.skel->maps.xlb_flows_v1);
+	pkt_flow_key(&s, &k);
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_int_equal(f.backend_id, predict(&s, base_slots(1), TBL_SIZE));
+	assert_int_equal(f.svc_id, 1);
+	assert_true(f.last_seen_ns > 0);
+
+	/* Recent: the packet does not write the entry. */
+	t = f.last_seen_ns;
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_true(f.last_seen_ns == t);
+
+	/* Old: refreshed to now. */
+	f.last_seen_ns = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &f, BPF_EXIST), 0);
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_true(f.last_seen_ns >= t);
+}
+
+/*
+ * The knob decides whether the prefilter is read: with it on, a service whose
+ * bucket bit is missing is invisible (so lbd must set bits first); with it
+ * off, the filter's content does not matter.
+ */
+static void test_prefilter_knob(void **state)
+{
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	__u64 zero = 0;
+	__u8 out[PKT_MAX];
+	__u32 len, w;
+
+	lab_require();
+	base_config();
+	for (w = 0; w < XLB_VFILTER_WORDS; w++)
+		assert_int_equal(
+		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &zero, BPF_ANY), 0);
+	assert_int_equal(run_spec(&s, out, &len), lab.prefilter ? XDP_PASS : XDP_TX);
+}
+
+/* ---- distribution ------------------------------------------------------ */
+
+/*
+ * 3000 flows from one client, even source ports only (as Linux connect()
+ * picks them), over a 65537-slot table with slot i -> backend i % 3 + 1:
+ * every backend gets 25%..42%, and each choice equals the user-space hash.
+ */
+static void test_distribution(void **state)
+{
+	enum { NFLOWS = 3000, SIZE = XLB_DEFAULT_TABLE_SIZE };
+	static __u32 slots[SIZE];
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	struct xlb_vip_key vk = {.port = htons(80), .proto = IPPROTO_TCP};
+	struct xlb_svc svc = {.id = 1, .table_size = SIZE};
+	unsigned int count[4] = {0};
+	__u8 out[PKT_MAX], mac[6];
+	__u32 i, len, be;
+
+	lab_require();
+	base_config();
+	for (i = 0; i < SIZE; i++)
+		slots[i] = i % 3 + 1;
+	install_table(1, slots, SIZE);
+	addr_of("10.9.0.100", &vk.addr, &vk.family);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+			 0);
+
+	s.payload_len = 0;
+	for (i = 0; i < NFLOWS; i++) {
+		s.sport = (__u16)(32768 + 2 * i);
+		assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+		be = predict(&s, slots, SIZE);
+		assert_int_equal(pkt_parse_mac(backend(be)->mac, mac), 0);
+		assert_memory_equal(out, mac, 6);
+		count[be]++;
+	}
+	for (i = 1; i <= 3; i++) {
+		if (count[i] < NFLOWS * 25 / 100 || count[i] > NFLOWS * 42 / 100)
+			fail_msg("backend %u got %u of %u flows", i, count[i], NFLOWS);
+	}
+	clear_flows();
+}
+
+/* The hash is a pure function of the key: same key, same value; any field matters. */
+static void test_hash_properties(void **state)
+{
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	struct xlb_flow_key a, b;
+
+	pkt_flow_key(&s, &a);
+	b = a;
+	assert_int_equal(xlb_flow_hash(&a), xlb_flow_hash(&b));
+	b.sport ^= htons(2);
+	assert_int_not_equal(xlb_flow_hash(&a), xlb_flow_hash(&b));
+	b = a;
+	b.proto = IPPROTO_UDP;
+	assert_int_not_equal(xlb_flow_hash(&a), xlb_flow_hash(&b));
+	b = a;
+	b.dst.a[3] = 1;
+	assert_int_not_equal(xlb_flow_hash(&a), xlb_flow_hash(&b));
+}
+
+/*
+ * Mixing quality, independent of any table layout (an arithmetic table such
+ * as slot i -> i % 3 hides a hash that is linear in the port): over even
+ * source ports the low bits and the top bit are balanced, and flipping one
+ * key bit flips about half of the output bits (avalanche).
+ */
+static void test_hash_mixing(void **state)
+{
+	enum { N = 4096 };
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	unsigned int low2[4] = {0}, top = 0, i, bit;
+	unsigned long flips = 0, trials = 0;
+	struct xlb_flow_key k, f;
+
+	pkt_flow_key(&s, &k);
+	for (i = 0; i < N; i++) {
+		__u32 h;
+
+		k.sport = htons((__u16)(32768 + 2 * i));
+		h = xlb_flow_hash(&k);
+		low2[h & 3]++;
+		top += h >> 31;
+		/* Flip each bit of the source port and of the source address's last byte. */
+		for (bit = 0; bit < 16; bit++) {
+			f = k;
+			f.sport ^= htons((__u16)(1u << bit));
+			flips += __builtin_popcount(h ^ xlb_flow_hash(&f));
+			f = k;
+			f.src.a[0] ^= htonl(1u << (bit & 7));
+			flips += __builtin_popcount(h ^ xlb_flow_hash(&f));
+			trials += 2;
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (low2[i] < N / 4 * 85 / 100 || low2[i] > N / 4 * 115 / 100)
+			fail_msg("hash & 3 == %u for %u of %u even ports", i, low2[i], N);
+	if (top < N * 45 / 100 || top > N * 55 / 100)
+		fail_msg("top bit set for %u of %u even ports", top, N);
+	/* Ideal is 16.0 of 32 bits; a weak mix sits far below. */
+	if (flips * 100 / trials < 1500 || flips * 100 / trials > 1700)
+		fail_msg("avalanche: %lu.%02lu bits flip on average", flips / trials,
+			 flips * 100 / trials % 100);
+}
+
+int main(void)
+{
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 5 };
+	struct CMUnitTest tests[NTESTS];
+	size_t i;
+	int fails;
+
+	for (i = 0; i < NCASES; i++) {
+		tests[i] = (struct CMUnitTest){.name = cases[i].name,
+					       .test_func = run_case,
+					       .initial_state = (void *)&cases[i]};
+	}
+	tests[NCASES] = (struct CMUnitTest)cmocka_unit_test(test_distribution);
+	tests[NCASES + 1] = (struct CMUnitTest)cmocka_unit_test(test_flow_entry);
+	tests[NCASES + 2] = (struct CMUnitTest)cmocka_unit_test(test_prefilter_knob);
+	tests[NCASES + 3] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 4] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
+	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 3, group_setup_prefilter,
+					 group_teardown);
+	return fails;
+}
