@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The declarative config file: YAML (libyaml's document API) to struct
+ * xlb_config, with validation. Schema and rules: docs/config.md.
+ *
+ * Every mapping is walked against a table of known keys (struct field), so a
+ * new key at any level is one table row and one handler. The walker keeps the
+ * field path ("services[0].backends[1].address") and each node keeps its
+ * start mark, so every error reads
+ *   file:LINE: field.path: what is wrong
+ * Parsing stops at the first error.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "maglev.h"
+
+#define CFG_MAX_FILE (16u << 20) /* a config larger than this is a mistake */
+
+/* ---- names <-> enums ---------------------------------------------------- */
+
+static const char *const sched_names[XLB_SCHED_MAX] = {
+    [XLB_SCHED_MAGLEV] = "maglev",
+};
+
+static const char *const fwd_names[XLB_FWD_MAX] = {
+    [XLB_FWD_DSR_L2] = "dsr-l2",
+};
+
+const char *xlb_sched_name(__u8 sched)
+{
+	return sched < XLB_SCHED_MAX && sched_names[sched] ? sched_names[sched] : "?";
+}
+
+int xlb_sched_parse(const char *s, __u8 *sched)
+{
+	__u8 i;
+
+	for (i = 0; s && i < XLB_SCHED_MAX; i++) {
+		if (sched_names[i] && !strcmp(s, sched_names[i])) {
+			*sched = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *xlb_fwd_name(__u8 fwd)
+{
+	return fwd < XLB_FWD_MAX && fwd_names[fwd] ? fwd_names[fwd] : "?";
+}
+
+int xlb_fwd_parse(const char *s, __u8 *fwd)
+{
+	__u8 i;
+
+	for (i = 0; s && i < XLB_FWD_MAX; i++) {
+		if (fwd_names[i] && !strcmp(s, fwd_names[i])) {
+			*fwd = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *xlb_proto_name(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	default:
+		return "?";
+	}
+}
+
+int xlb_proto_parse(const char *s, __u8 *proto)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(s, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- walker state and errors ------------------------------------------- */
+
+struct ctx {
+	const char *file;
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+	char path[256]; /* current field path; truncated paths still read fine */
+	size_t plen;
+	struct xlb_config *cfg;
+	size_t total_backends;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+	return n ? (int)n->start_mark.line + 1 : 1;
+}
+
+/* One line for people: control characters from the input become '?'. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Record "file:line: path: msg" and return -EINVAL. */
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_node_t *n,
+						      const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->err && c->errlen) {
+		if (c->plen)
+			snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->file, line_of(n), c->path,
+				 msg);
+		else
+			snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line_of(n), msg);
+		sanitize(c->err);
+	}
+	return -EINVAL;
+}
+
+/* Append ".key" (or "key" at the top) or "[i]" to the path; returns the old length. */
+static size_t path_key(struct ctx *c, const char *key)
+{
+	size_t old = c->plen;
+	int r = snprintf(c->path + old, sizeof(c->path) - old, "%s%s", old ? "." : "", key);
+
+	c->plen = r < 0 ? old : old + (size_t)r;
+	if (c->plen >= sizeof(c->path))
+		c->plen = sizeof(c->path) - 1;
+	return old;
+}
+
+static size_t path_index(struct ctx *c, size_t i)
+{
+	size_t old = c->plen;
+	int r = snprintf(c->path + old, sizeof(c->path) - old, "[%zu]", i);
+
+	c->plen = r < 0 ? old : old + (size_t)r;
+	if (c->plen >= sizeof(c->path))
+		c->plen = sizeof(c->path) - 1;
+	return old;
+}
+
+static void path_pop(struct ctx *c, size_t old)
+{
+	c->plen = old;
+	c->path[old] = '\0';
+}
+
+static const char *kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static const char *sval(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain empty, "~" or "null" scalar: YAML's null. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	v = sval(n);
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+	       !strcmp(v, "NULL");
+}
+
+/* Quote a user value for a message, cut to a readable length. */
+static const char *quote(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n > 40)
+		snprintf(buf, len, "\"%.37s...\"", s);
+	else
+		snprintf(buf, len, "\"%s\"", s);
+	return buf;
+}
+
+/* ---- typed scalar getters ---------------------------------------------- */
+
+static int get_string(struct ctx *c, yaml_node_t *n, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(c, n, "expected a string, got %s", kind(n));
+	if (is_null(n))
+		return fail(c, n, "missing value");
+	*out = sval(n);
+	return 0;
+}
+
+/*
+ * Unsigned decimal in [min, max]. Numbers must be plain scalars: a quoted
+ * "80" is a string in YAML. No sign, no hex/octal, no leading zeros (YAML 1.1
+ * reads 010 as octal), no trailing junk.
+ */
+static int get_uint(struct ctx *c, yaml_node_t *n, __u32 min, __u32 max, __u32 *out)
+{
+	char q[64];
+	const char *s, *p;
+	__u64 v = 0;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(c, n, "expected a number, got %s", kind(n));
+	if (is_null(n))
+		return fail(c, n, "missing value");
+	s = sval(n);
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return fail(c, n, "expected a number, got the quoted string %s",
+			    quote(s, q, sizeof(q)));
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return fail(c, n, "%s is not a decimal number", quote(s, q, sizeof(q)));
+		if (v <= 0xffffffffULL)
+			v = v * 10 + (__u64)(*p - '0');
+	}
+	if (s[0] == '0' && s[1])
+		return fail(c, n, "%s: leading zeros are not allowed (octal in YAML 1.1)",
+			    quote(s, q, sizeof(q)));
+	if (v < min || v > max)
+		return fail(c, n, "%s is out of range %u..%u", quote(s, q, sizeof(q)), min, max);
+	*out = (__u32)v;
+	return 0;
+}
+
+static int get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *family)
+{
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, n, &s);
+	if (err)
+		return err;
+	if (xlb_addr_parse(s, addr, family))
+		return fail(c, n, "%s is not an IPv4/IPv6 address", quote(s, q, sizeof(q)));
+	return 0;
+}
+
+/* ---- generic mapping walker -------------------------------------------- */
+
+/*
+ * One known key of a mapping. parse() is called with the path already
+ * extended by the key and gets the value node and the object being filled.
+ */
+struct field {
+	const char *key;
+	bool required;
+	int (*parse)(struct ctx *c, yaml_node_t *val, void *obj);
+};
+
+static int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t nfields,
+		    void *obj)
+{
+	__u32 seen = 0; /* bit i: fields[i] seen; nfields <= 32 */
+	yaml_node_pair_t *pair;
+	size_t i, old;
+	int err;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(c, map, "expected a mapping, got %s", kind(map));
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, pair->value);
+		char known[256];
+		size_t kl = 0;
+
+		if (!k || !v)
+			return fail(c, map, "malformed mapping");
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, "keys must be scalars, got %s", kind(k));
+		for (i = 0; i < nfields; i++)
+			if (!strcmp(sval(k), fields[i].key))
+				break;
+		if (i == nfields) {
+			known[0] = '\0';
+			for (i = 0; i < nfields; i++)
+				kl += snprintf(known + kl,
+					       kl < sizeof(known) ? sizeof(known) - kl : 0, "%s%s",
+					       i ? ", " : "", fields[i].key);
+			path_key(c, sval(k));
+			return fail(c, k, "unknown key (expected one of: %s)", known);
+		}
+		old = path_key(c, fields[i].key);
+		if (seen & (1u << i)) {
+			err = fail(c, k, "duplicate key");
+		} else {
+			seen |= 1u << i;
+			err = fields[i].parse(c, v, obj);
+		}
+		if (err)
+			return err;
+		path_pop(c, old);
+	}
+	for (i = 0; i < nfields; i++) {
+		if (fields[i].required && !(seen & (1u << i))) {
+			path_key(c, fields[i].key);
+			return fail(c, map, "missing required field");
+		}
+	}
+	return 0;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- backends ------------------------------------------------------------ */
+
+struct be_tmp {
+	struct xlb_cfg_backend *be;
+	int addr_line;
+};
+
+static int be_address(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct be_tmp *t = obj;
+
+	t->addr_line = line_of(v);
+	return get_addr(c, v, &t->be->addr, &t->be->family);
+}
+
+static int be_weight(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct be_tmp *t = obj;
+
+	return get_uint(c, v, 0, XLB_MAX_WEIGHT, &t->be->weight);
+}
+
+static const struct field backend_fields[] = {
+    {"address", true, be_address},
+    {"weight", false, be_weight},
+};
+
+/* Line-only stand-in node, so that fail() can point at a remembered line. */
+static yaml_node_t at_line(int line)
+{
+	yaml_node_t n;
+
+	memset(&n, 0, sizeof(n));
+	n.start_mark.line = line > 0 ? (size_t)line - 1 : 0;
+	return n;
+}
+
+static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_service *s)
+{
+	yaml_node_item_t *it;
+	int *addr_line = NULL;
+	size_t n, i, j, old;
+	int err = 0;
+
+	if (!seq || is_null(seq))
+		return 0; /* "backends:" with nothing: an empty pool */
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return fail(c, seq, "expected a sequence, got %s", kind(seq));
+	n = seq->data.sequence.items.top - seq->data.sequence.items.start;
+	if (!n)
+		return 0;
+	if (n > XLB_MAX_BACKENDS || c->total_backends + n > XLB_MAX_BACKENDS)
+		return fail(c, seq, "too many backends (at most %u over all services)",
+			    XLB_MAX_BACKENDS);
+	s->backends = calloc(n, sizeof(*s->backends));
+	addr_line = calloc(n, sizeof(*addr_line));
+	if (!s->backends || !addr_line) {
+		free(addr_line);
+		return -ENOMEM;
+	}
+	for (i = 0, it = seq->data.sequence.items.start; i < n; i++, it++) {
+		yaml_node_t *bn = yaml_document_get_node(c->doc, *it);
+		struct xlb_cfg_backend *b = &s->backends[i];
+		struct be_tmp t = {.be = b};
+		char a1[XLB_ADDR_STRLEN];
+
+		old = path_index(c, i);
+		b->weight = XLB_DEFAULT_WEIGHT;
+		b->line = line_of(bn);
+		s->n_backends = i + 1; /* so the caller frees what was filled */
+		err = walk_map(c, bn, backend_fields, ARRAY_SIZE(backend_fields), &t);
+		if (err)
+			goto out;
+		addr_line[i] = t.addr_line;
+		path_key(c, "address");
+		if (b->family != s->key.family) {
+			yaml_node_t ln = at_line(t.addr_line);
+
+			err = fail(c, &ln, "%s is %s but the vip is %s",
+				   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)),
+				   b->family == XLB_AF_INET ? "IPv4" : "IPv6",
+				   s->key.family == XLB_AF_INET ? "IPv4" : "IPv6");
+			goto out;
+		}
+		for (j = 0; j < i; j++) {
+			if (!xlb_addr_cmp(b->family, &b->addr, s->backends[j].family,
+					  &s->backends[j].addr)) {
+				yaml_node_t ln = at_line(t.addr_line);
+
+				err = fail(c, &ln,
+					   "duplicate backend %s (also backends[%zu] at line %d)",
+					   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), j,
+					   addr_line[j]);
+				goto out;
+			}
+		}
+		path_pop(c, old);
+	}
+	c->total_backends += n;
+out:
+	free(addr_line);
+	return err;
+}
+
+/* ---- services ---------------------------------------------------------- */
+
+struct svc_tmp {
+	struct xlb_cfg_service *s;
+	yaml_node_t *name;
+	yaml_node_t *vip;
+	yaml_node_t *backends; /* parsed after the walk: needs the vip's family */
+};
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n >= XLB_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int svc_name(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	t->name = v;
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (!valid_name(s))
+		return fail(c, v, "%s is not a valid name ([A-Za-z0-9_.-], 1..%d characters)",
+			    quote(s, q, sizeof(q)), XLB_NAME_MAX - 1);
+	strcpy(t->s->name, s);
+	return 0;
+}
+
+static int svc_vip(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+
+	t->vip = v;
+	return get_addr(c, v, &t->s->key.addr, &t->s->key.family);
+}
+
+static int svc_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+	__u32 port;
+	int err;
+
+	err = get_uint(c, v, 1, 65535, &port);
+	if (!err)
+		t->s->key.port = htons((__u16)port);
+	return err;
+}
+
+/* A string that must be one of names[0..n-1] (NULL entries skipped). */
+static int get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, __u8 *out)
+{
+	char q[64], list[128];
+	size_t i, l = 0;
+	const char *s = NULL;
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (names[i] && !strcmp(s, names[i])) {
+			*out = (__u8)i;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (names[i])
+			l += snprintf(list + l, l < sizeof(list) ? sizeof(list) - l : 0, "%s%s",
+				      l ? ", " : "", names[i]);
+	return fail(c, v, "%s is not one of: %s", quote(s, q, sizeof(q)), list);
+}
+
+static int svc_protocol(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"tcp", "udp"};
+	static const __u8 protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	struct svc_tmp *t = obj;
+	__u8 i;
+	int err;
+
+	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	if (!err)
+		t->s->key.proto = protos[i];
+	return err;
+}
+
+static int svc_scheduler(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+
+	return get_enum(c, v, sched_names, XLB_SCHED_MAX, &t->s->sched);
+}
+
+static int svc_forwarding(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+
+	return get_enum(c, v, fwd_names, XLB_FWD_MAX, &t->s->fwd);
+}
+
+static int svc_table_size(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+	__u32 n;
+	int err;
+
+	err = get_uint(c, v, 7, XLB_MAX_TABLE_SIZE, &n);
+	if (err)
+		return err;
+	if (!xlb_maglev_size_ok(n))
+		return fail(c, v, "%u is not a prime (e.g. 251, 4093, 65537, 1048573)", n);
+	t->s->table_size = n;
+	return 0;
+}
+
+static int svc_backends(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+
+	t->backends = v;
+	return 0;
+}
+
+static const struct field service_fields[] = {
+    {"name", true, svc_name},
+    {"vip", true, svc_vip},
+    {"port", true, svc_port},
+    {"protocol", false, svc_protocol},
+    {"scheduler", false, svc_scheduler},
+    {"forwarding", false, svc_forwarding},
+    {"table_size", false, svc_table_size},
+    {"backends", false, svc_backends},
+};
+
+static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
+{
+	struct xlb_cfg_service *s = &c->cfg->services[idx];
+	struct svc_tmp t = {.s = s};
+	char a[XLB_ADDR_STRLEN];
+	size_t i, old;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->key.proto = IPPROTO_TCP;
+	s->sched = XLB_SCHED_MAGLEV;
+	s->fwd = XLB_FWD_DSR_L2;
+	s->table_size = XLB_DEFAULT_TABLE_SIZE;
+	s->line = line_of(n);
+
+	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
+	if (err)
+		return err;
+
+	for (i = 0; i < idx; i++) {
+		const struct xlb_cfg_service *o = &c->cfg->services[i];
+
+		if (!strcmp(o->name, s->name)) {
+			old = path_key(c, "name");
+			err = fail(c, t.name,
+				   "duplicate service name \"%s\" (also services[%zu] at line %d)",
+				   s->name, i, o->line);
+			path_pop(c, old);
+			return err;
+		}
+		if (!memcmp(&o->key, &s->key, sizeof(s->key)))
+			return fail(
+			    c, t.vip,
+			    "duplicate service %s%s%s:%u/%s (also services[%zu] \"%s\" at line %d)",
+			    s->key.family == XLB_AF_INET6 ? "[" : "",
+			    xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)),
+			    s->key.family == XLB_AF_INET6 ? "]" : "", ntohs(s->key.port),
+			    xlb_proto_name(s->key.proto), i, o->name, o->line);
+	}
+
+	old = path_key(c, "backends");
+	err = parse_backends(c, t.backends, s);
+	if (err)
+		return err;
+	path_pop(c, old);
+	return 0;
+}
+
+static int top_services(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_config *cfg = c->cfg;
+	yaml_node_item_t *it;
+	size_t n, i, old;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, "expected a sequence, got %s", kind(v));
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	if (!n)
+		return 0;
+	if (n > XLB_MAX_SERVICES)
+		return fail(c, v, "too many services (%zu, at most %u)", n, XLB_MAX_SERVICES);
+	cfg->services = calloc(n, sizeof(*cfg->services));
+	if (!cfg->services)
+		return -ENOMEM;
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		old = path_index(c, i);
+		cfg->n_services = i + 1; /* so xlb_config_free sees what was filled */
+		err = parse_service(c, yaml_document_get_node(c->doc, *it), i);
+		if (err)
+			return err;
+		path_pop(c, old);
+	}
+	return 0;
+}
+
+/* Top-level keys. Add node:, acl:, roles: ... here. */
+static const struct field top_fields[] = {
+    {"services", false, top_services},
+};
+
+/* ---- entry points ------------------------------------------------------ */
+
+void xlb_config_free(struct xlb_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->n_services; i++)
+		free(cfg->services[i].backends);
+	free(cfg->services);
+	cfg->services = NULL;
+	cfg->n_services = 0;
+}
+
+/* libyaml's reader errors carry a byte offset, not a mark: count the lines. */
+static int line_at(const char *buf, size_t len, size_t off)
+{
+	int line = 1;
+	size_t i;
+
+	for (i = 0; i < off && i < len; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
+static int yaml_error(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len)
+{
+	int line;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+		return -ENOMEM;
+	}
+	if (p->error == YAML_READER_ERROR)
+		line = line_at(buf, len, p->problem_offset);
+	else
+		line = (int)p->problem_mark.line + 1;
+	if (p->context && p->context_mark.line != p->problem_mark.line)
+		snprintf(c->err, c->errlen, "%s:%d: YAML syntax error: %s %s (started at line %d)",
+			 c->file, line, p->problem ? p->problem : "unknown error", p->context,
+			 (int)p->context_mark.line + 1);
+	else
+		snprintf(c->err, c->errlen, "%s:%d: YAML syntax error: %s%s%s", c->file, line,
+			 p->problem ? p->problem : "unknown error", p->context ? " " : "",
+			 p->context ? p->context : "");
+	return -EINVAL;
+}
+
+int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_config *cfg,
+		     char *err, size_t errlen)
+{
+	char dummy[1];
+	struct ctx c = {
+	    .file = name ? name : "<config>",
+	    .err = err && errlen ? err : dummy,
+	    .errlen = err && errlen ? errlen : sizeof(dummy),
+	    .cfg = cfg,
+	};
+	yaml_document_t doc, extra;
+	yaml_parser_t parser;
+	yaml_node_t *root;
+	int ret = 0;
+
+	c.err[0] = '\0';
+	if (!cfg)
+		return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	if (!buf && len)
+		return -EINVAL;
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(c.err, c.errlen, "%s: out of memory", c.file);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(buf ? buf : ""), len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		ret = yaml_error(&c, &parser, buf, len);
+		goto out_parser;
+	}
+	c.doc = &doc;
+
+	root = yaml_document_get_root_node(&doc);
+	if (root) {
+		/* A second document would be silently ignored: refuse it. */
+		if (!yaml_parser_load(&parser, &extra)) {
+			ret = yaml_error(&c, &parser, buf, len);
+			goto out_doc;
+		}
+		if (yaml_document_get_root_node(&extra)) {
+			yaml_node_t ln =
+			    at_line((int)yaml_document_get_root_node(&extra)->start_mark.line + 1);
+
+			ret = fail(&c, &ln, "only one YAML document is allowed");
+		}
+		yaml_document_delete(&extra);
+		if (ret)
+			goto out_doc;
+	}
+	if (!root || is_null(root))
+		goto out_doc; /* empty file: no services */
+	if (root->type != YAML_MAPPING_NODE) {
+		ret = fail(&c, root, "top level must be a mapping (services: ...), got %s",
+			   kind(root));
+		goto out_doc;
+	}
+	ret = walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
+out_doc:
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	if (ret)
+		xlb_config_free(cfg);
+	return ret;
+}
+
+int xlb_config_load(const char *path, struct xlb_config *cfg, char *err, size_t errlen)
+{
+	char dummy[1];
+	char *e = err && errlen ? err : dummy;
+	size_t elen = err && errlen ? errlen : sizeof(dummy);
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	FILE *f;
+	int ret;
+
+	if (!cfg)
+		return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	f = fopen(path, "r");
+	if (!f) {
+		ret = -errno;
+		snprintf(e, elen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fileno(f), &st)) {
+		ret = -errno;
+		snprintf(e, elen, "%s: %s", path, strerror(-ret));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > CFG_MAX_FILE) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
+		snprintf(e, elen, "%s: %s", path,
+			 ret == -EISDIR ? "is a directory"
+					: "not a regular file of at most 16 MiB");
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		snprintf(e, elen, "%s: out of memory", path);
+		goto out_close;
+	}
+	got = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		ret = -EIO;
+		snprintf(e, elen, "%s: read error", path);
+		goto out_free;
+	}
+	ret = xlb_config_parse(buf, got, path, cfg, err, errlen);
+out_free:
+	free(buf);
+out_close:
+	fclose(f);
+	return ret;
+}
