@@ -98,7 +98,7 @@ struct {
  * xlb_vfilter_bucket() == b. Only read when the loader sets the
  * xlb_cfg_prefilter knob; user space must set a service's bit before adding
  * it to xlb_vips_v1 and clear bits only after removal (recomputed from the
- * full service set). Not in include/xlb.h's name list yet: see report.
+ * full service set).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -37,6 +37,7 @@
 /* ---- map names (<= 15 chars; bump _vN on any layout change) ---- */
 #define XLB_MAP_VIPS "xlb_vips_v1"
 #define XLB_MAP_VIPADDRS "xlb_vaddr_v1"
+#define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
 #define XLB_MAP_TABLES "xlb_tables_v1"
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v1"

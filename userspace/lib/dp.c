@@ -39,14 +39,8 @@
 #include "log.h"
 #include "maglev.h"
 
-#if __has_include("xlb.skel.h")
+#include "xlb_hash.h"
 #include "xlb.skel.h"
-#define HAVE_SKEL 1
-#else
-/* The data path (bpf/xlb.bpf.c) is not built yet: lbd reports it at open. */
-#define HAVE_SKEL 0
-struct xlb;
-#endif
 
 #define TXPORTS_MAP "xlb_txports"
 #define LINK_PIN "link"
@@ -77,6 +71,8 @@ struct xlb_dp {
 	bool adopted;
 	bool had_link; /* a live link was pinned: the maps are in use */
 	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
+	int fd_vfilt;
+	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
 	__u32 inner_flags; /* map_flags every inner table must carry */
 	__u32 max_services, max_backends;
 	struct dp_service *svcs; /* max_services slots, n_svcs used */
@@ -607,11 +603,47 @@ static int cmp_backend(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/*
+ * Make xlb_vfilt_v1 hold exactly the buckets of the installed services plus
+ * `extra` (a service about to be written to xlb_vips_v1, or NULL). Bits are
+ * set before a service becomes visible and cleared only after it is gone, so
+ * the prefilter never hides a VIP from the data path. Writes changed words only.
+ */
+static int vfilter_sync(struct xlb_dp *dp, const struct xlb_vip_key *extra)
+{
+	__u64 want[XLB_VFILTER_WORDS] = {};
+	__u32 b, w;
+	size_t i;
+
+	for (i = 0; i <= dp->n_svcs; i++) {
+		const struct xlb_vip_key *k = i < dp->n_svcs ? &dp->svcs[i].key : extra;
+
+		if (!k)
+			continue;
+		b = xlb_vfilter_bucket(&k->addr, k->port);
+		want[b / 64] |= 1ull << (b % 64);
+	}
+	for (w = 0; w < XLB_VFILTER_WORDS; w++) {
+		if (want[w] == dp->vfilt[w])
+			continue;
+		if (bpf_map_update_elem(dp->fd_vfilt, &w, &want[w], BPF_ANY)) {
+			int err = -errno;
+
+			pr_warn("writing %s[%u]: %s", XLB_MAP_VIPFILTER, w, strerror(-err));
+			return err;
+		}
+		dp->vfilt[w] = want[w];
+	}
+	return 0;
+}
+
 static int write_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 			 const struct xlb_svc *sv, bool is_new, const char *ks)
 {
 	int err;
 
+	if (is_new && (err = vfilter_sync(dp, &cs->key)))
+		return err;
 	if (bpf_map_update_elem(dp->fd_vips, &cs->key, sv, BPF_ANY)) {
 		err = -errno;
 		pr_warn("service %s (%s): writing %s: %s", cs->name, ks, XLB_MAP_VIPS,
@@ -827,6 +859,7 @@ int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
 	xlb_idalloc_put(&dp->svc_ids, id);
 	pr_info("service %s (id %u): removed", key_str(key, ks, sizeof(ks)), id);
 	drop_service(dp, s);
+	vfilter_sync(dp, NULL);
 	return 0;
 }
 
@@ -1117,9 +1150,14 @@ static int open_fds(struct xlb_dp *dp)
 	dp->fd_svcst = map_fd(dp, XLB_MAP_SVC_STATS, NULL);
 	dp->fd_best = map_fd(dp, XLB_MAP_BE_STATS, NULL);
 	dp->fd_txports = map_fd(dp, TXPORTS_MAP, &max_tx);
+	dp->fd_vfilt = map_fd(dp, XLB_MAP_VIPFILTER, NULL);
 	if (dp->fd_vips < 0 || dp->fd_vaddr < 0 || dp->fd_tables < 0 || dp->fd_bends < 0 ||
-	    dp->fd_stats < 0 || dp->fd_svcst < 0 || dp->fd_best < 0 || dp->fd_txports < 0)
+	    dp->fd_stats < 0 || dp->fd_svcst < 0 || dp->fd_best < 0 || dp->fd_txports < 0 ||
+	    dp->fd_vfilt < 0)
 		return -ENOENT;
+	for (__u32 w = 0; w < XLB_VFILTER_WORDS; w++)
+		if (bpf_map_lookup_elem(dp->fd_vfilt, &w, &dp->vfilt[w]))
+			dp->vfilt[w] = 0;
 	tables = bpf_object__find_map_by_name(dp->obj, XLB_MAP_TABLES);
 	if (tables && bpf_map__inner_map(tables))
 		dp->inner_flags = bpf_map__map_flags(bpf_map__inner_map(tables));
@@ -1138,7 +1176,6 @@ static struct bpf_program *xdp_program(struct bpf_object *obj)
 	return NULL;
 }
 
-#if HAVE_SKEL
 static int load(struct xlb_dp *dp)
 {
 	struct bpf_map *m;
@@ -1152,6 +1189,9 @@ static int load(struct xlb_dp *dp)
 		return err;
 	}
 	dp->obj = dp->skel->obj;
+	/* lbd keeps xlb_vfilt_v1 right (vfilter_sync), so the data path may
+	 * answer "not a VIP" from it without the hash lookup. */
+	dp->skel->rodata->xlb_cfg_prefilter = 1;
 	bpf_object__for_each_map(m, dp->obj) {
 		enum bpf_map_type t = bpf_map__type(m);
 
@@ -1183,17 +1223,6 @@ static void unload(struct xlb_dp *dp)
 {
 	xlb__destroy(dp->skel);
 }
-#else
-static int load(struct xlb_dp *dp)
-{
-	pr_warn("this lbd was built without the XDP program (bpf/xlb.bpf.c missing)");
-	return -ENOENT;
-}
-
-static void unload(struct xlb_dp *dp)
-{
-}
-#endif
 
 int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 {
@@ -1241,6 +1270,8 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 		goto err_unload;
 	}
 	err = adopt(dp);
+	if (!err) /* before the new program runs: its prefilter must know every service */
+		err = vfilter_sync(dp, NULL);
 	if (err)
 		goto err_unload;
 	prog = xdp_program(dp->obj);
