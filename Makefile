@@ -3,6 +3,9 @@
 # Quiet by default; `make V=1` prints full commands.
 
 .DELETE_ON_ERROR:
+# Keep test objects: they are intermediates, and deleting them after the
+# run would print after the test summary line.
+.SECONDARY:
 .SUFFIXES:
 .DEFAULT_GOAL := all
 

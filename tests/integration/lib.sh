@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# Shared helpers for tests/integration/test_*.sh. Source it, then call
+# xt_setup. Every test gets its own lab (namespaces xtPID-*), pin directory,
+# control socket and scratch directory, and an EXIT trap that removes them all,
+# whatever happens. Exit codes: 0 pass, 77 skip, anything else fail.
+#
+#   xt_setup [--backends N]    root/binaries check, lab up, trap
+#   xt_config FILE [W1 W2 ..]  write a config: service "web" 10.100.0.10:80/tcp,
+#                              backends be1..N with the given weights (default 100)
+#   lbd_start [ARGS..]         start lbd in the balancer netns; waits until it answers
+#   lbd_stop [SIGNAL]          signal lbd (TERM default) and wait for it to exit
+#   lbctl ARGS..               build/lbctl -s $XT_SOCK ARGS..
+#   in_ns HOST CMD..           run CMD in the lab namespace of HOST (cli, lb, be1..)
+#   httpc MODE ARGS..          tests/integration/httpc.py in the client netns
+#   jget EXPR                  evaluate a Python expression on JSON stdin (as d)
+#   wait_for SECONDS CMD..     poll CMD every 0.1 s until it succeeds
+#   pass/fail/skip MSG, info MSG, assert_ge A B MSG, assert_eq A B MSG
+set -euo pipefail
+
+XT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XT_LAB=$XT_TOP/tools/lab
+XT_LBD=$XT_TOP/build/lbd
+XT_LBCTL=$XT_TOP/build/lbctl
+XT_NAME=${XT_NAME:-xt$$}
+XT_PIN_DIR=/sys/fs/bpf/xlb/$XT_NAME
+XT_SOCK=/run/xlb/$XT_NAME.sock
+XT_LB_IF=$XT_NAME-lb
+XT_VIP=10.100.0.10
+XT_VIP6=fd00:100::10
+XT_WORK=
+XT_CONF=
+XT_LBD_PID=
+XT_BG_PIDS=()
+XT_T0=$(date +%s.%N)
+if [ -x /usr/bin/python3 ]; then XT_PY=/usr/bin/python3; else XT_PY=$(command -v python3); fi
+
+info() { printf '[%6.2fs] %s\n' "$(awk -v a="$XT_T0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')" "$*"; }
+fail() { info "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+pass() { info "PASS: $*"; exit 0; }
+
+assert_ge() { # assert_ge A B MSG: A >= B
+	[ "$1" -ge "$2" ] 2>/dev/null || fail "$3 (got $1, want >= $2)"
+}
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3 (got '$1', want '$2')"
+}
+
+in_ns() { local h=$1; shift; nsenter --net="/run/netns/$XT_NAME-$h" "$@"; }
+lbctl() { "$XT_LBCTL" -s "$XT_SOCK" "$@"; }
+httpc() { in_ns cli "$XT_PY" "$XT_TOP/tests/integration/httpc.py" "$@"; }
+jget() { "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(json.dumps(r) if isinstance(r,(dict,list)) else r)' "$1"; }
+
+wait_for() { # wait_for SECONDS CMD..
+	local t=$1 i; shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+xt_cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	set +e
+	for pid in "${XT_BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	if [ -n "$XT_LBD_PID" ] && kill -0 "$XT_LBD_PID" 2>/dev/null; then
+		kill -TERM "$XT_LBD_PID" 2>/dev/null
+		for _ in $(seq 30); do kill -0 "$XT_LBD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$XT_LBD_PID" 2>/dev/null
+	fi
+	if [ -e "/run/netns/$XT_NAME-lb" ] && [ -x "$XT_LBD" ]; then
+		nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --iface "$XT_LB_IF" \
+			--pin-dir "$XT_PIN_DIR" --detach >>"${XT_WORK:-/dev/null}/lbd.log" 2>&1
+	fi
+	# lbd keeps a lock file per pin dir in /run/xlb (named after the path).
+	rm -rf "$XT_PIN_DIR" "$XT_SOCK" "/run/xlb/$(echo "${XT_PIN_DIR#/}" | tr / _).lock"
+	"$XT_LAB" down "$XT_NAME"
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$XT_WORK" ] && [ -s "$XT_WORK/lbd.log" ]; then
+		echo "---- lbd log (last 60 lines) ----"
+		tail -n 60 "$XT_WORK/lbd.log"
+	fi
+	[ -n "$XT_WORK" ] && rm -rf "$XT_WORK"
+	exit "$rc"
+}
+
+xt_setup() { # xt_setup [--backends N]
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	[ -x "$XT_LBD" ] || skip "build/lbd not built"
+	[ -x "$XT_LBCTL" ] || skip "build/lbctl not built"
+	command -v nsenter >/dev/null || skip "nsenter missing"
+	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+		mount -t bpf bpf /sys/fs/bpf || skip "cannot mount bpffs"
+	fi
+	XT_WORK=$(mktemp -d "/tmp/$XT_NAME.XXXXXX")
+	trap xt_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	mkdir -p /run/xlb /sys/fs/bpf/xlb
+	XT_CONF=$XT_WORK/xlb.yaml
+	info "lab $XT_NAME up"
+	"$XT_LAB" up "$XT_NAME" "$@"
+}
+
+xt_config() { # xt_config FILE [WEIGHT..]: backends be1..N (N = number of weights, default 3 x 100)
+	local f=$1 i=0 w; shift
+	[ $# -gt 0 ] || set -- 100 100 100
+	{
+		echo "services:"
+		echo "  - name: web"
+		echo "    vip: $XT_VIP"
+		echo "    port: 80"
+		echo "    protocol: tcp"
+		echo "    backends:"
+		for w in "$@"; do
+			i=$((i + 1))
+			echo "      - address: 10.0.0.$((10 + i))"
+			echo "        weight: $w"
+		done
+	} >"$f"
+}
+
+lbd_alive() { [ -n "$XT_LBD_PID" ] && kill -0 "$XT_LBD_PID" 2>/dev/null; }
+
+lbd_start() { # lbd_start [EXTRA ARGS]: config $XT_CONF; waits until lbctl status answers
+	[ -f "$XT_CONF" ] || xt_config "$XT_CONF"
+	echo "==== lbd start $(date +%T.%N)" >>"$XT_WORK/lbd.log"
+	nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --config "$XT_CONF" --iface "$XT_LB_IF" \
+		--pin-dir "$XT_PIN_DIR" --socket "$XT_SOCK" --log-level debug "$@" \
+		</dev/null >>"$XT_WORK/lbd.log" 2>&1 &
+	XT_LBD_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		lbd_alive || fail "lbd exited at start"
+		lbctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "lbd did not answer on $XT_SOCK within 10 s"
+}
+
+lbd_stop() { # lbd_stop [SIGNAL]
+	local sig=${1:-TERM} i
+	lbd_alive || return 0
+	kill "-$sig" "$XT_LBD_PID"
+	for ((i = 0; i < 100; i++)); do
+		lbd_alive || break
+		sleep 0.1
+	done
+	lbd_alive && fail "lbd did not exit on SIG$sig"
+	wait "$XT_LBD_PID" 2>/dev/null || true
+	XT_LBD_PID=
+}
+
+xt_bg() { # xt_bg CMD.. : run in the background, killed at cleanup; PID in XT_BG_PID
+	"$@" &
+	XT_BG_PID=$!
+	XT_BG_PIDS+=("$XT_BG_PID")
+}
+
+# counts_of JSON BACKEND -> requests served by BACKEND (be1..) in an httpc result
+counts_of() { echo "$1" | jget "d['counts'].get('$2', 0)"; }
