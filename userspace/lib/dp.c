@@ -1373,6 +1373,9 @@ int xlb_dp_detach(const char *iface, const char *pin_dir)
 	}
 	if (!err)
 		pr_info("removed the pins in %s", pin_dir);
+	/* Nothing is left to protect: remove the lock file while still holding it. */
+	if (!err && !lock_path(pin_dir, path, sizeof(path)))
+		unlink(path);
 out:
 	close(lock_fd);
 	return err;
