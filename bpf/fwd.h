@@ -5,7 +5,8 @@
  * dsr-l2: the backend holds the VIP on its loopback, so the client's packet
  * goes out unchanged from the IP header on (no TTL decrement, no checksum
  * update); only the Ethernet addresses are rewritten to reach the backend's
- * next hop. bpf_fib_lookup gives the egress interface and both MACs.
+ * next hop. bpf_fib_lookup gives the egress interface and both MACs; its
+ * result is cached per CPU and backend for xlb_cfg_nh_ttl_ns.
  */
 #ifndef XLB_BPF_FWD_H
 #define XLB_BPF_FWD_H
@@ -18,13 +19,39 @@
 #define XLB_FIB_AF_INET	 2
 #define XLB_FIB_AF_INET6 10
 
-static __always_inline int xlb_fwd_dsr_l2(struct xdp_md *ctx, const struct xlb_flow_key *key,
-					  const struct xlb_pkt *pkt, const struct xlb_backend *be)
+/*
+ * Loader knob: how long a next-hop cache entry (xlb_nhc_v1) is trusted, in
+ * ns; 0 disables the cache (a FIB lookup for every packet). A neighbour or
+ * route change reaches the data path within this time; failed lookups are
+ * never cached, so a missing neighbour recovers on the first packet after
+ * lbd (or the kernel) installs it.
+ */
+const volatile __u64 xlb_cfg_nh_ttl_ns = 100000000ull; /* 100 ms */
+
+/*
+ * Resolve the next hop towards be: from the per-CPU cache while fresh,
+ * else bpf_fib_lookup (which costs 100-200 ns here, more than the rest of
+ * the fast path). Returns the cache entry or NULL with *reason set.
+ */
+static __always_inline struct xlb_nexthop *
+xlb_nexthop(struct xdp_md *ctx, const struct xlb_flow_key *key, const struct xlb_pkt *pkt,
+	    const struct xlb_backend *be, __u32 be_id, __u64 now, __u32 *reason)
 {
 	struct bpf_fib_lookup fib = {};
-	struct ethhdr *eth = pkt->eth;
-	__u32 reason;
-	int rc, action;
+	struct xlb_nexthop *nh;
+	__u32 mtu = 0;
+	int rc;
+
+	nh = bpf_map_lookup_elem(&xlb_nhc_v1, &be_id);
+	if (!nh) { /* be_id out of range: cannot happen for ids from xlb_bends_v1 */
+		*reason = XLB_STAT_DROP_FIB;
+		return NULL;
+	}
+	/* The address check catches a backend id re-used for another backend. */
+	if (now < nh->expires_ns && nh->family == be->family && nh->addr.a[0] == be->addr.a[0] &&
+	    nh->addr.a[1] == be->addr.a[1] && nh->addr.a[2] == be->addr.a[2] &&
+	    nh->addr.a[3] == be->addr.a[3])
+		return nh;
 
 	/*
 	 * The lookup is for the backend's family. The packet's own source is
@@ -52,12 +79,43 @@ static __always_inline int xlb_fwd_dsr_l2(struct xdp_md *ctx, const struct xlb_f
 	fib.ifindex = ctx->ingress_ifindex;
 
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_NEIGH);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_FIB);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		*reason = rc == BPF_FIB_LKUP_RET_NO_NEIGH   ? XLB_STAT_DROP_NO_NEIGH
+			  : rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? XLB_STAT_DROP_TOO_BIG
+							       : XLB_STAT_DROP_FIB;
+		return NULL;
+	}
+	/* The egress device's MTU (mtu 0 asks about the frame's own size; we only want the MTU). */
+	bpf_check_mtu(ctx, fib.ifindex, &mtu, 0, 0);
+	/*
+	 * One CPU owns its per-CPU entry while the program runs: filling it
+	 * field by field is safe. Multipath routes: the entry pins this CPU's
+	 * choice for one backend until it expires, which ECMP allows.
+	 */
+	nh->addr = be->addr;
+	nh->family = be->family;
+	nh->ifindex = fib.ifindex;
+	nh->mtu = mtu > 0xffff ? 0xffff : mtu;
+	__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+	nh->expires_ns = xlb_cfg_nh_ttl_ns ? now + xlb_cfg_nh_ttl_ns : 0;
+	return nh;
+}
 
-	if (fib.ifindex == ctx->ingress_ifindex) {
+/*
+ * Send the frame (already in its final form from `eth` on, l3_len bytes of
+ * IP) to nh: XDP_TX out of the ingress interface, else a devmap redirect.
+ */
+static __always_inline int xlb_xmit(struct xdp_md *ctx, struct ethhdr *eth, __u32 l3_len,
+				    const struct xlb_nexthop *nh, int icmp)
+{
+	__u32 reason;
+	int action;
+
+	/* The fib check covered the packet that filled the entry; later ones are checked here. */
+	if (l3_len > nh->mtu)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_TOO_BIG);
+	if (nh->ifindex == ctx->ingress_ifindex) {
 		action = XDP_TX;
 		reason = XLB_STAT_FWD_TX;
 	} else {
@@ -66,15 +124,29 @@ static __always_inline int xlb_fwd_dsr_l2(struct xdp_md *ctx, const struct xlb_f
 		 * the MACs can still be written below. flags 0: a port missing
 		 * from xlb_txports yields XDP_ABORTED (0), and we drop untouched.
 		 */
-		if (bpf_redirect_map(&xlb_txports, fib.ifindex, 0) != XDP_REDIRECT)
+		if (bpf_redirect_map(&xlb_txports, nh->ifindex, 0) != XDP_REDIRECT)
 			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_REDIRECT);
 		action = XDP_REDIRECT;
 		reason = XLB_STAT_FWD_REDIRECT;
 	}
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
+	return xlb_verdict(action, icmp ? XLB_STAT_FWD_ICMP : reason);
+}
+
+/* icmp: the frame is an ICMP error for the flow key (counted as XLB_STAT_FWD_ICMP). */
+static __always_inline int xlb_fwd_dsr_l2(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					  const struct xlb_pkt *pkt, const struct xlb_backend *be,
+					  __u32 be_id, __u64 now, int icmp)
+{
+	struct xlb_nexthop *nh;
+	__u32 reason;
+
+	nh = xlb_nexthop(ctx, key, pkt, be, be_id, now, &reason);
+	if (!nh)
+		return xlb_verdict(XDP_DROP, reason);
 	/* pkt->eth was bounds-checked by the parser and no adjust_* happened since. */
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	return xlb_verdict(action, reason);
+	return xlb_xmit(ctx, pkt->eth, pkt->l3_len, nh, icmp);
 }
 
 #endif /* XLB_BPF_FWD_H */

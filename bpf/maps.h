@@ -67,7 +67,7 @@ struct {
 	__uint(max_entries, XLB_MAX_FLOWS);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
-} xlb_flows_v1 SEC(".maps");
+} xlb_flows_v2 SEC(".maps");
 
 /* Global per-CPU packet counters, indexed by enum xlb_stat. */
 struct {
@@ -75,7 +75,7 @@ struct {
 	__uint(max_entries, XLB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_stats_v1 SEC(".maps");
+} xlb_stats_v2 SEC(".maps");
 
 /* Per-CPU counters per service id. */
 struct {
@@ -92,6 +92,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_counters);
 } xlb_best_v1 SEC(".maps");
+
+/* rr/wrr: per-CPU cursor (next table slot) per service id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_rrcur_v1 SEC(".maps");
+
+/* lc: active (scheduled, not yet FIN/RST) flows per backend id; shared, atomic. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, __s64);
+} xlb_conns_v1 SEC(".maps");
+
+/* Per-CPU next-hop cache: backend id -> last bpf_fib_lookup result (see fwd.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_nexthop);
+} xlb_nhc_v1 SEC(".maps");
 
 /*
  * VIP prefilter: bit b of word b/64 set = some service's (VIP, port) has

@@ -15,6 +15,8 @@
  *   MALFORMED  IP header readable but broken/truncated: key->dst and
  *              key->family are valid, the rest is not
  *   FRAGMENT   IPv4 MF/offset, or an IPv6 Fragment header: dst/family valid
+ *   ICMP       ICMP (IPv4) or ICMPv6 right after the fixed header, not a
+ *              fragment: dst/family valid, pkt->l4 / l3_len / tos set
  */
 #ifndef XLB_BPF_PARSE_H
 #define XLB_BPF_PARSE_H
@@ -45,6 +47,7 @@ enum xlb_parse {
 	XLB_PARSE_NOT_L4,
 	XLB_PARSE_MALFORMED,
 	XLB_PARSE_FRAGMENT,
+	XLB_PARSE_ICMP, /* unfragmented ICMP/ICMPv6: key->dst/family valid, pkt->l4 set */
 };
 
 /* What forwarding needs besides the flow key. */
@@ -53,6 +56,8 @@ struct xlb_pkt {
 	__u16 l3_len;	 /* IP total length incl. IP header, host order (fib tot_len) */
 	__u8 tos;	 /* IPv4 TOS (fib tos) */
 	__be32 flowinfo; /* IPv6 flow label + class (fib flowinfo) */
+	__u8 tcp_flags;	 /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ...); 0 for UDP */
+	void *l4;	 /* XLB_PARSE_ICMP only: the ICMP header (not yet bounds-checked) */
 };
 
 struct xlb_vlan_hdr {
@@ -65,7 +70,7 @@ struct xlb_vlan_hdr {
  * IP payload (l4_room = IP payload length from the IP header's length field).
  */
 static __always_inline int xlb_parse_l4(void *l4, void *data_end, __u32 l4_room, __u8 proto,
-					struct xlb_flow_key *key)
+					struct xlb_flow_key *key, struct xlb_pkt *pkt)
 {
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
@@ -77,6 +82,7 @@ static __always_inline int xlb_parse_l4(void *l4, void *data_end, __u32 l4_room,
 			return XLB_PARSE_MALFORMED;
 		key->sport = th->source;
 		key->dport = th->dest;
+		pkt->tcp_flags = ((__u8 *)th)[13]; /* the byte after doff/reserved */
 	} else {
 		struct udphdr *uh = l4;
 		__u32 ulen;
@@ -88,6 +94,7 @@ static __always_inline int xlb_parse_l4(void *l4, void *data_end, __u32 l4_room,
 			return XLB_PARSE_MALFORMED;
 		key->sport = uh->source;
 		key->dport = uh->dest;
+		pkt->tcp_flags = 0;
 	}
 	return XLB_PARSE_OK;
 }
@@ -112,6 +119,15 @@ static __always_inline int xlb_parse_ipv4(struct iphdr *iph, void *data_end,
 	 */
 	if (tot_len < hlen || (void *)iph + tot_len > data_end)
 		return XLB_PARSE_MALFORMED;
+	if (iph->protocol == IPPROTO_ICMP) {
+		/* A fragment of ICMP carries no usable quote: treat as any other non-L4. */
+		if (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET))
+			return XLB_PARSE_NOT_L4;
+		pkt->l3_len = tot_len;
+		pkt->tos = iph->tos;
+		pkt->l4 = (void *)iph + hlen;
+		return XLB_PARSE_ICMP;
+	}
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return XLB_PARSE_NOT_L4;
 	if (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET))
@@ -121,7 +137,7 @@ static __always_inline int xlb_parse_ipv4(struct iphdr *iph, void *data_end,
 	pkt->l3_len = tot_len;
 	pkt->tos = iph->tos;
 	/* hlen <= 60 keeps the variable offset small; the L4 bounds check covers the options. */
-	return xlb_parse_l4((void *)iph + hlen, data_end, tot_len - hlen, iph->protocol, key);
+	return xlb_parse_l4((void *)iph + hlen, data_end, tot_len - hlen, iph->protocol, key, pkt);
 }
 
 static __always_inline int xlb_parse_ipv6(struct ipv6hdr *ip6h, void *data_end,
@@ -139,6 +155,12 @@ static __always_inline int xlb_parse_ipv6(struct ipv6hdr *ip6h, void *data_end,
 		return XLB_PARSE_MALFORMED;
 	if (ip6h->nexthdr == XLB_NEXTHDR_FRAGMENT)
 		return XLB_PARSE_FRAGMENT;
+	if (ip6h->nexthdr == IPPROTO_ICMPV6) {
+		pkt->l3_len = plen + sizeof(*ip6h);
+		pkt->flowinfo = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);
+		pkt->l4 = ip6h + 1;
+		return XLB_PARSE_ICMP;
+	}
 	if (ip6h->nexthdr != IPPROTO_TCP && ip6h->nexthdr != IPPROTO_UDP)
 		return XLB_PARSE_NOT_L4;
 	__builtin_memcpy(&key->src, &ip6h->saddr, sizeof(key->src));
@@ -146,7 +168,7 @@ static __always_inline int xlb_parse_ipv6(struct ipv6hdr *ip6h, void *data_end,
 	pkt->l3_len = plen + sizeof(*ip6h);
 	/* First 32 bits minus the version nibble: traffic class and flow label. */
 	pkt->flowinfo = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);
-	return xlb_parse_l4(ip6h + 1, data_end, plen, ip6h->nexthdr, key);
+	return xlb_parse_l4(ip6h + 1, data_end, plen, ip6h->nexthdr, key, pkt);
 }
 
 /* key must be zeroed by the caller (it is a map key: padding included). */

@@ -4,17 +4,45 @@
  *
  * An established flow keeps its backend as long as that backend is usable
  * for the flow's service; otherwise (new flow, backend gone, deactivated or
- * re-assigned to another service) the flow is scheduled afresh from the
- * service's lookup table and the connection table entry is overwritten.
+ * re-assigned to another service) the flow is scheduled afresh and the
+ * connection table entry is overwritten.
+ *
+ * Every scheduler picks from the service's weighted lookup table (built by
+ * lbd; an atomic swap replaces it whole), so weights, draining (weight 0 /
+ * not in the table) and the active set apply to all of them alike:
+ *   maglev  slot = flow hash % size: consistent, spreads flows by weight.
+ *   sh      slot = source-address hash % size: every connection of a client
+ *           goes to one backend while the table does not change.
+ *   rr/wrr  slot = a per-CPU cursor per service, advanced by one per new
+ *           flow. Any table_size consecutive new flows of a service on one
+ *           CPU hit every slot exactly once, i.e. each backend gets exactly
+ *           its share of slots (its weight share); shorter runs are close to
+ *           weighted because Maglev fills slots by turns. CPUs advance
+ *           independently, so the global order is interleaved, not strict.
+ *           rr differs only in that lbd builds the table with equal weights.
+ *   lc      power of two choices: the backends of two slots (flow hash and a
+ *           re-mixed flow hash); the one with fewer active flows per unit of
+ *           weight wins (ties: the first). Active flows are counted in
+ *           xlb_conns_v1: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
+ *           -1 once per flow on its first TCP FIN or RST (XLB_FLOW_F_CLOSED)
+ *           or when it is rescheduled away. Flows that end silently (UDP,
+ *           idle timeout, LRU eviction) are not decremented here: lbd must
+ *           recount them from the connection table (see docs/config.md).
  */
 #ifndef XLB_BPF_SCHED_H
 #define XLB_BPF_SCHED_H
 
 #include "maps.h"
+#include "parse.h"
 #include "xlb_hash.h"
 
 /* Refresh a flow's last_seen_ns at most this often: saves a write per packet. */
 #define XLB_FLOW_TOUCH_NS 1000000000ull
+
+#define XLB_TCP_FIN 0x01
+#define XLB_TCP_SYN 0x02
+#define XLB_TCP_RST 0x04
+#define XLB_TCP_ACK 0x10
 
 /* May a flow of service svc_id be sent to be? */
 static __always_inline int xlb_backend_usable(const struct xlb_backend *be, __u32 svc_id)
@@ -22,43 +50,73 @@ static __always_inline int xlb_backend_usable(const struct xlb_backend *be, __u3
 	return be->family != 0 && (be->flags & XLB_BE_F_ACTIVE) && be->svc_id == svc_id;
 }
 
-/*
- * Pick the backend of the flow `key` for service svc. Returns the backend
- * (and its id in *be_id, whether it is a new flow in *new_flow) or NULL if
- * the service has no usable backend for this flow.
- */
-static __always_inline struct xlb_backend *xlb_schedule(const struct xlb_flow_key *key,
-							const struct xlb_svc *svc, __u32 *be_id,
-							__u32 *new_flow)
+static __always_inline void xlb_conns_add(__u32 be_id, __s64 delta)
 {
-	struct xlb_flow *flow, nf;
-	struct xlb_backend *be;
-	__u32 svc_id = svc->id;
-	__u32 size = svc->table_size;
-	__u64 now = bpf_ktime_get_ns();
-	__u32 slot, *slotv;
-	void *table;
+	__s64 *c = bpf_map_lookup_elem(&xlb_conns_v1, &be_id);
 
-	flow = bpf_map_lookup_elem(&xlb_flows_v1, key);
-	if (flow && flow->svc_id == svc_id) {
-		__u32 id = flow->backend_id;
+	if (c)
+		__sync_fetch_and_add(c, delta);
+}
 
-		be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
-		if (be && xlb_backend_usable(be, svc_id)) {
-			/* Racy read-modify-write across CPUs is fine: any recent time will do. */
-			if (now - flow->last_seen_ns > XLB_FLOW_TOUCH_NS)
-				flow->last_seen_ns = now;
-			*be_id = id;
-			*new_flow = 0;
-			return be;
-		}
+/* Give back the flow's lc unit, once: only the CPU that sets CLOSED decrements. */
+static __always_inline void xlb_flow_release(struct xlb_flow *flow)
+{
+	__u32 old;
+
+	if (!(flow->flags & XLB_FLOW_F_COUNTED) || (flow->flags & XLB_FLOW_F_CLOSED))
+		return;
+	old = __sync_fetch_and_or(&flow->flags, XLB_FLOW_F_CLOSED);
+	if (!(old & XLB_FLOW_F_CLOSED))
+		xlb_conns_add(flow->backend_id, -1);
+}
+
+/*
+ * lc accounting for a packet of an established flow: FIN/RST closes it; a
+ * bare SYN on a closed entry (the 5-tuple re-used by a new connection, which
+ * stays on the same backend) counts it again, once.
+ */
+static __always_inline void xlb_flow_tcp_state(struct xlb_flow *flow, __u8 tcp_flags)
+{
+	__u32 old;
+
+	if (!(flow->flags & XLB_FLOW_F_COUNTED))
+		return;
+	if (tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST)) {
+		xlb_flow_release(flow);
+	} else if ((tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN &&
+		   (flow->flags & XLB_FLOW_F_CLOSED)) {
+		old = __sync_fetch_and_and(&flow->flags, ~XLB_FLOW_F_CLOSED);
+		if (old & XLB_FLOW_F_CLOSED)
+			xlb_conns_add(flow->backend_id, 1);
 	}
+}
 
-	/* New flow, or its backend is no longer usable: reschedule. */
-	table = bpf_map_lookup_elem(&xlb_tables_v1, &svc_id);
-	if (!table || size == 0)
+/*
+ * Established flow: its backend if still usable for the flow's service (and
+ * its id in *be_id), else NULL. Refreshes last_seen_ns at most once a second.
+ */
+static __always_inline struct xlb_backend *xlb_flow_backend(struct xlb_flow *flow, __u64 now,
+							    __u32 *be_id)
+{
+	__u32 id = flow->backend_id;
+	struct xlb_backend *be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
+
+	if (!be || !xlb_backend_usable(be, flow->svc_id))
 		return NULL;
-	slot = xlb_flow_hash(key) % size;
+	/* Racy read-modify-write across CPUs is fine: any recent time will do. */
+	if (now - flow->last_seen_ns > XLB_FLOW_TOUCH_NS)
+		flow->last_seen_ns = now;
+	*be_id = id;
+	return be;
+}
+
+/* Backend named by slot of table, if usable for svc_id (id in *be_id). */
+static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 slot, __u32 svc_id,
+							    __u32 *be_id)
+{
+	struct xlb_backend *be;
+	__u32 *slotv;
+
 	/*
 	 * The inner map's real size is unknown to the verifier (BPF_F_INNER_MAP):
 	 * the lookup itself is the bounds check, NULL if table_size overstates it.
@@ -66,18 +124,88 @@ static __always_inline struct xlb_backend *xlb_schedule(const struct xlb_flow_ke
 	slotv = bpf_map_lookup_elem(table, &slot);
 	if (!slotv)
 		return NULL;
-	nf.backend_id = *slotv;
-	if (nf.backend_id == XLB_BACKEND_NONE)
+	*be_id = *slotv;
+	if (*be_id == XLB_BACKEND_NONE)
 		return NULL;
-	be = bpf_map_lookup_elem(&xlb_bends_v1, &nf.backend_id);
+	be = bpf_map_lookup_elem(&xlb_bends_v1, be_id);
 	if (!be || !xlb_backend_usable(be, svc_id))
 		return NULL;
+	return be;
+}
+
+/*
+ * Schedule a new flow (or reschedule `old`, its stale entry, may be NULL)
+ * with svc's scheduler and record it. Returns the backend (id in *be_id) or
+ * NULL if the service has no usable backend for this flow.
+ */
+static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flow_key *key,
+							    const struct xlb_svc *svc,
+							    struct xlb_flow *old, __u32 *be_id,
+							    __u64 now)
+{
+	struct xlb_backend *be, *be2;
+	struct xlb_flow nf = {};
+	__u32 svc_id = svc->id, size = svc->table_size, slot, slot2 = 0, id2, h, *cur;
+	__s64 *c1, *c2;
+	void *table;
+
+	table = bpf_map_lookup_elem(&xlb_tables_v1, &svc_id);
+	if (!table || size == 0)
+		return NULL;
+	switch (svc->sched) {
+	case XLB_SCHED_SH:
+		slot = xlb_src_hash(key) % size;
+		break;
+	case XLB_SCHED_RR:
+	case XLB_SCHED_WRR:
+		cur = bpf_map_lookup_elem(&xlb_rrcur_v1, &svc_id);
+		if (!cur)
+			return NULL;
+		/* Per-CPU value: no other CPU writes it while we run. */
+		slot = *cur < size ? *cur : 0; /* the table may have shrunk */
+		*cur = slot + 1 < size ? slot + 1 : 0;
+		break;
+	case XLB_SCHED_LC:
+		h = xlb_flow_hash(key);
+		slot = h % size;
+		slot2 = xlb_flow_hash2(h) % size;
+		break;
+	default: /* XLB_SCHED_MAGLEV */
+		slot = xlb_flow_hash(key) % size;
+		break;
+	}
+	be = xlb_slot_backend(table, slot, svc_id, be_id);
+	if (svc->sched == XLB_SCHED_LC) {
+		be2 = xlb_slot_backend(table, slot2, svc_id, &id2);
+		if (!be) { /* first choice unusable: the second, if any, wins */
+			be = be2;
+			*be_id = id2;
+		} else if (be2 && id2 != *be_id) {
+			c1 = bpf_map_lookup_elem(&xlb_conns_v1, be_id);
+			c2 = bpf_map_lookup_elem(&xlb_conns_v1, &id2);
+			/* Fewer active flows per weight: c2/w2 < c1/w1, cross-multiplied (no division). */
+			if (c1 && c2 &&
+			    *c2 * (__s64)(be->weight ? be->weight : 1) <
+				*c1 * (__s64)(be2->weight ? be2->weight : 1)) {
+				be = be2;
+				*be_id = id2;
+			}
+		}
+		if (!be)
+			return NULL;
+		xlb_conns_add(*be_id, 1);
+		nf.flags = XLB_FLOW_F_COUNTED;
+	}
+	if (!be)
+		return NULL;
+	if (old)
+		xlb_flow_release(old); /* rescheduled away: its lc unit goes back */
+	nf.backend_id = *be_id;
 	nf.svc_id = svc_id;
 	nf.last_seen_ns = now;
+	nf.fwd = svc->fwd;
 	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&xlb_flows_v1, key, &nf, BPF_ANY);
-	*be_id = nf.backend_id;
-	*new_flow = 1;
+	bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_ANY);
 	return be;
 }
 

@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "sched.h"
 #include "fwd.h"
+#include "icmp.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -52,6 +53,37 @@ static __always_inline int xlb_unparsable(const struct xlb_flow_key *key, __u32 
 	return xlb_verdict(XDP_DROP, drop_reason);
 }
 
+/*
+ * An ICMP/ICMPv6 packet: errors quoting a VIP flow go to the flow's backend
+ * (see icmp.h); everything else ICMP is the kernel's (XDP_PASS).
+ */
+static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key,
+				    struct xlb_pkt *pkt, void *data_end)
+{
+	struct xlb_backend *be;
+	struct xlb_flow *flow;
+	__u32 be_id;
+	__u64 now;
+
+	switch (xlb_icmp_quote(pkt, data_end, key)) {
+	case XLB_ICMP_QUOTE_OK:
+		break;
+	case XLB_ICMP_NOT_ERROR:
+		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_L4);
+	default:
+		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
+	}
+	flow = bpf_map_lookup_elem(&xlb_flows_v2, key);
+	if (!flow)
+		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
+	now = bpf_ktime_get_coarse_ns();
+	be = xlb_flow_backend(flow, now, &be_id);
+	if (!be)
+		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
+	/* Never schedules, never touches lc counts; not in service/backend counters. */
+	return xlb_fwd_dsr_l2(ctx, key, pkt, be, be_id, now, 1);
+}
+
 SEC("xdp")
 int xlb_xdp_ingress(struct xdp_md *ctx)
 {
@@ -61,9 +93,10 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_vip_key vk;
 	struct xlb_pkt pkt;
 	struct xlb_svc *svc;
-	struct xlb_backend *be;
-	__u32 be_id, new_flow, svc_id;
-	__u64 len;
+	struct xlb_flow *flow = NULL;
+	struct xlb_backend *be = NULL;
+	__u32 be_id = 0, new_flow = 0, svc_id;
+	__u64 len, now;
 
 	__builtin_memset(&key, 0, sizeof(key)); /* map key: padding must be zero */
 	switch (xlb_parse(data, data_end, &key, &pkt)) {
@@ -75,13 +108,41 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_L4);
 	case XLB_PARSE_FRAGMENT:
 		return xlb_unparsable(&key, XLB_STAT_DROP_FRAGMENT);
+	case XLB_PARSE_ICMP:
+		return xlb_icmp(ctx, &key, &pkt, data_end);
 	default:
 		return xlb_unparsable(&key, XLB_STAT_DROP_MALFORMED);
 	}
 
-	/* Fast path: one hash lookup (or one bit of the prefilter) decides "not ours". */
-	if (xlb_cfg_prefilter && !xlb_maybe_vip(&key))
-		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+	/*
+	 * Coarse clock (tick resolution, no TSC read): good enough for flow
+	 * idle times and cache expiry, and cheaper than bpf_ktime_get_ns().
+	 * Frame length for byte counters: packet-pointer subtraction needs
+	 * allow_ptr_leaks (CAP_PERFMON); lbd and the tests run as root.
+	 */
+	len = data_end - data;
+
+	if (xlb_cfg_prefilter) {
+		/* Fast path: one bit of the prefilter decides "not ours". */
+		if (!xlb_maybe_vip(&key))
+			return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+		/*
+		 * Established flows skip the service lookup: the entry exists
+		 * only for VIP traffic and names its service; a removed service
+		 * deactivates its backends (lbd), which sends its flows down the
+		 * slow path below, where the missing service passes them.
+		 */
+		now = bpf_ktime_get_coarse_ns();
+		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
+		if (flow) {
+			be = xlb_flow_backend(flow, now, &be_id);
+			if (be) {
+				svc_id = flow->svc_id;
+				goto established;
+			}
+		}
+	}
+
 	vk.addr = key.dst;
 	vk.port = key.dport;
 	vk.proto = key.proto;
@@ -89,18 +150,30 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	svc = bpf_map_lookup_elem(&xlb_vips_v1, &vk);
 	if (!svc)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
-
-	/*
-	 * Frame length for byte counters. Packet-pointer subtraction needs
-	 * allow_ptr_leaks (CAP_PERFMON); lbd and the tests run as root.
-	 */
-	len = data_end - data;
 	svc_id = svc->id;
-	be = xlb_schedule(&key, svc, &be_id, &new_flow);
+	if (!xlb_cfg_prefilter) {
+		now = bpf_ktime_get_coarse_ns();
+		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
+		if (flow && flow->svc_id == svc_id)
+			be = xlb_flow_backend(flow, now, &be_id);
+	}
+	if (be)
+		goto established;
+	/* New flow, or its backend is no longer usable: (re)schedule. */
+	if (flow && flow->svc_id != svc_id)
+		flow = NULL; /* another service's entry: nothing of ours to release */
+	be = xlb_schedule_new(&key, svc, flow, &be_id, now);
 	if (!be) {
 		xlb_counters_add(&xlb_svcst_v1, svc_id, len, 0);
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_BACKEND);
 	}
+	new_flow = 1;
+	goto forward;
+
+established:
+	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST | XLB_TCP_SYN))
+		xlb_flow_tcp_state(flow, pkt.tcp_flags);
+forward:
 	/*
 	 * Service and backend counters count what was scheduled; a later FIB,
 	 * neighbour or redirect failure shows in the global reason counters.
@@ -109,7 +182,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	xlb_counters_add(&xlb_best_v1, be_id, len, new_flow);
 
 	/* XLB_FWD_DSR_L2 is the only mode so far (svc->fwd is validated by lbd). */
-	return xlb_fwd_dsr_l2(ctx, &key, &pkt, be);
+	return xlb_fwd_dsr_l2(ctx, &key, &pkt, be, be_id, now, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -40,10 +40,13 @@
 #define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
 #define XLB_MAP_TABLES "xlb_tables_v1"
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
-#define XLB_MAP_FLOWS "xlb_flows_v1"
-#define XLB_MAP_STATS "xlb_stats_v1"
+#define XLB_MAP_FLOWS "xlb_flows_v2"
+#define XLB_MAP_STATS "xlb_stats_v2"
 #define XLB_MAP_SVC_STATS "xlb_svcst_v1"
 #define XLB_MAP_BE_STATS "xlb_best_v1"
+#define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
+#define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
+#define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -55,6 +58,10 @@ enum xlb_family {
 /* Scheduler for new flows of a service. */
 enum xlb_sched {
 	XLB_SCHED_MAGLEV = 0, /* weighted Maglev lookup table (default) */
+	XLB_SCHED_SH = 1, /* source-address hash over the same table: sticky per client */
+	XLB_SCHED_RR = 2, /* new flows in turn; lbd builds the table with equal weights */
+	XLB_SCHED_WRR = 3, /* new flows in weighted turn: a per-CPU cursor walks the table */
+	XLB_SCHED_LC = 4, /* least connections: power of two choices from the table */
 	XLB_SCHED_MAX,
 };
 
@@ -128,9 +135,40 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 struct xlb_flow {
 	__u32 backend_id;
 	__u32 svc_id;
-	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of the last packet */
+	__u32 flags; /* XLB_FLOW_F_*; set with atomic fetch-or (several CPUs may see the flow) */
+	__u8 fwd; /* enum xlb_fwd of the service when the flow was scheduled */
+	__u8 _pad[3];
 };
-_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow layout");
+_Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
+
+/*
+ * XLB_FLOW_F_COUNTED: the flow holds one unit of XLB_MAP_CONNS[backend_id]
+ * (scheduled by lc). XLB_FLOW_F_CLOSED: a TCP FIN or RST was seen and that
+ * unit was given back; the CPU whose fetch-or set the bit does the decrement,
+ * so it happens once per flow.
+ */
+#define XLB_FLOW_F_COUNTED (1u << 0)
+#define XLB_FLOW_F_CLOSED (1u << 1)
+
+/*
+ * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of
+ * the last successful bpf_fib_lookup for that backend, reused until
+ * expires_ns (coarse monotonic clock) if the backend still has this address.
+ * Data-path private; user space never needs to write it.
+ */
+struct xlb_nexthop {
+	struct xlb_addr addr; /* backend address the entry was resolved for */
+	__u64 expires_ns; /* 0: empty */
+	__u32 ifindex; /* egress interface */
+	__u16 mtu; /* egress device MTU (L3 bytes) */
+	__u8 family; /* enum xlb_family of addr */
+	__u8 _pad;
+	__u8 dmac[6]; /* next hop */
+	__u8 smac[6]; /* egress interface */
+	__u32 _pad2;
+};
+_Static_assert(sizeof(struct xlb_nexthop) == 48, "xlb_nexthop layout");
 
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {
@@ -157,7 +195,10 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 	X(DROP_NO_BACKEND, "drop_no_backend", "VIP has no usable backend: dropped")      \
 	X(DROP_NO_NEIGH, "drop_no_neigh", "no neighbour entry for the next hop: dropped") \
 	X(DROP_FIB, "drop_fib", "no route or other FIB failure: dropped")                \
-	X(DROP_REDIRECT, "drop_redirect", "egress interface not in the tx port map: dropped")
+	X(DROP_REDIRECT, "drop_redirect", "egress interface not in the tx port map: dropped") \
+	X(DROP_TOO_BIG, "drop_too_big", "packet larger than the egress MTU: dropped") \
+	X(FWD_ICMP, "fwd_icmp", "ICMP error quoting a VIP flow: sent to that flow's backend") \
+	X(PASS_ICMP_NO_FLOW, "pass_icmp_no_flow", "ICMP error quoting no known VIP flow (or unreadable): passed")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,

@@ -76,6 +76,32 @@ static inline __u32 xlb_flow_hash(const struct xlb_flow_key *k)
 }
 
 /*
+ * Source-address hash (scheduler `sh`): the client address and family only,
+ * so every connection of one client maps to the same table slot.
+ */
+static inline __u32 xlb_src_hash(const struct xlb_flow_key *k)
+{
+	__u32 h = XLB_HASH_SEED;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		h = xlb_murmur3_step(h, k->src.a[i]);
+	h = xlb_murmur3_step(h, k->family);
+	h ^= 20u;
+	return xlb_murmur3_fmix(h);
+}
+
+/*
+ * Second, independent choice for `lc` (power of two choices): the flow hash
+ * re-mixed with a different constant, so the two candidate slots are
+ * uncorrelated yet deterministic (tests and other nodes can predict them).
+ */
+static inline __u32 xlb_flow_hash2(__u32 flow_hash)
+{
+	return xlb_murmur3_fmix(flow_hash ^ 0x5bd1e995u);
+}
+
+/*
  * VIP prefilter (opt-in, see bpf/maps.h xlb_vfilt_v1): a 65536-bit set of
  * "some service may hash here" buckets that lets the data path answer "not
  * a VIP" with one inlined array read instead of a hash-map lookup. A clear

@@ -257,7 +257,7 @@ static void set_backend_flags(__u32 id, __u8 flags)
 
 static void clear_flows(void)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v1);
+	int fd = mfd(lab.skel->maps.xlb_flows_v2);
 	struct xlb_flow_key k;
 
 	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
@@ -340,7 +340,7 @@ static void take_snap(struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < XLB_STAT_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v1), &i, v), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v2), &i, v), 0);
 		for (c = 0; c < lab.ncpus; c++)
 			s->stat[i] += v[c];
 	}
@@ -815,7 +815,7 @@ static void test_flow_entry(void **state)
 
 	lab_require();
 	base_config();
-	fd = mfd(lab.skel->maps.xlb_flows_v1);
+	fd = mfd(lab.skel->maps.xlb_flows_v2);
 	pkt_flow_key(&s, &k);
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
@@ -900,6 +900,328 @@ static void test_distribution(void **state)
 	clear_flows();
 }
 
+/* ---- schedulers -------------------------------------------------------- */
+
+/* Service 1 (10.9.0.100:80/tcp) with scheduler sched over `slots`. */
+static void set_sched(__u8 sched, const __u32 *slots, __u32 size)
+{
+	struct xlb_vip_key vk = {.port = htons(80), .proto = IPPROTO_TCP};
+	struct xlb_svc svc = {.id = 1, .table_size = size, .sched = sched};
+
+	install_table(1, slots, size);
+	addr_of("10.9.0.100", &vk.addr, &vk.family);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+			 0);
+}
+
+/* Per-CPU values of id in a per-CPU __u32 map: all zero. */
+static void zero_rr_cursor(__u32 id)
+{
+	__u32 v[lab.ncpus];
+
+	memset(v, 0, sizeof(v));
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_rrcur_v1), &id, v, BPF_ANY), 0);
+}
+
+static void set_conns(__u32 id, __s64 n)
+{
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_conns_v1), &id, &n, BPF_ANY), 0);
+}
+
+static __s64 get_conns(__u32 id)
+{
+	__s64 n;
+
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_conns_v1), &id, &n), 0);
+	return n;
+}
+
+/* Which backend did the forwarded frame go to (by destination MAC)? */
+static __u32 out_backend(const __u8 *out)
+{
+	static const __u32 ids[] = {1, 2, 3, 8};
+	__u8 mac[6];
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(pkt_parse_mac(backend(ids[i])->mac, mac), 0);
+		if (!memcmp(out, mac, 6))
+			return ids[i];
+	}
+	fail_msg("frame went to no known backend");
+	return 0;
+}
+
+/* The test run executes on the calling CPU: pin it so one per-CPU cursor is used. */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+/*
+ * sh: every connection of a client (any source port) goes to the backend of
+ * slot src_hash % size; different clients spread over all backends.
+ */
+static void test_sched_sh(void **state)
+{
+	enum { SIZE = XLB_DEFAULT_TABLE_SIZE, NCLIENTS = 600 };
+	static __u32 slots[SIZE];
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	unsigned int count[4] = {0};
+	char src[32];
+	__u8 out[PKT_MAX];
+	__u32 i, len, be, first;
+	struct xlb_flow_key k;
+
+	lab_require();
+	base_config();
+	for (i = 0; i < SIZE; i++)
+		slots[i] = i % 3 + 1;
+	set_sched(XLB_SCHED_SH, slots, SIZE);
+	s.payload_len = 0;
+	/* One client, many connections: one backend, the predicted one. */
+	pkt_flow_key(&s, &k);
+	first = slots[xlb_src_hash(&k) % SIZE];
+	for (i = 0; i < 100; i++) {
+		s.sport = (__u16)(32768 + 2 * i);
+		assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+		assert_int_equal(out_backend(out), first);
+	}
+	/* Many clients: spread. */
+	for (i = 0; i < NCLIENTS; i++) {
+		snprintf(src, sizeof(src), "10.%u.%u.%u", 20 + i / 60000, (i / 250) % 240, i % 250 + 1);
+		s.src = src;
+		assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+		be = out_backend(out);
+		pkt_flow_key(&s, &k);
+		assert_int_equal(be, slots[xlb_src_hash(&k) % SIZE]);
+		count[be]++;
+	}
+	for (i = 1; i <= 3; i++)
+		if (count[i] < NCLIENTS * 22 / 100 || count[i] > NCLIENTS * 45 / 100)
+			fail_msg("sh: backend %u got %u of %u clients", i, count[i], NCLIENTS);
+	clear_flows();
+}
+
+/*
+ * wrr: new flows on one CPU walk the table slot by slot from the cursor, so
+ * flow i gets slots[i % size] and 10 laps give each backend exactly 10x its
+ * slots (weights 3:2:2 here); established flows keep their backend.
+ */
+static void test_sched_wrr(void **state)
+{
+	static const __u32 slots[TBL_SIZE] = {1, 2, 3, 1, 2, 3, 1};
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	unsigned int count[4] = {0};
+	__u8 out[PKT_MAX];
+	__u32 i, len, be;
+
+	lab_require();
+	base_config();
+	pin_cpu();
+	set_sched(XLB_SCHED_WRR, slots, TBL_SIZE);
+	zero_rr_cursor(1);
+	for (i = 0; i < 10 * TBL_SIZE; i++) {
+		s.sport = (__u16)(20000 + 2 * i);
+		assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+		be = out_backend(out);
+		assert_int_equal(be, slots[i % TBL_SIZE]);
+		count[be]++;
+	}
+	assert_int_equal(count[1], 30);
+	assert_int_equal(count[2], 20);
+	assert_int_equal(count[3], 20);
+	/* Established: the first flow (slot 0, backend 1) sticks although the cursor moved on. */
+	s.sport = 20000;
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(out_backend(out), slots[0]);
+	/* rr uses the same walk (lbd gives it an equal-weight table). */
+	set_sched(XLB_SCHED_RR, slots, TBL_SIZE);
+	s.sport = 30000;
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(out_backend(out), slots[(10 * TBL_SIZE) % TBL_SIZE]);
+	clear_flows();
+}
+
+/*
+ * lc: power of two choices over xlb_conns_v1, predicted exactly in user
+ * space; a loaded backend gets (almost) nothing; FIN/RST give a flow's unit
+ * back once; a SYN re-using a closed entry takes it again.
+ */
+static void test_sched_lc(void **state)
+{
+	enum { N = 120 };
+	static const __u32 slots[TBL_SIZE] = {1, 2, 3, 1, 2, 3, 8};
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	__s64 sim[NBE] = {0};
+	unsigned int count[NBE] = {0};
+	__u8 out[PKT_MAX];
+	__u32 i, len, be, id;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	lab_require();
+	base_config();
+	set_sched(XLB_SCHED_LC, slots, TBL_SIZE);
+	for (id = 0; id < NBE; id++)
+		set_conns(id, 0);
+	set_conns(1, 1000); /* backend 1 is busy */
+	sim[1] = 1000;
+	for (i = 0; i < N; i++) {
+		__u32 h, a, b;
+
+		s.sport = (__u16)(40000 + 2 * i);
+		pkt_flow_key(&s, &k);
+		h = xlb_flow_hash(&k);
+		a = slots[h % TBL_SIZE];
+		b = slots[xlb_flow_hash2(h) % TBL_SIZE];
+		if (b != a && sim[b] < sim[a]) /* equal weights */
+			a = b;
+		sim[a]++;
+		assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+		be = out_backend(out);
+		assert_int_equal(be, a);
+		count[be]++;
+	}
+	for (id = 0; id < NBE; id++)
+		assert_int_equal(get_conns(id), sim[id]);
+	/* Backend 1 only gets flows whose two choices are both backend 1 (~3/7 * 3/7). */
+	assert_true(count[1] < N * 30 / 100);
+	assert_true(count[2] + count[3] + count[8] > N * 70 / 100);
+
+	/* Close the first flow: FIN gives its unit back, once; RST after FIN does nothing. */
+	s.sport = 40000;
+	pkt_flow_key(&s, &k);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v2), &k, &f), 0);
+	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED);
+	be = f.backend_id;
+	s.tcp_flags = 0x11; /* FIN|ACK */
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(get_conns(be), sim[be] - 1);
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	s.tcp_flags = 0x04; /* RST */
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(get_conns(be), sim[be] - 1);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v2), &k, &f), 0);
+	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED);
+	/* The 5-tuple re-used by a new connection: same backend, counted again. */
+	s.tcp_flags = 0x02;
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_equal(out_backend(out), be);
+	assert_int_equal(get_conns(be), sim[be]);
+	/* Rescheduled away (backend deactivated): the old backend's unit is given back. */
+	set_backend_flags(be, 0);
+	{
+		__u32 other[TBL_SIZE];
+
+		for (i = 0; i < TBL_SIZE; i++)
+			other[i] = slots[i] == be ? (be == 2 ? 3 : 2) : slots[i];
+		set_sched(XLB_SCHED_LC, other, TBL_SIZE);
+	}
+	s.tcp_flags = 0x10;
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
+	assert_int_not_equal(out_backend(out), be);
+	assert_int_equal(get_conns(be), sim[be] - 1);
+	clear_flows();
+}
+
+/* ---- ICMP errors -------------------------------------------------------- */
+
+/* Run p; expect action, exactly one global counter (reason) to move, and the frame. */
+static void icmp_expect(const struct pkt *p, int action, enum xlb_stat reason, __u32 be)
+{
+	struct snap before, after;
+	__u8 out[PKT_MAX], expect[PKT_MAX];
+	__u32 len, i;
+
+	take_snap(&before);
+	assert_int_equal(run_pkt(p, out, &len, lab.ifx0), action);
+	take_snap(&after);
+	for (i = 0; i < XLB_STAT_MAX; i++)
+		if (after.stat[i] - before.stat[i] != (i == reason ? 1u : 0u))
+			fail_msg("stat %s moved by %llu (expected %s)", stat_names[i],
+				 (unsigned long long)(after.stat[i] - before.stat[i]),
+				 stat_names[reason]);
+	/* ICMP never moves service/backend counters. */
+	for (i = 0; i < NBE; i++)
+		assert_int_equal(after.be[i].packets, before.be[i].packets);
+	memcpy(expect, p->buf, p->len);
+	if (be) {
+		assert_int_equal(pkt_parse_mac(backend(be)->mac, expect), 0);
+		assert_int_equal(pkt_parse_mac(MAC_XT0, expect + 6), 0);
+	}
+	assert_int_equal(len, p->len);
+	assert_memory_equal(out, expect, p->len);
+}
+
+/*
+ * A router complains to the VIP about a backend's reply (src VIP:port ->
+ * client): the error goes, unchanged but for the MACs, to the backend that
+ * owns the client's flow. No flow, a truncated quote: passed and counted;
+ * other ICMP types: passed as before.
+ */
+static void test_icmp_errors(void **state)
+{
+	struct pkt_spec c4 = TCP4("10.9.0.100", 80);
+	struct pkt_spec r4 = {.family = 4, .proto = IPPROTO_TCP, .src = "10.9.0.100",
+			      .dst = CLIENT4, .sport = 80, .dport = 40000, .smac = CMAC,
+			      .dmac = LBMAC, .payload_len = 200, .tcp_flags = 0x10};
+	struct pkt_spec c6 = {.family = 6, .proto = IPPROTO_TCP, .src = CLIENT6,
+			      .dst = "fd00:9::100", .sport = 40002, .dport = 443, .smac = CMAC,
+			      .dmac = LBMAC};
+	struct pkt_spec r6 = {.family = 6, .proto = IPPROTO_TCP, .src = "fd00:9::100",
+			      .dst = CLIENT6, .sport = 443, .dport = 40002, .smac = CMAC,
+			      .dmac = LBMAC, .payload_len = 1300, .tcp_flags = 0x10};
+	__u8 out[PKT_MAX];
+	__u32 len, be4;
+	struct pkt p;
+
+	lab_require();
+	base_config();
+	/* The client flows exist. */
+	assert_int_equal(run_spec(&c4, out, &len), XDP_TX);
+	be4 = predict(&c4, base_slots(1), TBL_SIZE);
+	assert_int_equal(run_spec(&c6, out, &len), XDP_TX);
+
+	/* IPv4 fragmentation needed (type 3 code 4, next-hop MTU 1400). */
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 3, 4, 1400, &p), 0);
+	icmp_expect(&p, XDP_TX, XLB_STAT_FWD_ICMP, be4);
+	/* Port unreachable (type 3 code 3) is a destination-unreachable too. */
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 3, 3, 0, &p), 0);
+	icmp_expect(&p, XDP_TX, XLB_STAT_FWD_ICMP, be4);
+	/* ICMPv6 packet too big (type 2, MTU 1280) and destination unreachable (1). */
+	assert_int_equal(pkt_build_icmp_error(&r6, "fd00:9::fe", "fd00:9::100", 2, 0, 1280, &p), 0);
+	icmp_expect(&p, XDP_TX, XLB_STAT_FWD_ICMP, 5);
+	assert_int_equal(pkt_build_icmp_error(&r6, "fd00:9::fe", "fd00:9::100", 1, 4, 0, &p), 0);
+	icmp_expect(&p, XDP_TX, XLB_STAT_FWD_ICMP, 5);
+
+	/* No such flow (another client port). */
+	r4.dport = 40100;
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 3, 4, 1400, &p), 0);
+	icmp_expect(&p, XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW, 0);
+	r4.dport = 40000;
+	/* Quote cut inside the quoted IP header. */
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 3, 4, 1400, &p), 0);
+	pkt_truncate(&p, p.l4_off + 8 + 12);
+	pkt_ipv4_set_tot_len(&p, (__u16)(p.len - p.l3_off));
+	icmp_expect(&p, XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW, 0);
+	/* Time exceeded (type 11) and ICMPv6 echo (128) are not ours. */
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 11, 0, 0, &p), 0);
+	icmp_expect(&p, XDP_PASS, XLB_STAT_PASS_NOT_L4, 0);
+	assert_int_equal(pkt_build_icmp_error(&r6, "fd00:9::fe", "fd00:9::100", 128, 0, 0, &p), 0);
+	icmp_expect(&p, XDP_PASS, XLB_STAT_PASS_NOT_L4, 0);
+	/* The flow's backend is gone and nothing replaced it: passed, not rescheduled. */
+	set_backend_flags(be4, 0);
+	assert_int_equal(pkt_build_icmp_error(&r4, "10.9.0.254", "10.9.0.100", 3, 4, 1400, &p), 0);
+	icmp_expect(&p, XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW, 0);
+	clear_flows();
+}
+
 /* The hash is a pure function of the key: same key, same value; any field matters. */
 static void test_hash_properties(void **state)
 {
@@ -965,7 +1287,7 @@ static void test_hash_mixing(void **state)
 
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 5 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 9 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -978,11 +1300,15 @@ int main(void)
 	tests[NCASES] = (struct CMUnitTest)cmocka_unit_test(test_distribution);
 	tests[NCASES + 1] = (struct CMUnitTest)cmocka_unit_test(test_flow_entry);
 	tests[NCASES + 2] = (struct CMUnitTest)cmocka_unit_test(test_prefilter_knob);
-	tests[NCASES + 3] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 4] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 3] = (struct CMUnitTest)cmocka_unit_test(test_sched_sh);
+	tests[NCASES + 4] = (struct CMUnitTest)cmocka_unit_test(test_sched_wrr);
+	tests[NCASES + 5] = (struct CMUnitTest)cmocka_unit_test(test_sched_lc);
+	tests[NCASES + 6] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
+	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 3, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 7, group_setup_prefilter,
 					 group_teardown);
 	return fails;
 }

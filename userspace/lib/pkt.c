@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* pkt.c - packet builder for BPF tests (see pkt.h). */
+/* pkt.c - packet builder for BPF tests and benchmarks (see pkt.h). */
 #include "pkt.h"
 #include <arpa/inet.h>
 #include <linux/icmp.h>
@@ -209,4 +209,63 @@ void pkt_ipv4_set_tot_len(struct pkt *p, __u16 tot_len)
 void pkt_ipv6_set_payload_len(struct pkt *p, __u16 plen)
 {
 	((struct ipv6hdr *)(p->buf + p->l3_off))->payload_len = htons(plen);
+}
+
+int pkt_build_icmp_error(const struct pkt_spec *quoted, const char *from, const char *to,
+			 __u8 type, __u8 code, __u32 rest, struct pkt *p)
+{
+	int v6 = quoted->family == 6, af = v6 ? AF_INET6 : AF_INET;
+	size_t l3_hlen = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr), qlen, l4_len;
+	struct ethhdr *eth = (struct ethhdr *)p->buf;
+	__u8 saddr[16], daddr[16], *l4;
+	struct pkt q;
+	__u32 sum;
+
+	if (pkt_build(quoted, &q))
+		return -1;
+	qlen = q.len - q.l3_off;
+	if (qlen > 128)
+		qlen = 128; /* as much of the offending packet as fits, like routers do */
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(af, from, saddr) != 1 || inet_pton(af, to, daddr) != 1)
+		return -1;
+	memcpy(eth->h_dest, quoted->dmac, ETH_ALEN);
+	memcpy(eth->h_source, quoted->smac, ETH_ALEN);
+	eth->h_proto = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+	p->l3_off = sizeof(*eth);
+	p->l4_off = p->l3_off + l3_hlen;
+	l4_len = 8 + qlen;
+	p->len = p->l4_off + l4_len;
+	l4 = p->buf + p->l4_off;
+	l4[0] = type;
+	l4[1] = code;
+	*(__be32 *)(l4 + 4) = htonl(rest);
+	memcpy(l4 + 8, q.buf + q.l3_off, qlen);
+	if (v6) {
+		struct ipv6hdr *ip6h = (struct ipv6hdr *)(p->buf + p->l3_off);
+
+		ip6h->version = 6;
+		ip6h->payload_len = htons((__u16)l4_len);
+		ip6h->nexthdr = IPPROTO_ICMPV6;
+		ip6h->hop_limit = 64;
+		memcpy(&ip6h->saddr, saddr, 16);
+		memcpy(&ip6h->daddr, daddr, 16);
+		sum = csum_add(0, saddr, 16);
+		sum = csum_add(sum, daddr, 16);
+		sum += (__u32)l4_len + IPPROTO_ICMPV6;
+	} else {
+		struct iphdr *iph = (struct iphdr *)(p->buf + p->l3_off);
+
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tot_len = htons((__u16)(l3_hlen + l4_len));
+		iph->ttl = 64;
+		iph->protocol = IPPROTO_ICMP;
+		memcpy(&iph->saddr, saddr, 4);
+		memcpy(&iph->daddr, daddr, 4);
+		ipv4_fix_csum(p);
+		sum = 0; /* ICMPv4: no pseudo header */
+	}
+	*(__be16 *)(l4 + 2) = htons(csum_fold(csum_add(sum, l4, l4_len)));
+	return 0;
 }

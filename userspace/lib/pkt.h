@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * pkt.h - a small packet builder for BPF tests: Ethernet (+ one 802.1Q tag),
- * IPv4/IPv6, TCP/UDP/ICMP with correct lengths and checksums, payload; plus
+ * pkt.h - a small packet builder for the BPF tests and tools/bench_xdp:
+ * Ethernet (+ one 802.1Q tag), IPv4/IPv6, TCP/UDP/ICMP with correct lengths
+ * and checksums, payload; plus
  * mutators that craft malformed variants (they keep the IPv4 header checksum
  * valid, so only the intended defect is present).
  */
@@ -34,6 +35,15 @@ struct pkt {
 
 /* Build s into p. Returns 0, or -1 on a bad spec (unparsable address, too long). */
 int pkt_build(const struct pkt_spec *s, struct pkt *p);
+
+/*
+ * An ICMP error (IPv4: type/code; IPv6: ICMPv6 type/code) from `from` to `to`
+ * (of quoted's family) quoting the packet `quoted` (its IP header and up to
+ * 128 bytes), `rest` the header's second word (e.g. the MTU). Ethernet
+ * addresses from quoted. Returns 0 or -1.
+ */
+int pkt_build_icmp_error(const struct pkt_spec *quoted, const char *from, const char *to,
+			 __u8 type, __u8 code, __u32 rest, struct pkt *p);
 
 /* Flow key of a built spec, as the XDP program sees it. */
 void pkt_flow_key(const struct pkt_spec *s, struct xlb_flow_key *key);

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * bench_xdp - cost of each path of the XDP data path (bpf/xlb.bpf.c) under
+ * BPF_PROG_TEST_RUN, relative to a trivial XDP_DROP program
+ * (bpf/bench_drop.bpf.c) measured the same way in the same process.
+ *
+ * Output, one line per case:   case ns_per_packet ratio_to_xdp_drop
+ *
+ * Method (see ../shared/PLATFORM.md for why):
+ *  - Private network namespace with a veth pair, addresses, forwarding and
+ *    permanent neighbour entries, so bpf_fib_lookup does its real work.
+ *  - xlb is loaded as lbd loads it (VIP prefilter knob on); one IPv4 and one
+ *    IPv6 TCP service, 4 backends each, a 65537-slot Maglev table.
+ *  - Rounds: in each round every case is measured right after its own
+ *    baseline run; the reported ns is the median over rounds and the ratio
+ *    the median of the per-round ratios (drift between rounds cancels).
+ *  - "repeat" cases (nonvip_pass, established_*, icmp_ptb) run one packet
+ *    with a large repeat count. The kernel does not restore the frame
+ *    between repeats, but these paths are idempotent: dsr-l2 rewrites only
+ *    the Ethernet addresses, which the program never reads, so every repeat
+ *    takes the same path (checked: the action and the per-reason counter
+ *    delta must equal the repeat count). icmp_ptb is an ICMP fragmentation-
+ *    needed error quoting the reply of the established_v4 flow (forwarded
+ *    to its backend, unchanged but for the MACs).
+ *  - "new flow" cases need a connection-table miss on every packet, which a
+ *    repeated frame cannot give. They run NFLOW distinct prepared packets
+ *    (one client address, source ports 1024.. rotating) as repeat=1 calls,
+ *    summing the kernel-measured per-run durations; the flow table is
+ *    emptied (by key, outside the timing) before each such run, so every
+ *    packet is a miss plus an insertion into a non-full LRU. The baseline
+ *    for these cases is XDP_DROP measured with the same repeat=1 calls over
+ *    the same packets. A repeat=1 run includes the timer's own
+ *    ktime_get_ns() pair and colder caches for both programs, which lowers
+ *    ratios somewhat: established_v4_r1 shows the same established path by
+ *    this method for comparison.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_drop.skel.h"
+#include "maglev.h"
+#include "pkt.h"
+#include "xlb.h"
+#include "xlb.skel.h"
+#include "xlb_hash.h"
+
+#define ROUNDS	  9
+#define REPEAT	  200000 /* per repeat-mode call: ~10 ms */
+#define NFLOW	  20000	 /* distinct packets per new-flow run */
+#define NBACKEND  4
+#define TBL_SIZE  XLB_DEFAULT_TABLE_SIZE
+#define CLIENT4	  "10.9.0.50"
+#define CLIENT6	  "fd00:9::50"
+#define VIP4	  "10.9.0.100"
+#define VIP6	  "fd00:9::100"
+#define MAC_LB	  "02:00:00:00:00:01"
+
+enum mode { M_REPEAT, M_ROTATE };
+
+struct bcase {
+	const char *name;
+	enum mode mode;
+	int action;	     /* expected XDP action */
+	enum xlb_stat reason; /* expected counter */
+	struct pkt *pkts;    /* 1 (repeat) or NFLOW (rotate) */
+	int npkts;
+	int prime;	     /* run the packet once before measuring (establish the flow) */
+	double ns[ROUNDS], ratio[ROUNDS];
+};
+
+static struct {
+	struct xlb *xlb;
+	struct bench_drop *drop;
+	int xlb_fd, drop_fd, ifindex;
+} b;
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "bench_xdp: `%s` failed\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static const char *be4[NBACKEND] = {"10.9.0.11", "10.9.0.12", "10.9.0.13", "10.9.0.14"};
+static const char *be6[NBACKEND] = {"fd00:9::11", "fd00:9::12", "fd00:9::13", "fd00:9::14"};
+
+static int net_up(void)
+{
+	int i;
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("bench_xdp: unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	if (sh("ip link set lo up && ip link add xb0 address " MAC_LB " type veth peer name xb1 && "
+	       "ip link set xb0 up && ip link set xb1 up && ip addr add 10.9.0.1/24 dev xb0 && "
+	       "ip -6 addr add fd00:9::1/64 dev xb0 nodad && "
+	       "sysctl -q -w net.ipv4.ip_forward=1 && sysctl -q -w net.ipv6.conf.all.forwarding=1"))
+		return -1;
+	for (i = 0; i < NBACKEND; i++)
+		if (sh("ip neigh replace %s lladdr 02:00:00:00:00:%02x dev xb0 nud permanent && "
+		       "ip neigh replace %s lladdr 02:00:00:00:01:%02x dev xb0 nud permanent",
+		       be4[i], 0x11 + i, be6[i], 0x11 + i))
+			return -1;
+	b.ifindex = if_nametoindex("xb0");
+	return b.ifindex ? 0 : -1;
+}
+
+static int parse_addr(const char *s, struct xlb_addr *a, __u8 *family)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a) == 1) {
+		*family = XLB_AF_INET;
+		return 0;
+	}
+	*family = XLB_AF_INET6;
+	return inet_pton(AF_INET6, s, a) == 1 ? 0 : -1;
+}
+
+/* One service with NBACKEND backends (ids first_id..) and a Maglev table. */
+static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **addrs,
+		       __u32 first_id)
+{
+	static __u32 table[TBL_SIZE];
+	struct xlb_maglev_backend mb[NBACKEND];
+	struct xlb_vip_key vk = {.port = htons(port), .proto = IPPROTO_TCP};
+	struct xlb_svc svc = {.id = svc_id, .table_size = TBL_SIZE};
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	__u32 i, one = 1, w, bit;
+	__u64 bits;
+	int fd, err = 0;
+
+	for (i = 0; i < NBACKEND; i++) {
+		struct xlb_backend be = {.svc_id = svc_id, .weight = 1, .flags = XLB_BE_F_ACTIVE};
+		__u32 id = first_id + i;
+
+		if (parse_addr(addrs[i], &be.addr, &be.family))
+			return -EINVAL;
+		mb[i] = (struct xlb_maglev_backend){
+		    .id = id, .weight = 1, .addr = be.addr, .family = be.family};
+		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_bends_v1), &id, &be, BPF_ANY))
+			return -errno;
+	}
+	if (xlb_maglev_build(mb, NBACKEND, table, TBL_SIZE))
+		return -EINVAL;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, TBL_SIZE, &opts);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < TBL_SIZE && !err; i++)
+		if (bpf_map_update_elem(fd, &i, &table[i], BPF_ANY))
+			err = -errno;
+	if (!err && bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_tables_v1), &svc_id, &fd, 0))
+		err = -errno;
+	close(fd);
+	if (err || parse_addr(vip, &vk.addr, &vk.family))
+		return err ? err : -EINVAL;
+	/* Prefilter bit first, as lbd does. */
+	bit = xlb_vfilter_bucket(&vk.addr, vk.port);
+	w = bit / 64;
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_vfilt_v1), &w, &bits))
+		return -errno;
+	bits |= 1ull << (bit % 64);
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vfilt_v1), &w, &bits, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vips_v1), &vk, &svc, BPF_ANY))
+		return -errno;
+	vk.port = 0;
+	vk.proto = 0;
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vaddr_v1), &vk, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int load(void)
+{
+	int err;
+
+	libbpf_set_print(libbpf_quiet);
+	b.xlb = xlb__open();
+	if (!b.xlb)
+		return -errno;
+	b.xlb->rodata->xlb_cfg_prefilter = 1; /* as lbd loads it */
+	err = xlb__load(b.xlb);
+	if (err)
+		return err;
+	b.drop = bench_drop__open_and_load();
+	if (!b.drop)
+		return -errno;
+	b.xlb_fd = bpf_program__fd(b.xlb->progs.xlb_xdp_ingress);
+	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
+	err = add_service(1, VIP4, 80, be4, 1);
+	if (!err)
+		err = add_service(2, VIP6, 443, be6, 1 + NBACKEND);
+	return err;
+}
+
+/* One BPF_PROG_TEST_RUN; returns the kernel's mean ns per run, -1 on error. */
+static double run(int prog_fd, const struct pkt *p, __u32 repeat, int *action)
+{
+	static __u8 out[PKT_MAX];
+	struct xdp_md ctx = {.data_end = p->len, .ingress_ifindex = b.ifindex};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	*action = opts.retval;
+	return opts.duration;
+}
+
+static __u64 stat_sum(enum xlb_stat reason)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 v[ncpu], s = 0;
+	__u32 k = reason;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v2), &k, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		s += v[c];
+	return s;
+}
+
+static void clear_flows(const struct bcase *c)
+{
+	struct xlb_flow_key k;
+	int i, fd = bpf_map__fd(b.xlb->maps.xlb_flows_v2);
+
+	for (i = 0; i < c->npkts; i++) {
+		/* The builder's spec is gone; re-derive the key from the frame. */
+		const struct pkt *p = &c->pkts[i];
+
+		memset(&k, 0, sizeof(k));
+		if (p->buf[12] == 0x86 && p->buf[13] == 0xdd) {
+			memcpy(&k.src, p->buf + p->l3_off + 8, 16);
+			memcpy(&k.dst, p->buf + p->l3_off + 24, 16);
+			k.proto = p->buf[p->l3_off + 6];
+			k.family = XLB_AF_INET6;
+		} else {
+			memcpy(&k.src, p->buf + p->l3_off + 12, 4);
+			memcpy(&k.dst, p->buf + p->l3_off + 16, 4);
+			k.proto = p->buf[p->l3_off + 9];
+			k.family = XLB_AF_INET;
+		}
+		memcpy(&k.sport, p->buf + p->l4_off, 2);
+		memcpy(&k.dport, p->buf + p->l4_off + 2, 2);
+		bpf_map_delete_elem(fd, &k); /* ENOENT is fine */
+	}
+}
+
+/* Mean ns per packet of prog over case c, -1 on error or unexpected path. */
+static double measure(const struct bcase *c, int prog_fd, int is_xlb)
+{
+	__u64 before = is_xlb ? stat_sum(c->reason) : 0, expect;
+	double total = 0, ns = -1;
+	int i, action = -1;
+
+	if (c->mode == M_REPEAT) {
+		ns = run(prog_fd, &c->pkts[0], REPEAT, &action);
+		total = ns;
+		expect = REPEAT;
+	} else {
+		if (is_xlb && !c->prime)
+			clear_flows(c); /* every packet a miss */
+		for (i = 0; i < c->npkts; i++) {
+			ns = run(prog_fd, &c->pkts[i], 1, &action);
+			if (ns < 0 || action != (is_xlb ? c->action : XDP_DROP))
+				break;
+			total += ns;
+		}
+		total /= c->npkts;
+		expect = c->npkts;
+	}
+	if (ns < 0 || action != (is_xlb ? c->action : XDP_DROP)) {
+		fprintf(stderr, "bench_xdp: %s: action %d, expected %d\n", c->name, action,
+			is_xlb ? c->action : XDP_DROP);
+		return -1;
+	}
+	if (is_xlb && stat_sum(c->reason) - before != expect) {
+		fprintf(stderr, "bench_xdp: %s: took another path\n", c->name);
+		return -1;
+	}
+	return total;
+}
+
+static struct pkt *build(const struct pkt_spec *s, int n)
+{
+	struct pkt *p = calloc(n, sizeof(*p));
+	struct pkt_spec t = *s;
+	int i;
+
+	for (i = 0; p && i < n; i++) {
+		t.sport = (__u16)(s->sport + i);
+		if (pkt_build(&t, &p[i])) {
+			free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[ROUNDS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+#define SPEC(fam, s, d, dp)                                                                    \
+	{                                                                                          \
+		.family = fam, .proto = IPPROTO_TCP, .src = s, .dst = d, .sport = 1024,            \
+		.dport = dp, .smac = {2, 0, 0, 0, 0, 0x50}, .dmac = {2, 0, 0, 0, 0, 1},            \
+		.payload_len = 0, .tcp_flags = 0x10                                                \
+	}
+
+int main(int argc, char **argv)
+{
+	const struct pkt_spec s_nonvip = SPEC(4, CLIENT4, "10.9.0.200", 80);
+	const struct pkt_spec s_est4 = SPEC(4, CLIENT4, VIP4, 80);
+	const struct pkt_spec s_est6 = SPEC(6, CLIENT6, VIP6, 443);
+	struct pkt_spec s_new4 = SPEC(4, CLIENT4, VIP4, 80), s_new6 = SPEC(6, CLIENT6, VIP6, 443);
+	struct bcase cases[] = {
+	    {"nonvip_pass", M_REPEAT, XDP_PASS, XLB_STAT_PASS_NOT_VIP, build(&s_nonvip, 1), 1},
+	    {"established_v4", M_REPEAT, XDP_TX, XLB_STAT_FWD_TX, build(&s_est4, 1), 1, 1},
+	    {"new_flow_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
+	    {"established_v6", M_REPEAT, XDP_TX, XLB_STAT_FWD_TX, build(&s_est6, 1), 1, 1},
+	    {"new_flow_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
+	    {"established_v4_r1", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 1},
+	    {"icmp_ptb", M_REPEAT, XDP_TX, XLB_STAT_FWD_ICMP, NULL, 1},
+	};
+	/* Fragmentation needed about the reply of the established_v4 flow (VIP:80 -> client:1024). */
+	struct pkt_spec s_reply4 = SPEC(4, VIP4, CLIENT4, 1024);
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
+	struct timespec t0, t1;
+	cpu_set_t cpus;
+	const char *only = argc > 1 ? argv[1] : NULL; /* one case only (for perf) */
+	int r, i, j, rc = 0;
+	double ns;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_xdp: needs root (netns, BPF)\n");
+		return 77;
+	}
+	/* SYNs for new flows (a real first packet). */
+	s_new4.tcp_flags = 0x02;
+	s_new6.tcp_flags = 0x02;
+	cases[2].pkts = build(&s_new4, NFLOW);
+	cases[4].pkts = build(&s_new6, NFLOW);
+	/* The established path by the new-flow method: NFLOW copies of one ACK. */
+	cases[5].pkts = calloc(NFLOW, sizeof(struct pkt));
+	for (i = 0; cases[5].pkts && i < NFLOW; i++)
+		pkt_build(&s_est4, &cases[5].pkts[i]);
+	s_reply4.sport = 80;
+	s_reply4.payload_len = 1400;
+	cases[6].pkts = calloc(1, sizeof(struct pkt));
+	if (cases[6].pkts &&
+	    pkt_build_icmp_error(&s_reply4, "10.9.0.254", VIP4, 3, 4, 1400, cases[6].pkts))
+		cases[6].pkts = NULL;
+	for (i = 0; i < NCASES; i++)
+		if (!cases[i].pkts) {
+			fprintf(stderr, "bench_xdp: cannot build packets\n");
+			return 1;
+		}
+
+	/* One CPU: both programs see the same caches and frequency. */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	if (net_up() || load()) {
+		fprintf(stderr, "bench_xdp: set-up failed\n");
+		return 1;
+	}
+	for (i = 0; i < NCASES; i++) {
+		int action;
+
+		if (cases[i].prime && run(b.xlb_fd, &cases[i].pkts[0], 1, &action) < 0)
+			return 1;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < NCASES; i++) {
+			struct bcase *c = &cases[i];
+			double base;
+
+			if (only && strcmp(only, c->name))
+				continue;
+			base = measure(c, b.drop_fd, 0);
+			ns = measure(c, b.xlb_fd, 1);
+			if (base <= 0 || ns < 0)
+				return 1;
+			c->ns[r] = ns;
+			c->ratio[r] = ns / base;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	printf("# case ns_per_packet ratio_to_xdp_drop  (%d rounds, medians, %.1f s)\n", ROUNDS,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (i = 0; i < NCASES; i++)
+		if (!only || !strcmp(only, cases[i].name))
+			printf("%s %.1f %.2f\n", cases[i].name, median(cases[i].ns, ROUNDS),
+		       median(cases[i].ratio, ROUNDS));
+	/* Baselines for reference: XDP_DROP by both methods. */
+	for (j = 0; j < 2; j++) {
+		double v[ROUNDS];
+		struct bcase *c = &cases[j == 0 ? 1 : 5];
+
+		for (r = 0; r < ROUNDS; r++)
+			v[r] = c->ns[r] / c->ratio[r];
+		printf("# xdp_drop %s: %.1f ns\n", j == 0 ? "repeat" : "repeat=1", median(v, ROUNDS));
+	}
+	xlb__destroy(b.xlb);
+	bench_drop__destroy(b.drop);
+	return rc;
+}
