@@ -15,3 +15,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "== bench_xdp: BPF_PROG_TEST_RUN, ratio to XDP_DROP in the same process"
 "$BUILD"/tools/bench_xdp
+echo "== bench-e2e: delivered pps through a balancer netns (tools/bench-e2e.sh)"; tools/bench-e2e.sh && tools/bench-plot.sh

@@ -9,7 +9,9 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev        # BPF loading, skeletons
 	libjansson-dev libyaml-dev                      # control protocol, config
 	libcmocka-dev                                   # unit and BPF tests
+	libsystemd-dev scdoc                            # sd_notify readiness, man pages
 	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
+	nftables gnuplot-nox                            # benchmarks: nftables DNAT baseline, plots
 )
 
 missing=()
