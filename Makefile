@@ -14,6 +14,13 @@ CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+XLBLIBDIR ?= $(PREFIX)/lib/xlb
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+SCDOC    ?= scdoc
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 ifeq ($(V),1)
@@ -30,7 +37,7 @@ XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-in
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
-LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml
+LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd
 TEST_LDLIBS := -lcmocka
 
 # ---- sources -----------------------------------------------------------
@@ -56,10 +63,16 @@ TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
+# docs/man/NAME.SECTION.scd -> build/man/NAME.SECTION (scdoc)
+MAN_PAGES  := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
+# Installed BPF objects: for inspection (lbd embeds its own through the
+# skeleton) and for programs loaded by other tools; not the benchmark helpers.
+INSTALL_BPF := $(filter-out $(BUILD)/bpf/bench_% $(BUILD)/bpf/pktgen%,$(BPF_OBJS))
+
 # ---- top-level targets -------------------------------------------------
 .PHONY: all deps test test-unit test-bpf test-integration demo bench clean install uninstall
 
-all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS)
+all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS) $(MAN_PAGES)
 
 tests: all $(UNIT_TESTS) $(BPF_TESTS)
 
@@ -89,14 +102,43 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]; the unit's ExecStart paths
+# follow SBINDIR. An existing $(SYSCONFDIR)/xlb/xlb.yaml is never replaced.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xlb
-	install -m 0755 $(BUILD)/lbd $(BUILD)/lbctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xlb/
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XLBLIBDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/xlb
+	$(Q)install -m 0755 $(BUILD)/lbd $(BUILD)/lbctl $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0644 $(INSTALL_BPF) $(DESTDIR)$(XLBLIBDIR)/
+	$(Q)sed 's|/usr/sbin/lbd|$(SBINDIR)/lbd|g' packaging/xlb@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/xlb@.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/xlb@.service
+	$(Q)for m in $(MAN_PAGES); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	$(Q)install -m 0644 packaging/lbctl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lbctl
+	$(Q)install -m 0644 examples/xlb.yaml $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml.example
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml ] || \
+		install -m 0644 examples/xlb.yaml $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml
 
+# Removes what install put there; $(SYSCONFDIR)/xlb/xlb.yaml only if it is
+# still the unmodified example.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/lbd $(DESTDIR)$(PREFIX)/sbin/lbctl
-	rm -rf $(DESTDIR)$(PREFIX)/lib/xlb
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/lbd $(DESTDIR)$(SBINDIR)/lbctl \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/xlb@.service $(DESTDIR)$(BASHCOMPDIR)/lbctl \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	$(Q)rm -rf $(DESTDIR)$(XLBLIBDIR)
+	$(Q)if cmp -s examples/xlb.yaml $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml; fi
+	$(Q)rm -f $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml.example
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/xlb 2>/dev/null || true
+
+# ---- man pages ---------------------------------------------------------
+$(BUILD)/man/%: docs/man/%.scd $(DEPS_STAMP)
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(SCDOC) <$< >$@
 
 # ---- BPF ---------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf

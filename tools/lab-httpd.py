@@ -7,8 +7,12 @@ which backend served them. HTTP/1.1 with keep-alive, threaded, and a large
 listen backlog (python -m http.server uses 5, which drops SYNs under load).
 Listens on [::]:PORT dual-stack, so both the IPv4 and the IPv6 VIP work.
 
+Health-check experiments: SIGUSR1 makes it answer every request with
+HTTP 500 (still naming itself), SIGUSR2 back to 200.
+
 usage: lab-httpd.py NAME [PORT]
 """
+import signal
 import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +24,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _reply(self, body_too):
         body = (self.server.name + "\n").encode()
-        self.send_response(200)
+        self.send_response(self.server.status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", self.server.name)
@@ -56,6 +60,15 @@ def main():
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 80
     srv = Server(("::", port), Handler)
     srv.name = sys.argv[1]
+    srv.status = 200
+
+    def set_status(code):
+        def handler(signum, frame):
+            srv.status = code
+        return handler
+
+    signal.signal(signal.SIGUSR1, set_status(500))
+    signal.signal(signal.SIGUSR2, set_status(200))
     print(f"{srv.name}: listening on [::]:{port}", flush=True)
     try:
         srv.serve_forever()

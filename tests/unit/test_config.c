@@ -245,10 +245,10 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n"
-     "    scheduler: rr\n"
+     "    scheduler: RR\n"
      "    backends:\n"
      "      - address: 10.0.0.11\n",
-     ":5: services[0].scheduler: \"rr\" is not one of: maglev"},
+     ":5: services[0].scheduler: \"RR\" is not one of: maglev, sh, rr, wrr, lc"},
     {"forwarding-bad",
      "services:\n"
      "  - name: web\n"
@@ -449,6 +449,134 @@ static const struct bad_case bad_cases[] = {
      "services:\n"
      "\t- name: web\n",
      ":2: YAML syntax error: found character that cannot start any token"},
+    {"hc-type-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check: {type: icmp}\n",
+     ":5: services[0].health_check.type: \"icmp\" is not one of: tcp, http, none"},
+    {"hc-timeout-ge-interval",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      interval_ms: 500\n"
+     "      timeout_ms: 500\n",
+     ":7: services[0].health_check.timeout_ms: 500 must be less than interval_ms (500)"},
+    {"hc-rise-zero",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      rise: 0\n",
+     ":6: services[0].health_check.rise: \"0\" is out of range 1..100"},
+    {"hc-expect-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      expect: \"399-200\"\n",
+     ":6: services[0].health_check.expect: \"399-200\": statuses must be within 100..599, low <= high"},
+    {"hc-path-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      path: health\n",
+     ":6: services[0].health_check.path: \"health\" is not an HTTP path"},
+    {"hc-unknown-key",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      retries: 3\n",
+     ":6: services[0].health_check.retries: unknown key"},
+    {"hc-initial-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      initial: maybe\n",
+     ":6: services[0].health_check.initial: \"maybe\" is not one of: down, up"},
+    {"hc-jitter-ge-interval",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check:\n"
+     "      interval_ms: 200\n"
+     "      timeout_ms: 100\n"
+     "      jitter_ms: 200\n",
+     ":8: services[0].health_check.jitter_ms: 200 must be less than interval_ms (200)"},
+    {"cross-zone-not-bool",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    cross_zone: yes\n",
+     ":5: services[0].cross_zone: \"yes\" is not true or false"},
+    {"zone-min-healthy-range",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    zone_min_healthy: 1.5\n",
+     ":5: services[0].zone_min_healthy: \"1.5\" is out of range 0..1"},
+    {"panic-threshold-junk",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    panic_threshold: 50%\n",
+     ":5: services[0].panic_threshold: \"50%\" is not a decimal number in 0..1"},
+    {"panic-mode-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    panic_mode: open\n",
+     ":5: services[0].panic_mode: \"open\" is not one of: spread, fail-closed"},
+    {"backend-zone-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    backends:\n"
+     "      - address: 10.0.0.11\n"
+     "        zone: \"a b\"\n",
+     ":7: services[0].backends[0].zone: \"a b\" is not a valid zone"},
+    {"backend-backup-not-bool",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    backends:\n"
+     "      - address: 10.0.0.11\n"
+     "        backup: 1\n",
+     ":7: services[0].backends[0].backup: \"1\" is not true or false"},
+    {"node-zone-missing",
+     "node:\n"
+     "  zone:\n"
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n",
+     ":2: node.zone: missing value"},
+    {"node-unknown-key",
+     "node:\n"
+     "  name: lb1\n"
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n",
+     ":2: node.name: unknown key (expected one of: zone)"},
 };
 
 static void assert_empty(const struct xlb_config *cfg)
@@ -705,7 +833,13 @@ static void test_names(void **state)
 	assert_string_equal(xlb_sched_name(XLB_SCHED_MAGLEV), "maglev");
 	assert_int_equal(xlb_sched_parse("maglev", &v), 0);
 	assert_int_equal(v, XLB_SCHED_MAGLEV);
-	assert_int_equal(xlb_sched_parse("rr", &v), -EINVAL);
+	assert_int_equal(xlb_sched_parse("rr", &v), 0);
+	assert_int_equal(v, XLB_SCHED_RR);
+	assert_int_equal(xlb_sched_parse("lc", &v), 0);
+	assert_int_equal(v, XLB_SCHED_LC);
+	assert_string_equal(xlb_sched_name(XLB_SCHED_SH), "sh");
+	assert_string_equal(xlb_sched_name(XLB_SCHED_WRR), "wrr");
+	assert_int_equal(xlb_sched_parse("RR", &v), -EINVAL);
 	assert_string_equal(xlb_fwd_name(XLB_FWD_DSR_L2), "dsr-l2");
 	assert_int_equal(xlb_fwd_parse("dsr-l2", &v), 0);
 	assert_int_equal(v, XLB_FWD_DSR_L2);

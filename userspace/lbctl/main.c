@@ -355,6 +355,61 @@ static int run_stats(const struct command *c, char **argv, int argc)
 	return 0;
 }
 
+static const char *fmt_num(json_t *o, const char *k, const char *fmt)
+{
+	static char bufs[8][32];
+	static int next;
+	char *b = bufs[next++ % 8];
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_number(v))
+		return "-";
+	snprintf(b, 32, fmt, json_number_value(v));
+	return b;
+}
+
+static int run_health(const struct command *c, char **argv, int argc)
+{
+	json_t *r, *s, *b, *args = json_object();
+	size_t i, j;
+
+	if (argc > 0)
+		json_object_set_new(args, "service", json_string(argv[0]));
+	if (call("health", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	json_array_foreach(json_object_get(r, "services"), i, s) {
+		struct table t = { 12, 0, { "ADDRESS", "ZONE", "BACKUP", "STATE", "SINCE", "LAST",
+					    "LATENCY", "OK", "FAIL", "WEIGHT", "EFFECTIVE",
+					    "USABLE" },
+				   { 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0 } };
+		json_t *chk = json_object_get(s, "check");
+
+		printf("%sservice %s: mode %s; check %s port %s", i ? "\n" : "", jstr(s, "name"),
+		       jstr(s, "mode"), jstr(chk, "type"), jnum(chk, "port"));
+		if (!strcmp(jstr(chk, "type"), "http"))
+			printf(" GET %s expect %s", jstr(chk, "path"), jstr(chk, "expect"));
+		printf(", every %s ms (timeout %s, rise %s, fall %s)\n", jnum(chk, "interval_ms"),
+		       jnum(chk, "timeout_ms"), jnum(chk, "rise"), jnum(chk, "fall"));
+		json_array_foreach(json_object_get(s, "backends"), j, b) {
+			char since[32];
+
+			snprintf(since, sizeof(since), "%ss", fmt_num(b, "since_s", "%.1f"));
+			table_add(&t, jstr(b, "address"), *jstr(b, "zone") ? jstr(b, "zone") : "-",
+				  json_is_true(json_object_get(b, "backup")) ? "yes" : "no",
+				  jstr(b, "state"), since, jstr(b, "last_result"),
+				  fmt_num(b, "last_latency_ms", "%.2fms"), jnum(b, "successes"),
+				  jnum(b, "failures"), jnum(b, "weight"),
+				  jnum(b, "effective_weight"),
+				  json_is_true(json_object_get(b, "usable")) ? "yes" : "no");
+		}
+		table_print(&t);
+	}
+	json_decref(r);
+	return 0;
+}
+
 static int run_reload(const struct command *c, char **argv, int argc)
 {
 	json_t *r;
@@ -395,6 +450,13 @@ static const struct command commands[] = {
 	{ "stats", "", 0, 0,
 	  "Show the global packet counters by reason, then per service and per backend.",
 	  run_stats },
+	{ "health", "[SERVICE]", 0, 1,
+	  "Show health checks (of SERVICE, or all): each service's mode (normal, spill,\n"
+	  "backup, panic, fail-closed, down) and per backend its state (up/down), time\n"
+	  "since the last change, last probe result and latency, consecutive successes\n"
+	  "and failures, zone, backup flag, configured and effective weight, and whether\n"
+	  "it may keep established flows (usable).",
+	  run_health },
 	{ "reload", "", 0, 0,
 	  "Reload lbd's config file (like SIGHUP): all or nothing. Runtime changes made\n"
 	  "with lbctl are replaced by the file's content.",

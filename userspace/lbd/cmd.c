@@ -170,7 +170,7 @@ static int commit_backends(struct lbd *l, struct xlb_cfg_service *s, struct xlb_
 
 	tmp.backends = nb;
 	tmp.n_backends = n;
-	err = xlb_dp_apply_service(l->dp, &tmp, NULL);
+	err = lbd_apply_service(l, &tmp, NULL);
 	if (err) {
 		free(nb);
 		*resp = xlb_proto_error(XLB_E_INTERNAL, "service \"%s\": the data path refused the "
@@ -181,6 +181,9 @@ static int commit_backends(struct lbd *l, struct xlb_cfg_service *s, struct xlb_
 	free(s->backends);
 	s->backends = nb;
 	s->n_backends = n;
+	err = lbd_health_sync(l);
+	if (err)
+		pr_warn("service \"%s\": updating its health checks: %s", s->name, strerror(-err));
 	return 0;
 }
 
@@ -306,6 +309,16 @@ static json_t *cmd_stats(struct lbd *l, json_t *args)
 	return json_pack("{s:o, s:o}", "global", glob, "services", svcs);
 }
 
+static json_t *cmd_health(struct lbd *l, json_t *args)
+{
+	const char *name = json_string_value(json_object_get(args, "service"));
+	json_t *resp = NULL;
+
+	if (name && !arg_service(l, args, &resp))
+		return resp;
+	return xlb_proto_ok(lbd_health_json(l, name));
+}
+
 static json_t *cmd_reload(struct lbd *l, json_t *args)
 {
 	struct xlb_dp_diff d = {};
@@ -336,6 +349,7 @@ static const struct {
 	{ "backend.weight", cmd_backend_weight, true },
 	{ "stats", cmd_stats, false },
 	{ "reload", cmd_reload, true },
+	{ "health", cmd_health, true },
 };
 
 json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
@@ -366,16 +380,19 @@ int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen
 	ret = xlb_config_load(l->config_path, &ncfg, err, errlen);
 	if (ret)
 		return -EINVAL; /* err has file:line: field: problem */
-	ret = xlb_dp_apply(l->dp, &ncfg, diff);
+	ret = lbd_apply_config(l, &ncfg, diff);
 	if (ret) {
 		snprintf(err, errlen, "applying %s to the data path failed (%s); previous state "
 			 "restored", l->config_path, strerror(-ret));
-		xlb_dp_apply(l->dp, &l->cfg, NULL);
+		lbd_apply_config(l, &l->cfg, NULL);
 		xlb_config_free(&ncfg);
 		return ret;
 	}
 	xlb_config_free(&l->cfg);
 	l->cfg = ncfg;
+	ret = lbd_health_sync(l);
+	if (ret)
+		pr_warn("reload: updating the health checks: %s", strerror(-ret));
 	pr_info("reloaded %s: %zu services (%u added, %u removed, %u changed, %u unchanged)",
 		l->config_path, l->cfg.n_services, diff->added, diff->removed, diff->changed,
 		diff->unchanged);

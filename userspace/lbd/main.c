@@ -3,8 +3,9 @@
  * lbd - the xlb agent: loads and attaches the XDP data path, keeps its maps
  * equal to the config (plus runtime changes made through lbctl) and serves
  * the control socket. One thread, one epoll loop: the listening socket, its
- * clients, a signalfd (INT/TERM: exit, HUP: reload) and a timerfd (periodic
- * neighbour refresh).
+ * clients, a signalfd (INT/TERM: exit, HUP: reload), a timerfd (periodic
+ * neighbour refresh) and the health checker (hc.c: one timerfd and its probe
+ * sockets, epoll data tagged XLB_HC_EV_TAG).
  *
  * Exiting leaves the program attached and the maps pinned: a restarted lbd
  * adopts them (see dp.h), so a restart or upgrade drops no packet.
@@ -27,6 +28,7 @@
 #include <sys/statfs.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 
 #include "lbd.h"
 #include "log.h"
@@ -269,7 +271,16 @@ static int run(struct lbd *l, int lfd)
 	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
+	err = lbd_health_init(l, epfd);
+	if (err)
+		goto out;
 
+	/*
+	 * The data path is programmed and the socket listens: tell systemd
+	 * (Type=notify; a no-op without $NOTIFY_SOCKET).
+	 */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s (%s mode)", l->sock_path, l->iface,
+		   xlb_dp_attach_mode(l->dp));
 	while (!stop) {
 		n = epoll_wait(epfd, evs, 16, -1);
 		if (n < 0) {
@@ -282,7 +293,9 @@ static int run(struct lbd *l, int lfd)
 		for (i = 0; i < n; i++) {
 			__u64 what = evs[i].data.u64;
 
-			if (what == EV_LISTEN) {
+			if (what & XLB_HC_EV_TAG) {
+				lbd_health_event(l, what, evs[i].events);
+			} else if (what == EV_LISTEN) {
 				client_accept(epfd, lfd);
 			} else if (what == EV_TIMER) {
 				__u64 ticks;
@@ -298,12 +311,15 @@ static int run(struct lbd *l, int lfd)
 						char msg[512];
 
 						pr_info("SIGHUP: reloading %s", l->config_path);
+						sd_notify(0, "RELOADING=1");
 						if (lbd_reload(l, &d, msg, sizeof(msg)))
 							pr_warn("reload failed, keeping the running "
 								"state: %s", msg);
+						sd_notify(0, "READY=1");
 					} else {
 						pr_info("%s: exiting; the XDP program stays attached",
 							strsignal(si.ssi_signo));
+						sd_notify(0, "STOPPING=1");
 						stop = true;
 					}
 				}
@@ -316,6 +332,7 @@ static int run(struct lbd *l, int lfd)
 		}
 	}
 out:
+	lbd_health_free(l);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i].fd >= 0)
 			client_close(epfd, &clients[i]);
@@ -425,7 +442,7 @@ int main(int argc, char **argv)
 	dpo.pin_dir = l.pin_dir;
 	if (xlb_dp_open(&dpo, &l.dp))
 		goto out_cfg;
-	if (xlb_dp_apply(l.dp, &l.cfg, &diff)) {
+	if (lbd_apply_config(&l, &l.cfg, &diff)) {
 		pr_warn("programming the services of %s failed", l.config_path);
 		goto out_dp;
 	}

@@ -29,6 +29,10 @@
 
 static const char *const sched_names[XLB_SCHED_MAX] = {
     [XLB_SCHED_MAGLEV] = "maglev",
+    [XLB_SCHED_SH] = "sh",
+    [XLB_SCHED_RR] = "rr",
+    [XLB_SCHED_WRR] = "wrr",
+    [XLB_SCHED_LC] = "lc",
 };
 
 static const char *const fwd_names[XLB_FWD_MAX] = {
@@ -275,6 +279,84 @@ static int get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *
 	return 0;
 }
 
+/* true / false (plain scalars only). */
+static int get_bool(struct ctx *c, yaml_node_t *n, bool *out)
+{
+	char q[64];
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(c, n, "expected true or false, got %s", kind(n));
+	if (is_null(n))
+		return fail(c, n, "missing value");
+	s = sval(n);
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "true"))
+		*out = true;
+	else if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "false"))
+		*out = false;
+	else
+		return fail(c, n, "%s is not true or false", quote(s, q, sizeof(q)));
+	return 0;
+}
+
+/* A plain decimal fraction in [0, 1]: 0, 1, 0.5, .25, 1.0 */
+static int get_fraction(struct ctx *c, yaml_node_t *n, double *out)
+{
+	char q[64];
+	const char *s, *p;
+	int digits = 0, dots = 0;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(c, n, "expected a number in 0..1, got %s", kind(n));
+	if (is_null(n))
+		return fail(c, n, "missing value");
+	s = sval(n);
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return fail(c, n, "expected a number in 0..1, got the quoted string %s",
+			    quote(s, q, sizeof(q)));
+	for (p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !dots)
+			dots++;
+		else
+			return fail(c, n, "%s is not a decimal number in 0..1",
+				    quote(s, q, sizeof(q)));
+	}
+	if (!digits || strlen(s) > 20)
+		return fail(c, n, "%s is not a decimal number in 0..1", quote(s, q, sizeof(q)));
+	*out = strtod(s, NULL);
+	if (!(*out >= 0.0 && *out <= 1.0))
+		return fail(c, n, "%s is out of range 0..1", quote(s, q, sizeof(q)));
+	return 0;
+}
+
+/* A zone name: 1..XLB_ZONE_MAX-1 of [A-Za-z0-9_.-]. */
+static int get_zone(struct ctx *c, yaml_node_t *n, char *out)
+{
+	const char *s = NULL;
+	char q[64];
+	size_t i, len;
+	int err;
+
+	err = get_string(c, n, &s);
+	if (err)
+		return err;
+	len = strlen(s);
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			break;
+	}
+	if (!len || len >= XLB_ZONE_MAX || i < len)
+		return fail(c, n, "%s is not a valid zone ([A-Za-z0-9_.-], 1..%d characters)",
+			    quote(s, q, sizeof(q)), XLB_ZONE_MAX - 1);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
 /* ---- generic mapping walker -------------------------------------------- */
 
 /*
@@ -363,9 +445,25 @@ static int be_weight(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_uint(c, v, 0, XLB_MAX_WEIGHT, &t->be->weight);
 }
 
+static int be_zone(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct be_tmp *t = obj;
+
+	return get_zone(c, v, t->be->zone);
+}
+
+static int be_backup(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct be_tmp *t = obj;
+
+	return get_bool(c, v, &t->be->backup);
+}
+
 static const struct field backend_fields[] = {
     {"address", true, be_address},
     {"weight", false, be_weight},
+    {"zone", false, be_zone},
+    {"backup", false, be_backup},
 };
 
 /* Line-only stand-in node, so that fail() can point at a remembered line. */
@@ -584,6 +682,220 @@ static int svc_backends(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* ---- health_check -------------------------------------------------------- */
+
+static int hc_type(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	static const char *const names[] = {"tcp", "http", "none"};
+	static const __u8 types[] = {XLB_HC_TCP, XLB_HC_HTTP, XLB_HC_NONE};
+	__u8 i;
+	int err;
+
+	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	if (!err)
+		h->type = types[i];
+	return err;
+}
+
+static int hc_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	__u32 port;
+	int err;
+
+	err = get_uint(c, v, 1, 65535, &port);
+	if (!err)
+		h->port = (__u16)port;
+	return err;
+}
+
+/* Printable ASCII without spaces: safe inside an HTTP request line/header. */
+static bool http_token_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+static int hc_path(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (s[0] != '/' || !http_token_ok(s) || strlen(s) >= sizeof(h->path))
+		return fail(c, v, "%s is not an HTTP path (starts with /, no spaces or control "
+			    "characters, < %zu characters)", quote(s, q, sizeof(q)), sizeof(h->path));
+	strcpy(h->path, s);
+	return 0;
+}
+
+static int hc_host(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (!*s || !http_token_ok(s) || strlen(s) >= sizeof(h->host))
+		return fail(c, v, "%s is not a valid Host header value (no spaces or control "
+			    "characters, < %zu characters)", quote(s, q, sizeof(q)), sizeof(h->host));
+	strcpy(h->host, s);
+	return 0;
+}
+
+/* "200-399", or one status "200" (quoted or not). */
+static int hc_expect(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	unsigned int lo, hi;
+	const char *s;
+	char q[64], tail;
+	int n;
+
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(c, v, "expected a status range like \"200-399\", got %s", kind(v));
+	if (is_null(v))
+		return fail(c, v, "missing value");
+	s = sval(v);
+	n = sscanf(s, "%3u-%3u%c", &lo, &hi, &tail);
+	if (n == 1 && strspn(s, "0123456789") == strlen(s))
+		hi = lo;
+	else if (n != 2 || strspn(s, "0123456789-") != strlen(s))
+		return fail(c, v, "%s is not a status range like \"200-399\"", quote(s, q, sizeof(q)));
+	if (lo < 100 || hi > 599 || lo > hi)
+		return fail(c, v, "%s: statuses must be within 100..599, low <= high",
+			    quote(s, q, sizeof(q)));
+	h->expect_lo = (__u16)lo;
+	h->expect_hi = (__u16)hi;
+	return 0;
+}
+
+static int hc_interval(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 10, 3600000, &((struct xlb_hc_check *)obj)->interval_ms);
+}
+
+static int hc_timeout(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, 3600000, &((struct xlb_hc_check *)obj)->timeout_ms);
+}
+
+static int hc_rise(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->rise);
+}
+
+static int hc_fall(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->fall);
+}
+
+static int hc_jitter(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 0, 3600000, &((struct xlb_hc_check *)obj)->jitter_ms);
+}
+
+static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"down", "up"};
+	__u8 i;
+	int err;
+
+	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	if (!err)
+		((struct xlb_hc_check *)obj)->initial_up = i;
+	return err;
+}
+
+static const struct field hc_fields[] = {
+    {"type", false, hc_type},
+    {"port", false, hc_port},
+    {"path", false, hc_path},
+    {"host", false, hc_host},
+    {"expect", false, hc_expect},
+    {"interval_ms", false, hc_interval},
+    {"timeout_ms", false, hc_timeout},
+    {"rise", false, hc_rise},
+    {"fall", false, hc_fall},
+    {"jitter_ms", false, hc_jitter},
+    {"initial", false, hc_initial},
+};
+
+/* The value of key in mapping map (for messages), or map itself. */
+static yaml_node_t *map_value(struct ctx *c, yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *pair;
+
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp(sval(k), key))
+			return yaml_document_get_node(c->doc, pair->value);
+	}
+	return map;
+}
+
+static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+	struct xlb_hc_check *h = &t->s->hc;
+	size_t old;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	err = walk_map(c, v, hc_fields, ARRAY_SIZE(hc_fields), h);
+	if (err)
+		return err;
+	if (h->timeout_ms >= h->interval_ms) {
+		old = path_key(c, "timeout_ms");
+		err = fail(c, map_value(c, v, "timeout_ms"), "%u must be less than interval_ms (%u)", h->timeout_ms,
+			   h->interval_ms);
+		path_pop(c, old);
+		return err;
+	}
+	if (h->jitter_ms >= h->interval_ms) {
+		old = path_key(c, "jitter_ms");
+		err = fail(c, map_value(c, v, "jitter_ms"), "%u must be less than interval_ms (%u)", h->jitter_ms,
+			   h->interval_ms);
+		path_pop(c, old);
+		return err;
+	}
+	return 0;
+}
+
+static int svc_cross_zone(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_bool(c, v, &((struct svc_tmp *)obj)->s->pol.cross_zone);
+}
+
+static int svc_zone_min_healthy(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.zone_min_healthy);
+}
+
+static int svc_panic_threshold(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.panic_threshold);
+}
+
+static int svc_panic_mode(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"spread", "fail-closed"};
+
+	return get_enum(c, v, names, ARRAY_SIZE(names), &((struct svc_tmp *)obj)->s->pol.panic_mode);
+}
+
 static const struct field service_fields[] = {
     {"name", true, svc_name},
     {"vip", true, svc_vip},
@@ -593,6 +905,11 @@ static const struct field service_fields[] = {
     {"forwarding", false, svc_forwarding},
     {"table_size", false, svc_table_size},
     {"backends", false, svc_backends},
+    {"health_check", false, svc_health_check},
+    {"cross_zone", false, svc_cross_zone},
+    {"zone_min_healthy", false, svc_zone_min_healthy},
+    {"panic_threshold", false, svc_panic_threshold},
+    {"panic_mode", false, svc_panic_mode},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
@@ -608,6 +925,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	s->sched = XLB_SCHED_MAGLEV;
 	s->fwd = XLB_FWD_DSR_L2;
 	s->table_size = XLB_DEFAULT_TABLE_SIZE;
+	xlb_hc_check_default(&s->hc);
+	s->pol = XLB_POLICY_DEFAULT;
 	s->line = line_of(n);
 
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
@@ -673,9 +992,26 @@ static int top_services(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-/* Top-level keys. Add node:, acl:, roles: ... here. */
+static int node_zone(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_zone(c, v, c->cfg->node_zone);
+}
+
+static const struct field node_fields[] = {
+    {"zone", false, node_zone},
+};
+
+static int top_node(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, node_fields, ARRAY_SIZE(node_fields), NULL);
+}
+
+/* Top-level keys. Add acl:, roles: ... here. */
 static const struct field top_fields[] = {
     {"services", false, top_services},
+    {"node", false, top_node},
 };
 
 /* ---- entry points ------------------------------------------------------ */

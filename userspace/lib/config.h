@@ -9,9 +9,12 @@
 #ifndef XLB_CONFIG_H
 #define XLB_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "xlb.h"
 #include "addr.h"
+#include "health.h"
+#include "policy.h"
 
 #define XLB_NAME_MAX 64 /* service names: [A-Za-z0-9_.-], 1..63 chars */
 #define XLB_DEFAULT_WEIGHT 100
@@ -21,6 +24,8 @@ struct xlb_cfg_backend {
 	struct xlb_addr addr;
 	__u8 family; /* XLB_AF_INET / XLB_AF_INET6; same as its service's VIP */
 	__u32 weight; /* 0..XLB_MAX_WEIGHT; 0 = in the config but takes no new flows */
+	char zone[XLB_ZONE_MAX]; /* "" = none */
+	bool backup; /* backup pool: serves only when no primary is healthy */
 	int line; /* where it was defined, for later messages */
 };
 
@@ -30,12 +35,15 @@ struct xlb_cfg_service {
 	__u8 sched; /* enum xlb_sched */
 	__u8 fwd; /* enum xlb_fwd */
 	__u32 table_size; /* prime, default XLB_DEFAULT_TABLE_SIZE */
+	struct xlb_hc_check hc; /* health_check (defaults: xlb_hc_check_default) */
+	struct xlb_pol_service pol; /* cross_zone, zone_min_healthy, panic_* */
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
 	size_t n_backends;
 	int line;
 };
 
 struct xlb_config {
+	char node_zone[XLB_ZONE_MAX]; /* node.zone; "" = none */
 	struct xlb_cfg_service *services;
 	size_t n_services;
 };

@@ -12,6 +12,10 @@
  *    holds it any more;
  *  - a removed backend leaves the table first, then its entry is zeroed
  *    (flags 0), so flows pinned to it are rescheduled by the data path;
+ *  - likewise a backend that becomes unusable (health: down) leaves the table
+ *    first, then loses XLB_BE_F_ACTIVE (its entry keeps address, family and
+ *    service, so a restarted lbd adopts it as "down"); one that becomes usable
+ *    gets XLB_BE_F_ACTIVE before a table names it;
  *  - a removed service leaves xlb_vips_v1 first, then everything else.
  */
 #include <dirent.h>
@@ -48,7 +52,8 @@
 struct dp_backend {
 	struct xlb_addr addr;
 	__u8 family;
-	__u16 weight;
+	__u8 active; /* XLB_BE_F_ACTIVE set: usable for established flows */
+	__u16 weight; /* effective weight (the table's), not the configured one */
 	__u32 id;
 };
 
@@ -336,7 +341,9 @@ void xlb_dp_neigh_refresh(struct xlb_dp *dp)
 
 /* ---- lookup tables ---- */
 
-static int build_table(const struct dp_backend *be, size_t n, __u32 size, __u32 **tablep)
+/* equal: every backend of non-zero weight gets weight 1 (scheduler rr). */
+static int build_table(const struct dp_backend *be, size_t n, __u32 size, bool equal,
+		       __u32 **tablep)
 {
 	struct xlb_maglev_backend *mb;
 	__u32 *table;
@@ -351,7 +358,7 @@ static int build_table(const struct dp_backend *be, size_t n, __u32 size, __u32 
 	}
 	for (i = 0; i < n; i++) {
 		mb[i].id = be[i].id;
-		mb[i].weight = be[i].weight;
+		mb[i].weight = equal && be[i].weight ? 1 : be[i].weight;
 		mb[i].addr = be[i].addr;
 		mb[i].family = be[i].family;
 	}
@@ -428,7 +435,7 @@ static int install_table(struct xlb_dp *dp, const struct dp_service *s, const st
 	char ks[96];
 	int fd, err;
 
-	err = build_table(be, n, size, &table);
+	err = build_table(be, n, size, s->svc.sched == XLB_SCHED_RR, &table);
 	if (err) {
 		pr_warn("service %s: building its Maglev table (%u slots): %s",
 			key_str(&s->key, ks, sizeof(ks)), size, strerror(-err));
@@ -475,7 +482,7 @@ static bool table_matches(struct xlb_dp *dp, const struct dp_service *s)
 	have = malloc((size_t)info.max_entries * sizeof(*have));
 	if (!have || array_read(fd, have, info.max_entries))
 		goto out;
-	if (build_table(s->be, s->n_be, s->svc.table_size, &want))
+	if (build_table(s->be, s->n_be, s->svc.table_size, s->svc.sched == XLB_SCHED_RR, &want))
 		goto out;
 	ok = !memcmp(want, have, (size_t)info.max_entries * sizeof(*have));
 out:
@@ -487,18 +494,19 @@ out:
 
 /* ---- map writes ---- */
 
-static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 svc_id, bool active)
+/* present: write b (ACTIVE when b->active); else zero the entry (removed). */
+static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 svc_id, bool present)
 {
 	struct xlb_backend v = {};
 	char buf[XLB_ADDR_STRLEN];
 	int err;
 
-	if (active) {
+	if (present) {
 		v.addr = b->addr;
 		v.family = b->family;
 		v.weight = b->weight;
 		v.svc_id = svc_id;
-		v.flags = XLB_BE_F_ACTIVE;
+		v.flags = b->active ? XLB_BE_F_ACTIVE : 0;
 	}
 	if (bpf_map_update_elem(dp->fd_bends, &b->id, &v, BPF_ANY)) {
 		err = -errno;
@@ -659,6 +667,12 @@ static int write_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 			 struct xlb_dp_diff *diff)
 {
+	return xlb_dp_apply_service_active(dp, cs, NULL, diff);
+}
+
+int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
+				const struct xlb_dp_be_active *act, struct xlb_dp_diff *diff)
+{
 	struct dp_service *s = find_service(dp, &cs->key);
 	struct dp_backend *nb = NULL;
 	bool is_new = !s, *fresh = NULL, rebuild, svc_changed, svc_written = false;
@@ -702,7 +716,8 @@ int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 
 		nb[i].addr = cb->addr;
 		nb[i].family = cb->family;
-		nb[i].weight = cb->weight;
+		nb[i].weight = act ? act[i].weight : cb->weight;
+		nb[i].active = act ? act[i].usable : 1;
 		if (old) {
 			nb[i].id = old->id;
 			continue;
@@ -719,11 +734,13 @@ int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 	for (i = 0; i < n; i++) /* fresh[] followed the unsorted order: recompute */
 		fresh[i] = !find_backend(s, &nb[i].addr, nb[i].family);
 
-	/* 1. new and re-weighted backends, before any table names them */
+	/* 1. new, re-weighted and re-activated backends, before any table names them */
 	for (i = 0; i < n; i++) {
 		const struct dp_backend *old = find_backend(s, &nb[i].addr, nb[i].family);
 
-		if (old && old->weight == nb[i].weight && !is_new)
+		if (!nb[i].active) /* not in the table: written in step 4 */
+			continue;
+		if (old && old->weight == nb[i].weight && old->active && !is_new)
 			continue;
 		if (fresh[i])
 			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
@@ -768,7 +785,18 @@ int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 		}
 	}
 
-	/* 4. backends that left: after the table no longer names them */
+	/* 4. unusable backends lose ACTIVE, after the table no longer names them */
+	for (i = 0; i < n; i++) {
+		const struct dp_backend *old = find_backend(s, &nb[i].addr, nb[i].family);
+
+		if (nb[i].active || (old && !old->active && old->weight == nb[i].weight && !is_new))
+			continue;
+		if (fresh[i])
+			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
+		write_backend(dp, &nb[i], sv.id, true);
+	}
+
+	/* 5. backends that left: after the table no longer names them */
 	for (i = 0; i < s->n_be; i++) {
 		const struct dp_backend *b = &s->be[i];
 		size_t j;
@@ -812,7 +840,7 @@ undo_backends:
 
 		if (fresh[i])
 			write_backend(dp, &nb[i], 0, false);
-		else if (old && old->weight != nb[i].weight)
+		else if (old && (old->weight != nb[i].weight || old->active != nb[i].active))
 			write_backend(dp, old, sv.id, true);
 	}
 undo_ids:
@@ -865,6 +893,12 @@ int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
 
 int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff)
 {
+	return xlb_dp_apply_active(dp, cfg, NULL, diff);
+}
+
+int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
+			const struct xlb_dp_be_active *const *act, struct xlb_dp_diff *diff)
+{
 	struct xlb_vip_key *gone;
 	size_t i, j, n_gone = 0;
 	int err;
@@ -872,7 +906,7 @@ int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_
 	if (diff)
 		memset(diff, 0, sizeof(*diff));
 	for (i = 0; i < cfg->n_services; i++) {
-		err = xlb_dp_apply_service(dp, &cfg->services[i], diff);
+		err = xlb_dp_apply_service_active(dp, &cfg->services[i], act ? act[i] : NULL, diff);
 		if (err)
 			return err;
 	}
@@ -931,7 +965,7 @@ static int adopt(struct xlb_dp *dp)
 
 		if (bpf_map_lookup_elem(dp->fd_bends, &id, &be))
 			continue;
-		if (!be.family || !(be.flags & XLB_BE_F_ACTIVE))
+		if (!be.family) /* unused; family set but not ACTIVE: a "down" backend */
 			continue;
 		s = find_service_id(dp, be.svc_id);
 		if (!s) {
@@ -950,6 +984,7 @@ static int adopt(struct xlb_dp *dp)
 		nbe->addr = be.addr;
 		nbe->family = be.family;
 		nbe->weight = be.weight;
+		nbe->active = !!(be.flags & XLB_BE_F_ACTIVE);
 		xlb_idalloc_reserve(&dp->be_ids, id);
 	}
 	for (i = 0; i < dp->n_svcs; i++) {

@@ -79,6 +79,27 @@ int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_
 /* Install or update one service (matched by svc->key). 0 or -errno (-ENOSPC: out of ids). */
 int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *svc,
 			 struct xlb_dp_diff *diff);
+/*
+ * The active set (see policy.h) of one backend: its effective weight in the
+ * lookup table (0: no new flows) and whether it may keep established flows
+ * (false: XLB_BE_F_ACTIVE cleared, the data path reschedules its flows). The
+ * configured weight in the config stays the operator's.
+ */
+struct xlb_dp_be_active {
+	__u32 weight;
+	bool usable;
+};
+
+/*
+ * xlb_dp_apply_service() with act[i] for cs->backends[i] (NULL: configured
+ * weights, all usable). Order as for every change (dp.c): usable entries
+ * before the table, then the table, then entries that became unusable.
+ */
+int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
+				const struct xlb_dp_be_active *act, struct xlb_dp_diff *diff);
+/* xlb_dp_apply() with act[i] for cfg->services[i] (act or act[i] NULL: configured). */
+int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
+			const struct xlb_dp_be_active *const *act, struct xlb_dp_diff *diff);
 /* Remove one service: 0 or -ENOENT. */
 int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key);
 

@@ -62,6 +62,7 @@ const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "backend.weight", backend_weight_args },
 	{ "stats", no_args },
 	{ "reload", no_args },
+	{ "health", backend_list_args }, /* optional "service" */
 	{ NULL, NULL },
 };
 

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Health checks (userspace/lib/health.c): the rise/fall state machine
+ * (table-driven), and real probes through the real event loop code against
+ * listeners on 127.0.0.1: a TCP listener, HTTP servers answering 200 and 503,
+ * a closed port, a listener whose backlog is full (SYNs dropped: timeout) and
+ * one that accepts but never answers (HTTP timeout).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "health.h"
+
+/* ---- state machine ---- */
+
+struct step {
+	char r; /* 'o' ok, 'f' failure */
+	bool up; /* after the step */
+	bool changed;
+};
+
+struct sm_case {
+	const char *name;
+	bool initial;
+	__u32 rise, fall;
+	const char *seq; /* o/f per probe */
+	const char *ups; /* expected state after each: U/D; lowercase = flipped here */
+};
+
+static const struct sm_case sm_cases[] = {
+	{ "up stays up on success", true, 2, 3, "ooo", "UUU" },
+	{ "fall 3", true, 2, 3, "fff", "UUd" },
+	{ "fall interrupted", true, 2, 3, "ffoff", "UUUUU" },
+	{ "rise 2 from down", false, 2, 3, "oo", "Du" },
+	{ "rise interrupted", false, 2, 3, "ofoo", "DDDu" },
+	{ "fall 1 rise 1", true, 1, 1, "fofo", "dudu" },
+	{ "flapping never decides", true, 3, 3, "fofofofo", "UUUUUUUU" },
+	{ "down, recovery, down", true, 2, 2, "ffooff", "UdDuUd" },
+	{ "rise/fall 0 count as 1", true, 0, 0, "fo", "du" },
+	{ "initial down stays on failures", false, 2, 3, "ffff", "DDDD" },
+};
+
+static void test_state_machine(void **state)
+{
+	size_t i, k;
+
+	for (i = 0; i < sizeof(sm_cases) / sizeof(sm_cases[0]); i++) {
+		const struct sm_case *c = &sm_cases[i];
+		struct xlb_hc_state st;
+
+		xlb_hc_state_init(&st, c->initial, 1000);
+		for (k = 0; c->seq[k]; k++) {
+			bool ch = xlb_hc_state_record(&st, c->rise, c->fall,
+						      c->seq[k] == 'o' ? XLB_HC_R_OK
+								       : XLB_HC_R_TIMEOUT,
+						      0, 5, 2000 + k);
+			char want = c->ups[k];
+			bool want_up = want == 'U' || want == 'u';
+			bool want_ch = want == 'u' || want == 'd';
+
+			if (st.up != want_up || ch != want_ch)
+				fail_msg("%s: probe %zu: up %d changed %d, want %c", c->name, k,
+					 st.up, ch, want);
+			if (ch)
+				assert_int_equal(st.since_ms, 2000 + k);
+			assert_true(st.successes == 0 || st.failures == 0);
+		}
+	}
+}
+
+static void test_state_details(void **state)
+{
+	struct xlb_hc_state st;
+	char buf[32];
+
+	xlb_hc_state_init(&st, true, 5);
+	assert_int_equal(st.since_ms, 5);
+	assert_int_equal(st.last, XLB_HC_R_NONE);
+	xlb_hc_state_record(&st, 2, 1, XLB_HC_R_HTTP_STATUS, 503, 1234, 10);
+	assert_false(st.up);
+	assert_int_equal(st.last_status, 503);
+	assert_int_equal(st.last_latency_us, 1234);
+	assert_int_equal(st.transitions, 1);
+	assert_string_equal(xlb_hc_result_str(st.last, st.last_status, buf, sizeof(buf)),
+			    "http 503");
+	assert_string_equal(xlb_hc_result_str(XLB_HC_R_OK, 200, buf, sizeof(buf)), "ok, http 200");
+	assert_string_equal(xlb_hc_result_str(XLB_HC_R_REFUSED, 0, buf, sizeof(buf)), "refused");
+	assert_string_equal(xlb_hc_result_str(XLB_HC_R_TIMEOUT, 0, buf, sizeof(buf)), "timeout");
+}
+
+static void test_settings(void **state)
+{
+	struct xlb_hc_check a, b;
+	__u8 t;
+
+	xlb_hc_check_default(&a);
+	assert_int_equal(a.type, XLB_HC_TCP);
+	assert_int_equal(a.interval_ms, 1000);
+	assert_int_equal(a.timeout_ms, 500);
+	assert_int_equal(a.rise, 2);
+	assert_int_equal(a.fall, 3);
+	assert_true(a.initial_up);
+	assert_string_equal(a.path, "/");
+	assert_int_equal(a.expect_lo, 200);
+	assert_int_equal(a.expect_hi, 399);
+	b = a;
+	assert_true(xlb_hc_check_equal(&a, &b));
+	b.fall = 4;
+	assert_false(xlb_hc_check_equal(&a, &b));
+	assert_int_equal(xlb_hc_type_parse("http", &t), 0);
+	assert_int_equal(t, XLB_HC_HTTP);
+	assert_int_equal(xlb_hc_type_parse("udp", &t), -EINVAL);
+}
+
+/* ---- real probes ---- */
+
+static int listener(int backlog, __u16 *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A child answering every connection with "HTTP/1.0 <status>". */
+static pid_t http_server(int lfd, int status)
+{
+	pid_t pid = fork();
+	char buf[1024], resp[128];
+	int c, n;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	n = snprintf(resp, sizeof(resp), "HTTP/1.0 %d X\r\nContent-Length: 0\r\n\r\n", status);
+	for (;;) {
+		c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (recv(c, buf, sizeof(buf), 0) > 0 && write(c, resp, n) < 0)
+			_exit(1);
+		close(c);
+	}
+}
+
+struct probe_case {
+	const char *name;
+	__u8 type;
+	__u16 port;
+	enum xlb_hc_result want;
+	int want_status;
+	bool want_up;
+	struct xlb_hc_target *t;
+	int probes;
+};
+
+static void count_cb(void *ctx, struct xlb_hc_target *t, bool changed)
+{
+	struct probe_case *pc = xlb_hc_target_user(t);
+
+	pc->probes++;
+}
+
+static void test_real_probes(void **state)
+{
+	__u16 p_tcp, p_200, p_503, p_full, p_silent, p_closed;
+	int l_tcp = listener(16, &p_tcp), l_200 = listener(16, &p_200), l_503 = listener(16, &p_503);
+	int l_full = listener(0, &p_full), l_silent = listener(16, &p_silent);
+	int l_closed = listener(1, &p_closed), fill[4], epfd, i, k, n;
+	pid_t s200 = (close(l_closed), http_server(l_200, 200)), s503 = http_server(l_503, 503);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				   .sin_port = htons(p_full) };
+	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
+	struct xlb_hc_stats stats;
+	struct xlb_hc_check chk;
+	struct xlb_hc *hc;
+	long long deadline;
+	struct probe_case pcs[] = {
+		{ "tcp listener", XLB_HC_TCP, p_tcp, XLB_HC_R_OK, 0, true },
+		{ "http 200", XLB_HC_HTTP, p_200, XLB_HC_R_OK, 200, true },
+		{ "http 503", XLB_HC_HTTP, p_503, XLB_HC_R_HTTP_STATUS, 503, false },
+		{ "closed port", XLB_HC_TCP, p_closed, XLB_HC_R_REFUSED, 0, false },
+		{ "full backlog", XLB_HC_TCP, p_full, XLB_HC_R_TIMEOUT, 0, false },
+		{ "silent http", XLB_HC_HTTP, p_silent, XLB_HC_R_TIMEOUT, 0, false },
+		{ "http to a plain tcp listener", XLB_HC_HTTP, p_tcp, XLB_HC_R_TIMEOUT, 0, false },
+	};
+	size_t np = sizeof(pcs) / sizeof(pcs[0]), j;
+
+	/* l_closed was closed before the servers forked: nothing listens there */
+	/* fill the accept queue of l_full (backlog 0 holds one); later SYNs are dropped */
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(50000);
+
+	epfd = epoll_create1(0);
+	assert_int_equal(xlb_hc_new(epfd, count_cb, NULL, &hc), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 150;
+	chk.timeout_ms = 100;
+	chk.rise = 1;
+	chk.fall = 2;
+	chk.jitter_ms = 20;
+	for (j = 0; j < np; j++) {
+		chk.type = pcs[j].type;
+		assert_int_equal(xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, pcs[j].port, &pcs[j],
+					    &pcs[j].t),
+				 0);
+	}
+	/* run the loop until each target has had 3 probes (or 3 s pass) */
+	deadline = xlb_hc_now_ns() + 3000000000LL;
+	while (xlb_hc_now_ns() < deadline) {
+		struct epoll_event evs[16];
+		bool done = true;
+
+		for (j = 0; j < np; j++)
+			done &= pcs[j].probes >= 3;
+		if (done)
+			break;
+		n = epoll_wait(epfd, evs, 16, 100);
+		for (k = 0; k < n; k++) {
+			assert_true(evs[k].data.u64 & XLB_HC_EV_TAG);
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+		}
+	}
+	for (j = 0; j < np; j++) {
+		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
+
+		print_message("%-30s %d probes, last %s (%d), %s, %lld us\n", pcs[j].name,
+			      pcs[j].probes, xlb_hc_result_name(st->last), st->last_status,
+			      st->up ? "up" : "down", st->last_latency_us);
+		if (pcs[j].probes < 3)
+			fail_msg("%s: only %d probes in 3 s", pcs[j].name, pcs[j].probes);
+		if (st->last != pcs[j].want || st->last_status != pcs[j].want_status ||
+		    st->up != pcs[j].want_up)
+			fail_msg("%s: last %s/%d up %d, want %s/%d up %d", pcs[j].name,
+				 xlb_hc_result_name(st->last), st->last_status, st->up,
+				 xlb_hc_result_name(pcs[j].want), pcs[j].want_status,
+				 pcs[j].want_up);
+		if (pcs[j].want == XLB_HC_R_TIMEOUT)
+			assert_true(st->last_latency_us >= 95000 && st->last_latency_us < 200000);
+	}
+	xlb_hc_get_stats(hc, &stats);
+	assert_int_equal(stats.targets, np);
+	assert_true(stats.probes >= 3 * np);
+	/* removing a target with a probe in flight closes it cleanly */
+	for (j = 0; j < np; j++)
+		xlb_hc_del(hc, pcs[j].t);
+	xlb_hc_get_stats(hc, &stats);
+	assert_int_equal(stats.targets, 0);
+	assert_int_equal(stats.in_flight, 0);
+	xlb_hc_free(hc);
+	close(epfd);
+	kill(s200, SIGKILL);
+	kill(s503, SIGKILL);
+	waitpid(s200, NULL, 0);
+	waitpid(s503, NULL, 0);
+	for (i = 0; i < 4; i++)
+		close(fill[i]);
+	close(l_tcp);
+	close(l_200);
+	close(l_503);
+	close(l_full);
+	close(l_silent);
+}
+
+/* Many targets: first probes spread over the interval, none fire in lockstep. */
+static void test_spread(void **state)
+{
+	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
+	struct probe_case pc = {};
+	struct xlb_hc_check chk;
+	struct xlb_hc_stats st;
+	struct xlb_hc *hc;
+	int epfd = epoll_create1(0), n, k;
+	long long end;
+	__u16 port;
+	int l = listener(1024, &port);
+
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(xlb_hc_new(epfd, count_cb, NULL, &hc), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 200;
+	chk.timeout_ms = 100;
+	for (k = 0; k < 200; k++)
+		assert_int_equal(xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, port, &pc, NULL), 0);
+	end = xlb_hc_now_ns() + 100000000LL; /* half an interval */
+	while (xlb_hc_now_ns() < end) {
+		struct epoll_event evs[64];
+
+		n = epoll_wait(epfd, evs, 64, 10);
+		for (k = 0; k < n; k++)
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+		/* accept and drop what the probes opened */
+		for (;;) {
+			int c = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+
+			if (c < 0)
+				break;
+			close(c);
+		}
+	}
+	xlb_hc_get_stats(hc, &st);
+	print_message("after half an interval: %llu of 200 probed\n", (unsigned long long)st.probes);
+	assert_true(st.probes > 40 && st.probes < 160);
+	xlb_hc_free(hc);
+	close(epfd);
+	close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_machine),
+		cmocka_unit_test(test_state_details),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_real_probes),
+		cmocka_unit_test(test_spread),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

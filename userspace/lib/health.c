@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * health.c - health check state machine and the non-blocking probe engine.
+ *
+ * Every target sits in one min-heap keyed by its next deadline: the start of
+ * its next probe while idle, the probe's timeout while one is in flight. One
+ * timerfd is armed at the heap's minimum. Probe sockets are non-blocking and
+ * live in the caller's epoll set; the epoll data names the target by slot
+ * index plus a generation number bumped at every probe start and removal, so
+ * a stale event (from a socket closed earlier in the same epoll batch, or a
+ * target removed meanwhile) is recognised and ignored.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+#include "addr.h"
+#include "health.h"
+
+#define TIMER_IDX 0xffffffffu
+#define GEN_MASK 0x3fffffffu /* 30 bits between the index and the tag */
+#define RESP_MAX 256 /* enough for a status line */
+
+/* ---- settings -------------------------------------------------------------- */
+
+void xlb_hc_check_default(struct xlb_hc_check *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = XLB_HC_TCP;
+	c->expect_lo = 200;
+	c->expect_hi = 399;
+	c->interval_ms = XLB_HC_DEFAULT_INTERVAL_MS;
+	c->timeout_ms = XLB_HC_DEFAULT_TIMEOUT_MS;
+	c->rise = XLB_HC_DEFAULT_RISE;
+	c->fall = XLB_HC_DEFAULT_FALL;
+	c->initial_up = true;
+	strcpy(c->path, "/");
+}
+
+static const char *const type_names[XLB_HC_TYPE_MAX] = {
+	[XLB_HC_TCP] = "tcp", [XLB_HC_HTTP] = "http", [XLB_HC_NONE] = "none",
+};
+
+const char *xlb_hc_type_name(__u8 type)
+{
+	return type < XLB_HC_TYPE_MAX ? type_names[type] : "?";
+}
+
+int xlb_hc_type_parse(const char *s, __u8 *type)
+{
+	__u8 i;
+
+	for (i = 0; s && i < XLB_HC_TYPE_MAX; i++) {
+		if (!strcmp(s, type_names[i])) {
+			*type = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check *b)
+{
+	return a->type == b->type && a->port == b->port && a->expect_lo == b->expect_lo &&
+	       a->expect_hi == b->expect_hi && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall &&
+	       a->jitter_ms == b->jitter_ms && a->initial_up == b->initial_up &&
+	       !strcmp(a->path, b->path) && !strcmp(a->host, b->host);
+}
+
+static const char *const result_names[XLB_HC_R_MAX] = {
+	[XLB_HC_R_NONE] = "none",
+	[XLB_HC_R_OK] = "ok",
+	[XLB_HC_R_TIMEOUT] = "timeout",
+	[XLB_HC_R_REFUSED] = "refused",
+	[XLB_HC_R_RESET] = "reset",
+	[XLB_HC_R_UNREACHABLE] = "unreachable",
+	[XLB_HC_R_HTTP_STATUS] = "http",
+	[XLB_HC_R_BAD_RESPONSE] = "bad-response",
+	[XLB_HC_R_ERROR] = "error",
+};
+
+const char *xlb_hc_result_name(enum xlb_hc_result r)
+{
+	return (unsigned int)r < XLB_HC_R_MAX ? result_names[r] : "?";
+}
+
+const char *xlb_hc_result_str(enum xlb_hc_result r, int http_status, char *buf, size_t len)
+{
+	if (http_status && (r == XLB_HC_R_HTTP_STATUS || r == XLB_HC_R_OK))
+		snprintf(buf, len, "%s%shttp %d", r == XLB_HC_R_OK ? "ok" : "",
+			 r == XLB_HC_R_OK ? ", " : "", http_status);
+	else
+		snprintf(buf, len, "%s", xlb_hc_result_name(r));
+	return buf;
+}
+
+/* ---- state machine ---------------------------------------------------------- */
+
+void xlb_hc_state_init(struct xlb_hc_state *st, bool up, long long now_ms)
+{
+	memset(st, 0, sizeof(*st));
+	st->up = up;
+	st->since_ms = now_ms;
+}
+
+bool xlb_hc_state_record(struct xlb_hc_state *st, __u32 rise, __u32 fall, enum xlb_hc_result r,
+			 int http_status, long long latency_us, long long now_ms)
+{
+	bool ok = r == XLB_HC_R_OK, changed = false;
+
+	st->last = r;
+	st->last_status = http_status;
+	st->last_latency_us = latency_us;
+	st->last_ms = now_ms;
+	if (ok) {
+		st->failures = 0;
+		if (st->successes < 0xffffffffu)
+			st->successes++;
+		if (!st->up && st->successes >= (rise ? rise : 1))
+			changed = true;
+	} else {
+		st->successes = 0;
+		if (st->failures < 0xffffffffu)
+			st->failures++;
+		if (st->up && st->failures >= (fall ? fall : 1))
+			changed = true;
+	}
+	if (changed) {
+		st->up = !st->up;
+		st->since_ms = now_ms;
+		st->transitions++;
+	}
+	return changed;
+}
+
+/* ---- checker ----------------------------------------------------------------- */
+
+enum phase { PH_IDLE, PH_CONNECTING, PH_READING };
+
+struct xlb_hc_target {
+	struct xlb_hc_check chk;
+	struct xlb_addr addr;
+	__u8 family;
+	__u16 port;
+	void *user;
+	struct xlb_hc_state st;
+	__u32 idx, gen; /* slot and generation (epoll data) */
+	size_t heap; /* position in the heap, or (size_t)-1 */
+	enum phase ph;
+	int fd;
+	long long due_ns; /* heap key */
+	long long sched_ns; /* when the current/next probe is meant to start */
+	long long start_ns, result_ns;
+	size_t rlen;
+	char resp[RESP_MAX];
+};
+
+struct xlb_hc {
+	int epfd, tfd;
+	xlb_hc_cb cb;
+	void *ctx;
+	struct xlb_hc_target **heap;
+	size_t n_heap, cap_heap;
+	struct xlb_hc_target **slots;
+	size_t n_slots;
+	__u32 *free_idx; /* stack of free slot indexes */
+	size_t n_free;
+	long long armed_ns; /* what the timerfd is set to, 0 = disarmed */
+	__u64 rng;
+	struct xlb_hc_stats stats;
+};
+
+long long xlb_hc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static __u64 rnd(struct xlb_hc *hc)
+{
+	__u64 x = hc->rng; /* xorshift64* */
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	hc->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* uniform in [0, n) */
+static long long rnd_below(struct xlb_hc *hc, long long n)
+{
+	return n > 0 ? (long long)(rnd(hc) % (__u64)n) : 0;
+}
+
+/* ---- heap ---- */
+
+static void heap_swap(struct xlb_hc *hc, size_t a, size_t b)
+{
+	struct xlb_hc_target *t = hc->heap[a];
+
+	hc->heap[a] = hc->heap[b];
+	hc->heap[b] = t;
+	hc->heap[a]->heap = a;
+	hc->heap[b]->heap = b;
+}
+
+static void heap_up(struct xlb_hc *hc, size_t i)
+{
+	while (i && hc->heap[(i - 1) / 2]->due_ns > hc->heap[i]->due_ns) {
+		heap_swap(hc, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct xlb_hc *hc, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < hc->n_heap && hc->heap[l]->due_ns < hc->heap[m]->due_ns)
+			m = l;
+		if (r < hc->n_heap && hc->heap[r]->due_ns < hc->heap[m]->due_ns)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(hc, i, m);
+		i = m;
+	}
+}
+
+static int heap_push(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	if (hc->n_heap == hc->cap_heap) {
+		size_t cap = hc->cap_heap ? hc->cap_heap * 2 : 64;
+		struct xlb_hc_target **h = realloc(hc->heap, cap * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		hc->heap = h;
+		hc->cap_heap = cap;
+	}
+	t->heap = hc->n_heap;
+	hc->heap[hc->n_heap++] = t;
+	heap_up(hc, t->heap);
+	return 0;
+}
+
+static void heap_remove(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	size_t i = t->heap;
+
+	if (i == (size_t)-1)
+		return;
+	hc->n_heap--;
+	if (i != hc->n_heap) {
+		hc->heap[i] = hc->heap[hc->n_heap];
+		hc->heap[i]->heap = i;
+		heap_down(hc, i);
+		heap_up(hc, i);
+	}
+	t->heap = (size_t)-1;
+}
+
+static void set_due(struct xlb_hc *hc, struct xlb_hc_target *t, long long due)
+{
+	long long old = t->due_ns;
+
+	t->due_ns = due;
+	if (t->heap == (size_t)-1)
+		return;
+	if (due < old)
+		heap_up(hc, t->heap);
+	else
+		heap_down(hc, t->heap);
+}
+
+/* Arm the timerfd at the earliest deadline (absolute CLOCK_MONOTONIC). */
+static void rearm(struct xlb_hc *hc)
+{
+	struct itimerspec its = {};
+	long long due = hc->n_heap ? hc->heap[0]->due_ns : 0;
+
+	if (due == hc->armed_ns)
+		return;
+	if (due) {
+		if (due <= 0)
+			due = 1;
+		its.it_value.tv_sec = due / 1000000000LL;
+		its.it_value.tv_nsec = due % 1000000000LL;
+	}
+	if (!timerfd_settime(hc->tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		hc->armed_ns = due;
+}
+
+static __u64 ev_data(const struct xlb_hc_target *t)
+{
+	return XLB_HC_EV_TAG | ((__u64)(t->gen & GEN_MASK) << 32) | t->idx;
+}
+
+/* ---- probes ---- */
+
+static enum xlb_hc_result classify(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return XLB_HC_R_REFUSED;
+	case ECONNRESET:
+	case EPIPE:
+		return XLB_HC_R_RESET;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+		return XLB_HC_R_UNREACHABLE;
+	case ETIMEDOUT:
+		return XLB_HC_R_TIMEOUT;
+	default:
+		return XLB_HC_R_ERROR;
+	}
+}
+
+static void close_probe(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	if (t->fd >= 0) {
+		epoll_ctl(hc->epfd, EPOLL_CTL_DEL, t->fd, NULL);
+		close(t->fd);
+		t->fd = -1;
+		hc->stats.in_flight--;
+	}
+	t->ph = PH_IDLE;
+	t->gen++; /* any event still queued for this probe is stale now */
+}
+
+/* A probe ended: record, schedule the next one, tell the caller. */
+static void finish(struct xlb_hc *hc, struct xlb_hc_target *t, enum xlb_hc_result r, int status)
+{
+	long long now = xlb_hc_now_ns(), next, j = t->chk.jitter_ms * 1000000LL;
+	bool changed;
+
+	close_probe(hc, t);
+	t->result_ns = now;
+	changed = xlb_hc_state_record(&t->st, t->chk.rise, t->chk.fall, r, status,
+				      (now - t->start_ns) / 1000, now / 1000000);
+	hc->stats.probes++;
+	if (changed)
+		hc->stats.transitions++;
+	next = t->sched_ns + t->chk.interval_ms * 1000000LL;
+	if (j)
+		next += rnd_below(hc, 2 * j + 1) - j;
+	if (next <= now)
+		next = now + 1000000; /* late: next probe in 1 ms, never a tight loop */
+	t->sched_ns = next;
+	set_due(hc, t, next);
+	if (hc->cb)
+		hc->cb(hc->ctx, t, changed);
+}
+
+static void http_send(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	char req[XLB_HC_PATH_MAX + XLB_HC_HOST_MAX + 128], host[XLB_ADDR_STRLEN + 2],
+	    a[XLB_ADDR_STRLEN];
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+	int n;
+
+	/* Host: the configured one, else the backend's address */
+	xlb_addr_str(&t->addr, t->family, a, sizeof(a));
+	snprintf(host, sizeof(host), t->family == XLB_AF_INET6 ? "[%s]" : "%s", a);
+	n = snprintf(req, sizeof(req),
+		     "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: xlb-health\r\n"
+		     "Connection: close\r\nAccept: */*\r\n\r\n",
+		     t->chk.path, t->chk.host[0] ? t->chk.host : host);
+	errno = 0;
+	if (send(t->fd, req, n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		finish(hc, t, errno && errno != EAGAIN ? classify(errno) : XLB_HC_R_ERROR, 0);
+		return;
+	}
+	t->ph = PH_READING;
+	t->rlen = 0;
+	ev.data.u64 = ev_data(t);
+	if (epoll_ctl(hc->epfd, EPOLL_CTL_MOD, t->fd, &ev))
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+}
+
+static void connected(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	if (t->chk.type == XLB_HC_HTTP)
+		http_send(hc, t);
+	else
+		finish(hc, t, XLB_HC_R_OK, 0);
+}
+
+/* "HTTP/1.x NNN ..." -> NNN, or -1. */
+static int parse_status(const char *s, size_t len)
+{
+	int st;
+
+	if (len < 12 || strncmp(s, "HTTP/", 5))
+		return -1;
+	s = memchr(s, ' ', len);
+	if (!s || s[1] < '1' || s[1] > '5' || s[2] < '0' || s[2] > '9' || s[3] < '0' || s[3] > '9')
+		return -1;
+	st = (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	return st;
+}
+
+static void http_read(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	ssize_t n;
+	int st;
+
+	for (;;) {
+		n = recv(t->fd, t->resp + t->rlen, sizeof(t->resp) - 1 - t->rlen, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			finish(hc, t, classify(errno), 0);
+			return;
+		}
+		t->rlen += n;
+		t->resp[t->rlen] = 0;
+		if (n == 0 || memchr(t->resp, '\n', t->rlen) || t->rlen == sizeof(t->resp) - 1)
+			break;
+	}
+	st = parse_status(t->resp, t->rlen);
+	if (st < 0)
+		finish(hc, t, XLB_HC_R_BAD_RESPONSE, 0);
+	else if (st < t->chk.expect_lo || st > t->chk.expect_hi)
+		finish(hc, t, XLB_HC_R_HTTP_STATUS, st);
+	else
+		finish(hc, t, XLB_HC_R_OK, st);
+}
+
+static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long now)
+{
+	struct epoll_event ev = { .events = EPOLLOUT };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_storage ss = {};
+	socklen_t slen;
+	long long late = now - t->sched_ns;
+	static const long long bounds[] = { 1, 10, 50, 100, 500, 1000, 5000 };
+	size_t b;
+	int one = 1;
+
+	if (late < 0)
+		late = 0;
+	if ((__u64)late / 1000 > hc->stats.lateness_max_us)
+		hc->stats.lateness_max_us = late / 1000;
+	for (b = 0; b < 7 && late >= bounds[b] * 1000000LL; b++)
+		;
+	hc->stats.lateness_hist[b]++;
+	hc->stats.started++;
+
+	t->start_ns = now;
+	t->gen++;
+	t->fd = socket(t->family == XLB_AF_INET6 ? AF_INET6 : AF_INET,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t->fd < 0) {
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+		return;
+	}
+	hc->stats.in_flight++;
+	t->ph = PH_CONNECTING;
+	/* Close with RST: thousands of probes a second leave no TIME_WAIT behind. */
+	setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (t->family == XLB_AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(t->port);
+		memcpy(&s6->sin6_addr, t->addr.a, 16);
+		slen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(t->port);
+		s4->sin_addr.s_addr = t->addr.a[0];
+		slen = sizeof(*s4);
+	}
+	set_due(hc, t, now + t->chk.timeout_ms * 1000000LL);
+	if (!connect(t->fd, (struct sockaddr *)&ss, slen)) {
+		ev.data.u64 = ev_data(t);
+		if (epoll_ctl(hc->epfd, EPOLL_CTL_ADD, t->fd, &ev)) {
+			finish(hc, t, XLB_HC_R_ERROR, 0);
+			return;
+		}
+		connected(hc, t);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		finish(hc, t, classify(errno), 0);
+		return;
+	}
+	ev.data.u64 = ev_data(t);
+	if (epoll_ctl(hc->epfd, EPOLL_CTL_ADD, t->fd, &ev))
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+}
+
+static void on_timer(struct xlb_hc *hc)
+{
+	long long now = xlb_hc_now_ns();
+	__u64 ticks;
+
+	if (read(hc->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	hc->armed_ns = 0;
+	while (hc->n_heap && hc->heap[0]->due_ns <= now) {
+		struct xlb_hc_target *t = hc->heap[0];
+
+		if (t->ph == PH_IDLE)
+			start_probe(hc, t, now);
+		else
+			finish(hc, t, XLB_HC_R_TIMEOUT, 0);
+		now = xlb_hc_now_ns();
+	}
+}
+
+static void on_socket(struct xlb_hc *hc, struct xlb_hc_target *t, __u32 events)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (t->ph == PH_CONNECTING) {
+		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len))
+			err = errno;
+		if (err)
+			finish(hc, t, classify(err), 0);
+		else if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			connected(hc, t);
+	} else if (t->ph == PH_READING) {
+		http_read(hc, t);
+	}
+}
+
+void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events)
+{
+	__u32 idx = (__u32)data, gen = (data >> 32) & GEN_MASK;
+	struct xlb_hc_target *t;
+
+	if (idx == TIMER_IDX) {
+		on_timer(hc);
+	} else if (idx < hc->n_slots && (t = hc->slots[idx]) && (t->gen & GEN_MASK) == gen &&
+		   t->fd >= 0) {
+		on_socket(hc, t, events);
+	}
+	rearm(hc);
+}
+
+int xlb_hc_new(int epfd, xlb_hc_cb cb, void *ctx, struct xlb_hc **hcp)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = XLB_HC_EV_TAG | TIMER_IDX };
+	struct xlb_hc *hc = calloc(1, sizeof(*hc));
+	int err;
+
+	if (!hc)
+		return -ENOMEM;
+	hc->epfd = epfd;
+	hc->cb = cb;
+	hc->ctx = ctx;
+	hc->rng = (__u64)xlb_hc_now_ns() ^ ((__u64)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	hc->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (hc->tfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, hc->tfd, &ev)) {
+		err = -errno;
+		if (hc->tfd >= 0)
+			close(hc->tfd);
+		free(hc);
+		return err;
+	}
+	*hcp = hc;
+	return 0;
+}
+
+void xlb_hc_free(struct xlb_hc *hc)
+{
+	size_t i;
+
+	if (!hc)
+		return;
+	for (i = 0; i < hc->n_slots; i++) {
+		if (!hc->slots[i])
+			continue;
+		close_probe(hc, hc->slots[i]);
+		free(hc->slots[i]);
+	}
+	epoll_ctl(hc->epfd, EPOLL_CTL_DEL, hc->tfd, NULL);
+	close(hc->tfd);
+	free(hc->slots);
+	free(hc->free_idx);
+	free(hc->heap);
+	free(hc);
+}
+
+int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct xlb_addr *addr,
+	       __u8 family, __u16 port, void *user, struct xlb_hc_target **tp)
+{
+	struct xlb_hc_target *t;
+	long long now = xlb_hc_now_ns();
+	int err;
+
+	if (chk->type >= XLB_HC_TYPE_MAX || !chk->interval_ms || !port)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->chk = *chk;
+	t->addr = *addr;
+	t->family = family;
+	t->port = port;
+	t->user = user;
+	t->fd = -1;
+	t->heap = (size_t)-1;
+	xlb_hc_state_init(&t->st, chk->type == XLB_HC_NONE ? true : chk->initial_up,
+			  now / 1000000);
+	if (hc->n_free) {
+		t->idx = hc->free_idx[--hc->n_free];
+	} else {
+		struct xlb_hc_target **s = realloc(hc->slots, (hc->n_slots + 1) * sizeof(*s));
+		__u32 *f;
+
+		if (!s)
+			goto nomem;
+		hc->slots = s;
+		f = realloc(hc->free_idx, (hc->n_slots + 1) * sizeof(*f));
+		if (!f)
+			goto nomem;
+		hc->free_idx = f;
+		t->idx = hc->n_slots++;
+	}
+	hc->slots[t->idx] = t;
+	if (chk->type != XLB_HC_NONE) {
+		/* first probe: uniformly within one interval, so targets do not fire together */
+		t->sched_ns = now + rnd_below(hc, chk->interval_ms * 1000000LL);
+		t->due_ns = t->sched_ns;
+		err = heap_push(hc, t);
+		if (err) {
+			hc->slots[t->idx] = NULL;
+			hc->free_idx[hc->n_free++] = t->idx;
+			free(t);
+			return err;
+		}
+		rearm(hc);
+	}
+	hc->stats.targets++;
+	if (tp)
+		*tp = t;
+	return 0;
+nomem:
+	free(t);
+	return -ENOMEM;
+}
+
+void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	if (!t)
+		return;
+	close_probe(hc, t);
+	heap_remove(hc, t);
+	hc->slots[t->idx] = NULL;
+	hc->free_idx[hc->n_free++] = t->idx;
+	hc->stats.targets--;
+	free(t);
+	rearm(hc);
+}
+
+const struct xlb_hc_state *xlb_hc_target_state(const struct xlb_hc_target *t)
+{
+	return &t->st;
+}
+
+const struct xlb_hc_check *xlb_hc_target_check(const struct xlb_hc_target *t)
+{
+	return &t->chk;
+}
+
+void *xlb_hc_target_user(const struct xlb_hc_target *t)
+{
+	return t->user;
+}
+
+void xlb_hc_target_set_user(struct xlb_hc_target *t, void *user)
+{
+	t->user = user;
+}
+
+long long xlb_hc_target_result_ns(const struct xlb_hc_target *t)
+{
+	return t->result_ns;
+}
+
+void xlb_hc_get_stats(const struct xlb_hc *hc, struct xlb_hc_stats *s)
+{
+	*s = hc->stats;
+	s->targets = hc->stats.targets;
+}

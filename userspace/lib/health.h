@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * health - active health checks of backends: TCP connect and HTTP GET probes,
+ * non-blocking, driven by the caller's epoll loop with ONE timerfd and a
+ * min-heap of deadlines (next probe or probe timeout per target), so
+ * thousands of targets cost neither threads nor busy loops. Probes leave from
+ * the host's own stack (which also keeps its neighbour entries fresh).
+ *
+ * Two layers:
+ *  - the state machine (xlb_hc_state_*): pure, consecutive successes and
+ *    failures against rise/fall, unit-tested without sockets;
+ *  - the checker (xlb_hc_*): sockets, timers and the epoll integration.
+ *
+ * Epoll: the checker registers its timerfd and its probe sockets in the
+ * caller's epoll set with data.u64 values that have XLB_HC_EV_TAG set; the
+ * caller passes every event with that bit to xlb_hc_event().
+ */
+#ifndef XLB_HEALTH_H
+#define XLB_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "xlb.h"
+
+enum xlb_hc_type {
+	XLB_HC_TCP = 0, /* connect() succeeds */
+	XLB_HC_HTTP, /* GET path answers with a status in [expect_lo, expect_hi] */
+	XLB_HC_NONE, /* no probing: always up */
+	XLB_HC_TYPE_MAX,
+};
+
+#define XLB_HC_PATH_MAX 256
+#define XLB_HC_HOST_MAX 256
+
+/* Per-service check settings (config: health_check). */
+struct xlb_hc_check {
+	__u8 type; /* enum xlb_hc_type */
+	__u16 port; /* host order; 0 = the service's port */
+	__u16 expect_lo, expect_hi; /* HTTP status range, default 200..399 */
+	__u32 interval_ms, timeout_ms; /* timeout < interval */
+	__u32 rise, fall; /* consecutive successes to go up / failures to go down */
+	__u32 jitter_ms; /* each round +- this much (uniform); < interval */
+	bool initial_up; /* state before the first decision */
+	char path[XLB_HC_PATH_MAX]; /* HTTP: "/" default */
+	char host[XLB_HC_HOST_MAX]; /* HTTP Host header; "" = the backend address */
+};
+
+#define XLB_HC_DEFAULT_INTERVAL_MS 1000
+#define XLB_HC_DEFAULT_TIMEOUT_MS 500
+#define XLB_HC_DEFAULT_RISE 2
+#define XLB_HC_DEFAULT_FALL 3
+
+/* Defaults: tcp, interval 1000, timeout 500, rise 2, fall 3, jitter 0, up, "/", 200-399. */
+void xlb_hc_check_default(struct xlb_hc_check *c);
+const char *xlb_hc_type_name(__u8 type); /* "tcp", "http", "none" */
+int xlb_hc_type_parse(const char *s, __u8 *type);
+/* Same settings (a reload that keeps them keeps the state)? */
+bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check *b);
+
+/* Outcome of one probe. */
+enum xlb_hc_result {
+	XLB_HC_R_NONE = 0, /* no probe finished yet */
+	XLB_HC_R_OK,
+	XLB_HC_R_TIMEOUT, /* no connection or no answer within timeout_ms */
+	XLB_HC_R_REFUSED, /* RST to the SYN */
+	XLB_HC_R_RESET, /* connection reset after it was up */
+	XLB_HC_R_UNREACHABLE, /* host/network unreachable (ICMP, no route, no neighbour) */
+	XLB_HC_R_HTTP_STATUS, /* answered with a status outside the expected range */
+	XLB_HC_R_BAD_RESPONSE, /* closed early or not an HTTP status line */
+	XLB_HC_R_ERROR, /* any other local error (socket(), ...) */
+	XLB_HC_R_MAX,
+};
+
+/* "ok", "timeout", "refused", "reset", "unreachable", "http", "bad-response", "error". */
+const char *xlb_hc_result_name(enum xlb_hc_result r);
+/* "ok", "timeout", "http 503", "refused", ... (for logs and lbctl). */
+const char *xlb_hc_result_str(enum xlb_hc_result r, int http_status, char *buf, size_t len);
+
+/* ---- the state machine (pure) ---- */
+
+struct xlb_hc_state {
+	bool up;
+	__u32 successes, failures; /* consecutive; one of them is 0 */
+	long long since_ms; /* when `up` last changed (or init) */
+	enum xlb_hc_result last; /* last probe's result */
+	int last_status; /* HTTP status of the last probe, 0 if none */
+	long long last_latency_us; /* last probe's duration */
+	long long last_ms; /* when the last probe finished, 0 = never */
+	__u64 transitions; /* up<->down changes */
+};
+
+void xlb_hc_state_init(struct xlb_hc_state *st, bool up, long long now_ms);
+/*
+ * Record a probe result. Returns true when the state flipped: down -> up after
+ * `rise` consecutive successes, up -> down after `fall` consecutive failures
+ * (rise/fall of 0 count as 1).
+ */
+bool xlb_hc_state_record(struct xlb_hc_state *st, __u32 rise, __u32 fall, enum xlb_hc_result r,
+			 int http_status, long long latency_us, long long now_ms);
+
+/* ---- the checker ---- */
+
+#define XLB_HC_EV_TAG (1ull << 62)
+
+struct xlb_hc;
+struct xlb_hc_target;
+
+/*
+ * Called after every finished probe of t (changed: the state flipped). The
+ * callback may read the target but must not add or remove targets.
+ */
+typedef void (*xlb_hc_cb)(void *ctx, struct xlb_hc_target *t, bool changed);
+
+/* A checker using the caller's epoll set epfd. 0 or -errno. */
+int xlb_hc_new(int epfd, xlb_hc_cb cb, void *ctx, struct xlb_hc **hcp);
+void xlb_hc_free(struct xlb_hc *hc); /* closes every probe socket and the timerfd */
+
+/*
+ * Start checking addr (port = chk->port) with chk (copied). The first probe
+ * fires at a uniformly random point within one interval. user is the
+ * caller's. For XLB_HC_NONE the target never probes and is always up.
+ */
+int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct xlb_addr *addr,
+	       __u8 family, __u16 port, void *user, struct xlb_hc_target **tp);
+/* Stop checking t (closes an in-flight probe) and free it. */
+void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t);
+
+/* Handle one epoll event whose data.u64 had XLB_HC_EV_TAG set. */
+void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events);
+
+const struct xlb_hc_state *xlb_hc_target_state(const struct xlb_hc_target *t);
+const struct xlb_hc_check *xlb_hc_target_check(const struct xlb_hc_target *t);
+void *xlb_hc_target_user(const struct xlb_hc_target *t);
+void xlb_hc_target_set_user(struct xlb_hc_target *t, void *user);
+/* CLOCK_MONOTONIC ns when the probe that just finished returned its result. */
+long long xlb_hc_target_result_ns(const struct xlb_hc_target *t);
+
+struct xlb_hc_stats {
+	__u64 probes; /* finished */
+	__u64 started;
+	__u64 transitions;
+	__u64 lateness_max_us; /* probe start versus its schedule */
+	__u64 lateness_hist[8]; /* <1ms, <10ms, <50ms, <100ms, <500ms, <1s, <5s, more */
+	size_t targets, in_flight;
+};
+void xlb_hc_get_stats(const struct xlb_hc *hc, struct xlb_hc_stats *s);
+
+long long xlb_hc_now_ns(void); /* CLOCK_MONOTONIC */
+
+#endif
