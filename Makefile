@@ -37,7 +37,7 @@ XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-in
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
-LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd
+LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lpthread
 TEST_LDLIBS := -lcmocka
 
 # ---- sources -----------------------------------------------------------

@@ -32,10 +32,17 @@ const volatile __u64 xlb_cfg_nh_ttl_ns = 100000000ull; /* 100 ms */
  * Resolve the next hop towards be: from the per-CPU cache while fresh,
  * else bpf_fib_lookup (which costs 100-200 ns here, more than the rest of
  * the fast path). Returns the cache entry or NULL with *reason set.
+ *
+ * tot_len: the L3 length of the packet as it will leave (outer length when
+ * encapsulating), checked by the FIB against the route MTU; on
+ * XLB_STAT_DROP_TOO_BIG *mtu holds the MTU the FIB reported. src: the
+ * packet's outer source when it differs from the client (encapsulation:
+ * the node address), for policy routing; NULL for dsr-l2.
  */
 static __always_inline struct xlb_nexthop *
 xlb_nexthop(struct xdp_md *ctx, const struct xlb_flow_key *key, const struct xlb_pkt *pkt,
-	    const struct xlb_backend *be, __u32 be_id, __u64 now, __u32 *reason)
+	    const struct xlb_backend *be, __u32 be_id, __u64 now, __u32 tot_len,
+	    const struct xlb_addr *src, __u32 *mtu_out, __u32 *reason)
 {
 	struct bpf_fib_lookup fib = {};
 	struct xlb_nexthop *nh;
@@ -60,14 +67,24 @@ xlb_nexthop(struct xdp_md *ctx, const struct xlb_flow_key *key, const struct xlb
 	if (be->family == XLB_AF_INET) {
 		fib.family = XLB_FIB_AF_INET;
 		fib.ipv4_dst = be->addr.a[0];
-		if (key->family == XLB_AF_INET) {
+		/*
+		 * Fields of pkt are only read for the family the parser filled
+		 * (the verifier refuses reading the other's uninitialised stack).
+		 */
+		if (src && key->family == XLB_AF_INET) {
+			fib.ipv4_src = src->a[0];
+			fib.tos = pkt->tos;
+		} else if (key->family == XLB_AF_INET) {
 			fib.ipv4_src = key->src.a[0];
 			fib.tos = pkt->tos;
 		}
 	} else {
 		fib.family = XLB_FIB_AF_INET6;
 		__builtin_memcpy(fib.ipv6_dst, &be->addr, sizeof(fib.ipv6_dst));
-		if (key->family == XLB_AF_INET6) {
+		if (src && key->family == XLB_AF_INET6) {
+			__builtin_memcpy(fib.ipv6_src, src, sizeof(fib.ipv6_src));
+			fib.flowinfo = pkt->flowinfo;
+		} else if (key->family == XLB_AF_INET6) {
 			__builtin_memcpy(fib.ipv6_src, &key->src, sizeof(fib.ipv6_src));
 			fib.flowinfo = pkt->flowinfo;
 		}
@@ -75,11 +92,13 @@ xlb_nexthop(struct xdp_md *ctx, const struct xlb_flow_key *key, const struct xlb
 	fib.l4_protocol = key->proto;
 	fib.sport = key->sport;
 	fib.dport = key->dport;
-	fib.tot_len = pkt->l3_len; /* host order: compared with the route MTU */
+	fib.tot_len = tot_len; /* host order: compared with the route MTU */
 	fib.ifindex = ctx->ingress_ifindex;
 
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		/* FRAG_NEEDED: tot_len and mtu_result share a union, now the MTU. */
+		*mtu_out = rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? fib.mtu_result : 0;
 		*reason = rc == BPF_FIB_LKUP_RET_NO_NEIGH   ? XLB_STAT_DROP_NO_NEIGH
 			  : rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? XLB_STAT_DROP_TOO_BIG
 							       : XLB_STAT_DROP_FIB;
@@ -140,9 +159,9 @@ static __always_inline int xlb_fwd_dsr_l2(struct xdp_md *ctx, const struct xlb_f
 					  __u32 be_id, __u64 now, int icmp)
 {
 	struct xlb_nexthop *nh;
-	__u32 reason;
+	__u32 reason, mtu;
 
-	nh = xlb_nexthop(ctx, key, pkt, be, be_id, now, &reason);
+	nh = xlb_nexthop(ctx, key, pkt, be, be_id, now, pkt->l3_len, NULL, &mtu, &reason);
 	if (!nh)
 		return xlb_verdict(XDP_DROP, reason);
 	/* pkt->eth was bounds-checked by the parser and no adjust_* happened since. */

@@ -32,7 +32,7 @@ struct {
 } xlb_vaddr_v1 SEC(".maps");
 
 /*
- * Inner map template of xlb_tables_v1: lookup table slot -> backend id.
+ * Inner map template of xlb_tables_v2: lookup table slot -> backend id.
  * BPF_F_INNER_MAP lets user space install inner arrays of any (prime) size;
  * the kernel then requires the same map_flags on every inner map, and the
  * program cannot rely on max_entries, so it uses svc->table_size instead.
@@ -40,7 +40,8 @@ struct {
 struct xlb_table_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XLB_DEFAULT_TABLE_SIZE);
-	__uint(map_flags, BPF_F_INNER_MAP);
+	/* MMAPABLE: lbd fills a new table with one memcpy (dp.c array_fill). */
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u32);
 };
@@ -51,7 +52,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, __u32);
 	__array(values, struct xlb_table_inner);
-} xlb_tables_v1 SEC(".maps");
+} xlb_tables_v2 SEC(".maps");
 
 /* Backend id -> address, owning service, flags. */
 struct {
@@ -75,7 +76,7 @@ struct {
 	__uint(max_entries, XLB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_stats_v2 SEC(".maps");
+} xlb_stats_v3 SEC(".maps");
 
 /* Per-CPU counters per service id. */
 struct {
@@ -130,6 +131,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } xlb_vfilt_v1 SEC(".maps");
+
+/* This node's encapsulation settings (key 0): outer source addresses, GUE port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_node);
+} xlb_node_v1 SEC(".maps");
 
 /* Egress ifindex -> ifindex for bpf_redirect_map (never pinned: libbpf 1.1.2 cannot reuse it). */
 struct {

@@ -37,6 +37,7 @@
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
+#define XLB_IP_DF	     0x4000
 #define XLB_IP_MF	     0x2000
 #define XLB_IP_OFFSET	     0x1fff
 #define XLB_NEXTHDR_FRAGMENT 44
@@ -57,6 +58,8 @@ struct xlb_pkt {
 	__u8 tos;	 /* IPv4 TOS (fib tos) */
 	__be32 flowinfo; /* IPv6 flow label + class (fib flowinfo) */
 	__u8 tcp_flags;	 /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ...); 0 for UDP */
+	__u8 l2_len;	 /* Ethernet header (+ VLAN tag) bytes before the IP header: 14 or 18 */
+	__u8 df;	 /* IPv4 DF bit set (IPv6: 1, routers never fragment it) */
 	void *l4;	 /* XLB_PARSE_ICMP only: the ICMP header (not yet bounds-checked) */
 };
 
@@ -112,6 +115,7 @@ static __always_inline int xlb_parse_ipv4(struct iphdr *iph, void *data_end,
 		return XLB_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
+	pkt->df = !!(iph->frag_off & bpf_htons(XLB_IP_DF));
 	/*
 	 * tot_len may be shorter than the frame (Ethernet padding) but never
 	 * longer. Pointer + bounded scalar (<= 0xffff, the verifier's
@@ -150,6 +154,7 @@ static __always_inline int xlb_parse_ipv6(struct ipv6hdr *ip6h, void *data_end,
 	key->family = XLB_AF_INET6;
 	__builtin_memcpy(&key->dst, &ip6h->daddr, sizeof(key->dst));
 	plen = bpf_ntohs(ip6h->payload_len);
+	pkt->df = 1;
 	/* payload_len 0 would be a jumbogram (hop-by-hop option): not supported. */
 	if (ip6h->version != 6 || plen == 0 || (void *)(ip6h + 1) + plen > data_end)
 		return XLB_PARSE_MALFORMED;
@@ -182,6 +187,14 @@ static __always_inline int xlb_parse(void *data, void *data_end, struct xlb_flow
 	if ((void *)(eth + 1) > data_end)
 		return XLB_PARSE_NOT_IP;
 	pkt->eth = eth;
+	pkt->l2_len = sizeof(*eth);
+	/*
+	 * Each family's parser sets only its own field; zero both, so that no
+	 * path reads uninitialised stack (clang may then reuse any register
+	 * for it, and the verifier refuses such a spill).
+	 */
+	pkt->tos = 0;
+	pkt->flowinfo = 0;
 	proto = eth->h_proto;
 	l3 = eth + 1;
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
@@ -191,6 +204,7 @@ static __always_inline int xlb_parse(void *data, void *data_end, struct xlb_flow
 			return XLB_PARSE_NOT_IP;
 		proto = vh->proto;
 		l3 = vh + 1;
+		pkt->l2_len += sizeof(*vh);
 	}
 	if (proto == bpf_htons(ETH_P_IP))
 		return xlb_parse_ipv4(l3, data_end, key, pkt);

@@ -149,7 +149,7 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	__s64 *c1, *c2;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v1, &svc_id);
+	table = bpf_map_lookup_elem(&xlb_tables_v2, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	switch (svc->sched) {

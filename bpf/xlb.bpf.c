@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "sched.h"
 #include "fwd.h"
+#include "encap.h"
 #include "icmp.h"
 
 /*
@@ -80,8 +81,11 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	be = xlb_flow_backend(flow, now, &be_id);
 	if (!be)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
-	/* Never schedules, never touches lc counts; not in service/backend counters. */
-	return xlb_fwd_dsr_l2(ctx, key, pkt, be, be_id, now, 1);
+	/*
+	 * Never schedules, never touches lc counts; not in service/backend
+	 * counters. Sent the way the flow's packets go (encapsulated or not).
+	 */
+	return xlb_forward(ctx, key, pkt, be, be_id, now, flow->fwd, 1);
 }
 
 SEC("xdp")
@@ -96,6 +100,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_flow *flow = NULL;
 	struct xlb_backend *be = NULL;
 	__u32 be_id = 0, new_flow = 0, svc_id;
+	__u8 fwd;
 	__u64 len, now;
 
 	__builtin_memset(&key, 0, sizeof(key)); /* map key: padding must be zero */
@@ -168,9 +173,11 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_BACKEND);
 	}
 	new_flow = 1;
+	fwd = svc->fwd; /* also recorded in the new flow entry */
 	goto forward;
 
 established:
+	fwd = flow->fwd; /* the mode the flow started with, even if the service changed since */
 	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST | XLB_TCP_SYN))
 		xlb_flow_tcp_state(flow, pkt.tcp_flags);
 forward:
@@ -181,8 +188,7 @@ forward:
 	xlb_counters_add(&xlb_svcst_v1, svc_id, len, new_flow);
 	xlb_counters_add(&xlb_best_v1, be_id, len, new_flow);
 
-	/* XLB_FWD_DSR_L2 is the only mode so far (svc->fwd is validated by lbd). */
-	return xlb_fwd_dsr_l2(ctx, &key, &pkt, be, be_id, now, 0);
+	return xlb_forward(ctx, &key, &pkt, be, be_id, now, fwd, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

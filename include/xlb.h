@@ -38,15 +38,18 @@
 #define XLB_MAP_VIPS "xlb_vips_v1"
 #define XLB_MAP_VIPADDRS "xlb_vaddr_v1"
 #define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
-#define XLB_MAP_TABLES "xlb_tables_v1"
+#define XLB_MAP_TABLES "xlb_tables_v2"
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v2"
-#define XLB_MAP_STATS "xlb_stats_v2"
+#define XLB_MAP_STATS "xlb_stats_v3"
 #define XLB_MAP_SVC_STATS "xlb_svcst_v1"
 #define XLB_MAP_BE_STATS "xlb_best_v1"
 #define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
 #define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
 #define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
+#define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
+#define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
+#define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -68,6 +71,8 @@ enum xlb_sched {
 /* How a packet is handed to the chosen backend. */
 enum xlb_fwd {
 	XLB_FWD_DSR_L2 = 0, /* rewrite MACs only; backend owns the VIP on lo */
+	XLB_FWD_IPIP = 1, /* IPv4-in-IPv4 / IPv6-in-IPv6 to the backend (RFC 2003 / RFC 2473) */
+	XLB_FWD_GUE = 2, /* outer IP + UDP to xlb_node.gue_port, GUE variant 1 (direct IP) */
 	XLB_FWD_MAX,
 };
 
@@ -170,6 +175,53 @@ struct xlb_nexthop {
 };
 _Static_assert(sizeof(struct xlb_nexthop) == 48, "xlb_nexthop layout");
 
+/* Default UDP destination port of `gue` (Katran's choice too). */
+#define XLB_GUE_PORT_DEFAULT 6080
+
+/*
+ * Value of XLB_MAP_NODE (an array of one entry, key 0), written by lbd from
+ * the config's node: section: the outer source address of encapsulated
+ * packets per family (zero = not configured: encapsulating services of that
+ * family drop, counted as drop_no_node_addr) and the GUE destination port.
+ * A map rather than a load-time knob: a config reload changes it without
+ * replacing the program.
+ */
+struct xlb_node {
+	struct xlb_addr addr4; /* a[0]: IPv4 outer source; 0 = none */
+	struct xlb_addr addr6; /* IPv6 outer source; all zero = none */
+	__be16 gue_port; /* UDP destination port of gue; 0 = XLB_GUE_PORT_DEFAULT */
+	__u16 _pad;
+	__u32 _pad2;
+};
+_Static_assert(sizeof(struct xlb_node) == 40, "xlb_node layout");
+
+/*
+ * decap.bpf.c (backends): value of XLB_MAP_DECAP_CFG (array of one entry):
+ * the UDP port that carries GUE; 0 = XLB_GUE_PORT_DEFAULT.
+ */
+struct xlb_decap_cfg {
+	__be16 gue_port;
+	__u16 _pad;
+};
+_Static_assert(sizeof(struct xlb_decap_cfg) == 4, "xlb_decap_cfg layout");
+
+/* decap.bpf.c counters (XLB_MAP_DECAP_STATS, per CPU); every packet once. */
+#define XLB_DECAP_STATS(X)                                                                  \
+	X(IPIP, "decap_ipip", "IPv4-in-IPv4 decapsulated")                                  \
+	X(IP6IP6, "decap_ip6ip6", "IPv6-in-IPv6 decapsulated")                              \
+	X(GUE4, "decap_gue4", "GUE over IPv4 decapsulated")                                 \
+	X(GUE6, "decap_gue6", "GUE over IPv6 decapsulated")                                 \
+	X(PASS, "pass", "not encapsulated for us (or an outer fragment): passed")           \
+	X(ERR_INNER, "err_inner", "encapsulated but the inner packet is not IP of the outer family: dropped") \
+	X(ERR_ADJUST, "err_adjust", "bpf_skb_adjust_room failed: dropped")
+
+enum xlb_decap_stat {
+#define XLB_DECAP_ENUM(e, name, help) XLB_DECAP_##e,
+	XLB_DECAP_STATS(XLB_DECAP_ENUM)
+#undef XLB_DECAP_ENUM
+	XLB_DECAP_MAX,
+};
+
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {
 	__u64 packets;
@@ -196,9 +248,12 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 	X(DROP_NO_NEIGH, "drop_no_neigh", "no neighbour entry for the next hop: dropped") \
 	X(DROP_FIB, "drop_fib", "no route or other FIB failure: dropped")                \
 	X(DROP_REDIRECT, "drop_redirect", "egress interface not in the tx port map: dropped") \
-	X(DROP_TOO_BIG, "drop_too_big", "packet larger than the egress MTU: dropped") \
+	X(DROP_TOO_BIG, "drop_too_big", "packet (after encapsulation) larger than the egress MTU: dropped") \
 	X(FWD_ICMP, "fwd_icmp", "ICMP error quoting a VIP flow: sent to that flow's backend") \
-	X(PASS_ICMP_NO_FLOW, "pass_icmp_no_flow", "ICMP error quoting no known VIP flow (or unreadable): passed")
+	X(PASS_ICMP_NO_FLOW, "pass_icmp_no_flow", "ICMP error quoting no known VIP flow (or unreadable): passed") \
+	X(DROP_NO_NODE_ADDR, "drop_no_node_addr", "ipip/gue service but no node address of its family: dropped") \
+	X(DROP_ENCAP, "drop_encap", "no room to encapsulate (bpf_xdp_adjust_head failed): dropped") \
+	X(TX_TOO_BIG, "tx_too_big", "too big after encapsulation: ICMP frag-needed / packet-too-big sent to the client")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,

@@ -150,7 +150,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 	struct xlb_maglev_backend mb[NBACKEND];
 	struct xlb_vip_key vk = {.port = htons(port), .proto = IPPROTO_TCP};
 	struct xlb_svc svc = {.id = svc_id, .table_size = TBL_SIZE};
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__u32 i, one = 1, w, bit;
 	__u64 bits;
 	int fd, err = 0;
@@ -174,7 +174,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 	for (i = 0; i < TBL_SIZE && !err; i++)
 		if (bpf_map_update_elem(fd, &i, &table[i], BPF_ANY))
 			err = -errno;
-	if (!err && bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_tables_v1), &svc_id, &fd, 0))
+	if (!err && bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_tables_v2), &svc_id, &fd, 0))
 		err = -errno;
 	close(fd);
 	if (err || parse_addr(vip, &vk.addr, &vk.family))
@@ -239,7 +239,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 	__u64 v[ncpu], s = 0;
 	__u32 k = reason;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v2), &k, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v3), &k, v))
 		return 0;
 	for (c = 0; c < ncpu; c++)
 		s += v[c];

@@ -10,7 +10,9 @@ PKGS=(
 	libjansson-dev libyaml-dev                      # control protocol, config
 	libcmocka-dev                                   # unit and BPF tests
 	libsystemd-dev scdoc                            # sd_notify readiness, man pages
+	libmicrohttpd-dev                               # lbd's Prometheus /metrics endpoint
 	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
+	bird2                                           # BGP: multi-node lab (tools/lab-ecmp), announcements
 	nftables gnuplot-nox                            # benchmarks: nftables DNAT baseline, plots
 )
 

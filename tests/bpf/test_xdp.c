@@ -233,7 +233,7 @@ static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
 	 * map_flags of template and inner map (bpf_map_meta_equal): the inner
 	 * instances need the flag too.
 	 */
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, size, &opts);
 	__u32 i;
 
@@ -241,7 +241,7 @@ static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
 	for (i = 0; i < size; i++)
 		assert_int_equal(bpf_map_update_elem(fd, &i, &slots[i], BPF_ANY), 0);
 	assert_int_equal(
-	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v1), &svc_id, &fd, BPF_ANY), 0);
+	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v2), &svc_id, &fd, BPF_ANY), 0);
 	close(fd); /* the outer map holds its own reference */
 }
 
@@ -340,7 +340,7 @@ static void take_snap(struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < XLB_STAT_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v2), &i, v), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v3), &i, v), 0);
 		for (c = 0; c < lab.ncpus; c++)
 			s->stat[i] += v[c];
 	}

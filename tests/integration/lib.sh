@@ -10,6 +10,7 @@
 #   xt_config FILE [W1 W2 ..]  write a config: service "web" 10.100.0.10:80/tcp,
 #                              backends be1..N with the given weights (default 100)
 #   lbd_start [ARGS..]         start lbd in the balancer netns; waits until it answers
+#                              (state file $XT_WORK/lbd.state unless ARGS has --state)
 #   lbd_stop [SIGNAL]          signal lbd (TERM default) and wait for it to exit
 #   lbctl ARGS..               build/lbctl -s $XT_SOCK ARGS..
 #   in_ns HOST CMD..           run CMD in the lab namespace of HOST (cli, lb, be1..)
@@ -129,7 +130,8 @@ lbd_start() { # lbd_start [EXTRA ARGS]: config $XT_CONF; waits until lbctl statu
 	[ -f "$XT_CONF" ] || xt_config "$XT_CONF"
 	echo "==== lbd start $(date +%T.%N)" >>"$XT_WORK/lbd.log"
 	nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --config "$XT_CONF" --iface "$XT_LB_IF" \
-		--pin-dir "$XT_PIN_DIR" --socket "$XT_SOCK" --log-level debug "$@" \
+		--pin-dir "$XT_PIN_DIR" --socket "$XT_SOCK" --log-level debug \
+		--state "$XT_WORK/lbd.state" --audit-log "$XT_WORK/audit.log" "$@" \
 		</dev/null >>"$XT_WORK/lbd.log" 2>&1 &
 	XT_LBD_PID=$!
 	local i

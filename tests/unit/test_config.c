@@ -254,10 +254,10 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n"
-     "    forwarding: ipip\n"
+     "    forwarding: vxlan\n"
      "    backends:\n"
      "      - address: 10.0.0.11\n",
-     ":5: services[0].forwarding: \"ipip\" is not one of: dsr-l2"},
+     ":5: services[0].forwarding: \"vxlan\" is not one of: dsr-l2, ipip, gue"},
     {"table-size-not-prime",
      "services:\n"
      "  - name: web\n"
@@ -576,7 +576,7 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n",
-     ":2: node.name: unknown key (expected one of: zone)"},
+     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port)"},
 };
 
 static void assert_empty(const struct xlb_config *cfg)

@@ -9,10 +9,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
+#include "lbctl.h"
 #include "proto.h"
 
 #define EXIT_USAGE 2
@@ -179,8 +184,24 @@ static int run_status(const struct command *c, char **argv, int argc)
 	printf("pin dir:      %s\n", jstr(r, "pin_dir"));
 	printf("config:       %s\n", jstr(r, "config"));
 	printf("socket:       %s\n", jstr(r, "socket"));
+	printf("state file:   %s\n", *jstr(r, "state") ? jstr(r, "state") : "(none)");
 	printf("services:     %s\n", jnum(r, "services"));
-	printf("uptime:       %ss\n", jnum(r, "uptime_s"));
+	printf("uptime:       %ss (pid %s)\n", jnum(r, "uptime_s"), jnum(r, "pid"));
+	{
+		static const char *const maps[] = { "flows", "services", "backends" };
+		json_t *m = json_object_get(r, "maps");
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			json_t *o = json_object_get(m, maps[k]);
+			double u = json_integer_value(json_object_get(o, "used"));
+			double mx = json_integer_value(json_object_get(o, "max"));
+
+			printf("%-13s %s / %s (%.1f%%)\n", k == 0 ? "map flows:" : k == 1 ?
+			       "map services:" : "map backends:", jnum(o, "used"), jnum(o, "max"),
+			       mx > 0 ? 100.0 * u / mx : 0.0);
+		}
+	}
 	json_decref(r);
 	return 0;
 }
@@ -209,16 +230,22 @@ static int run_service_list(const struct command *c, char **argv, int argc)
 
 static void backend_table(json_t *arr, bool with_service)
 {
-	struct table t = { 8, 0, { "SERVICE", "ADDRESS", "WEIGHT", "ID", "STATE", "PACKETS",
-				  "BYTES", "NEW_FLOWS" },
-			   { 0, 0, 1, 1, 0, 1, 1, 1 } };
+	struct table t = { 10, 0, { "SERVICE", "ADDRESS", "WEIGHT", "ID", "STATE", "FLOWS",
+				   "DRAIN_LEFT", "PACKETS", "BYTES", "NEW_FLOWS" },
+			   { 0, 0, 1, 1, 0, 1, 1, 1, 1, 1 } };
 	json_t *b;
 	size_t i;
 
-	json_array_foreach(arr, i, b)
+	json_array_foreach(arr, i, b) {
+		char left[32] = "-";
+		json_t *d = json_object_get(b, "drain_left_s");
+
+		if (json_is_number(d))
+			snprintf(left, sizeof(left), "%.0fs", json_number_value(d));
 		table_add(&t, jstr(b, "service"), jstr(b, "address"), jnum(b, "weight"),
-			  jnum(b, "id"), jstr(b, "state"), jnum(b, "packets"), jnum(b, "bytes"),
-			  jnum(b, "new_flows"));
+			  jnum(b, "id"), jstr(b, "state"), jnum(b, "flows"), left,
+			  jnum(b, "packets"), jnum(b, "bytes"), jnum(b, "new_flows"));
+	}
 	table_print(&t);
 }
 
@@ -318,12 +345,306 @@ static int run_backend_weight(const struct command *c, char **argv, int argc)
 	return 0;
 }
 
+
+/* ---- draining, services, export, watch (drain.c, persist.c in lbd) ---- */
+
+static int run_backend_drain(const struct command *c, char **argv, int argc)
+{
+	bool drain = !strcmp(c->words, "backend drain");
+	json_t *r;
+
+	if (check_address(argv[1]))
+		return EXIT_USAGE;
+	if (call(drain ? "backend.drain" : "backend.undrain",
+		 json_pack("{s:s, s:s}", "service", argv[0], "address", argv[1]), &r))
+		return 1;
+	if (r) {
+		if (drain)
+			printf("service %s: backend %s %s: no new flows; %s established flows, "
+			       "released in %.0f s%s\n",
+			       jstr(r, "service"), jstr(r, "address"), jstr(r, "state"),
+			       jnum(r, "flows"),
+			       json_number_value(json_object_get(r, "drain_left_s")),
+			       json_is_true(json_object_get(r, "changed")) ? "" : " (already draining)");
+		else
+			printf("service %s: backend %s %s\n", jstr(r, "service"), jstr(r, "address"),
+			       json_is_true(json_object_get(r, "changed")) ? "undrained: takes new flows"
+									   : "was not draining");
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int parse_uint_opt(const char *name, const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || *out > max) {
+		fprintf(stderr, "lbctl: %s \"%s\": expected an integer 0..%lu\n", name, s, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run_service_add(const struct command *c, char **argv, int argc)
+{
+	static const char *const opts[] = { "--proto", "--scheduler", "--forwarding",
+					    "--table-size", "--drain-timeout" };
+	static const char *const keys[] = { "protocol", "scheduler", "forwarding", "table_size",
+					    "drain_timeout" };
+	json_t *r, *args = json_object();
+	char *pos[3];
+	int i, n = 0;
+	size_t k;
+
+	for (i = 0; i < argc; i++) {
+		const char *val = NULL;
+
+		for (k = 0; k < 5; k++) {
+			size_t l = strlen(opts[k]);
+
+			if (!strcmp(argv[i], opts[k])) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "lbctl: %s needs a value\n", opts[k]);
+					goto usage;
+				}
+				val = argv[++i];
+				break;
+			}
+			if (!strncmp(argv[i], opts[k], l) && argv[i][l] == '=') {
+				val = argv[i] + l + 1;
+				break;
+			}
+		}
+		if (k < 5) {
+			unsigned long u;
+
+			if (k >= 3) {
+				if (parse_uint_opt(opts[k], val, k == 3 ? XLB_MAX_TABLE_SIZE
+									 : XLB_MAX_DRAIN_TIMEOUT_S, &u))
+					goto usage;
+				json_object_set_new(args, keys[k], json_integer(u));
+			} else {
+				__u8 x;
+
+				if ((k == 0 && xlb_proto_parse(val, &x)) ||
+				    (k == 1 && xlb_sched_parse(val, &x)) ||
+				    (k == 2 && xlb_fwd_parse(val, &x))) {
+					fprintf(stderr, "lbctl: %s \"%s\": not a valid value\n", opts[k],
+						val);
+					goto usage;
+				}
+				json_object_set_new(args, keys[k], json_string(val));
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "lbctl: service add: unknown option \"%s\"\n", argv[i]);
+			goto usage;
+		} else if (n < 3) {
+			pos[n++] = argv[i];
+		} else {
+			fprintf(stderr, "lbctl: service add: unexpected argument \"%s\"\n", argv[i]);
+			goto usage;
+		}
+	}
+	if (n < 3) {
+		fprintf(stderr, "lbctl: service add: missing %s\nUsage: lbctl service add %s\n",
+			n == 0 ? "NAME" : n == 1 ? "VIP" : "PORT", c->args);
+		goto usage;
+	}
+	{
+		unsigned long port;
+
+		if (check_address(pos[1]) || parse_uint_opt("PORT", pos[2], 65535, &port) || !port) {
+			if (!strcmp(pos[2], "0"))
+				fprintf(stderr, "lbctl: PORT 0: expected 1..65535\n");
+			goto usage;
+		}
+		json_object_set_new(args, "service", json_string(pos[0]));
+		json_object_set_new(args, "vip", json_string(pos[1]));
+		json_object_set_new(args, "port", json_integer(port));
+	}
+	if (call("service.add", args, &r))
+		return 1;
+	if (r)
+		printf("service %s added: %s:%s/%s (%s, %s, table %s, id %s)\n", jstr(r, "name"),
+		       jstr(r, "vip"), jnum(r, "port"), jstr(r, "proto"), jstr(r, "sched"),
+		       jstr(r, "fwd"), jnum(r, "table_size"), jnum(r, "id"));
+	json_decref(r);
+	return 0;
+usage:
+	json_decref(args);
+	return EXIT_USAGE;
+}
+
+static int run_service_remove(const struct command *c, char **argv, int argc)
+{
+	json_t *r;
+
+	if (call("service.remove", json_pack("{s:s}", "service", argv[0]), &r))
+		return 1;
+	if (r)
+		printf("service %s removed (%s:%s/%s)\n", jstr(r, "name"), jstr(r, "vip"),
+		       jnum(r, "port"), jstr(r, "proto"));
+	json_decref(r);
+	return 0;
+}
+
+static int run_service_show(const struct command *c, char **argv, int argc)
+{
+	json_t *r;
+
+	if (call("service.show", json_pack("{s:s}", "service", argv[0]), &r))
+		return 1;
+	if (!r)
+		return 0;
+	printf("service:        %s (id %s, from %s)\n", jstr(r, "name"), jnum(r, "id"),
+	       jstr(r, "origin"));
+	printf("vip:            %s:%s/%s\n", jstr(r, "vip"), jnum(r, "port"), jstr(r, "proto"));
+	printf("scheduler:      %s (table %s)\n", jstr(r, "sched"), jnum(r, "table_size"));
+	printf("forwarding:     %s\n", jstr(r, "fwd"));
+	printf("health check:   %s; mode %s\n", jstr(r, "health_check"), jstr(r, "mode"));
+	printf("drain timeout:  %ss\n", jnum(r, "drain_timeout"));
+	printf("counters:       %s packets, %s bytes, %s new flows\n\n", jnum(r, "packets"),
+	       jnum(r, "bytes"), jnum(r, "new_flows"));
+	backend_table(json_object_get(r, "backend_list"), true);
+	json_decref(r);
+	return 0;
+}
+
+static int run_config_export(const struct command *c, char **argv, int argc)
+{
+	json_t *r;
+
+	if (call("config.export", NULL, &r))
+		return 1;
+	if (r)
+		fputs(jstr(r, "yaml"), stdout);
+	json_decref(r);
+	return 0;
+}
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_sigint(int sig)
+{
+	watch_stop = 1;
+}
+
+static double jd(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void watch_print(json_t *r, json_t *prev, double dt, int round)
+{
+	struct table t = { 7, 0, { "SERVICE", "PACKETS", "BYTES", "NEW_FLOWS", "PPS", "BPS",
+				   "FLOWS/S" },
+			   { 0, 1, 1, 1, 1, 1, 1 } };
+	json_t *glob = json_object_get(r, "global"), *pg = json_object_get(prev, "global");
+	json_t *s;
+	double tot = 0, ptot = 0;
+	size_t i;
+
+	for (i = 0; i < XLB_STAT_MAX; i++) {
+		tot += jd(glob, stat_names[i][0]);
+		ptot += jd(pg, stat_names[i][0]);
+	}
+	if (isatty(STDOUT_FILENO))
+		printf("\033[H\033[2J");
+	printf("lbctl stats --watch: round %d, every %.0f s (Ctrl-C ends)\n", round, dt);
+	printf("all packets seen: %.0f (%.0f/s); forwarded %.0f/s, dropped %.0f/s\n\n", tot,
+	       prev ? (tot - ptot) / dt : 0.0,
+	       prev ? (jd(glob, "fwd_tx") + jd(glob, "fwd_redirect") - jd(pg, "fwd_tx") -
+		       jd(pg, "fwd_redirect")) / dt : 0.0,
+	       prev ? ((tot - ptot) - (jd(glob, "fwd_tx") + jd(glob, "fwd_redirect") -
+				      jd(pg, "fwd_tx") - jd(pg, "fwd_redirect")) -
+		       (jd(glob, "pass_not_ip") + jd(glob, "pass_not_vip") + jd(glob, "pass_not_l4") -
+			jd(pg, "pass_not_ip") - jd(pg, "pass_not_vip") - jd(pg, "pass_not_l4"))) / dt
+		    : 0.0);
+	json_array_foreach(json_object_get(r, "services"), i, s) {
+		json_t *p = NULL, *q;
+		size_t j;
+		char pps[32] = "-", bps[32] = "-", fps[32] = "-";
+
+		json_array_foreach(json_object_get(prev, "services"), j, q)
+			if (!strcmp(jstr(q, "name"), jstr(s, "name")))
+				p = q;
+		if (p) {
+			snprintf(pps, sizeof(pps), "%.1f", (jd(s, "packets") - jd(p, "packets")) / dt);
+			snprintf(bps, sizeof(bps), "%.0f", 8 * (jd(s, "bytes") - jd(p, "bytes")) / dt);
+			snprintf(fps, sizeof(fps), "%.1f",
+				 (jd(s, "new_flows") - jd(p, "new_flows")) / dt);
+		}
+		table_add(&t, jstr(s, "name"), jnum(s, "packets"), jnum(s, "bytes"),
+			  jnum(s, "new_flows"), pps, bps, fps);
+	}
+	table_print(&t);
+	fflush(stdout);
+}
+
+static int run_stats_watch(double secs, long count)
+{
+	char err[1024];
+	json_t *r, *prev = NULL;
+	int round = 0, ret = 0;
+
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	while (!watch_stop) {
+		if (xlb_proto_call(sock_path, "stats", NULL, &r, err, sizeof(err),
+				   XLB_PROTO_TIMEOUT_MS)) {
+			fprintf(stderr, "lbctl: %s\n", err);
+			ret = 1;
+			break;
+		}
+		round++;
+		if (json_out) {
+			json_object_set_new(r, "round", json_integer(round));
+			json_object_set_new(r, "interval_s", json_real(secs));
+			json_dumpf(r, stdout, JSON_COMPACT);
+			printf("\n");
+			fflush(stdout);
+		} else {
+			watch_print(r, prev, secs, round);
+		}
+		json_decref(prev);
+		prev = r;
+		if (count && round >= count)
+			break;
+		usleep((useconds_t)(secs * 1e6));
+	}
+	json_decref(prev);
+	return ret;
+}
+
 static int run_stats(const struct command *c, char **argv, int argc)
 {
 	struct table g = { 3, 0, { "COUNTER", "PACKETS", "MEANING" }, { 0, 1, 0 } };
 	json_t *r, *glob, *s, *arr;
 	size_t i;
+	unsigned long secs = 0, count = 0;
+	bool watch = false;
+	int k;
 
+	for (k = 0; k < argc; k++) {
+		if (!strcmp(argv[k], "--watch") || !strcmp(argv[k], "-w")) {
+			watch = true;
+			secs = 2;
+			if (k + 1 < argc && argv[k + 1][0] != '-' &&
+			    parse_uint_opt("SECONDS", argv[++k], 3600, &secs))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[k], "--count")) {
+			if (k + 1 >= argc || parse_uint_opt("--count", argv[++k], 1000000, &count))
+				return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "lbctl: stats: unexpected argument \"%s\"\n", argv[k]);
+			return EXIT_USAGE;
+		}
+	}
+	if (watch || count)
+		return run_stats_watch(secs ? secs : 2, count);
 	if (call("stats", NULL, &r))
 		return 1;
 	if (!r)
@@ -410,16 +731,161 @@ static int run_health(const struct command *c, char **argv, int argc)
 	return 0;
 }
 
+/* events and top live in obs.c */
+static int run_events(const struct command *c, char **argv, int argc)
+{
+	return lbctl_events(sock_path, json_out, argv, argc);
+}
+
+static int run_top(const struct command *c, char **argv, int argc)
+{
+	return lbctl_top(sock_path, argv, argc);
+}
+
 static int run_reload(const struct command *c, char **argv, int argc)
 {
 	json_t *r;
 
-	if (call("reload", NULL, &r))
+	if (argc && strcmp(argv[0], "--reset")) {
+		fprintf(stderr, "lbctl: reload: unexpected argument \"%s\"\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (call("reload", argc ? json_pack("{s:b}", "reset", 1) : NULL, &r))
 		return 1;
 	if (r)
 		printf("reloaded %s: %s services (%s added, %s removed, %s changed, %s unchanged)\n",
 		       jstr(r, "config"), jnum(r, "services"), jnum(r, "added"), jnum(r, "removed"),
 		       jnum(r, "changed"), jnum(r, "unchanged"));
+	json_decref(r);
+	return 0;
+}
+
+static void print_node(json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_true(json_object_get(r, "bgp"))) {
+		printf("bgp:          off (no bgp: section in the config)\n");
+		return;
+	}
+	printf("state:        %s\n", jstr(r, "state"));
+	printf("announced:   ");
+	json_array_foreach(json_object_get(r, "announced"), i, v)
+		printf(" %s", json_string_value(v));
+	printf("%s\n", json_array_size(json_object_get(r, "announced")) ? "" : " (nothing)");
+	printf("in sync:      %s (BIRD: %s)\n",
+	       json_is_true(json_object_get(r, "in_sync")) ? "yes" : "no", jstr(r, "last_result"));
+	printf("fragment:     %s (protocols %s4, %s6)\n", jstr(r, "config_file"),
+	       jstr(r, "protocol"), jstr(r, "protocol"));
+	printf("bird socket:  %s\n", jstr(r, "bird_socket"));
+	printf("changes:      %s (%s syncs, %s failed)\n", jnum(r, "changes"), jnum(r, "syncs"),
+	       jnum(r, "failures"));
+}
+
+static int run_node(const struct command *c, char **argv, int argc)
+{
+	const char *cmd = !strcmp(c->words, "node drain")     ? "node.drain"
+			  : !strcmp(c->words, "node undrain") ? "node.undrain"
+							      : "node.status";
+	json_t *r;
+
+	if (call(cmd, NULL, &r))
+		return 1;
+	if (r)
+		print_node(r);
+	json_decref(r);
+	return 0;
+}
+
+/* --since: unix seconds, or an age: 90s, 30m, 12h, 7d. */
+static int parse_since(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *s == '-' || *s == '+' || errno || end == s)
+		return -EINVAL;
+	if (!*end) {
+		*out = v;
+		return 0;
+	}
+	if (end[1])
+		return -EINVAL;
+	switch (*end) {
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -EINVAL;
+	}
+	*out = (long long)time(NULL) - v;
+	if (*out < 0)
+		*out = 0;
+	return 0;
+}
+
+static int run_audit(const struct command *c, char **argv, int argc)
+{
+	struct table t = { 7, 0, { "TIME", "USER", "UID", "PID", "COMMAND", "RESULT", "ARGS" },
+			   { 0, 0, 1, 1, 0, 0, 0 } };
+	json_t *r, *rec, *args = json_object();
+	long long since;
+	const char *v;
+	char *end;
+	size_t i;
+	long n;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		bool lim = !strcmp(argv[i], "--limit") || !strcmp(argv[i], "-n");
+
+		if (lim || !strcmp(argv[i], "--since")) {
+			if (i + 1 >= (size_t)argc) {
+				fprintf(stderr, "lbctl: audit: %s needs a value\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			v = argv[++i];
+		} else if (!strncmp(argv[i], "--limit=", 8)) {
+			lim = true;
+			v = argv[i] + 8;
+		} else if (!strncmp(argv[i], "--since=", 8)) {
+			v = argv[i] + 8;
+		} else {
+			fprintf(stderr, "lbctl: audit: unexpected argument \"%s\"\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (lim) {
+			errno = 0;
+			n = strtol(v, &end, 10);
+			if (!*v || *end || errno || n < 1 || n > 10000) {
+				fprintf(stderr, "lbctl: audit: --limit \"%s\": expected 1..10000\n", v);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(args, "limit", json_integer(n));
+		} else {
+			if (parse_since(v, &since)) {
+				fprintf(stderr, "lbctl: audit: --since \"%s\": expected unix seconds "
+						"or an age like 30m, 12h, 7d\n", v);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(args, "since", json_integer(since));
+		}
+	}
+	if (call("audit", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	json_array_foreach(json_object_get(r, "records"), i, rec) {
+		char *a = json_dumps(json_object_get(rec, "args"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		table_add(&t, jstr(rec, "time"), *jstr(rec, "user") ? jstr(rec, "user") : "-",
+			  jnum(rec, "uid"), jnum(rec, "pid"), jstr(rec, "cmd"), jstr(rec, "result"),
+			  a ? a : "-");
+		free(a);
+	}
+	table_print(&t);
 	json_decref(r);
 	return 0;
 }
@@ -431,9 +897,29 @@ static const struct command commands[] = {
 	  "List services: VIP, port, protocol, scheduler, forwarding mode, table size,\n"
 	  "number of backends and counters.",
 	  run_service_list },
+	{ "service add", "NAME VIP PORT [--proto tcp|udp] [--scheduler S] [--forwarding F] "
+	  "[--table-size N] [--drain-timeout SECONDS]", 3, 13,
+	  "Add a service at runtime: VIP (IPv4 or IPv6), PORT (1..65535), protocol\n"
+	  "(default tcp), scheduler (maglev, sh, rr, wrr, lc; default maglev),\n"
+	  "forwarding (default dsr-l2), lookup table size (a prime, default 65537) and\n"
+	  "drain timeout (default 300 s). No backends yet: add them with backend add.\n"
+	  "Health check and zone policy take their defaults. Kept across restarts (the\n"
+	  "state file); lbctl config export shows it as config.",
+	  run_service_add },
+	{ "service remove", "SERVICE", 1, 1,
+	  "Remove service NAME and its backends at once (its VIP stops being balanced).\n"
+	  "Kept across restarts and reloads until lbctl reload --reset.",
+	  run_service_remove },
+	{ "service show", "SERVICE", 1, 1,
+	  "Show one service: VIP, scheduler, forwarding, health check, active-set mode,\n"
+	  "drain timeout, where it comes from (config, runtime, config+runtime), counters\n"
+	  "and its backends with their flows and drain state.",
+	  run_service_show },
 	{ "backend list", "[SERVICE]", 0, 1,
 	  "List backends (of SERVICE, or of all services): address, weight, id, state\n"
-	  "(active, or idle when the weight is 0) and counters.",
+	  "(active; idle when the weight is 0; draining; drained), open flows (entries of\n"
+	  "the connection table that saw a packet in the last 60 s), time left of a\n"
+	  "drain and counters.",
 	  run_backend_list },
 	{ "backend add", "SERVICE ADDRESS [--weight N]", 2, 4,
 	  "Add backend ADDRESS (IPv4 or IPv6, same family as the VIP) to SERVICE with\n"
@@ -447,9 +933,29 @@ static const struct command commands[] = {
 	  "Set the weight of backend ADDRESS of SERVICE to N (0..65535). Weight 0 takes\n"
 	  "no new flows; established flows stay.",
 	  run_backend_weight },
-	{ "stats", "", 0, 0,
-	  "Show the global packet counters by reason, then per service and per backend.",
+	{ "backend drain", "SERVICE ADDRESS", 2, 2,
+	  "Drain backend ADDRESS of SERVICE: no new flows from now on; its established\n"
+	  "flows continue until they end or the service's drain_timeout (default 300 s)\n"
+	  "passes. Then the backend is released: it keeps its place in the service but\n"
+	  "takes no flows, and flows still pinned to it are rescheduled to the other\n"
+	  "backends (a TCP connection there is reset). Survives lbd restarts. Draining\n"
+	  "again keeps the first countdown.",
+	  run_backend_drain },
+	{ "backend undrain", "SERVICE ADDRESS", 2, 2,
+	  "End the drain of backend ADDRESS of SERVICE (also after its release): it takes\n"
+	  "new flows again.",
+	  run_backend_drain },
+	{ "stats", "[--watch [SECONDS]] [--count N]", 0, 4,
+	  "Show the global packet counters by reason, then per service and per backend.\n"
+	  "--watch: refresh every SECONDS (default 2) with totals and rates (packets,\n"
+	  "bits and new flows per second) until Ctrl-C, or N rounds with --count; with\n"
+	  "--json one JSON object per round.",
 	  run_stats },
+	{ "config export", "", 0, 0,
+	  "Print the live desired state (the config file plus runtime changes) as a\n"
+	  "config file that lbd --check-config accepts. Draining is runtime state and\n"
+	  "appears only as a comment.",
+	  run_config_export },
 	{ "health", "[SERVICE]", 0, 1,
 	  "Show health checks (of SERVICE, or all): each service's mode (normal, spill,\n"
 	  "backup, panic, fail-closed, down) and per backend its state (up/down), time\n"
@@ -457,10 +963,43 @@ static const struct command commands[] = {
 	  "and failures, zone, backup flag, configured and effective weight, and whether\n"
 	  "it may keep established flows (usable).",
 	  run_health },
-	{ "reload", "", 0, 0,
+	{ "reload", "[--reset]", 0, 1,
 	  "Reload lbd's config file (like SIGHUP): all or nothing. Runtime changes made\n"
-	  "with lbctl are replaced by the file's content.",
+	  "with lbctl (the state file) stay on top of the new file; --reset drops them\n"
+	  "and takes the file as it is.",
 	  run_reload },
+	{ "audit", "[--limit N] [--since T]", 0, 4,
+	  "Show the audit log, oldest first: every change and every denied request\n"
+	  "with its time, user, uid, pid, command, arguments and result. --limit N\n"
+	  "(1..10000, default 100) shows the last N records; --since T only those at\n"
+	  "or after T (unix seconds, or an age: 90s, 30m, 12h, 7d). Needs the viewer\n"
+	  "role for all services (docs/access.md).",
+	  run_audit },
+	{ "node status", "", 0, 0,
+	  "Show this node's BGP announcements (config bgp:): the VIPs announced through\n"
+	  "BIRD, whether the node is drained, and BIRD's last answer.",
+	  run_node },
+	{ "node drain", "", 0, 0,
+	  "Maintenance: withdraw every VIP from BGP (routers send new connections to the\n"
+	  "other nodes) and keep forwarding the flows that still arrive. Survives an lbd\n"
+	  "restart. Waits for BIRD to take the new config.",
+	  run_node },
+	{ "node undrain", "", 0, 0,
+	  "End a node drain: announce the VIPs that have usable backends again.",
+	  run_node },
+	{ "events", "[--since SEQ] [--limit N] [--follow]", 0, 5,
+	  "Show lbd's event log, oldest first: health changes, drains, reloads, backend\n"
+	  "add/remove/weight, scaling hooks; one line each with its sequence number,\n"
+	  "time, kind, service, backend and details. --since SEQ shows only later\n"
+	  "events; --follow keeps printing new ones until Ctrl-C (--json: one object\n"
+	  "per line). lbd keeps the last 1024 (events: file: in the config keeps all).",
+	  run_events },
+	{ "top", "[--interval S] [--once]", 0, 3,
+	  "Live view of rates per service and backend: packets/s, bits/s, new flows/s,\n"
+	  "health state and configured/effective weight, and the data path's passes and\n"
+	  "drops by reason. Refreshes every S seconds (default 1); q or Ctrl-C quits.\n"
+	  "--once prints a single frame measured over S seconds and exits.",
+	  run_top },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -474,7 +1013,8 @@ static void usage(FILE *f)
 		   "Control a running lbd (the xlb load balancer agent).\n"
 		   "\n"
 		   "Options:\n"
-		   "  -s, --socket PATH  lbd's control socket (default " XLB_DEFAULT_SOCKET ")\n"
+		   "  -s, --socket PATH  lbd's control socket (default $XLB_SOCKET, else\n"
+		   "                     " XLB_DEFAULT_SOCKET ")\n"
 		   "      --json         print lbd's answer as JSON instead of a table\n"
 		   "  -h, --help         this text; COMMAND --help describes COMMAND\n"
 		   "\n"
@@ -506,6 +1046,9 @@ int main(int argc, char **argv)
 {
 	const struct command *c = NULL;
 	int i, n = 0, j;
+
+	if (getenv("XLB_SOCKET") && *getenv("XLB_SOCKET"))
+		sock_path = getenv("XLB_SOCKET");
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {

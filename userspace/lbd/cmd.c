@@ -7,9 +7,12 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include <unistd.h>
+
 #include "addr.h"
 #include "lbd.h"
 #include "log.h"
+#include "state.h"
 
 static const char *const stat_names[XLB_STAT_MAX] = {
 #define XLB_STAT_NAME(e, name, help) [XLB_STAT_##e] = name,
@@ -83,18 +86,55 @@ static json_t *backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 	if (!xlb_dp_backend_id(l->dp, &s->key, &b->addr, b->family, &id)) {
 		json_object_set_new(o, "id", json_integer(id));
 		xlb_dp_backend_counters(l->dp, id, &c);
+		lbd_drain_backend_json(l, s, b, o, id, true);
+	} else {
+		lbd_drain_backend_json(l, s, b, o, 0, false);
 	}
 	return counters_json(o, &c);
 }
 
+/* For drain.c and persist.c. */
+struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name)
+{
+	return find_service(l, name);
+}
+
+json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s)
+{
+	return service_json(l, s);
+}
+
+json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
+			 const struct xlb_cfg_backend *b)
+{
+	return backend_json(l, s, b);
+}
+
 static json_t *cmd_status(struct lbd *l, json_t *args)
 {
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:b}", "iface", l->iface,
+	struct xlb_dp_fill f;
+	json_t *o;
+
+	if (xlb_dp_fill(l->dp, &f))
+		return NULL;
+	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:b}", "iface", l->iface,
 			 "ifindex", xlb_dp_ifindex(l->dp), "attach_mode",
 			 xlb_dp_attach_mode(l->dp), "pin_dir", l->pin_dir, "socket", l->sock_path,
 			 "config", l->config_path, "uptime_s",
 			 (json_int_t)((lbd_now_ms() - l->start_ms) / 1000), "services",
 			 (int)l->cfg.n_services, "adopted", xlb_dp_adopted(l->dp));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "state", json_string(l->state_path));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "maps", json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i, s:i}}",
+						"flows", "used", (json_int_t)f.flows, "max",
+						(json_int_t)f.flows_max, "services", "used",
+						(json_int_t)f.services, "max",
+						(json_int_t)f.services_max, "backends", "used",
+						(json_int_t)f.backends, "max",
+						(json_int_t)f.backends_max));
+	return o;
 }
 
 static json_t *cmd_service_list(struct lbd *l, json_t *args)
@@ -147,6 +187,7 @@ static json_t *cmd_backend_list(struct lbd *l, json_t *args)
 	if (name && !arg_service(l, args, &resp))
 		return resp;
 	arr = json_array();
+	lbd_flow_counts_load(l); /* one walk of the connection table */
 	for (i = 0; i < l->cfg.n_services; i++) {
 		struct xlb_cfg_service *s = &l->cfg.services[i];
 
@@ -155,6 +196,7 @@ static json_t *cmd_backend_list(struct lbd *l, json_t *args)
 		for (j = 0; j < s->n_backends; j++)
 			json_array_append_new(arr, backend_json(l, s, &s->backends[j]));
 	}
+	lbd_flow_counts_done(l);
 	return json_pack("{s:o}", "backends", arr);
 }
 
@@ -184,6 +226,8 @@ static int commit_backends(struct lbd *l, struct xlb_cfg_service *s, struct xlb_
 	err = lbd_health_sync(l);
 	if (err)
 		pr_warn("service \"%s\": updating its health checks: %s", s->name, strerror(-err));
+	lbd_state_commit(l);
+	lbd_drain_arm(l);
 	return 0;
 }
 
@@ -214,6 +258,8 @@ static json_t *cmd_backend_add(struct lbd *l, json_t *args)
 		return resp;
 	pr_info("service \"%s\": backend %s added (weight %u)", s->name, a,
 		s->backends[s->n_backends - 1].weight);
+	lbd_event(l, "backend.add", s->name, a, "added with weight %u",
+		  s->backends[s->n_backends - 1].weight);
 	return xlb_proto_ok(backend_json(l, s, &s->backends[s->n_backends - 1]));
 }
 
@@ -247,6 +293,7 @@ static json_t *cmd_backend_remove(struct lbd *l, json_t *args)
 		return resp;
 	}
 	pr_info("service \"%s\": backend %s removed", s->name, a);
+	lbd_event(l, "backend.remove", s->name, a, "removed");
 	return xlb_proto_ok(res);
 }
 
@@ -278,6 +325,7 @@ static json_t *cmd_backend_weight(struct lbd *l, json_t *args)
 		return resp;
 	if (old != w)
 		pr_info("service \"%s\": backend %s weight %u -> %u", s->name, a, old, w);
+	lbd_event(l, "backend.weight", s->name, a, "weight %u -> %u", old, w);
 	res = backend_json(l, s, &s->backends[idx]);
 	json_object_set_new(res, "old_weight", json_integer(old));
 	return xlb_proto_ok(res);
@@ -325,7 +373,9 @@ static json_t *cmd_reload(struct lbd *l, json_t *args)
 	char err[512];
 	int ret;
 
-	ret = lbd_reload(l, &d, err, sizeof(err));
+	ret = lbd_reload_ex(l, json_is_true(json_object_get(args, "reset")), &d, err,
+			    sizeof(err));
+	lbd_note_reload(l, "lbctl", ret, err);
 	if (ret)
 		return xlb_proto_error(ret == -EINVAL ? XLB_E_INVALID_ARGUMENT : XLB_E_INTERNAL, "%s",
 				       err);
@@ -333,6 +383,22 @@ static json_t *cmd_reload(struct lbd *l, json_t *args)
 				      l->config_path, "services", (int)l->cfg.n_services, "added",
 				      d.added, "removed", d.removed, "changed", d.changed,
 				      "unchanged", d.unchanged, "tables_built", d.tables_built));
+}
+
+/* node.*: the node's BGP announcements (bgp.c) */
+static json_t *cmd_node_status(struct lbd *l, json_t *args)
+{
+	return lbd_bgp_node_json(l);
+}
+
+static json_t *cmd_node_drain(struct lbd *l, json_t *args)
+{
+	return lbd_bgp_set_drained(l, true);
+}
+
+static json_t *cmd_node_undrain(struct lbd *l, json_t *args)
+{
+	return lbd_bgp_set_drained(l, false);
 }
 
 /* Commands returning a bare result (wrapped here) vs. a full response. */
@@ -350,6 +416,17 @@ static const struct {
 	{ "stats", cmd_stats, false },
 	{ "reload", cmd_reload, true },
 	{ "health", cmd_health, true },
+	{ "audit", lbd_cmd_audit, true }, /* audit.c */
+	{ "backend.drain", lbd_cmd_backend_drain, true },
+	{ "backend.undrain", lbd_cmd_backend_undrain, true },
+	{ "service.add", lbd_cmd_service_add, true },
+	{ "service.remove", lbd_cmd_service_remove, true },
+	{ "service.show", lbd_cmd_service_show, true },
+	{ "config.export", lbd_cmd_config_export, true },
+	{ "node.status", cmd_node_status, false },
+	{ "node.drain", cmd_node_drain, true },
+	{ "node.undrain", cmd_node_undrain, true },
+	{ "events", lbd_cmd_events, false },
 };
 
 json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
@@ -374,22 +451,49 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 
 int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)
 {
-	struct xlb_config ncfg = {};
+	return lbd_reload_ex(l, false, diff, err, errlen);
+}
+
+int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen)
+{
+	struct xlb_config ncfg = {}, nbase = {};
+	char warn[2048], *line, *save;
+	json_t *st;
 	int ret;
 
-	ret = xlb_config_load(l->config_path, &ncfg, err, errlen);
+	ret = xlb_config_load(l->config_path, &nbase, err, errlen);
 	if (ret)
 		return -EINVAL; /* err has file:line: field: problem */
+	/* the operator's runtime changes stay on top of the new file (state.h) */
+	st = reset ? json_object() : xlb_state_diff(&l->base, &l->cfg);
+	ret = st ? xlb_state_apply(st, &nbase, &ncfg, warn, sizeof(warn)) : -ENOMEM;
+	json_decref(st);
+	if (ret) {
+		snprintf(err, errlen, "applying the runtime changes to %s: %s", l->config_path,
+			 ret == -EINVAL ? warn : strerror(-ret));
+		xlb_config_free(&nbase);
+		return ret == -EINVAL ? -EIO : ret;
+	}
+	for (line = strtok_r(warn, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		pr_warn("reload: %s", line);
+	if (reset)
+		pr_info("reload --reset: runtime changes dropped");
 	ret = lbd_apply_config(l, &ncfg, diff);
 	if (ret) {
 		snprintf(err, errlen, "applying %s to the data path failed (%s); previous state "
 			 "restored", l->config_path, strerror(-ret));
 		lbd_apply_config(l, &l->cfg, NULL);
 		xlb_config_free(&ncfg);
+		xlb_config_free(&nbase);
 		return ret;
 	}
 	xlb_config_free(&l->cfg);
 	l->cfg = ncfg;
+	xlb_config_free(&l->base);
+	l->base = nbase;
+	lbd_access_apply(l, &l->base, false); /* roles, socket group/mode, audit log */
+	lbd_state_commit(l);
+	lbd_drain_arm(l);
 	ret = lbd_health_sync(l);
 	if (ret)
 		pr_warn("reload: updating the health checks: %s", strerror(-ret));

@@ -110,6 +110,9 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 		pb[i].weight = cb->weight;
 		pb[i].zone = cb->zone;
 		pb[i].backup = cb->backup;
+		/* draining: no new flows; once drain_timeout passed, no flows at all (drain.c) */
+		pb[i].drain = cb->drain;
+		pb[i].disabled = cb->drain && lbd_drain_expired(cs, cb, lbd_realtime_ms());
 		/* not probed yet: the configured initial state */
 		pb[i].up = b ? hbe_state(b)->up : cs->hc.type == XLB_HC_NONE || cs->hc.initial_up;
 	}
@@ -144,6 +147,7 @@ static int apply_one(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb
 	if (!err)
 		err = xlb_dp_apply_service_active(l->dp, cs, act, diff);
 	free(act);
+	lbd_bgp_mark(l); /* the announced VIPs follow the active sets */
 	return err;
 }
 
@@ -176,6 +180,7 @@ int lbd_apply_config(struct lbd *l, const struct xlb_config *cfg, struct xlb_dp_
 	for (i = 0; i < cfg->n_services; i++)
 		free(act[i]);
 	free(act);
+	lbd_bgp_mark(l);
 	return err;
 }
 
@@ -258,6 +263,8 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 		hs->name, a, st->up ? "UP" : "DOWN", res, st->up ? st->successes : st->failures,
 		st->up ? "successes" : "failures", xlb_pol_mode_name(hs->mode), n_new, hs->n,
 		us / 1000.0);
+	lbd_event(l, "health", hs->name, a, "%s (%s); mode %s, %zu/%zu backends take new flows",
+		  st->up ? "up" : "down", res, xlb_pol_mode_name(hs->mode), n_new, hs->n);
 	if (old_mode != hs->mode)
 		pr_info("health: service \"%s\": mode %s -> %s", hs->name,
 			xlb_pol_mode_name(old_mode), xlb_pol_mode_name(hs->mode));

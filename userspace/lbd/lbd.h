@@ -20,6 +20,16 @@ struct lbd {
 	struct xlb_dp *dp;
 	struct lbd_health *health; /* hc.c; NULL until the event loop runs */
 	long long start_ms; /* CLOCK_MONOTONIC */
+	/* persist.c: runtime changes (state.h) */
+	const char *state_path; /* --state; "" = no persistence */
+	struct xlb_config base; /* the config file as loaded; cfg = base + state */
+	/* drain.c */
+	int drain_tfd; /* timerfd: the next drain timeout */
+	long long drain_checked_ms; /* CLOCK_REALTIME of the last expiry pass */
+	const __u32 *flow_counts; /* during one request: active flows per backend id */
+	__u32 n_flow_counts;
+	struct lbd_obs *obs; /* events.c, metrics.c, scale.c; NULL until the event loop runs */
+	struct lbd_bgp *bgp; /* bgp.c; NULL when the config has no bgp: section */
 };
 
 long long lbd_now_ms(void);
@@ -36,6 +46,115 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
  * failure the previous state is re-applied (best effort) and -errno returned.
  */
 int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen);
+/* reset: drop the runtime changes (state file) and take the file as it is. */
+int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen);
+
+/* ---- events.c, metrics.c, scale.c: events, /metrics, scaling hooks (obs.h) ---- */
+
+#define LBD_OBS_EV_TAG (1ull << 61) /* epoll data of obs's 1 s tick: pass to lbd_obs_event() */
+
+/* After lbd_health_init: event ring and file, metrics endpoint, 1 s tick. 0 or -errno. */
+int lbd_obs_init(struct lbd *l, int epfd);
+void lbd_obs_event(struct lbd *l, __u64 data);
+/* After a control command: publish lbd's state to the metrics endpoint now. */
+void lbd_obs_changed(struct lbd *l);
+void lbd_obs_free(struct lbd *l);
+/* After lbd_reload() (by: "signal", "lbctl", ...): event, counters, reconfigure. */
+void lbd_note_reload(struct lbd *l, const char *by, int ret, const char *msg);
+/*
+ * Record an event (lbctl events, events.file): kind ("health", "drain",
+ * "backend.add", ...), service and backend (NULL: none), details. One line
+ * at the place where the action happens; never fails the caller.
+ */
+void lbd_event(struct lbd *l, const char *kind, const char *service, const char *backend,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The "events" command's result: events with seq > since, at most limit. */
+json_t *lbd_events_json(struct lbd *l, __u64 since, __u64 limit);
+json_t *lbd_cmd_events(struct lbd *l, json_t *args); /* {since, limit} */
+
+/* ---- drain.c: draining backends ---- */
+
+#define LBD_DRAIN_EV_TAG (1ull << 59) /* epoll data of the drain timerfd (60: bgp, 61: obs) */
+#define LBD_FLOW_ACTIVE_S 60 /* a flow counts as open while it saw a packet this recently */
+
+long long lbd_realtime_ms(void); /* CLOCK_REALTIME: drain times survive restarts */
+/* Has b's drain (if any) lasted drain_timeout of cs at now_ms? */
+bool lbd_drain_expired(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *b,
+		       long long now_ms);
+int lbd_drain_init(struct lbd *l, int epfd);
+void lbd_drain_free(struct lbd *l);
+/* Re-arm the timer for the earliest pending drain timeout of l->cfg. */
+void lbd_drain_arm(struct lbd *l);
+void lbd_drain_event(struct lbd *l);
+/* Add state/drain/flows fields to a backend object (cmd.c backend_json). */
+void lbd_drain_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
+			    const struct xlb_cfg_backend *b, json_t *o, __u32 id, bool have_id);
+/* Fill l->flow_counts for the current request (freed by lbd_flow_counts_done). */
+void lbd_flow_counts_load(struct lbd *l);
+void lbd_flow_counts_done(struct lbd *l);
+json_t *lbd_cmd_backend_drain(struct lbd *l, json_t *args);
+json_t *lbd_cmd_backend_undrain(struct lbd *l, json_t *args);
+
+/* ---- persist.c: state file, runtime services, export ---- */
+
+/* At start: load the state file and apply it on top of l->base into l->cfg. */
+int lbd_state_init(struct lbd *l, char *err, size_t errlen);
+/* After a successful runtime change: write the state file (diff of base and cfg). */
+void lbd_state_commit(struct lbd *l);
+json_t *lbd_cmd_service_add(struct lbd *l, json_t *args);
+json_t *lbd_cmd_service_remove(struct lbd *l, json_t *args);
+json_t *lbd_cmd_service_show(struct lbd *l, json_t *args);
+json_t *lbd_cmd_config_export(struct lbd *l, json_t *args);
+/* cmd.c helpers used by the files above */
+struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
+json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
+json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
+			 const struct xlb_cfg_backend *b);
+
+/* ---- bgp.c: announcing the VIPs through BIRD (docs/multinode.md) ---- */
+
+#define LBD_BGP_EV_TAG (1ull << 60) /* epoll data of bgp's timer: pass to lbd_bgp_event() */
+
+/* Start announcing (reads back the drain state of an existing fragment). 0 or -errno. */
+int lbd_bgp_init(struct lbd *l, int epfd);
+/* Something that decides the announced set may have changed: recompute at the next flush. */
+void lbd_bgp_mark(struct lbd *l);
+/* End of an event-loop iteration: if marked, recompute; write and reconfigure on a change. */
+void lbd_bgp_flush(struct lbd *l);
+void lbd_bgp_event(struct lbd *l);
+void lbd_bgp_free(struct lbd *l);
+/* The "node.*" commands (cmd.c wraps them). */
+json_t *lbd_bgp_node_json(struct lbd *l);
+json_t *lbd_bgp_set_drained(struct lbd *l, bool drained);
+/* lbd --detach --config FILE: withdraw every VIP of FILE's bgp: section. 0 or -errno. */
+int lbd_bgp_withdraw_all(const struct xlb_config *cfg);
+
+/* ---- access.c, audit.c: roles and the audit log (docs/access.md) ---- */
+
+#define LBD_AUDIT_DIR "/var/lib/xlb" /* default audit log: LBD_AUDIT_DIR/IFACE.audit.log */
+extern const char *lbd_audit_default_path; /* --audit-log: used when the config has no audit.file */
+
+/* The peer of an accepted control connection (SO_PEERCRED, SO_PEERGROUPS, NSS names). */
+int lbd_peer_get(int fd, struct xlb_peer *p);
+/*
+ * Take the access settings of cfg: roles, socket owner/group/mode, audit log.
+ * at_start: any failure is an error (lbd must not run unaudited or with the
+ * wrong socket permissions); on reload failures are logged and the rest applied.
+ */
+int lbd_access_apply(struct lbd *l, const struct xlb_config *cfg, bool at_start);
+void lbd_access_free(void);
+/* Authorize (one check for every command), run lbd_handle, audit. p NULL: no role. */
+json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
+		     json_t *args);
+int lbd_audit_open(const char *path, const char *iface);
+const char *lbd_audit_path(void);
+void lbd_audit_close(void);
+/* Append one record (via: "socket", "signal"); resp is the answer (ok or error). */
+void lbd_audit(const struct xlb_peer *p, const char *via, const char *cmd, json_t *args,
+	       json_t *resp);
+json_t *lbd_cmd_audit(struct lbd *l, json_t *args);
+/* A change requested by a signal (SIGHUP: "reload"), from its sender's uid and pid. */
+void lbd_audit_signal(__u32 uid, __s32 pid, const char *cmd, int ret, const char *msg);
 
 /* ---- hc.c: health checks and active sets ---- */
 

@@ -32,6 +32,7 @@
 
 #include "lbd.h"
 #include "log.h"
+#include "state.h"
 
 #define MAX_CLIENTS 64
 #define CLIENT_SEND_TIMEOUT_MS 2000
@@ -40,6 +41,7 @@
 struct client {
 	int fd;
 	struct xlb_linebuf lb;
+	struct xlb_peer *peer; /* access.c: who connected; NULL = unknown, no role */
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -57,7 +59,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: lbd --config FILE --iface IF [OPTIONS]\n"
 		"       lbd --config FILE --check-config\n"
-		"       lbd --iface IF --detach [--pin-dir DIR]\n"
+		"       lbd --iface IF --detach [--pin-dir DIR] [--config FILE]\n"
 		"\n"
 		"The xlb agent: attaches the XDP load balancer to IF, programs the services of\n"
 		"FILE and serves the control socket (see lbctl). Runs in the foreground and\n"
@@ -71,8 +73,13 @@ static void usage(FILE *f)
 		"  -s, --socket PATH      control socket (default " XLB_DEFAULT_SOCKET ")\n"
 		"  -m, --mode MODE        auto (native, else generic), native or generic (default auto)\n"
 		"  -l, --log-level LEVEL  warn, info or debug (default info)\n"
+		"      --state FILE       runtime changes made with lbctl, kept across restarts\n"
+		"                         (default " XLB_STATE_DIR "/IF.state; \"\" = none)\n"
+		"      --audit-log FILE   audit log when the config has no audit.file\n"
+		"                         (default " LBD_AUDIT_DIR "/IF.audit.log; docs/access.md)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
-		"      --detach           remove the XDP program and the pins of IF, exit\n"
+		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
+		"                         --config: withdraw its BGP announcements first)\n"
 		"  -h, --help             this text\n");
 }
 
@@ -137,6 +144,7 @@ static int check_socket(const char *path)
 static int listen_socket(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old_mask;
 	int fd, err;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -150,8 +158,11 @@ static int listen_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, 0660) ||
-	    listen(fd, 16)) {
+	/* root-only until lbd_access_apply() sets the configured group and mode */
+	old_mask = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_mask);
+	if (err || listen(fd, 16)) {
 		err = -errno;
 		pr_warn("control socket %s: %s", path, strerror(-err));
 		close(fd);
@@ -165,6 +176,8 @@ static void client_close(int epfd, struct client *c)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	xlb_linebuf_free(&c->lb);
+	free(c->peer);
+	c->peer = NULL;
 	c->fd = -1;
 }
 
@@ -186,6 +199,12 @@ static void client_accept(int epfd, int lfd)
 		}
 		clients[i].fd = fd;
 		memset(&clients[i].lb, 0, sizeof(clients[i].lb));
+		/* credentials as of connect(2); without them the client has no role */
+		clients[i].peer = malloc(sizeof(*clients[i].peer));
+		if (clients[i].peer && lbd_peer_get(fd, clients[i].peer)) {
+			free(clients[i].peer);
+			clients[i].peer = NULL;
+		}
 		ev.data.u64 = 100 + i;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
 			client_close(epfd, &clients[i]);
@@ -217,8 +236,9 @@ static void client_read(struct lbd *l, int epfd, struct client *c)
 			pr_debug("control: rejected request: %s", line);
 		} else {
 			pr_debug("control: %s", line);
-			resp = lbd_handle(l, spec, args);
+			resp = lbd_dispatch(l, c->peer, spec, args); /* authorize, run, audit */
 			json_decref(args);
+			lbd_obs_changed(l);
 		}
 		free(line);
 		if (!resp || xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS)) {
@@ -274,6 +294,15 @@ static int run(struct lbd *l, int lfd)
 	err = lbd_health_init(l, epfd);
 	if (err)
 		goto out;
+	err = lbd_drain_init(l, epfd);
+	if (err)
+		goto out;
+	err = lbd_bgp_init(l, epfd);
+	if (err)
+		goto out;
+	err = lbd_obs_init(l, epfd);
+	if (err)
+		goto out;
 
 	/*
 	 * The data path is programmed and the socket listens: tell systemd
@@ -295,6 +324,12 @@ static int run(struct lbd *l, int lfd)
 
 			if (what & XLB_HC_EV_TAG) {
 				lbd_health_event(l, what, evs[i].events);
+			} else if (what == LBD_BGP_EV_TAG) {
+				lbd_bgp_event(l);
+			} else if (what == LBD_DRAIN_EV_TAG) {
+				lbd_drain_event(l);
+			} else if (what == LBD_OBS_EV_TAG) {
+				lbd_obs_event(l, what);
 			} else if (what == EV_LISTEN) {
 				client_accept(epfd, lfd);
 			} else if (what == EV_TIMER) {
@@ -309,10 +344,15 @@ static int run(struct lbd *l, int lfd)
 					if (si.ssi_signo == SIGHUP) {
 						struct xlb_dp_diff d;
 						char msg[512];
+						int rr;
 
 						pr_info("SIGHUP: reloading %s", l->config_path);
 						sd_notify(0, "RELOADING=1");
-						if (lbd_reload(l, &d, msg, sizeof(msg)))
+						rr = lbd_reload(l, &d, msg, sizeof(msg));
+						lbd_note_reload(l, "signal", rr, msg);
+						lbd_audit_signal(si.ssi_uid, si.ssi_pid, "reload", rr,
+								 msg);
+						if (rr)
 							pr_warn("reload failed, keeping the running "
 								"state: %s", msg);
 						sd_notify(0, "READY=1");
@@ -330,8 +370,13 @@ static int run(struct lbd *l, int lfd)
 					client_read(l, epfd, c);
 			}
 		}
+		/* once per batch: health changes, commands and reloads mark it */
+		lbd_bgp_flush(l);
 	}
 out:
+	lbd_obs_free(l);
+	lbd_drain_free(l);
+	lbd_bgp_free(l);
 	lbd_health_free(l);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i].fd >= 0)
@@ -347,7 +392,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH };
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "iface", required_argument, NULL, 'i' },
@@ -356,6 +401,8 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -363,7 +410,7 @@ int main(int argc, char **argv)
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
 	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET };
 	bool check = false, detach = false;
-	char pin_dir[256], err[1024];
+	char pin_dir[256], err[4096], state_path[512];
 	struct xlb_dp_diff diff;
 	int opt, ret, lfd;
 
@@ -388,6 +435,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_CHECK: check = true; break;
+		case OPT_STATE: l.state_path = optarg; break;
+		case OPT_AUDIT_LOG: lbd_audit_default_path = optarg; break;
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -416,8 +465,18 @@ int main(int argc, char **argv)
 	xlb_log_libbpf();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (detach)
+	if (detach) {
+		/* with --config: withdraw the node's BGP announcements first (bgp.c) */
+		if (l.config_path) {
+			ret = xlb_config_load(l.config_path, &l.cfg, err, sizeof(err));
+			if (ret)
+				fprintf(stderr, "lbd: %s (not withdrawing)\n", err);
+			else
+				lbd_bgp_withdraw_all(&l.cfg);
+			xlb_config_free(&l.cfg);
+		}
 		return xlb_dp_detach(l.iface, l.pin_dir) ? 1 : 0;
+	}
 
 	ret = xlb_config_load(l.config_path, &l.cfg, err, sizeof(err));
 	if (check) {
@@ -431,6 +490,19 @@ int main(int argc, char **argv)
 	}
 	if (ret) {
 		fprintf(stderr, "lbd: %s\n", err);
+		return 1;
+	}
+
+	/* l.cfg = the file (l.base) plus the runtime changes of the state file */
+	l.base = l.cfg;
+	memset(&l.cfg, 0, sizeof(l.cfg));
+	if (!l.state_path) {
+		snprintf(state_path, sizeof(state_path), "%s/%s.state", XLB_STATE_DIR, l.iface);
+		l.state_path = state_path;
+	}
+	if (lbd_state_init(&l, err, sizeof(err))) {
+		fprintf(stderr, "lbd: state file: %s (fix or remove it, or use --state)\n", err);
+		xlb_config_free(&l.base);
 		return 1;
 	}
 
@@ -452,13 +524,20 @@ int main(int argc, char **argv)
 	lfd = listen_socket(l.sock_path);
 	if (lfd < 0)
 		goto out_dp;
+	if (lbd_access_apply(&l, &l.base, true)) { /* socket group/mode, roles, audit log */
+		close(lfd);
+		unlink(l.sock_path);
+		goto out_dp;
+	}
 	pr_info("serving %s", l.sock_path);
 	ret = run(&l, lfd) ? 1 : 0;
 	close(lfd);
 	unlink(l.sock_path);
 out_dp:
+	lbd_access_free();
 	xlb_dp_close(l.dp);
 out_cfg:
 	xlb_config_free(&l.cfg);
+	xlb_config_free(&l.base);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "announce.h"
 #include "config.h"
 #include "maglev.h"
 
@@ -37,6 +38,8 @@ static const char *const sched_names[XLB_SCHED_MAX] = {
 
 static const char *const fwd_names[XLB_FWD_MAX] = {
     [XLB_FWD_DSR_L2] = "dsr-l2",
+    [XLB_FWD_IPIP] = "ipip",
+    [XLB_FWD_GUE] = "gue",
 };
 
 const char *xlb_sched_name(__u8 sched)
@@ -896,6 +899,238 @@ static int svc_panic_mode(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_enum(c, v, names, ARRAY_SIZE(names), &((struct svc_tmp *)obj)->s->pol.panic_mode);
 }
 
+static int svc_drain_timeout(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 0, XLB_MAX_DRAIN_TIMEOUT_S,
+			&((struct svc_tmp *)obj)->s->drain_timeout_s);
+}
+
+/* ---- scaling, metrics, events (docs/config.md) ---------------------------- */
+
+/* A plain non-negative decimal: 0, 12, 0.5, 1500.25 */
+static int get_decimal(struct ctx *c, yaml_node_t *n, double *out)
+{
+	char q[64];
+	const char *s, *p;
+	int digits = 0, dots = 0;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(c, n, "expected a number, got %s", kind(n));
+	if (is_null(n))
+		return fail(c, n, "missing value");
+	s = sval(n);
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return fail(c, n, "expected a number, got the quoted string %s",
+			    quote(s, q, sizeof(q)));
+	for (p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !dots)
+			dots++;
+		else
+			return fail(c, n, "%s is not a non-negative decimal number",
+				    quote(s, q, sizeof(q)));
+	}
+	if (!digits || strlen(s) > 20)
+		return fail(c, n, "%s is not a non-negative decimal number", quote(s, q, sizeof(q)));
+	*out = strtod(s, NULL);
+	return 0;
+}
+
+/* An absolute path of at most XLB_PATH_MAX - 1 printable characters. */
+static int get_path(struct ctx *c, yaml_node_t *n, char *out, size_t outlen)
+{
+	const char *s = NULL;
+	char q[64];
+	size_t i, len;
+	int err;
+
+	err = get_string(c, n, &s);
+	if (err)
+		return err;
+	len = strlen(s);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(c, n, "%s contains a control character", quote(s, q, sizeof(q)));
+	if (s[0] != '/')
+		return fail(c, n, "%s is not an absolute path", quote(s, q, sizeof(q)));
+	if (len >= outlen)
+		return fail(c, n, "%s is too long (at most %zu characters)", quote(s, q, sizeof(q)),
+			    outlen - 1);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+struct scale_tmp {
+	struct xlb_scale_cfg *sc;
+	yaml_node_t *above, *below;
+};
+
+static int sc_metric(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct scale_tmp *t = obj;
+	const char *s = NULL;
+	char q[64];
+	int err = get_string(c, v, &s);
+
+	if (err)
+		return err;
+	if (xlb_scale_metric_parse(s, &t->sc->metric))
+		return fail(c, v, "%s: expected new_flows_per_backend_per_s or "
+			    "active_flows_per_backend", quote(s, q, sizeof(q)));
+	return 0;
+}
+
+static int sc_above(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct scale_tmp *t = obj;
+
+	t->above = v;
+	t->sc->has_above = true;
+	return get_decimal(c, v, &t->sc->above);
+}
+
+static int sc_below(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct scale_tmp *t = obj;
+
+	t->below = v;
+	t->sc->has_below = true;
+	return get_decimal(c, v, &t->sc->below);
+}
+
+static int sc_for(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, 86400, &((struct scale_tmp *)obj)->sc->for_s);
+}
+
+static int sc_cooldown(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 0, 86400, &((struct scale_tmp *)obj)->sc->cooldown_s);
+}
+
+static int sc_command(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_scale_cfg *sc = ((struct scale_tmp *)obj)->sc;
+
+	return get_path(c, v, sc->command, sizeof(sc->command));
+}
+
+static const struct field scaling_fields[] = {
+    {"metric", true, sc_metric},
+    {"above", false, sc_above},
+    {"below", false, sc_below},
+    {"for_s", false, sc_for},
+    {"cooldown_s", false, sc_cooldown},
+    {"command", true, sc_command},
+};
+
+static int svc_scaling(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_scale_cfg *sc = &((struct svc_tmp *)obj)->s->scaling;
+	struct scale_tmp t = {.sc = sc};
+	size_t old;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	sc->for_s = 30;
+	sc->cooldown_s = 300;
+	err = walk_map(c, v, scaling_fields, ARRAY_SIZE(scaling_fields), &t);
+	if (err)
+		return err;
+	if (!sc->has_above && !sc->has_below)
+		return fail(c, v, "needs above, below or both");
+	if (sc->has_above && sc->has_below && !(sc->below < sc->above)) {
+		old = path_key(c, "below");
+		err = fail(c, t.below, "%g must be less than above (%g)", sc->below, sc->above);
+		path_pop(c, old);
+		return err;
+	}
+	return 0;
+}
+
+/* metrics.listen: "ADDRESS:PORT", IPv6 in brackets: "[::1]:9469". */
+static int metrics_listen(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_config *cfg = c->cfg;
+	char host[XLB_ADDR_STRLEN + 2], q[64];
+	const char *s = NULL, *colon;
+	size_t hl;
+	int err = get_string(c, v, &s);
+	__u32 port = 0;
+	const char *p;
+
+	if (err)
+		return err;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			return fail(c, v, "%s: expected ADDRESS:PORT or [IPv6]:PORT",
+				    quote(s, q, sizeof(q)));
+		hl = rb - s - 1;
+		colon = rb + 1;
+		if (hl >= sizeof(host))
+			return fail(c, v, "%s is not an IPv6 address", quote(s, q, sizeof(q)));
+		memcpy(host, s + 1, hl);
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return fail(c, v, "%s: expected ADDRESS:PORT (IPv6 in brackets: "
+				    "[::1]:9469)", quote(s, q, sizeof(q)));
+		hl = colon - s;
+		if (hl >= sizeof(host))
+			return fail(c, v, "%s is not an IPv4 address", quote(s, q, sizeof(q)));
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	if (xlb_addr_parse(host, &cfg->metrics_addr, &cfg->metrics_family) ||
+	    (s[0] == '[') != (cfg->metrics_family == XLB_AF_INET6)) {
+		cfg->metrics_family = 0;
+		return fail(c, v, "%s: \"%s\" is not an %s address", quote(s, q, sizeof(q)), host,
+			    s[0] == '[' ? "IPv6" : "IPv4");
+	}
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			break;
+		port = port * 10 + (__u32)(*p - '0');
+	}
+	if (!colon[1] || *p || port < 1 || port > 65535 || colon[1] == '0') {
+		cfg->metrics_family = 0;
+		return fail(c, v, "%s: port must be 1..65535", quote(s, q, sizeof(q)));
+	}
+	cfg->metrics_port = (__u16)port;
+	return 0;
+}
+
+static const struct field metrics_fields[] = {
+    {"listen", true, metrics_listen},
+};
+
+static int top_metrics(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, metrics_fields, ARRAY_SIZE(metrics_fields), NULL);
+}
+
+static int events_file(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_path(c, v, c->cfg->events_file, sizeof(c->cfg->events_file));
+}
+
+static const struct field events_fields[] = {
+    {"file", false, events_file},
+};
+
+static int top_events(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, events_fields, ARRAY_SIZE(events_fields), NULL);
+}
+
 static const struct field service_fields[] = {
     {"name", true, svc_name},
     {"vip", true, svc_vip},
@@ -910,6 +1145,8 @@ static const struct field service_fields[] = {
     {"zone_min_healthy", false, svc_zone_min_healthy},
     {"panic_threshold", false, svc_panic_threshold},
     {"panic_mode", false, svc_panic_mode},
+    {"scaling", false, svc_scaling},
+    {"drain_timeout", false, svc_drain_timeout},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
@@ -927,6 +1164,7 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	s->table_size = XLB_DEFAULT_TABLE_SIZE;
 	xlb_hc_check_default(&s->hc);
 	s->pol = XLB_POLICY_DEFAULT;
+	s->drain_timeout_s = XLB_DEFAULT_DRAIN_TIMEOUT_S;
 	s->line = line_of(n);
 
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
@@ -997,8 +1235,45 @@ static int node_zone(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_zone(c, v, c->cfg->node_zone);
 }
 
+/* node.address_v4 / address_v6: this node's address of that family (outer source of ipip/gue). */
+static int node_address(struct ctx *c, yaml_node_t *v, __u8 want, struct xlb_addr *a, __u8 *fam)
+{
+	char buf[XLB_ADDR_STRLEN];
+	int err = get_addr(c, v, a, fam);
+
+	if (err)
+		return err;
+	if (*fam != want)
+		return fail(c, v, "%s is not an %s address", xlb_addr_str(a, *fam, buf, sizeof(buf)),
+			    want == XLB_AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+static int node_address_v4(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET, &c->cfg->node_addr4, &c->cfg->node_addr4_family);
+}
+
+static int node_address_v6(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET6, &c->cfg->node_addr6, &c->cfg->node_addr6_family);
+}
+
+static int node_gue_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	__u32 port;
+	int err = get_uint(c, v, 1, 65535, &port);
+
+	if (!err)
+		c->cfg->gue_port = (__u16)port;
+	return err;
+}
+
 static const struct field node_fields[] = {
     {"zone", false, node_zone},
+    {"address_v4", false, node_address_v4},
+    {"address_v6", false, node_address_v6},
+    {"gue_port", false, node_gue_port},
 };
 
 static int top_node(struct ctx *c, yaml_node_t *v, void *obj)
@@ -1008,11 +1283,311 @@ static int top_node(struct ctx *c, yaml_node_t *v, void *obj)
 	return walk_map(c, v, node_fields, ARRAY_SIZE(node_fields), NULL);
 }
 
+/* ---- access control: roles, control, audit (docs/access.md) ------------- */
+
+/* A user or group name: 1..63 of [A-Za-z0-9_.-], not starting with '-', optional final '$'. */
+static bool valid_id_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n >= XLB_AUTHZ_NAME_MAX || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '$' && i == n - 1 && i)
+			continue;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* A sequence of names into *out (calloc'd); what says which kind, for messages. */
+static int get_names(struct ctx *c, yaml_node_t *v, bool service_names,
+		     char (**out)[XLB_AUTHZ_NAME_MAX], size_t *n_out)
+{
+	yaml_node_item_t *it;
+	size_t n, i, j, old;
+	const char *s;
+	char q[64];
+	int err;
+
+	if (is_null(v))
+		return fail(c, v, "expected a sequence of names, got nothing");
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, "expected a sequence of names, got %s", kind(v));
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	if (!n)
+		return fail(c, v, "empty list (leave the key out instead)");
+	if (n > 4096)
+		return fail(c, v, "too many names (%zu, at most 4096)", n);
+	*out = calloc(n, XLB_AUTHZ_NAME_MAX);
+	if (!*out)
+		return -ENOMEM;
+	*n_out = n;
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+
+		old = path_index(c, i);
+		if (!e)
+			return fail(c, v, "malformed sequence");
+		err = get_string(c, e, &s);
+		if (err)
+			return err;
+		if (service_names ? !valid_name(s) : !valid_id_name(s))
+			return fail(c, e, "%s is not a valid %s name ([A-Za-z0-9_.-], 1..63 characters)",
+				    quote(s, q, sizeof(q)), service_names ? "service" : "user/group");
+		for (j = 0; j < i; j++)
+			if (!strcmp((*out)[j], s))
+				return fail(c, e, "%s is listed twice", quote(s, q, sizeof(q)));
+		strcpy((*out)[i], s);
+		path_pop(c, old);
+	}
+	return 0;
+}
+
+static int grant_role(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"viewer", "operator", "admin"};
+	struct xlb_grant *g = obj;
+	__u8 i;
+	int err;
+
+	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	if (!err)
+		g->role = XLB_ROLE_VIEWER + i;
+	return err;
+}
+
+static int grant_users(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_grant *g = obj;
+
+	return get_names(c, v, false, &g->users, &g->n_users);
+}
+
+static int grant_groups(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_grant *g = obj;
+
+	return get_names(c, v, false, &g->groups, &g->n_groups);
+}
+
+static int grant_services(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_grant *g = obj;
+
+	return get_names(c, v, true, &g->services, &g->n_services);
+}
+
+static const struct field grant_fields[] = {
+    {"role", true, grant_role},
+    {"users", false, grant_users},
+    {"groups", false, grant_groups},
+    {"services", false, grant_services},
+};
+
+static int top_roles(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_access *a = &c->cfg->access;
+	yaml_node_item_t *it;
+	size_t n, i, old;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, "expected a sequence, got %s", kind(v));
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	if (!n)
+		return 0;
+	if (n > 1024)
+		return fail(c, v, "too many roles entries (%zu, at most 1024)", n);
+	a->grants = calloc(n, sizeof(*a->grants));
+	if (!a->grants)
+		return -ENOMEM;
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		yaml_node_t *gn = yaml_document_get_node(c->doc, *it);
+		struct xlb_grant *g = &a->grants[i];
+
+		old = path_index(c, i);
+		a->n_grants = i + 1; /* so xlb_config_free sees what was filled */
+		if (!gn)
+			return fail(c, v, "malformed sequence");
+		g->line = line_of(gn);
+		err = walk_map(c, gn, grant_fields, ARRAY_SIZE(grant_fields), g);
+		if (err)
+			return err;
+		if (!g->n_users && !g->n_groups)
+			return fail(c, gn, "grants nobody: give users:, groups: or both");
+		path_pop(c, old);
+	}
+	return 0;
+}
+
+static int control_socket_group(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (!valid_id_name(s))
+		return fail(c, v, "%s is not a valid group name ([A-Za-z0-9_.-], 1..63 characters)",
+			    quote(s, q, sizeof(q)));
+	strcpy(c->cfg->socket_group, s);
+	return 0;
+}
+
+/* An octal permission string: "0660", "0600" (quoted or plain; plain 660 is decimal in YAML). */
+static int control_socket_mode(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (s[0] != '0' || strlen(s) < 2 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
+		return fail(c, v, "%s is not an octal mode like \"0660\" (0000..0777)",
+			    quote(s, q, sizeof(q)));
+	c->cfg->socket_mode = (__u32)strtoul(s, NULL, 8);
+	c->cfg->socket_mode_set = true;
+	return 0;
+}
+
+static int control_root_is_admin(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	bool b;
+	int err;
+
+	err = get_bool(c, v, &b);
+	if (!err)
+		c->cfg->access.root_not_admin = !b;
+	return err;
+}
+
+static const struct field control_fields[] = {
+    {"socket_group", false, control_socket_group},
+    {"socket_mode", false, control_socket_mode},
+    {"root_is_admin", false, control_root_is_admin},
+};
+
+static int top_control(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, control_fields, ARRAY_SIZE(control_fields), NULL);
+}
+
+static int audit_file(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_path(c, v, c->cfg->audit_file, sizeof(c->cfg->audit_file));
+}
+
+static const struct field audit_fields[] = {
+    {"file", false, audit_file},
+};
+
+static int top_audit(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, audit_fields, ARRAY_SIZE(audit_fields), NULL);
+}
+
+/* ---- bgp: announcing the VIPs through BIRD (lbd/bgp.c) ------------------ */
+
+static int bgp_bird_socket(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_path(c, v, c->cfg->bgp_bird_socket, sizeof(c->cfg->bgp_bird_socket));
+}
+
+static int bgp_config_file(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_path(c, v, c->cfg->bgp_config_file, sizeof(c->cfg->bgp_config_file));
+}
+
+static int bgp_protocol(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	char q[64];
+	int err = get_string(c, v, &s);
+
+	if (err)
+		return err;
+	if (!xlb_bird_proto_valid(s))
+		return fail(c, v, "%s is not a BIRD protocol name prefix ([A-Za-z_][A-Za-z0-9_], "
+			    "1..%d characters)", quote(s, q, sizeof(q)), XLB_BIRD_PROTO_MAX - 4);
+	snprintf(c->cfg->bgp_protocol, sizeof(c->cfg->bgp_protocol), "%s", s);
+	return 0;
+}
+
+static const struct field bgp_fields[] = {
+    {"bird_socket", false, bgp_bird_socket},
+    {"config_file", true, bgp_config_file},
+    {"protocol", false, bgp_protocol},
+};
+
+static int top_bgp(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_config *cfg = c->cfg;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	snprintf(cfg->bgp_bird_socket, sizeof(cfg->bgp_bird_socket), "%s", XLB_BIRD_DEFAULT_SOCKET);
+	snprintf(cfg->bgp_protocol, sizeof(cfg->bgp_protocol), "%s", XLB_BIRD_DEFAULT_PROTO);
+	err = walk_map(c, v, bgp_fields, ARRAY_SIZE(bgp_fields), NULL);
+	cfg->bgp_enabled = !err;
+	return err;
+}
+
 /* Top-level keys. Add acl:, roles: ... here. */
 static const struct field top_fields[] = {
     {"services", false, top_services},
     {"node", false, top_node},
+    {"roles", false, top_roles},
+    {"control", false, top_control},
+    {"audit", false, top_audit},
+    {"metrics", false, top_metrics},
+    {"events", false, top_events},
+    {"bgp", false, top_bgp},
 };
+
+/*
+ * After the whole document (node: may come after services:): a service
+ * forwarding with ipip/gue needs the node address of its family, the outer
+ * source of its packets.
+ */
+static int check_encap(struct ctx *c)
+{
+	struct xlb_config *cfg = c->cfg;
+	size_t i;
+
+	if (!cfg->gue_port)
+		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct xlb_cfg_service *s = &cfg->services[i];
+		int v4 = s->key.family == XLB_AF_INET;
+		yaml_node_t ln = at_line(s->line);
+
+		if (s->fwd != XLB_FWD_IPIP && s->fwd != XLB_FWD_GUE)
+			continue;
+		if (v4 ? cfg->node_addr4_family : cfg->node_addr6_family)
+			continue;
+		return fail(c, &ln,
+			    "services[%zu] \"%s\": forwarding %s needs node.%s (the outer source "
+			    "address of encapsulated packets)",
+			    i, s->name, xlb_fwd_name(s->fwd), v4 ? "address_v4" : "address_v6");
+	}
+	return 0;
+}
 
 /* ---- entry points ------------------------------------------------------ */
 
@@ -1027,6 +1602,7 @@ void xlb_config_free(struct xlb_config *cfg)
 	free(cfg->services);
 	cfg->services = NULL;
 	cfg->n_services = 0;
+	xlb_access_free(&cfg->access);
 }
 
 /* libyaml's reader errors carry a byte offset, not a mark: count the lines. */
@@ -1120,6 +1696,8 @@ int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_c
 		goto out_doc;
 	}
 	ret = walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
+	if (!ret)
+		ret = check_encap(&c);
 out_doc:
 	yaml_document_delete(&doc);
 out_parser:

@@ -14,11 +14,16 @@
 #include "xlb.h"
 #include "addr.h"
 #include "health.h"
+#include "authz.h"
 #include "policy.h"
+#include "scaling.h"
 
 #define XLB_NAME_MAX 64 /* service names: [A-Za-z0-9_.-], 1..63 chars */
 #define XLB_DEFAULT_WEIGHT 100
 #define XLB_MAX_WEIGHT 65535
+#define XLB_PATH_MAX 256 /* file paths in the config */
+#define XLB_DEFAULT_DRAIN_TIMEOUT_S 300
+#define XLB_MAX_DRAIN_TIMEOUT_S 86400
 
 struct xlb_cfg_backend {
 	struct xlb_addr addr;
@@ -27,6 +32,9 @@ struct xlb_cfg_backend {
 	char zone[XLB_ZONE_MAX]; /* "" = none */
 	bool backup; /* backup pool: serves only when no primary is healthy */
 	int line; /* where it was defined, for later messages */
+	/* runtime only (lbctl backend drain, persisted in the state file; never in YAML) */
+	bool drain; /* draining: no new flows; established flows until drain_timeout */
+	long long drain_since_ms; /* CLOCK_REALTIME ms when the drain started */
 };
 
 struct xlb_cfg_service {
@@ -37,6 +45,8 @@ struct xlb_cfg_service {
 	__u32 table_size; /* prime, default XLB_DEFAULT_TABLE_SIZE */
 	struct xlb_hc_check hc; /* health_check (defaults: xlb_hc_check_default) */
 	struct xlb_pol_service pol; /* cross_zone, zone_min_healthy, panic_* */
+	struct xlb_scale_cfg scaling; /* scaling: hook (metric XLB_SCALE_OFF = none) */
+	__u32 drain_timeout_s; /* deregistration delay of a drained backend, default 300 */
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
 	size_t n_backends;
 	int line;
@@ -44,8 +54,28 @@ struct xlb_cfg_service {
 
 struct xlb_config {
 	char node_zone[XLB_ZONE_MAX]; /* node.zone; "" = none */
+	/* node.address_v4 / address_v6: outer source of ipip/gue; family 0 = not set */
+	struct xlb_addr node_addr4, node_addr6;
+	__u8 node_addr4_family, node_addr6_family;
+	__u16 gue_port; /* node.gue_port, host order; XLB_GUE_PORT_DEFAULT if not set */
 	struct xlb_cfg_service *services;
 	size_t n_services;
+	/* access control (docs/access.md): roles:, control:, audit: */
+	struct xlb_access access; /* roles: and control.root_is_admin */
+	char socket_group[XLB_AUTHZ_NAME_MAX]; /* control.socket_group; "" = default */
+	__u32 socket_mode; /* control.socket_mode, if socket_mode_set (default 0660) */
+	bool socket_mode_set;
+	char audit_file[XLB_PATH_MAX]; /* audit.file; "" = default (lbd --help) */
+	/* metrics.listen: where lbd serves Prometheus /metrics; family 0 = off */
+	struct xlb_addr metrics_addr;
+	__u8 metrics_family;
+	__u16 metrics_port; /* host order */
+	char events_file[XLB_PATH_MAX]; /* events.file; "" = ring only */
+	/* bgp: announce the VIPs through BIRD (docs/multinode.md); !bgp_enabled = off */
+	bool bgp_enabled;
+	char bgp_bird_socket[108]; /* bgp.bird_socket: BIRD's control socket (sun_path size) */
+	char bgp_config_file[XLB_PATH_MAX]; /* bgp.config_file: the fragment lbd writes */
+	char bgp_protocol[32]; /* bgp.protocol: static protocols PROTO4 / PROTO6 */
 };
 
 /*

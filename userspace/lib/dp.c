@@ -7,7 +7,7 @@
  *  - a service's table is installed before its xlb_vips_v1 entry exists, so
  *    the data path never finds a service without a table;
  *  - a lookup table is replaced whole: a new inner array is created, filled
- *    and swapped into xlb_tables_v1[svc id] with one update. A packet sees the
+ *    and swapped into xlb_tables_v2[svc id] with one update. A packet sees the
  *    old table or the new one; the kernel frees the old one when no program
  *    holds it any more;
  *  - a removed backend leaves the table first, then its entry is zeroed
@@ -27,11 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -62,7 +64,7 @@ struct dp_service {
 	struct xlb_svc svc;
 	struct dp_backend *be;
 	size_t n_be;
-	bool table_ok; /* xlb_tables_v1[svc.id] holds the table for be[] */
+	bool table_ok; /* xlb_tables_v2[svc.id] holds the table for be[] */
 };
 
 struct xlb_dp {
@@ -385,11 +387,40 @@ static __u32 *iota_keys(__u32 n)
 }
 
 /* Fill an array map from vals[0..n-1]: one batch call when the kernel can. */
+/*
+ * Map an array of n __u32 values (BPF_F_MMAPABLE) into memory: filling a
+ * 65537-slot table this way takes well under a millisecond, where the batch
+ * update syscall took 13-17 ms, most of a health change's apply time.
+ * The kernel lays array elements out with an 8-byte stride
+ * (round_up(value_size, 8)), so slot i is at byte offset 8 * i.
+ */
+#define ARRAY_STRIDE 8
+
+static char *array_mmap(int fd, __u32 n, int prot, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)n * ARRAY_STRIDE + page - 1) / page * page;
+	p = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static int array_fill(int fd, const __u32 *vals, __u32 n)
 {
-	__u32 *keys = iota_keys(n), count = n, i;
+	__u32 *keys, count = n, i;
+	size_t len;
 	int err = 0;
+	char *m;
 
+	m = array_mmap(fd, n, PROT_READ | PROT_WRITE, &len);
+	if (m) {
+		for (i = 0; i < n; i++)
+			memcpy(m + (size_t)i * ARRAY_STRIDE, &vals[i], sizeof(*vals));
+		munmap(m, len);
+		return 0;
+	}
+	keys = iota_keys(n);
 	if (!keys)
 		return -ENOMEM;
 	if (!bpf_map_update_batch(fd, keys, vals, &count, NULL) && count == n)
@@ -408,9 +439,19 @@ out:
 /* Read an array map into vals[0..n-1]. */
 static int array_read(int fd, __u32 *vals, __u32 n)
 {
-	__u32 *keys = iota_keys(n), count = n, out_batch, i;
+	__u32 *keys, count = n, out_batch, i;
+	size_t len;
 	int err = 0;
+	char *m;
 
+	m = array_mmap(fd, n, PROT_READ, &len);
+	if (m) {
+		for (i = 0; i < n; i++)
+			memcpy(&vals[i], m + (size_t)i * ARRAY_STRIDE, sizeof(*vals));
+		munmap(m, len);
+		return 0;
+	}
+	keys = iota_keys(n);
 	if (!keys)
 		return -ENOMEM;
 	if (!bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL) && count == n)
@@ -891,6 +932,34 @@ int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
 	return 0;
 }
 
+/*
+ * The node's encapsulation settings (config node: address_v4, address_v6,
+ * gue_port) into XLB_MAP_NODE, before any service that needs them. One
+ * array entry, rewritten whole: a reader sees old or new addresses (the
+ * 40-byte copy is not atomic, but both halves are valid settings).
+ */
+static int node_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, XLB_MAP_NODE);
+	struct xlb_node n = {};
+	__u32 zero = 0;
+	int err;
+
+	if (!m)
+		return -ENOENT;
+	if (cfg->node_addr4_family == XLB_AF_INET)
+		n.addr4 = cfg->node_addr4;
+	if (cfg->node_addr6_family == XLB_AF_INET6)
+		n.addr6 = cfg->node_addr6;
+	n.gue_port = htons(cfg->gue_port ? cfg->gue_port : XLB_GUE_PORT_DEFAULT);
+	if (bpf_map_update_elem(bpf_map__fd(m), &zero, &n, BPF_ANY)) {
+		err = -errno;
+		pr_warn("writing %s: %s", XLB_MAP_NODE, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff)
 {
 	return xlb_dp_apply_active(dp, cfg, NULL, diff);
@@ -905,6 +974,9 @@ int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 
 	if (diff)
 		memset(diff, 0, sizeof(*diff));
+	err = node_sync(dp, cfg);
+	if (err)
+		return err;
 	for (i = 0; i < cfg->n_services; i++) {
 		err = xlb_dp_apply_service_active(dp, &cfg->services[i], act ? act[i] : NULL, diff);
 		if (err)
@@ -1174,7 +1246,6 @@ static int fill_txports(struct xlb_dp *dp, __u32 max)
 
 static int open_fds(struct xlb_dp *dp)
 {
-	struct bpf_map *tables;
 	__u32 max_tx = 0;
 
 	dp->fd_vips = map_fd(dp, XLB_MAP_VIPS, &dp->max_services);
@@ -1193,11 +1264,6 @@ static int open_fds(struct xlb_dp *dp)
 	for (__u32 w = 0; w < XLB_VFILTER_WORDS; w++)
 		if (bpf_map_lookup_elem(dp->fd_vfilt, &w, &dp->vfilt[w]))
 			dp->vfilt[w] = 0;
-	tables = bpf_object__find_map_by_name(dp->obj, XLB_MAP_TABLES);
-	if (tables && bpf_map__inner_map(tables))
-		dp->inner_flags = bpf_map__map_flags(bpf_map__inner_map(tables));
-	else
-		dp->inner_flags = BPF_F_INNER_MAP;
 	return fill_txports(dp, max_tx);
 }
 
@@ -1213,7 +1279,7 @@ static struct bpf_program *xdp_program(struct bpf_object *obj)
 
 static int load(struct xlb_dp *dp)
 {
-	struct bpf_map *m;
+	struct bpf_map *m, *tables, *inner;
 	char path[PATH_MAX];
 	int err;
 
@@ -1227,6 +1293,25 @@ static int load(struct xlb_dp *dp)
 	/* lbd keeps xlb_vfilt_v1 right (vfilter_sync), so the data path may
 	 * answer "not a VIP" from it without the hash lookup. */
 	dp->skel->rodata->xlb_cfg_prefilter = 1;
+	/*
+	 * Every inner table must carry the template's map_flags (the kernel
+	 * compares them on each swap). libbpf frees the template at load, so
+	 * read them now.
+	 */
+	tables = bpf_object__find_map_by_name(dp->obj, XLB_MAP_TABLES);
+	inner = tables ? bpf_map__inner_map(tables) : NULL;
+	if (!inner) {
+		pr_warn("the XDP object has no inner map template for %s", XLB_MAP_TABLES);
+		return -ENOENT;
+	}
+	dp->inner_flags = bpf_map__map_flags(inner);
+	/*
+	 * Testing knob: XLB_DP_PREFILTER=0 loads a program without the
+	 * prefilter (the verifier prunes it: different code, same maps), so
+	 * tests/integration/test_restart_many.sh can "upgrade" to other code.
+	 */
+	if (getenv("XLB_DP_PREFILTER") && !strcmp(getenv("XLB_DP_PREFILTER"), "0"))
+		dp->skel->rodata->xlb_cfg_prefilter = 0;
 	bpf_object__for_each_map(m, dp->obj) {
 		enum bpf_map_type t = bpf_map__type(m);
 
@@ -1413,5 +1498,86 @@ int xlb_dp_detach(const char *iface, const char *pin_dir)
 		unlink(path);
 out:
 	close(lock_fd);
+	return err;
+}
+
+/* ---- connection table views (draining, status) ---- */
+
+int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
+		       __u32 *total)
+{
+	enum { BATCH = 4096 };
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct xlb_flow_key *keys = NULL;
+	struct xlb_flow *vals = NULL;
+	__u64 in = 0, out = 0, now = 0;
+	bool first = true, done = false;
+	struct timespec ts;
+	int fd, err = 0;
+	__u32 n, i;
+
+	fd = map_fd((struct xlb_dp *)dp, XLB_MAP_FLOWS, NULL);
+	if (fd < 0)
+		return fd;
+	if (counts)
+		memset(counts, 0, n_ids * sizeof(*counts));
+	if (total)
+		*total = 0;
+	/* the data path stamps flows with bpf_ktime_get_coarse_ns() */
+	if (active_ns && !clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	keys = malloc(BATCH * sizeof(*keys));
+	vals = malloc(BATCH * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * One batch walk of the whole table. Entries inserted or evicted
+	 * meanwhile may be missed or seen twice: a snapshot is good enough.
+	 */
+	while (!done) {
+		n = BATCH;
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &n, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true; /* the last (possibly partial) batch */
+		}
+		first = false;
+		in = out;
+		for (i = 0; i < n; i++) {
+			if (total)
+				(*total)++;
+			if (!counts || vals[i].backend_id >= n_ids ||
+			    (vals[i].flags & XLB_FLOW_F_CLOSED))
+				continue;
+			if (active_ns && now > vals[i].last_seen_ns &&
+			    now - vals[i].last_seen_ns > active_ns)
+				continue;
+			counts[vals[i].backend_id]++;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, XLB_MAP_FLOWS);
+	size_t i;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->flows_max = m ? bpf_map__max_entries(m) : 0;
+	f->services = dp->n_svcs;
+	f->services_max = dp->max_services;
+	f->backends_max = dp->max_backends;
+	for (i = 0; i < dp->n_svcs; i++)
+		f->backends += dp->svcs[i].n_be;
+	err = xlb_dp_flow_counts(dp, NULL, 0, 0, &f->flows);
 	return err;
 }

@@ -114,6 +114,25 @@ int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_co
 int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c);
 
 /*
+ * Connection-table entries per backend id, in one batch walk of xlb_flows_v2:
+ * counts[id] (n_ids entries, zeroed first; NULL: only count) gets every entry
+ * naming id that is not closed (TCP FIN/RST seen, lc only) and, if active_ns
+ * is not 0, whose last packet is at most active_ns old. *total (if not NULL):
+ * all entries. The table is LRU without expiry: entries of finished flows stay
+ * until evicted, hence the age filter. 0 or -errno.
+ */
+int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
+		       __u32 *total);
+
+/* Fill levels of the maps, for status. */
+struct xlb_dp_fill {
+	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) / capacity */
+	__u32 services, services_max;
+	__u32 backends, backends_max; /* backend ids in use */
+};
+int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f);
+
+/*
  * Make the kernel resolve the neighbour entry of every backend (or one), so
  * bpf_fib_lookup() in the data path finds a next-hop MAC. Best effort.
  */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -21,6 +23,8 @@ static const char *const err_codes[XLB_E_MAX] = {
 	[XLB_E_EXISTS] = "exists",
 	[XLB_E_INVALID_ARGUMENT] = "invalid_argument",
 	[XLB_E_INTERNAL] = "internal",
+	[XLB_E_PERMISSION_DENIED] = "permission_denied",
+	[XLB_E_UNSUPPORTED_VERSION] = "unsupported_version",
 };
 
 const char *xlb_err_code(enum xlb_err e)
@@ -53,18 +57,76 @@ static const struct xlb_arg_spec backend_weight_args[] = {
 	{ NULL },
 };
 
+static const struct xlb_arg_spec backend_addr_args[] = { /* drain, undrain */
+	{ "service", XLB_ARG_STRING, true, 0 },
+	{ "address", XLB_ARG_STRING, true, 0 },
+	{ NULL },
+};
+static const struct xlb_arg_spec service_name_args[] = { /* remove, show */
+	{ "service", XLB_ARG_STRING, true, 0 },
+	{ NULL },
+};
+static const struct xlb_arg_spec service_add_args[] = {
+	{ "service", XLB_ARG_STRING, true, 0 },
+	{ "vip", XLB_ARG_STRING, true, 0 },
+	{ "port", XLB_ARG_UINT, true, 65535 },
+	{ "protocol", XLB_ARG_STRING, false, 0 },
+	{ "scheduler", XLB_ARG_STRING, false, 0 },
+	{ "forwarding", XLB_ARG_STRING, false, 0 },
+	{ "table_size", XLB_ARG_UINT, false, XLB_MAX_TABLE_SIZE },
+	{ "drain_timeout", XLB_ARG_UINT, false, XLB_MAX_DRAIN_TIMEOUT_S },
+	{ NULL },
+};
+static const struct xlb_arg_spec reload_args[] = {
+	{ "reset", XLB_ARG_BOOL, false, 0 }, /* drop the runtime overrides */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec events_args[] = {
+	{ "since", XLB_ARG_UINT, false, 1UL << 53 }, /* sequence number: events after it */
+	{ "limit", XLB_ARG_UINT, false, 1024 },
+	{ NULL },
+};
+
+static const struct xlb_arg_spec audit_args[] = {
+	{ "limit", XLB_ARG_UINT, false, 10000 },
+	{ "since", XLB_ARG_UINT, false, 1UL << 40 }, /* unix seconds */
+	{ NULL },
+};
+
+/*
+ * Columns 3 and 4: access control (docs/access.md). The least role that may
+ * run the command, and XLB_CMD_READONLY (not audited) / XLB_CMD_SCOPED (grants
+ * scoped to the service in its "service" argument count). A row without them
+ * is admin-only, audited and node-wide: list a new command here deliberately.
+ */
+#define RO XLB_CMD_READONLY
+#define SCOPED XLB_CMD_SCOPED
 const struct xlb_cmd_spec xlb_proto_cmds[] = {
-	{ "status", no_args },
-	{ "service.list", no_args },
-	{ "backend.list", backend_list_args },
-	{ "backend.add", backend_add_args },
-	{ "backend.remove", backend_remove_args },
-	{ "backend.weight", backend_weight_args },
-	{ "stats", no_args },
-	{ "reload", no_args },
-	{ "health", backend_list_args }, /* optional "service" */
+	{ "status", no_args, XLB_ROLE_VIEWER, RO },
+	{ "service.list", no_args, XLB_ROLE_VIEWER, RO },
+	{ "backend.list", backend_list_args, XLB_ROLE_VIEWER, RO | SCOPED },
+	{ "backend.add", backend_add_args, XLB_ROLE_ADMIN, SCOPED },
+	{ "backend.remove", backend_remove_args, XLB_ROLE_ADMIN, SCOPED },
+	{ "backend.weight", backend_weight_args, XLB_ROLE_OPERATOR, SCOPED },
+	{ "stats", no_args, XLB_ROLE_VIEWER, RO },
+	{ "reload", reload_args, XLB_ROLE_ADMIN, 0 },
+	{ "health", backend_list_args, XLB_ROLE_VIEWER, RO | SCOPED }, /* optional "service" */
+	{ "audit", audit_args, XLB_ROLE_VIEWER, RO },
+	{ "backend.drain", backend_addr_args, XLB_ROLE_OPERATOR, SCOPED },
+	{ "backend.undrain", backend_addr_args, XLB_ROLE_OPERATOR, SCOPED },
+	{ "service.add", service_add_args, XLB_ROLE_ADMIN, 0 },
+	{ "service.remove", service_name_args, XLB_ROLE_ADMIN, SCOPED },
+	{ "service.show", service_name_args, XLB_ROLE_VIEWER, RO | SCOPED },
+	{ "config.export", no_args, XLB_ROLE_VIEWER, RO },
+	{ "node.status", no_args, XLB_ROLE_VIEWER, RO }, /* BGP announcements (lbd/bgp.c) */
+	{ "node.drain", no_args, XLB_ROLE_OPERATOR, 0 }, /* withdraw every VIP, keep forwarding */
+	{ "node.undrain", no_args, XLB_ROLE_OPERATOR, 0 },
+	{ "events", events_args, XLB_ROLE_VIEWER, RO }, /* lbd/events.c */
 	{ NULL, NULL },
 };
+#undef RO
+#undef SCOPED
 
 const struct xlb_cmd_spec *xlb_proto_find_cmd(const char *name)
 {
@@ -145,6 +207,14 @@ static int check_args(const struct xlb_cmd_spec *spec, json_t *args, json_t **er
 				return -EINVAL;
 			}
 			break;
+		case XLB_ARG_BOOL:
+			if (!json_is_boolean(val)) {
+				*err = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
+						       "%s: argument \"%s\" must be true or false, not %s",
+						       spec->name, key, json_type_name(val));
+				return -EINVAL;
+			}
+			break;
 		case XLB_ARG_UINT:
 			if (!json_is_integer(val) || json_integer_value(val) < 0 ||
 			    (unsigned long long)json_integer_value(val) > a->max) {
@@ -189,15 +259,34 @@ int xlb_proto_parse_request(const char *line, const struct xlb_cmd_spec **spec, 
 		goto out;
 	}
 	v = json_object_get(req, "v");
-	if (!json_is_integer(v) || json_integer_value(v) != XLB_PROTO_VERSION) {
-		*err = xlb_proto_error(XLB_E_BAD_REQUEST, "request needs \"v\": %d",
-				       XLB_PROTO_VERSION);
+	if (!v || !json_is_integer(v)) {
+		*err = xlb_proto_error(XLB_E_BAD_REQUEST, "request needs \"v\": %d (the protocol "
+				       "version) as an integer", XLB_PROTO_VERSION);
+		goto out;
+	}
+	if (json_integer_value(v) != XLB_PROTO_VERSION) {
+		*err = xlb_proto_error(XLB_E_UNSUPPORTED_VERSION, "protocol version %lld is not "
+				       "supported: this lbd speaks version %d",
+				       (long long)json_integer_value(v), XLB_PROTO_VERSION);
 		goto out;
 	}
 	cmd = json_object_get(req, "cmd");
 	if (!json_is_string(cmd)) {
 		*err = xlb_proto_error(XLB_E_BAD_REQUEST, "request needs \"cmd\" as a string");
 		goto out;
+	}
+	{
+		const char *k;
+		json_t *val;
+
+		/* a misspelt "args" must not be silently ignored */
+		json_object_foreach(req, k, val) {
+			if (strcmp(k, "v") && strcmp(k, "cmd") && strcmp(k, "args")) {
+				*err = xlb_proto_error(XLB_E_BAD_REQUEST, "unknown request field "
+						       "\"%s\" (expected v, cmd, args)", k);
+				goto out;
+			}
+		}
 	}
 	c = xlb_proto_find_cmd(json_string_value(cmd));
 	if (!c) {
@@ -433,6 +522,26 @@ int xlb_proto_connect(const char *path)
 	return fd;
 }
 
+/* connect(2) said EACCES: say who the socket admits (docs/access.md). */
+static void eacces_hint(const char *path, char *err, size_t errlen)
+{
+	char gbuf[4096], gname[64];
+	struct group gr, *res = NULL;
+	struct stat st;
+	size_t n = strlen(err);
+
+	if (stat(path, &st))
+		return;
+	if (!getgrgid_r(st.st_gid, &gr, gbuf, sizeof(gbuf), &res) && res)
+		snprintf(gname, sizeof(gname), "%s", res->gr_name);
+	else
+		snprintf(gname, sizeof(gname), "%u", (unsigned)st.st_gid);
+	snprintf(err + n, errlen > n ? errlen - n : 0,
+		 " (the control socket admits root and members of group \"%s\", mode %04o; "
+		 "ask an admin to add you to that group, see docs/access.md)", gname,
+		 (unsigned)(st.st_mode & 07777));
+}
+
 int xlb_proto_call(const char *path, const char *cmd, json_t *args, json_t **result, char *err,
 		   size_t errlen, int timeout_ms)
 {
@@ -452,6 +561,8 @@ int xlb_proto_call(const char *path, const char *cmd, json_t *args, json_t **res
 		ret = fd;
 		snprintf(err, errlen, "cannot connect to lbd at %s: %s%s", path, strerror(-ret),
 			 ret == -ENOENT || ret == -ECONNREFUSED ? " (is lbd running?)" : "");
+		if (ret == -EACCES)
+			eacces_hint(path, err, errlen);
 		goto out;
 	}
 	ret = xlb_proto_send(fd, req, timeout_ms);

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "authz.h"
+
 #define XLB_PROTO_VERSION 1
 #define XLB_PROTO_MAX_LINE 65536 /* bytes per line, newline included */
 #define XLB_DEFAULT_SOCKET "/run/xlb/lbd.sock"
@@ -31,6 +33,8 @@ enum xlb_err {
 	XLB_E_EXISTS, /* already there */
 	XLB_E_INVALID_ARGUMENT, /* missing, unknown or ill-typed argument, bad value */
 	XLB_E_INTERNAL, /* the data path refused a change */
+	XLB_E_PERMISSION_DENIED, /* the peer's roles do not allow the command (docs/access.md) */
+	XLB_E_UNSUPPORTED_VERSION, /* "v" is an integer but not XLB_PROTO_VERSION */
 	XLB_E_MAX,
 };
 
@@ -39,6 +43,7 @@ const char *xlb_err_code(enum xlb_err e);
 enum xlb_arg_type {
 	XLB_ARG_STRING,
 	XLB_ARG_UINT, /* JSON integer in [0, max] */
+	XLB_ARG_BOOL, /* JSON true or false */
 };
 
 struct xlb_arg_spec {
@@ -51,6 +56,13 @@ struct xlb_arg_spec {
 struct xlb_cmd_spec {
 	const char *name;
 	const struct xlb_arg_spec *args; /* terminated by name == NULL */
+	/*
+	 * Access control (docs/access.md, authz.h): the least role that may run
+	 * the command (XLB_ROLE_*; left out = admin) and XLB_CMD_* flags (left
+	 * out = audited, node-wide). A new command is admin-only until listed.
+	 */
+	__u8 role;
+	__u8 flags;
 };
 
 const struct xlb_cmd_spec *xlb_proto_find_cmd(const char *name);
