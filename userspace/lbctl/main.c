@@ -1020,7 +1020,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %s %s\n", commands[i].words, commands[i].args);
+		fprintf(f, "  %s%s%s\n", commands[i].words, *commands[i].args ? " " : "",
+			commands[i].args);
 	fprintf(f, "\nExit status: 0 done, 1 lbd refused or could not be reached, 2 bad usage.\n");
 }
 
