@@ -765,6 +765,7 @@ static void test_defaults_and_mixed(void **state)
 	assert_int_equal(s->fwd, XLB_FWD_DSR_L2);
 	assert_int_equal(s->table_size, XLB_DEFAULT_TABLE_SIZE);
 	assert_int_equal(s->n_backends, 0);
+	assert_int_equal(s->hc.type, XLB_HC_TCP);
 	xlb_config_free(&cfg);
 
 	assert_int_equal(xlb_config_load("tests/configs/good/mixed.yaml", &cfg, err, sizeof(err)),
@@ -778,6 +779,7 @@ static void test_defaults_and_mixed(void **state)
 	assert_int_equal(s->backends[1].line, 13);
 	s = &cfg.services[1]; /* same VIP and port, other protocol; aliased pool */
 	assert_int_equal(s->key.proto, IPPROTO_UDP);
+	assert_int_equal(s->hc.type, XLB_HC_NONE); /* no TCP probe for UDP by default */
 	assert_int_equal(s->n_backends, 3);
 	s = &cfg.services[2];
 	assert_string_equal(s->name, "web.alt_8080");

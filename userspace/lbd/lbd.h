@@ -22,6 +22,7 @@ struct lbd {
 	long long start_ms; /* CLOCK_MONOTONIC */
 	/* persist.c: runtime changes (state.h) */
 	const char *state_path; /* --state; "" = no persistence */
+	__u64 lc_idle_ns; /* --lc-idle: lc counts flows seen within this */
 	struct xlb_config base; /* the config file as loaded; cfg = base + state */
 	/* drain.c */
 	int drain_tfd; /* timerfd: the next drain timeout */

@@ -77,6 +77,8 @@ static void usage(FILE *f)
 		"                         (default " XLB_STATE_DIR "/IF.state; \"\" = none)\n"
 		"      --audit-log FILE   audit log when the config has no audit.file\n"
 		"                         (default " LBD_AUDIT_DIR "/IF.audit.log; docs/access.md)\n"
+		"      --lc-idle SECONDS  least connections: a flow idle this long no longer\n"
+		"                         counts as active (default 120)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
@@ -335,8 +337,10 @@ static int run(struct lbd *l, int lfd)
 			} else if (what == EV_TIMER) {
 				__u64 ticks;
 
-				if (read(tfd, &ticks, sizeof(ticks)) > 0)
+				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					xlb_dp_neigh_refresh(l->dp);
+					xlb_dp_lc_recount(l->dp, l->lc_idle_ns);
+				}
 			} else if (what == EV_SIGNAL) {
 				struct signalfd_siginfo si;
 
@@ -392,7 +396,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG };
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "iface", required_argument, NULL, 'i' },
@@ -403,12 +407,13 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
-	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET };
+	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS };
 	bool check = false, detach = false;
 	char pin_dir[256], err[4096], state_path[512];
 	struct xlb_dp_diff diff;
@@ -437,6 +442,20 @@ int main(int argc, char **argv)
 		case OPT_CHECK: check = true; break;
 		case OPT_STATE: l.state_path = optarg; break;
 		case OPT_AUDIT_LOG: lbd_audit_default_path = optarg; break;
+		case OPT_LC_IDLE: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || !v || v > 86400) {
+				fprintf(stderr, "lbd: --lc-idle \"%s\": expected seconds, 1..86400\n",
+					optarg);
+				return 2;
+			}
+			l.lc_idle_ns = v * 1000000000ull;
+			break;
+		}
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -553,6 +553,7 @@ struct svc_tmp {
 	yaml_node_t *name;
 	yaml_node_t *vip;
 	yaml_node_t *backends; /* parsed after the walk: needs the vip's family */
+	bool hc_given; /* health_check: present (with at least a null value) */
 };
 
 static bool valid_name(const char *s)
@@ -855,6 +856,7 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 	size_t old;
 	int err;
 
+	t->hc_given = true;
 	if (is_null(v))
 		return 0;
 	err = walk_map(c, v, hc_fields, ARRAY_SIZE(hc_fields), h);
@@ -1170,6 +1172,9 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
 	if (err)
 		return err;
+	/* A TCP connect says nothing about a UDP service: no probe unless asked. */
+	if (!t.hc_given && s->key.proto == IPPROTO_UDP)
+		s->hc.type = XLB_HC_NONE;
 
 	for (i = 0; i < idx; i++) {
 		const struct xlb_cfg_service *o = &c->cfg->services[i];

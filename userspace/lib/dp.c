@@ -1581,3 +1581,42 @@ int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
 	err = xlb_dp_flow_counts(dp, NULL, 0, 0, &f->flows);
 	return err;
 }
+
+int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)
+{
+	__u32 *counts, id;
+	size_t i, j;
+	bool any = false;
+	int fd, err;
+
+	for (i = 0; i < dp->n_svcs && !any; i++)
+		any = dp->svcs[i].svc.sched == XLB_SCHED_LC;
+	if (!any)
+		return 0;
+	fd = map_fd(dp, XLB_MAP_CONNS, NULL);
+	if (fd < 0)
+		return fd;
+	counts = calloc(dp->max_backends, sizeof(*counts));
+	if (!counts)
+		return -ENOMEM;
+	err = xlb_dp_flow_counts(dp, counts, dp->max_backends, idle_ns, NULL);
+	for (i = 0; !err && i < dp->n_svcs; i++) {
+		if (dp->svcs[i].svc.sched != XLB_SCHED_LC)
+			continue;
+		for (j = 0; j < dp->svcs[i].n_be; j++) {
+			__s64 v;
+
+			id = dp->svcs[i].be[j].id;
+			if (id >= dp->max_backends)
+				continue;
+			v = counts[id];
+			if (bpf_map_update_elem(fd, &id, &v, BPF_ANY)) {
+				err = -errno;
+				pr_warn("writing %s[%u]: %s", XLB_MAP_CONNS, id, strerror(-err));
+				break;
+			}
+		}
+	}
+	free(counts);
+	return err;
+}

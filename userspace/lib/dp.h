@@ -124,6 +124,18 @@ int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_cou
 int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
 		       __u32 *total);
 
+/*
+ * Least connections: the data path counts a flow up when lc schedules it and
+ * down on its first FIN/RST, but never sees a flow end silently (UDP, idle
+ * TCP, LRU eviction). Rewrite xlb_conns_v1 of every lc service's backends
+ * with the number of connection-table entries that are not closed and saw a
+ * packet within idle_ns. Racing new flows may be missed by one recount and
+ * are corrected by the next: the counts stay within the new flows of one
+ * walk of the real value. 0 (nothing to do without lc services) or -errno.
+ */
+#define XLB_LC_IDLE_NS (120ull * 1000000000ull)
+int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns);
+
 /* Fill levels of the maps, for status. */
 struct xlb_dp_fill {
 	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) / capacity */
