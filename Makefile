@@ -9,6 +9,14 @@
 .SUFFIXES:
 .DEFAULT_GOAL := all
 
+# make ... SANITIZE=1: everything built with ASan + UBSan into build-san/.
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+# Not alignment: packet headers sit at 2-byte offsets after Ethernet (the
+# packet builder and parsers, as in the kernel); x86 and arm64 load them fine.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize=alignment -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+endif
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
@@ -32,18 +40,24 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS   ?= -O2 -g
+CFLAGS   += $(SAN_FLAGS)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP \
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
-LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lpthread
+LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
 TEST_LDLIBS := -lcmocka
 
 # ---- sources -----------------------------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+# Benchmark-only copy of the data path with larger capacities, for the scaling
+# sweep of tools/bench_xdp --scaling (100,000 services, 1,000,000 flows).
+BENCH_SCALE_CAPS := -DXLB_MAX_SERVICES=131072 -DXLB_MAX_BACKENDS=524288 -DXLB_MAX_FLOWS=2097152
+BPF_OBJS  += $(BUILD)/bpf/bench_xlb_scale.bpf.o
+BPF_SKELS += $(BUILD)/bpf/bench_xlb_scale.skel.h
 
 LIB_SRCS  := $(wildcard userspace/lib/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -70,7 +84,7 @@ MAN_PAGES  := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd
 INSTALL_BPF := $(filter-out $(BUILD)/bpf/bench_% $(BUILD)/bpf/pktgen%,$(BPF_OBJS))
 
 # ---- top-level targets -------------------------------------------------
-.PHONY: all deps test test-unit test-bpf test-integration demo bench clean install uninstall
+.PHONY: fuzz all deps test test-unit test-bpf test-integration demo bench clean install uninstall
 
 all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS) $(MAN_PAGES)
 
@@ -80,8 +94,14 @@ deps $(DEPS_STAMP): tools/deps.sh
 	$(Q)tools/deps.sh
 	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
+# SANITIZE=1 runs the unit and BPF suites only (integration tests use build/).
+ifeq ($(SANITIZE),1)
 test: tests
-	$(Q)tests/run.sh
+	$(Q)BUILD=$(BUILD) tests/run.sh unit bpf
+else
+test: tests fuzz
+	$(Q)BUILD=$(BUILD) tests/run.sh
+endif
 
 test-unit: tests
 	$(Q)tests/run.sh unit
@@ -145,6 +165,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_SCALE_CAPS) -MMD -MP -c $< -o $@
+
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
@@ -182,5 +206,23 @@ $(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(BPF_HELP) $(LIB)
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@
+
+# ---- fuzzers: libFuzzer + ASan + UBSan (clang), tests/fuzz/fuzz_*.c ------
+# Run one: build/fuzz/fuzz_config -max_total_time=60 tests/configs/good tests/configs/bad
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIBOBJS := $(patsubst userspace/lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz: $(FUZZ_TARGETS)
+
+$(FUZZ_DIR)/lib/%.o: userspace/lib/%.c $(DEPS_STAMP) $(BPF_SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(XCFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIBOBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(XCFLAGS) -MF $@.d $< $(FUZZ_LIBOBJS) -o $@ $(LDLIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -76,7 +76,7 @@ struct {
 	__uint(max_entries, XLB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_stats_v3 SEC(".maps");
+} xlb_stats_v4 SEC(".maps");
 
 /* Per-CPU counters per service id. */
 struct {
@@ -139,6 +139,40 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_node);
 } xlb_node_v1 SEC(".maps");
+
+/* ACL entries, IPv4: (scope = list kind | service id, source prefix) -> 1 (see filter.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XLB_MAX_ACL_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
+	__type(key, struct xlb_acl4_key);
+	__type(value, __u32);
+} xlb_acl4_v1 SEC(".maps");
+
+/* ACL entries, IPv6: (scope, source prefix) -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XLB_MAX_ACL_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xlb_acl6_key);
+	__type(value, __u32);
+} xlb_acl6_v1 SEC(".maps");
+
+/* Filter settings per service id; index XLB_FILTER_GLOBAL = the global ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_SERVICES + 1);
+	__type(key, __u32);
+	__type(value, struct xlb_filter);
+} xlb_filt_v1 SEC(".maps");
+
+/* New-flow token buckets: (masked source, scope) -> GCRA theoretical arrival time (ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_RATE_BUCKETS);
+	__type(key, struct xlb_rate_key);
+	__type(value, __u64);
+} xlb_rate_v1 SEC(".maps");
 
 /* Egress ifindex -> ifindex for bpf_redirect_map (never pinned: libbpf 1.1.2 cannot reuse it). */
 struct {

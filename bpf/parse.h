@@ -10,11 +10,15 @@
  *   OK         ports parsed, key complete
  *   NOT_IP     not IPv4/IPv6, or too short to hold a fixed IP header (its
  *              destination cannot even be read, so it cannot be for a VIP)
- *   NOT_L4     a valid IP header whose payload is not TCP/UDP (ICMP, IPv6
- *              extension headers other than Fragment)
+ *   NOT_L4     a valid IP header whose payload is not TCP/UDP/ICMP (e.g. GRE,
+ *              SCTP, ESP, IPv6 No Next Header)
  *   MALFORMED  IP header readable but broken/truncated: key->dst and
  *              key->family are valid, the rest is not
  *   FRAGMENT   IPv4 MF/offset, or an IPv6 Fragment header: dst/family valid
+ *   IPV6_EXT   an IPv6 extension header other than Fragment (hop-by-hop,
+ *              routing, destination options, AH, mobility, HIP, shim6,
+ *              experimental) right after the fixed header: not followed;
+ *              dst/family valid (a VIP drops it: docs/filtering.md)
  *   ICMP       ICMP (IPv4) or ICMPv6 right after the fixed header, not a
  *              fragment: dst/family valid, pkt->l4 / l3_len / tos set
  */
@@ -49,7 +53,26 @@ enum xlb_parse {
 	XLB_PARSE_MALFORMED,
 	XLB_PARSE_FRAGMENT,
 	XLB_PARSE_ICMP, /* unfragmented ICMP/ICMPv6: key->dst/family valid, pkt->l4 set */
+	XLB_PARSE_IPV6_EXT, /* IPv6 extension header other than Fragment: dst/family valid */
 };
+
+/* IPv6 extension headers (RFC 8200 4, IANA "IPv6 Extension Header Types") except Fragment (44). */
+static __always_inline int xlb_ipv6_is_ext(__u8 nexthdr)
+{
+	switch (nexthdr) {
+	case 0: /* hop-by-hop options */
+	case 43: /* routing */
+	case 51: /* authentication header */
+	case 60: /* destination options */
+	case 135: /* mobility */
+	case 139: /* HIP */
+	case 140: /* shim6 */
+	case 253: /* experimental */
+	case 254:
+		return 1;
+	}
+	return 0;
+}
 
 /* What forwarding needs besides the flow key. */
 struct xlb_pkt {
@@ -160,6 +183,8 @@ static __always_inline int xlb_parse_ipv6(struct ipv6hdr *ip6h, void *data_end,
 		return XLB_PARSE_MALFORMED;
 	if (ip6h->nexthdr == XLB_NEXTHDR_FRAGMENT)
 		return XLB_PARSE_FRAGMENT;
+	if (xlb_ipv6_is_ext(ip6h->nexthdr))
+		return XLB_PARSE_IPV6_EXT;
 	if (ip6h->nexthdr == IPPROTO_ICMPV6) {
 		pkt->l3_len = plen + sizeof(*ip6h);
 		pkt->flowinfo = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);

@@ -2,7 +2,8 @@
 /*
  * xlb.bpf.c - the XDP Layer-4 load balancer.
  *
- * parse -> service lookup -> connection table / schedule -> FIB -> TX/redirect.
+ * parse -> service lookup -> filters (ACLs; rate limit for new flows) ->
+ * connection table / schedule -> FIB -> TX/redirect.
  * Anything not addressed to a VIP leaves with XDP_PASS, untouched. Every
  * packet is counted exactly once under one XLB_STAT_* reason.
  */
@@ -17,6 +18,7 @@
 #include "fwd.h"
 #include "encap.h"
 #include "icmp.h"
+#include "filter.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -63,11 +65,20 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 {
 	struct xlb_backend *be;
 	struct xlb_flow *flow;
+	struct xlb_addr outer_dst = key->dst;
 	__u32 be_id;
 	__u64 now;
 
 	switch (xlb_icmp_quote(pkt, data_end, key)) {
 	case XLB_ICMP_QUOTE_OK:
+		/*
+		 * The error is about a reply the backend sent from the VIP, so it
+		 * is addressed to the VIP (the quote's source). Anything else is
+		 * not ours, whatever it quotes: it must leave untouched.
+		 */
+		if ((outer_dst.a[0] ^ key->dst.a[0]) | (outer_dst.a[1] ^ key->dst.a[1]) |
+		    (outer_dst.a[2] ^ key->dst.a[2]) | (outer_dst.a[3] ^ key->dst.a[3]))
+			return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 		break;
 	case XLB_ICMP_NOT_ERROR:
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_L4);
@@ -99,7 +110,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_svc *svc;
 	struct xlb_flow *flow = NULL;
 	struct xlb_backend *be = NULL;
-	__u32 be_id = 0, new_flow = 0, svc_id;
+	__u32 be_id = 0, new_flow = 0, svc_id, reason;
 	__u8 fwd;
 	__u64 len, now;
 
@@ -115,6 +126,8 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		return xlb_unparsable(&key, XLB_STAT_DROP_FRAGMENT);
 	case XLB_PARSE_ICMP:
 		return xlb_icmp(ctx, &key, &pkt, data_end);
+	case XLB_PARSE_IPV6_EXT:
+		return xlb_unparsable(&key, XLB_STAT_DROP_IPV6_EXT);
 	default:
 		return xlb_unparsable(&key, XLB_STAT_DROP_MALFORMED);
 	}
@@ -143,6 +156,9 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
 				svc_id = flow->svc_id;
+				reason = xlb_filter_acl(&key, svc_id);
+				if (reason)
+					return xlb_verdict(XDP_DROP, reason);
 				goto established;
 			}
 		}
@@ -156,6 +172,9 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	if (!svc)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
 	svc_id = svc->id;
+	reason = xlb_filter_acl(&key, svc_id);
+	if (reason)
+		return xlb_verdict(XDP_DROP, reason);
 	if (!xlb_cfg_prefilter) {
 		now = bpf_ktime_get_coarse_ns();
 		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
@@ -167,6 +186,9 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	/* New flow, or its backend is no longer usable: (re)schedule. */
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */
+	/* Only a flow without an entry is new; rescheduling an existing one is not limited. */
+	if (!flow && !xlb_rate_ok(&key, svc_id, now))
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_RATE_LIMIT);
 	be = xlb_schedule_new(&key, svc, flow, &be_id, now);
 	if (!be) {
 		xlb_counters_add(&xlb_svcst_v1, svc_id, len, 0);

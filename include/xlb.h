@@ -41,7 +41,7 @@
 #define XLB_MAP_TABLES "xlb_tables_v2"
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v2"
-#define XLB_MAP_STATS "xlb_stats_v3"
+#define XLB_MAP_STATS "xlb_stats_v4" /* v4: filter drop reasons added */
 #define XLB_MAP_SVC_STATS "xlb_svcst_v1"
 #define XLB_MAP_BE_STATS "xlb_best_v1"
 #define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
@@ -50,6 +50,10 @@
 #define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
 #define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
 #define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
+#define XLB_MAP_ACL4 "xlb_acl4_v1" /* LPM trie: (scope, IPv4 prefix) of ACL entries */
+#define XLB_MAP_ACL6 "xlb_acl6_v1" /* LPM trie: (scope, IPv6 prefix) of ACL entries */
+#define XLB_MAP_FILTER "xlb_filt_v1" /* filter settings per service id + global */
+#define XLB_MAP_RATE "xlb_rate_v1" /* LRU: token bucket (GCRA) per masked source + scope */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -222,6 +226,76 @@ enum xlb_decap_stat {
 	XLB_DECAP_MAX,
 };
 
+/* ---- filters (bpf/filter.h, docs/filtering.md) ---- */
+
+#ifndef XLB_MAX_ACL_ENTRIES
+#define XLB_MAX_ACL_ENTRIES 16384 /* per family, all scopes */
+#endif
+#ifndef XLB_MAX_RATE_BUCKETS
+#define XLB_MAX_RATE_BUCKETS 131072 /* token buckets (LRU: the least recent are evicted) */
+#endif
+
+/*
+ * An ACL entry's scope: list kind in the top 8 bits, service id (or
+ * XLB_ACL_GLOBAL_ID) in the low 24. Host order; LPM tries match the scope
+ * as the leading 32 bits of the key, which every entry's prefixlen covers
+ * (prefixlen = 32 + CIDR prefix length), so it acts as an exact match.
+ */
+#define XLB_ACL_DENY 1
+#define XLB_ACL_ALLOW 2
+#define XLB_ACL_GLOBAL_ID 0xffffffu
+#define XLB_ACL_SCOPE(kind, id) (((__u32)(kind) << 24) | ((id) & 0xffffffu))
+
+/* Keys of XLB_MAP_ACL4 / XLB_MAP_ACL6 (value: __u32, unused, 1). */
+struct xlb_acl4_key {
+	__u32 prefixlen; /* 32 + CIDR prefix length */
+	__u32 scope; /* XLB_ACL_SCOPE() */
+	__be32 addr;
+};
+_Static_assert(sizeof(struct xlb_acl4_key) == 12, "xlb_acl4_key layout");
+
+struct xlb_acl6_key {
+	__u32 prefixlen; /* 32 + CIDR prefix length */
+	__u32 scope;
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct xlb_acl6_key) == 24, "xlb_acl6_key layout");
+
+/*
+ * Value of XLB_MAP_FILTER (array): index = service id, or XLB_FILTER_GLOBAL
+ * for the global settings. The flags tell the data path which lookups to do
+ * (an empty list costs nothing); user space inserts entries before setting
+ * a flag and clears the flag before deleting the last entry.
+ */
+struct xlb_filter {
+	__u32 flags; /* XLB_FILTER_F_* */
+	__u32 burst; /* token bucket depth: new flows accepted back to back */
+	__u64 interval_ns; /* 1e9 / new_flows_per_s: one token per interval */
+	__u8 prefix4; /* bucket per source /prefix4 (IPv4) */
+	__u8 prefix6; /* bucket per source /prefix6 (IPv6) */
+	__u8 _pad[6];
+};
+_Static_assert(sizeof(struct xlb_filter) == 24, "xlb_filter layout");
+
+#define XLB_FILTER_GLOBAL XLB_MAX_SERVICES
+#define XLB_FILTER_F_DENY (1u << 0) /* scope has deny entries */
+#define XLB_FILTER_F_ALLOW (1u << 1) /* scope has an allow list: only its sources pass */
+#define XLB_FILTER_F_RATE (1u << 2) /* new flows are rate limited (global: services without their own) */
+
+/*
+ * Key of XLB_MAP_RATE: the source masked to the bucket prefix, and the
+ * scope (service id, or XLB_ACL_GLOBAL_ID for the global limit). Value:
+ * __u64 theoretical arrival time (GCRA) in bpf_ktime_get_coarse_ns() time.
+ */
+struct xlb_rate_key {
+	struct xlb_addr src;
+	__u32 scope;
+	__u8 family;
+	__u8 plen;
+	__u16 _pad;
+};
+_Static_assert(sizeof(struct xlb_rate_key) == 24, "xlb_rate_key layout");
+
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {
 	__u64 packets;
@@ -253,7 +327,12 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 	X(PASS_ICMP_NO_FLOW, "pass_icmp_no_flow", "ICMP error quoting no known VIP flow (or unreadable): passed") \
 	X(DROP_NO_NODE_ADDR, "drop_no_node_addr", "ipip/gue service but no node address of its family: dropped") \
 	X(DROP_ENCAP, "drop_encap", "no room to encapsulate (bpf_xdp_adjust_head failed): dropped") \
-	X(TX_TOO_BIG, "tx_too_big", "too big after encapsulation: ICMP frag-needed / packet-too-big sent to the client")
+	X(TX_TOO_BIG, "tx_too_big", "too big after encapsulation: ICMP frag-needed / packet-too-big sent to the client") \
+	X(DROP_IPV6_EXT, "drop_ipv6_ext", "IPv6 extension header (other than Fragment) to a VIP address: dropped") \
+	X(DROP_ACL_GLOBAL, "drop_acl_global", "source in the global deny list: dropped")  \
+	X(DROP_ACL_SERVICE, "drop_acl_service", "source in the service's deny list: dropped") \
+	X(DROP_ACL_ALLOW, "drop_acl_allow", "source not in the service's allow list: dropped") \
+	X(DROP_RATE_LIMIT, "drop_rate_limit", "new flow over its source's token bucket: dropped")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,

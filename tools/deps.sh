@@ -9,11 +9,14 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev        # BPF loading, skeletons
 	libjansson-dev libyaml-dev                      # control protocol, config
 	libcmocka-dev                                   # unit and BPF tests
+	libclang-rt-14-dev valgrind                     # make fuzz (libFuzzer), SANITIZE=1, test_valgrind
 	libsystemd-dev scdoc                            # sd_notify readiness, man pages
 	libmicrohttpd-dev                               # lbd's Prometheus /metrics endpoint
 	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
 	bird2                                           # BGP: multi-node lab (tools/lab-ecmp), announcements
 	nftables gnuplot-nox                            # benchmarks: nftables DNAT baseline, plots
+	wrk haproxy                                     # connection-level benchmark (tools/bench-conn.sh)
+	etcd-server etcd-client libcurl4-openssl-dev    # cluster mode: shared desired state (docs/cluster.md)
 )
 
 missing=()

@@ -17,6 +17,7 @@ access_cleanup() {
 	local rc=$? u
 	[ "$rc" -eq 0 ] || { [ -n "$XT_WORK" ] && tail -n 30 "$XT_WORK/lbd.log"; }
 	for u in "${USERS[@]}"; do userdel "$u" >/dev/null 2>&1; done
+	rm -f "/tmp/$XT_NAME-plan.yaml"
 	groupdel "$G_OPS" >/dev/null 2>&1
 	groupdel "$G_SOCK" >/dev/null 2>&1
 	(exit "$rc")
@@ -95,6 +96,7 @@ viewer   -   audit --limit 5
 viewer   -   events --limit 3
 viewer   -   top --once --interval 1
 viewer   -   node status
+viewer?  -   cluster status
 operator web backend weight web 10.0.0.12 50
 operator web backend weight web 10.0.0.12 100
 operator web backend drain web 10.0.0.12
@@ -106,7 +108,21 @@ admin    tmp service remove tmp
 operator? -  node drain
 operator? -  node undrain
 admin    -   reload
+viewer   -   acl list
+admin    -   acl add deny 192.0.2.0/24
+admin    -   acl remove deny 192.0.2.0/24
 '
+# plan/apply read FILE as the calling user: a world-readable copy of the live
+# config, so apply and rollback (to generation 1, the same file) change nothing.
+PLAN_FILE=/tmp/$XT_NAME-plan.yaml
+install -m 0644 "$XT_CONF" "$PLAN_FILE"
+MATRIX+="
+viewer   -   plan $PLAN_FILE
+viewer   -   history
+viewer   -   diff 1 1
+admin?   -   apply $PLAN_FILE
+admin?   -   rollback 1
+"
 
 info "the matrix covers every command of lbctl --help"
 "$XT_LBCTL" --help | sed -n '/^Commands:/,/^$/p' | sed '1d;/^$/d' |

@@ -8,7 +8,11 @@
 # and hands back when they recover.
 source "$(dirname "$0")/lib.sh"
 xt_setup --backends 4
-INTERVAL=200 TIMEOUT=100 RISE=2 FALL=3
+# A blackhole is detected by the fall-th timeout after the last good probe:
+# at worst (fall - 1) x interval + timeout + jitter after the fault, so with
+# the jitter below this timeout keeps the worst case (640 ms + apply) under
+# the limit the issue sets, interval x fall + 100 ms.
+INTERVAL=200 TIMEOUT=50 RISE=2 FALL=3
 LIMIT=$((INTERVAL * FALL + 100))
 cat >"$XT_CONF" <<EOC
 services:
@@ -84,7 +88,7 @@ for i in 1 2 3 4 5 6; do
 	xt_bg httpc keepalive "$XT_VIP" 30 --interval 0.1 --first-file "$XT_WORK/ka$i.first" --stop-file "$XT_WORK/ka.stop" >"$XT_WORK/ka$i.json"
 done
 for i in 1 2 3 4 5 6; do
-	wait_for 5 test -s "$XT_WORK/ka$i.first" || fail "keep-alive client $i did not start"
+	wait_for 15 test -s "$XT_WORK/ka$i.first" || fail "keep-alive client $i did not start: $(cat "$XT_WORK/ka$i.json" 2>/dev/null)"
 done
 
 info "1. stop the HTTP server of be1"

@@ -18,6 +18,8 @@
 #include "addr.h"
 #include "config.h"
 #include "lbctl.h"
+#include "history.h"
+#include "plan.h"
 #include "proto.h"
 
 #define EXIT_USAGE 2
@@ -170,6 +172,92 @@ static int check_weight(const char *s, long *w)
 
 /* ---- commands ---- */
 
+static double now_ms_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* cluster mode (lbd/cluster.c, docs/cluster.md): one line for status */
+static void print_cluster_line(json_t *cl)
+{
+	if (!json_is_true(json_object_get(cl, "enabled")))
+		return;
+	printf("cluster:      node %s, revision %s applied, etcd %s%s%s\n", jstr(cl, "node"),
+	       jnum(cl, "revision_applied"), json_is_true(json_object_get(cl, "etcd_up")) ? "up" :
+	       "DOWN", *jstr(cl, "etcd_error") ? ": " : "", jstr(cl, "etcd_error"));
+	if (json_object_get(cl, "rejected_revision"))
+		printf("              revision %s refused: %s\n", jnum(cl, "rejected_revision"),
+		       jstr(cl, "rejected"));
+}
+
+static int run_cluster_status(const struct command *c, char **argv, int argc)
+{
+	struct table t = { 6, 0, { "NODE", "REVISION", "UP", "DOWN", "ANNOUNCED", "UPDATED" },
+			   { 0, 1, 1, 1, 0, 1 } };
+	json_t *r, *n, *d, *v, *svc, *st;
+	const char *k, *a;
+	size_t i, j;
+
+	if (call("cluster.status", NULL, &r))
+		return 1;
+	if (!r)
+		return 0;
+	print_cluster_line(r);
+	printf("desired:      %s (newest revision seen %s)\n", jstr(r, "key"),
+	       jnum(r, "revision_latest"));
+	printf("nodes:        from %s\n\n", jstr(r, "nodes_source"));
+	json_array_foreach(json_object_get(r, "nodes"), i, n) {
+		char up[16], down[16], ann[256] = "", upd[32] = "-";
+		int nu = 0, nd = 0;
+		size_t al = 0;
+
+		json_object_foreach(json_object_get(n, "health"), k, svc)
+			json_object_foreach(svc, a, st) {
+				nu += !strcmp(json_string_value(st) ?: "", "up");
+				nd += !strcmp(json_string_value(st) ?: "", "down");
+			}
+		snprintf(up, sizeof(up), "%d", nu);
+		snprintf(down, sizeof(down), "%d", nd);
+		json_array_foreach(json_object_get(n, "announced"), j, v)
+			al += snprintf(ann + al, al < sizeof(ann) ? sizeof(ann) - al : 0, "%s%s",
+				       j ? "," : "", json_string_value(v) ?: "?");
+		if (!json_is_true(json_object_get(n, "bgp")))
+			snprintf(ann, sizeof(ann), "(no bgp)");
+		else if (!al)
+			snprintf(ann, sizeof(ann), "(none)");
+		if (json_is_integer(json_object_get(n, "updated_ms")))
+			snprintf(upd, sizeof(upd), "%.1fs ago",
+				 (now_ms_real() -
+				  (double)json_integer_value(json_object_get(n, "updated_ms"))) / 1000);
+		table_add(&t, jstr(n, "node"), jnum(n, "revision"), up, down, ann, upd);
+	}
+	table_print(&t);
+	printf("\n");
+	if (!json_array_size(json_object_get(r, "disagreements")))
+		printf("disagreements: none\n");
+	json_array_foreach(json_object_get(r, "disagreements"), i, d) {
+		if (!strcmp(jstr(d, "kind"), "revision")) {
+			printf("disagreement: nodes at different revisions:");
+			json_object_foreach(json_object_get(d, "revisions"), k, v)
+				printf(" %s@%lld", k, (long long)json_integer_value(v));
+			printf("\n");
+			continue;
+		}
+		printf("disagreement: backend %s of %s: up on", jstr(d, "backend"), jstr(d, "service"));
+		json_array_foreach(json_object_get(d, "up"), j, v)
+			printf(" %s", json_string_value(v));
+		printf(", down on");
+		json_array_foreach(json_object_get(d, "down"), j, v)
+			printf(" %s", json_string_value(v));
+		printf("\n");
+	}
+	json_decref(r);
+	return 0;
+}
+
 static int run_status(const struct command *c, char **argv, int argc)
 {
 	json_t *r;
@@ -187,6 +275,7 @@ static int run_status(const struct command *c, char **argv, int argc)
 	printf("state file:   %s\n", *jstr(r, "state") ? jstr(r, "state") : "(none)");
 	printf("services:     %s\n", jnum(r, "services"));
 	printf("uptime:       %ss (pid %s)\n", jnum(r, "uptime_s"), jnum(r, "pid"));
+	print_cluster_line(json_object_get(r, "cluster"));
 	{
 		static const char *const maps[] = { "flows", "services", "backends" };
 		json_t *m = json_object_get(r, "maps");
@@ -742,6 +831,247 @@ static int run_top(const struct command *c, char **argv, int argc)
 	return lbctl_top(sock_path, argv, argc);
 }
 
+/* ---- plan, apply, history, diff, rollback (lbd/apply.c) ---- */
+
+/*
+ * FILE's content as request arguments. lbctl reads FILE with the caller's
+ * own permissions and sends the text: lbd never opens a path for a client.
+ */
+static int file_args(const char *path, json_t **args)
+{
+	char *text, *line;
+	size_t len;
+	int err;
+
+	err = xlb_read_file(path, 16u << 20, &text, &len);
+	if (err) {
+		fprintf(stderr, "lbctl: %s: %s\n", path,
+			err == -EFBIG ? "larger than 16 MiB" : strerror(-err));
+		return EXIT_USAGE;
+	}
+	if (memchr(text, 0, len)) {
+		fprintf(stderr, "lbctl: %s: not a text file (contains NUL bytes)\n", path);
+		free(text);
+		return EXIT_USAGE;
+	}
+	/* an empty file is a config without services; the protocol refuses "" */
+	*args = json_pack("{s:s, s:s}", "yaml", len ? text : "\n", "name", path);
+	free(text);
+	if (!*args) {
+		fprintf(stderr, "lbctl: %s: not valid UTF-8\n", path);
+		return EXIT_USAGE;
+	}
+	line = json_dumps(*args, JSON_COMPACT);
+	len = line ? strlen(line) : 0;
+	free(line);
+	if (len + 256 > XLB_PROTO_MAX_LINE) {
+		fprintf(stderr, "lbctl: %s: too large to send (%zu bytes as JSON; a request carries "
+			"at most %d): split it, or install it as lbd's config file and run lbctl "
+			"reload\n", path, len, XLB_PROTO_MAX_LINE - 256);
+		json_decref(*args);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int run_plan(const struct command *c, char **argv, int argc)
+{
+	json_t *r, *args;
+	int ret;
+
+	if ((ret = file_args(argv[0], &args)))
+		return ret;
+	if (call("plan", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	if (json_is_true(json_object_get(r, "config_changed")))
+		printf("note: %s was edited since lbd loaded it; apply would overwrite it "
+		       "(--force)\n", jstr(r, "config"));
+	if (json_object_get(r, "generation"))
+		printf("plan: %s against the live desired state (generation %s)\n", argv[0],
+		       jnum(r, "generation"));
+	else
+		printf("plan: %s against the live desired state\n", argv[0]);
+	xlb_plan_print(stdout, r);
+	if (json_is_true(json_object_get(r, "truncated")))
+		printf("(per-backend details left out: the plan is too large; --json has the rest)\n");
+	json_decref(r);
+	return 0;
+}
+
+/* [--force] and one optional positional argument. */
+static int parse_force(const char *cmd, char **argv, int argc, bool *force, char **pos)
+{
+	int i;
+
+	*pos = NULL;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			*force = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "lbctl: %s: unknown option \"%s\"\n", cmd, argv[i]);
+			return -EINVAL;
+		} else if (!*pos) {
+			*pos = argv[i];
+		} else {
+			fprintf(stderr, "lbctl: %s: unexpected argument \"%s\"\n", cmd, argv[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void print_applied(json_t *r, const char *what)
+{
+	xlb_plan_print(stdout, r);
+	if (json_is_true(json_object_get(r, "unchanged")))
+		printf("%s: same content as generation %s; nothing recorded\n", what,
+		       jnum(r, "generation"));
+	else if (json_integer_value(json_object_get(r, "generation")))
+		printf("%s: generation %s is live (%s services); %s replaced\n", what,
+		       jnum(r, "generation"), jnum(r, "services_total"), jstr(r, "config"));
+	else
+		printf("%s: live (%s services; no history kept); %s replaced\n", what,
+		       jnum(r, "services_total"), jstr(r, "config"));
+}
+
+static int run_apply(const struct command *c, char **argv, int argc)
+{
+	bool force = false;
+	json_t *r, *args;
+	char *file;
+	int ret;
+
+	if (parse_force("apply", argv, argc, &force, &file))
+		return EXIT_USAGE;
+	if (!file) {
+		fprintf(stderr, "lbctl: apply: missing FILE\n");
+		return EXIT_USAGE;
+	}
+	if ((ret = file_args(file, &args)))
+		return ret;
+	if (force)
+		json_object_set_new(args, "force", json_true());
+	if (call("apply", args, &r))
+		return 1;
+	if (r)
+		print_applied(r, "applied");
+	json_decref(r);
+	return 0;
+}
+
+static int parse_gen(const char *what, const char *s, json_int_t *g)
+{
+	unsigned long v;
+
+	if (parse_uint_opt(what, s, 1UL << 53, &v) || !v) {
+		if (!strcmp(s, "0"))
+			fprintf(stderr, "lbctl: %s 0: generations start at 1\n", what);
+		return -EINVAL;
+	}
+	*g = v;
+	return 0;
+}
+
+static int run_rollback(const struct command *c, char **argv, int argc)
+{
+	json_t *r, *args = json_object();
+	bool force = false;
+	json_int_t g;
+	char *pos;
+
+	if (parse_force("rollback", argv, argc, &force, &pos) ||
+	    (pos && parse_gen("GENERATION", pos, &g))) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	if (pos)
+		json_object_set_new(args, "generation", json_integer(g));
+	if (force)
+		json_object_set_new(args, "force", json_true());
+	if (call("rollback", args, &r))
+		return 1;
+	if (r) {
+		printf("rollback: generation %s -> generation %s\n", jnum(r, "previous"),
+		       jnum(r, "rolled_back_to"));
+		print_applied(r, "rolled back");
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int run_history(const struct command *c, char **argv, int argc)
+{
+	struct table t = { 6, 0, { "GEN", "TIME", "SOURCE", "USER", "FROM", "SUMMARY" },
+			   { 1, 0, 0, 0, 1, 0 } };
+	json_t *r, *m, *args = json_object();
+	json_int_t g;
+	size_t i;
+
+	if (argc && parse_gen("GENERATION", argv[0], &g)) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	if (argc)
+		json_object_set_new(args, "generation", json_integer(g));
+	if (call("history", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	if (argc) {
+		printf("# generation %s: %s by %s (%s) at %s: %s\n", jnum(r, "generation"),
+		       jstr(r, "source"), *jstr(r, "user") ? jstr(r, "user") : jnum(r, "uid"),
+		       jstr(r, "name"), jstr(r, "time"), jstr(r, "summary"));
+		fputs(jstr(r, "yaml"), stdout);
+		json_decref(r);
+		return 0;
+	}
+	json_array_foreach(json_object_get(r, "generations"), i, m) {
+		char gen[40], user[96];
+
+		snprintf(gen, sizeof(gen), "%s%s",
+			 json_integer_value(json_object_get(m, "generation")) ==
+					 json_integer_value(json_object_get(r, "current"))
+				 ? "*"
+				 : "",
+			 jnum(m, "generation"));
+		if (json_object_get(m, "uid"))
+			snprintf(user, sizeof(user), "%s", *jstr(m, "user") && strcmp(jstr(m, "user"), "-")
+				 ? jstr(m, "user") : jnum(m, "uid"));
+		else
+			snprintf(user, sizeof(user), "-");
+		table_add(&t, gen, jstr(m, "time"), jstr(m, "source"), user, jnum(m, "from"),
+			  jstr(m, "summary"));
+	}
+	table_print(&t);
+	printf("(%s; the newest %s kept; * = live)\n", jstr(r, "dir"), jnum(r, "keep"));
+	json_decref(r);
+	return 0;
+}
+
+static int run_diff(const struct command *c, char **argv, int argc)
+{
+	json_t *r, *args = json_object();
+	json_int_t a, b;
+
+	if (parse_gen("A", argv[0], &a) || (argc > 1 && parse_gen("B", argv[1], &b))) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	json_object_set_new(args, "from", json_integer(a));
+	if (argc > 1)
+		json_object_set_new(args, "to", json_integer(b));
+	if (call("diff", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	printf("diff: generation %s -> generation %s\n", jnum(r, "from"), jnum(r, "to"));
+	xlb_plan_print(stdout, r);
+	json_decref(r);
+	return 0;
+}
+
 static int run_reload(const struct command *c, char **argv, int argc)
 {
 	json_t *r;
@@ -890,6 +1220,86 @@ static int run_audit(const struct command *c, char **argv, int argc)
 	return 0;
 }
 
+static void command_usage(FILE *f, const struct command *c);
+
+/* lbctl acl list|add|remove [--service S] [allow|deny CIDR] */
+static void print_acl_list(const char *scope, const char *list, json_t *arr)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+		printf("%-24s %-6s %s\n", scope, list, json_string_value(v));
+}
+
+static int run_acl(const struct command *c, char **argv, int argc)
+{
+	const char *service = NULL, *pos[2];
+	bool list = !strcmp(c->words, "acl list");
+	json_t *args = json_object(), *r, *v;
+	int i, n = 0;
+	size_t k;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--service")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "lbctl: --service needs a value\n");
+				goto usage;
+			}
+			service = argv[++i];
+		} else if (!strncmp(argv[i], "--service=", 10)) {
+			service = argv[i] + 10;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "lbctl: %s: unknown option \"%s\"\n", c->words, argv[i]);
+			goto usage;
+		} else if (!list && n < 2) {
+			pos[n++] = argv[i];
+		} else {
+			fprintf(stderr, "lbctl: %s: unexpected argument \"%s\"\n", c->words, argv[i]);
+			goto usage;
+		}
+	}
+	if (service)
+		json_object_set_new(args, "service", json_string(service));
+	if (list) {
+		if (call("acl.list", args, &r))
+			return 1;
+		if (!r)
+			return 0;
+		printf("%-24s %-6s %s\n", "SCOPE", "LIST", "PREFIX");
+		if (!service)
+			print_acl_list("(global)", "deny",
+				       json_object_get(json_object_get(r, "global"), "deny"));
+		json_array_foreach(json_object_get(r, "services"), k, v) {
+			print_acl_list(jstr(v, "name"), "allow", json_object_get(v, "allow"));
+			print_acl_list(jstr(v, "name"), "deny", json_object_get(v, "deny"));
+		}
+		json_decref(r);
+		return 0;
+	}
+	if (n < 2) {
+		fprintf(stderr, "lbctl: %s: missing %s\n", c->words, n ? "CIDR" : "allow|deny");
+		goto usage;
+	}
+	if (strcmp(pos[0], "allow") && strcmp(pos[0], "deny")) {
+		fprintf(stderr, "lbctl: %s: \"%s\": expected allow or deny\n", c->words, pos[0]);
+		goto usage;
+	}
+	json_object_set_new(args, "list", json_string(pos[0]));
+	json_object_set_new(args, "prefix", json_string(pos[1]));
+	if (call(!strcmp(c->words, "acl add") ? "acl.add" : "acl.remove", args, &r))
+		return 1;
+	if (r)
+		printf("%s %s: %s %s\n", jstr(r, "scope"), jstr(r, "list"), jstr(r, "prefix"),
+		       !strcmp(c->words, "acl add") ? "added" : "removed");
+	json_decref(r);
+	return 0;
+usage:
+	json_decref(args);
+	command_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
 static const struct command commands[] = {
 	{ "status", "", 0, 0, "Show the interface, attach mode, pin directory, uptime and config of lbd.",
 	  run_status },
@@ -975,6 +1385,21 @@ static const struct command commands[] = {
 	  "or after T (unix seconds, or an age: 90s, 30m, 12h, 7d). Needs the viewer\n"
 	  "role for all services (docs/access.md).",
 	  run_audit },
+	{ "acl list", "[--service SERVICE]", 0, 2,
+	  "List the ACLs: the global deny list and each service's allow and deny lists\n"
+	  "(docs/filtering.md). --service shows one service's lists only.",
+	  run_acl },
+	{ "acl add", "[--service SERVICE] allow|deny CIDR", 2, 4,
+	  "Add a source prefix (10.0.0.0/8, 2001:db8::/32 or one address) to the global\n"
+	  "deny list, or with --service to that service's allow or deny list. Applied at\n"
+	  "once, without a reload; established flows from a denied source are cut. A\n"
+	  "service with an allow list accepts only the sources in it. Kept across\n"
+	  "restarts (the state file). Admin only.",
+	  run_acl },
+	{ "acl remove", "[--service SERVICE] allow|deny CIDR", 2, 4,
+	  "Remove a prefix from the global deny list or a service's allow or deny list.\n"
+	  "Removing a service's last allow entry opens the service to every source.",
+	  run_acl },
 	{ "node status", "", 0, 0,
 	  "Show this node's BGP announcements (config bgp:): the VIPs announced through\n"
 	  "BIRD, whether the node is drained, and BIRD's last answer.",
@@ -994,6 +1419,41 @@ static const struct command commands[] = {
 	  "events; --follow keeps printing new ones until Ctrl-C (--json: one object\n"
 	  "per line). lbd keeps the last 1024 (events: file: in the config keeps all).",
 	  run_events },
+	{ "plan", "FILE", 1, 1,
+	  "Show what applying config FILE would change against the live desired state:\n"
+	  "services and backends added, removed and changed (field by field, including\n"
+	  "runtime overrides apply would drop), other settings, and per changed service\n"
+	  "the share of new flows that would go to another backend (from the lookup\n"
+	  "tables, every backend assumed healthy). lbctl reads FILE and sends it; errors\n"
+	  "name FILE:line: field. Changes nothing.",
+	  run_plan },
+	{ "apply", "FILE [--force]", 1, 2,
+	  "Apply config FILE like a reload, all or nothing: validated fully first, then\n"
+	  "programmed; runtime overrides are dropped (drains in progress stay). lbd then\n"
+	  "replaces its config file with FILE (atomically), so a reload or restart keeps\n"
+	  "it, and records a new generation (lbctl history). Refused if the config file\n"
+	  "was edited since lbd loaded it, unless --force.",
+	  run_apply },
+	{ "history", "[GENERATION]", 0, 1,
+	  "List the applied generations of the config (at start, reload, apply and\n"
+	  "rollback, when the content changed), newest last, * the live one: time,\n"
+	  "source, user, summary. With GENERATION: print its config file.",
+	  run_history },
+	{ "diff", "A [B]", 1, 2,
+	  "Show the changes from generation A to generation B (default: the live one),\n"
+	  "as lbctl plan shows them.",
+	  run_diff },
+	{ "rollback", "[GENERATION] [--force]", 0, 2,
+	  "Return to GENERATION (default: the one before the live one) in one step: an\n"
+	  "apply of its content, recorded as a new generation.",
+	  run_rollback },
+	{ "cluster status", "", 0, 0,
+	  "Cluster mode (config cluster:): every node that holds a lease in etcd, with the\n"
+	  "revision of the desired state it applied, its own health view (backends up\n"
+	  "and down), its announced VIPs and when it last published; then the\n"
+	  "disagreements: nodes at different revisions, backends up on some nodes and\n"
+	  "down on others. With etcd unreachable, this node's view only.",
+	  run_cluster_status },
 	{ "top", "[--interval S] [--once]", 0, 3,
 	  "Live view of rates per service and backend: packets/s, bits/s, new flows/s,\n"
 	  "health state and configured/effective weight, and the data path's passes and\n"

@@ -266,7 +266,9 @@ json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_c
 		lbd_audit(p, "socket", spec->name, args, resp);
 		return resp;
 	}
+	l->peer = p; /* who asked: recorded with an applied generation (apply.c) */
 	resp = lbd_handle(l, spec, args);
+	l->peer = NULL;
 	if (!(spec->flags & XLB_CMD_READONLY))
 		lbd_audit(p, "socket", spec->name, args, resp);
 	return resp;

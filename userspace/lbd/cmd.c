@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "history.h"
 #include "lbd.h"
 #include "log.h"
+#include "plan.h"
 #include "state.h"
 
 static const char *const stat_names[XLB_STAT_MAX] = {
@@ -127,6 +129,7 @@ static json_t *cmd_status(struct lbd *l, json_t *args)
 		return NULL;
 	json_object_set_new(o, "state", json_string(l->state_path));
 	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "cluster", lbd_cluster_status_json(l)); /* cluster.c */
 	json_object_set_new(o, "maps", json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i, s:i}}",
 						"flows", "used", (json_int_t)f.flows, "max",
 						(json_int_t)f.flows_max, "services", "used",
@@ -423,10 +426,19 @@ static const struct {
 	{ "service.remove", lbd_cmd_service_remove, true },
 	{ "service.show", lbd_cmd_service_show, true },
 	{ "config.export", lbd_cmd_config_export, true },
+	{ "acl.list", lbd_cmd_acl_list, true }, /* acl.c */
+	{ "acl.add", lbd_cmd_acl_add, true },
+	{ "acl.remove", lbd_cmd_acl_remove, true },
 	{ "node.status", cmd_node_status, false },
 	{ "node.drain", cmd_node_drain, true },
 	{ "node.undrain", cmd_node_undrain, true },
 	{ "events", lbd_cmd_events, false },
+	{ "plan", lbd_cmd_plan, true }, /* apply.c */
+	{ "apply", lbd_cmd_apply, true },
+	{ "history", lbd_cmd_history, true },
+	{ "diff", lbd_cmd_diff, true },
+	{ "rollback", lbd_cmd_rollback, true },
+	{ "cluster.status", lbd_cluster_cmd_status, true }, /* cluster.c */
 };
 
 json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
@@ -434,6 +446,9 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 	json_t *r;
 	size_t i;
 
+	/* cluster mode: changes of the desired state are written to etcd (cluster.c) */
+	if (l->cluster && (r = lbd_cluster_handle(l, spec->name, args)))
+		return r;
 	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (strcmp(handlers[i].name, spec->name))
 			continue;
@@ -457,48 +472,46 @@ int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen
 int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen)
 {
 	struct xlb_config ncfg = {}, nbase = {};
-	char warn[2048], *line, *save;
-	json_t *st;
+	char summary[256], *text = NULL;
+	json_t *plan;
+	size_t len;
 	int ret;
 
-	ret = xlb_config_load(l->config_path, &nbase, err, errlen);
-	if (ret)
-		return -EINVAL; /* err has file:line: field: problem */
-	/* the operator's runtime changes stay on top of the new file (state.h) */
-	st = reset ? json_object() : xlb_state_diff(&l->base, &l->cfg);
-	ret = st ? xlb_state_apply(st, &nbase, &ncfg, warn, sizeof(warn)) : -ENOMEM;
-	json_decref(st);
+	/* the text too: it becomes a generation of the history (apply.c) */
+	ret = xlb_read_file(l->config_path, 16u << 20, &text, &len);
 	if (ret) {
-		snprintf(err, errlen, "applying the runtime changes to %s: %s", l->config_path,
-			 ret == -EINVAL ? warn : strerror(-ret));
-		xlb_config_free(&nbase);
-		return ret == -EINVAL ? -EIO : ret;
+		snprintf(err, errlen, "%s: %s", l->config_path,
+			 ret == -EFBIG ? "not a regular file of at most 16 MiB" : strerror(-ret));
+		return -EINVAL;
 	}
-	for (line = strtok_r(warn, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		pr_warn("reload: %s", line);
+	ret = xlb_config_parse(text, len, l->config_path, &nbase, err, errlen);
+	if (ret) {
+		free(text);
+		return -EINVAL; /* err has file:line: field: problem */
+	}
+	/* the operator's runtime changes stay on top of the new file (state.h) */
+	ret = lbd_desired_build(l, &nbase, reset ? LBD_KEEP_NOTHING : LBD_KEEP_OVERRIDES, &ncfg,
+				err, errlen);
+	if (ret)
+		goto out;
 	if (reset)
 		pr_info("reload --reset: runtime changes dropped");
-	ret = lbd_apply_config(l, &ncfg, diff);
-	if (ret) {
-		snprintf(err, errlen, "applying %s to the data path failed (%s); previous state "
-			 "restored", l->config_path, strerror(-ret));
-		lbd_apply_config(l, &l->cfg, NULL);
-		xlb_config_free(&ncfg);
-		xlb_config_free(&nbase);
-		return ret;
-	}
-	xlb_config_free(&l->cfg);
-	l->cfg = ncfg;
-	xlb_config_free(&l->base);
-	l->base = nbase;
-	lbd_access_apply(l, &l->base, false); /* roles, socket group/mode, audit log */
-	lbd_state_commit(l);
-	lbd_drain_arm(l);
-	ret = lbd_health_sync(l);
+	plan = xlb_plan(&l->base, &nbase);
+	if (plan)
+		xlb_plan_summary(plan, summary, sizeof(summary));
+	else
+		snprintf(summary, sizeof(summary), "reloaded");
+	json_decref(plan);
+	ret = lbd_desired_commit(l, &nbase, &ncfg, l->config_path, diff, NULL, NULL, err, errlen);
 	if (ret)
-		pr_warn("reload: updating the health checks: %s", strerror(-ret));
+		goto out;
+	lbd_history_note(l, "reload", text, len, summary);
 	pr_info("reloaded %s: %zu services (%u added, %u removed, %u changed, %u unchanged)",
 		l->config_path, l->cfg.n_services, diff->added, diff->removed, diff->changed,
 		diff->unchanged);
-	return 0;
+out:
+	free(text);
+	xlb_config_free(&ncfg);
+	xlb_config_free(&nbase);
+	return ret;
 }

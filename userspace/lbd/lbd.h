@@ -31,6 +31,11 @@ struct lbd {
 	__u32 n_flow_counts;
 	struct lbd_obs *obs; /* events.c, metrics.c, scale.c; NULL until the event loop runs */
 	struct lbd_bgp *bgp; /* bgp.c; NULL when the config has no bgp: section */
+	/* apply.c: applied generations (history.h) */
+	const char *history_dir; /* --history; "" = none */
+	unsigned int history_keep; /* --history-keep; 0 = XLB_HISTORY_KEEP */
+	const struct xlb_peer *peer; /* during one request or signal: who asked; else NULL */
+	struct lbd_cluster *cluster; /* cluster.c; NULL unless the config has a cluster: section */
 };
 
 long long lbd_now_ms(void);
@@ -106,11 +111,87 @@ json_t *lbd_cmd_service_add(struct lbd *l, json_t *args);
 json_t *lbd_cmd_service_remove(struct lbd *l, json_t *args);
 json_t *lbd_cmd_service_show(struct lbd *l, json_t *args);
 json_t *lbd_cmd_config_export(struct lbd *l, json_t *args);
+/* acl.c: lbctl acl list|add|remove */
+json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args);
+json_t *lbd_cmd_acl_add(struct lbd *l, json_t *args);
+json_t *lbd_cmd_acl_remove(struct lbd *l, json_t *args);
 /* cmd.c helpers used by the files above */
 struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
 json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
 json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 			 const struct xlb_cfg_backend *b);
+
+/* ---- apply.c: whole desired states, generations (plan, apply, history, diff, rollback) ---- */
+
+/* What of the running desired state survives a new base config. */
+enum lbd_keep {
+	LBD_KEEP_OVERRIDES, /* reload: every runtime override (state.h) */
+	LBD_KEEP_DRAINS, /* apply, rollback: drains in progress only */
+	LBD_KEEP_NOTHING, /* reload --reset */
+};
+
+/* ncfg (empty) = nbase plus what keep keeps of l->cfg. 0 or -errno with err. */
+int lbd_desired_build(struct lbd *l, const struct xlb_config *nbase, enum lbd_keep keep,
+		      struct xlb_config *ncfg, char *err, size_t errlen);
+/*
+ * The one commit path of a whole desired state (reload, apply, rollback, and
+ * any other source of a complete config): program ncfg into the data path;
+ * on failure re-apply l->cfg and return -errno (err names `what`). Then
+ * before_commit (may be NULL; its failure reverts the data path too). Then
+ * l->base/l->cfg take nbase/ncfg over (both left empty), and the state
+ * file, roles, drain timer and health checks follow. On failure the caller
+ * still owns and frees nbase and ncfg.
+ */
+int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_config *ncfg,
+		       const char *what, struct xlb_dp_diff *diff,
+		       int (*before_commit)(void *ctx, char *err, size_t errlen), void *ctx,
+		       char *err, size_t errlen);
+
+struct lbd_apply_opts {
+	const char *source; /* recorded in the history and events: "apply", "rollback", ... */
+	__u64 from; /* rollback: the generation returned to; 0 = none */
+	bool write_config; /* replace the config file with the content (apply, rollback) */
+	bool force; /* ... even when it was edited since lbd loaded it */
+};
+/*
+ * Apply a complete config given as text (name: for messages, file:line):
+ * parse and validate fully, keep drains, commit (above), optionally replace
+ * the config file atomically, record a generation. 0 and *result (the plan
+ * that was applied, with "generation"); -EINVAL (invalid: err is
+ * name:line: field: problem), -EBUSY (config file edited meanwhile) or -errno;
+ * on failure nothing changed.
+ */
+int lbd_apply_text(struct lbd *l, const char *text, size_t len, const char *name,
+		   const struct lbd_apply_opts *o, json_t **result, char *err, size_t errlen);
+/* Record text as a generation (source "start", "reload") unless it equals the newest. */
+void lbd_history_note(struct lbd *l, const char *source, const char *text, size_t len,
+		      const char *summary);
+/* At start, once the data path is programmed: the config file as a generation. */
+void lbd_history_start(struct lbd *l);
+json_t *lbd_cmd_plan(struct lbd *l, json_t *args);
+json_t *lbd_cmd_apply(struct lbd *l, json_t *args);
+json_t *lbd_cmd_history(struct lbd *l, json_t *args);
+json_t *lbd_cmd_diff(struct lbd *l, json_t *args);
+json_t *lbd_cmd_rollback(struct lbd *l, json_t *args);
+
+/* ---- cluster.c: desired state shared through etcd (docs/cluster.md) ---- */
+
+#define LBD_CLUSTER_EV_TAG (1ull << 58) /* | 1: eventfd from the etcd threads, | 2: 1 s timer */
+
+/* At start, instead of lbd_state_init(): l->cfg = the last applied revision (or the file). */
+int lbd_cluster_prepare(struct lbd *l, char *err, size_t errlen);
+/* In the event loop: start the watcher and publisher threads. 0 or -errno. */
+int lbd_cluster_init(struct lbd *l, int epfd);
+void lbd_cluster_event(struct lbd *l, __u64 data);
+void lbd_cluster_free(struct lbd *l);
+/* A change command in cluster mode: read-modify-CAS in etcd. NULL: not a change. */
+json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args);
+json_t *lbd_cluster_cmd_status(struct lbd *l, json_t *args); /* "cluster.status" */
+json_t *lbd_cluster_status_json(struct lbd *l); /* for "status" */
+/* lbd_desired_build() in cluster mode: ncfg = nbase's node settings + the applied document. */
+int lbd_cluster_rebase(struct lbd *l, const struct xlb_config *nbase, struct xlb_config *ncfg,
+		       char *err, size_t errlen);
+void lbd_cluster_metrics(struct lbd *l, bool *enabled, bool *up, long long *rev);
 
 /* ---- bgp.c: announcing the VIPs through BIRD (docs/multinode.md) ---- */
 

@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "history.h"
 #include "lbd.h"
 #include "log.h"
 #include "state.h"
@@ -77,6 +78,10 @@ static void usage(FILE *f)
 		"                         (default " XLB_STATE_DIR "/IF.state; \"\" = none)\n"
 		"      --audit-log FILE   audit log when the config has no audit.file\n"
 		"                         (default " LBD_AUDIT_DIR "/IF.audit.log; docs/access.md)\n"
+		"      --history DIR      applied generations of the config (lbctl history,\n"
+		"                         rollback; default: the state file's name with\n"
+		"                         .history for .state; \"\" = none)\n"
+		"      --history-keep N   generations kept (default 50)\n"
 		"      --lc-idle SECONDS  least connections: a flow idle this long no longer\n"
 		"                         counts as active (default 120)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
@@ -305,6 +310,9 @@ static int run(struct lbd *l, int lfd)
 	err = lbd_obs_init(l, epfd);
 	if (err)
 		goto out;
+	err = lbd_cluster_init(l, epfd);
+	if (err)
+		goto out;
 
 	/*
 	 * The data path is programmed and the socket listens: tell systemd
@@ -332,6 +340,8 @@ static int run(struct lbd *l, int lfd)
 				lbd_drain_event(l);
 			} else if (what == LBD_OBS_EV_TAG) {
 				lbd_obs_event(l, what);
+			} else if ((what & ~3ull) == LBD_CLUSTER_EV_TAG) {
+				lbd_cluster_event(l, what);
 			} else if (what == EV_LISTEN) {
 				client_accept(epfd, lfd);
 			} else if (what == EV_TIMER) {
@@ -352,7 +362,12 @@ static int run(struct lbd *l, int lfd)
 
 						pr_info("SIGHUP: reloading %s", l->config_path);
 						sd_notify(0, "RELOADING=1");
+						struct xlb_peer sender = { .uid = si.ssi_uid,
+									   .pid = si.ssi_pid };
+
+						l->peer = &sender; /* for the history */
 						rr = lbd_reload(l, &d, msg, sizeof(msg));
+						l->peer = NULL;
 						lbd_note_reload(l, "signal", rr, msg);
 						lbd_audit_signal(si.ssi_uid, si.ssi_pid, "reload", rr,
 								 msg);
@@ -378,6 +393,7 @@ static int run(struct lbd *l, int lfd)
 		lbd_bgp_flush(l);
 	}
 out:
+	lbd_cluster_free(l);
 	lbd_obs_free(l);
 	lbd_drain_free(l);
 	lbd_bgp_free(l);
@@ -396,7 +412,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE };
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_HISTORY,
+	       OPT_HISTORY_KEEP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "iface", required_argument, NULL, 'i' },
@@ -408,6 +425,8 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
+		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -415,7 +434,7 @@ int main(int argc, char **argv)
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
 	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS };
 	bool check = false, detach = false;
-	char pin_dir[256], err[4096], state_path[512];
+	char pin_dir[256], err[4096], state_path[512], history_dir[512];
 	struct xlb_dp_diff diff;
 	int opt, ret, lfd;
 
@@ -442,6 +461,21 @@ int main(int argc, char **argv)
 		case OPT_CHECK: check = true; break;
 		case OPT_STATE: l.state_path = optarg; break;
 		case OPT_AUDIT_LOG: lbd_audit_default_path = optarg; break;
+		case OPT_HISTORY: l.history_dir = optarg; break;
+		case OPT_HISTORY_KEEP: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 1 || v > XLB_HISTORY_KEEP_MAX) {
+				fprintf(stderr, "lbd: --history-keep \"%s\": expected 1..%u\n", optarg,
+					XLB_HISTORY_KEEP_MAX);
+				return 2;
+			}
+			l.history_keep = v;
+			break;
+		}
 		case OPT_LC_IDLE: {
 			char *end;
 			unsigned long v;
@@ -519,7 +553,21 @@ int main(int argc, char **argv)
 		snprintf(state_path, sizeof(state_path), "%s/%s.state", XLB_STATE_DIR, l.iface);
 		l.state_path = state_path;
 	}
-	if (lbd_state_init(&l, err, sizeof(err))) {
+	/* applied generations next to the state file: IF.state -> IF.history (apply.c) */
+	if (!l.history_dir) {
+		size_t n = strlen(l.state_path);
+
+		if (n > 6 && !strcmp(l.state_path + n - 6, ".state"))
+			snprintf(history_dir, sizeof(history_dir), "%.*s.history", (int)(n - 6),
+				 l.state_path);
+		else
+			snprintf(history_dir, sizeof(history_dir), "%s%s", l.state_path,
+				 *l.state_path ? ".history" : "");
+		l.history_dir = history_dir;
+	}
+	/* cluster mode: the services come from etcd (cluster.c), not the state file */
+	if (l.base.cluster_enabled ? lbd_cluster_prepare(&l, err, sizeof(err))
+				   : lbd_state_init(&l, err, sizeof(err))) {
 		fprintf(stderr, "lbd: state file: %s (fix or remove it, or use --state)\n", err);
 		xlb_config_free(&l.base);
 		return 1;
@@ -540,6 +588,7 @@ int main(int argc, char **argv)
 	pr_info("%s: %zu services (%u installed, %u updated, %u unchanged, %u removed)",
 		l.config_path, l.cfg.n_services, diff.added, diff.changed, diff.unchanged,
 		diff.removed);
+	lbd_history_start(&l); /* the file as a generation, if it is a new one */
 	lfd = listen_socket(l.sock_path);
 	if (lfd < 0)
 		goto out_dp;

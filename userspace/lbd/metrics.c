@@ -124,6 +124,14 @@ static json_t *build_snapshot(struct lbd *l)
 			 o->last_reload_unix, "start_unix", o->start_unix, "events_total",
 			 (json_int_t)o->ev_by_kind_total, "iface", l->iface, "attach_mode",
 			 xlb_dp_attach_mode(l->dp), "backends", (json_int_t)n_be);
+	if (snap && l->cluster) { /* cluster.c */
+		bool on, up;
+		long long rev;
+
+		lbd_cluster_metrics(l, &on, &up, &rev);
+		json_object_set_new(snap, "cluster", json_pack("{s:b, s:I}", "etcd_up", up,
+							       "revision", (json_int_t)rev));
+	}
 	return snap;
 }
 
@@ -466,6 +474,18 @@ static void render_lbd(FILE *f, json_t *snap, const struct xlb_flowstat *fs)
 	family(f, "xlb_lbd_events_total", "counter", "Events recorded (lbctl events).");
 	sample(f, "xlb_lbd_events_total", json_integer_value(json_object_get(snap, "events_total")),
 	       true, NULL);
+	if (json_object_get(snap, "cluster")) { /* cluster mode (docs/cluster.md) */
+		json_t *cl = json_object_get(snap, "cluster");
+
+		family(f, "xlb_cluster_etcd_up", "gauge",
+		       "1 if this node reaches etcd (watch and lease), 0 if not.");
+		sample(f, "xlb_cluster_etcd_up", json_is_true(json_object_get(cl, "etcd_up")), true,
+		       NULL);
+		family(f, "xlb_cluster_revision_applied", "gauge",
+		       "etcd mod_revision of the desired state this node has applied (0: none).");
+		sample(f, "xlb_cluster_revision_applied",
+		       json_integer_value(json_object_get(cl, "revision")), true, NULL);
+	}
 }
 
 static char *render(struct lbd_metrics *m, size_t *len)

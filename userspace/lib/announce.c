@@ -48,7 +48,8 @@ int xlb_announce_compute(bool drained, const struct xlb_ann_service *svc, size_t
 		out[k].addr = svc[i].vip;
 		k++;
 	}
-	qsort(out, k, sizeof(*out), cmp_vip);
+	if (k) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+		qsort(out, k, sizeof(*out), cmp_vip);
 	for (i = 0, j = 0; i < k; i++)
 		if (!j || cmp_vip(&out[j - 1], &out[i]))
 			out[j++] = out[i];

@@ -553,6 +553,7 @@ struct svc_tmp {
 	yaml_node_t *name;
 	yaml_node_t *vip;
 	yaml_node_t *backends; /* parsed after the walk: needs the vip's family */
+	yaml_node_t *acl; /* acl: parsed after the walk too (entries must match the VIP's family) */
 	bool hc_given; /* health_check: present (with at least a null value) */
 };
 
@@ -1133,6 +1134,161 @@ static int top_events(struct ctx *c, yaml_node_t *v, void *obj)
 	return walk_map(c, v, events_fields, ARRAY_SIZE(events_fields), NULL);
 }
 
+/* ---- filters: acl, rate_limit (docs/filtering.md) ------------------------ */
+
+/* A sequence of CIDRs into l; family (0 = any) that every entry must have. */
+static int get_cidrs(struct ctx *c, yaml_node_t *v, __u8 family, struct xlb_acl_list *l)
+{
+	yaml_node_item_t *it;
+	char why[128], q[64], a[XLB_CIDR_STRLEN];
+	size_t n, i, old;
+	struct xlb_cidr cidr;
+	const char *s;
+	int err;
+
+	if (is_null(v))
+		return fail(c, v, "expected a sequence of prefixes, got nothing");
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, "expected a sequence of prefixes, got %s", kind(v));
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	if (!n)
+		return fail(c, v, "empty list (leave the key out instead)");
+	if (n > XLB_ACL_LIST_MAX)
+		return fail(c, v, "too many prefixes (%zu, at most %u)", n, XLB_ACL_LIST_MAX);
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+
+		old = path_index(c, i);
+		if (!e)
+			return fail(c, v, "malformed sequence");
+		err = get_string(c, e, &s);
+		if (err)
+			return err;
+		if (xlb_cidr_parse(s, &cidr, why, sizeof(why)))
+			return fail(c, e, "%s: %s", quote(s, q, sizeof(q)), why);
+		if (family && cidr.family != family)
+			return fail(c, e, "%s is an %s prefix, the service's VIP is %s (it would never match)",
+				    quote(s, q, sizeof(q)), cidr.family == XLB_AF_INET ? "IPv4" : "IPv6",
+				    family == XLB_AF_INET ? "IPv4" : "IPv6");
+		err = xlb_acl_list_add(l, &cidr);
+		if (err == -EEXIST)
+			return fail(c, e, "%s is listed twice", xlb_cidr_str(&cidr, a, sizeof(a)));
+		if (err)
+			return err;
+		path_pop(c, old);
+	}
+	return 0;
+}
+
+struct acl_tmp {
+	struct xlb_acl *acl;
+	__u8 family; /* 0: any */
+};
+
+static int acl_allow(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct acl_tmp *t = obj;
+
+	return get_cidrs(c, v, t->family, &t->acl->allow);
+}
+
+static int acl_deny(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct acl_tmp *t = obj;
+
+	return get_cidrs(c, v, t->family, &t->acl->deny);
+}
+
+static const struct field svc_acl_fields[] = {
+    {"allow", false, acl_allow},
+    {"deny", false, acl_deny},
+};
+
+/* The top-level acl: has only a deny list (an allow list is per service). */
+static const struct field top_acl_fields[] = {
+    {"deny", false, acl_deny},
+};
+
+static int svc_acl(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct svc_tmp *t = obj;
+
+	t->acl = v; /* after the walk: needs the VIP's family */
+	return 0;
+}
+
+static int top_acl(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct acl_tmp t = {.acl = &c->cfg->acl};
+
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, top_acl_fields, ARRAY_SIZE(top_acl_fields), &t);
+}
+
+static int rl_rate(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, XLB_RATE_MAX, &((struct xlb_rate_limit *)obj)->rate);
+}
+
+static int rl_burst(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 1, XLB_BURST_MAX, &((struct xlb_rate_limit *)obj)->burst);
+}
+
+static int rl_prefix_v4(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	__u32 x;
+	int err = get_uint(c, v, 0, 32, &x);
+
+	((struct xlb_rate_limit *)obj)->prefix4 = (__u8)x;
+	return err;
+}
+
+static int rl_prefix_v6(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	__u32 x;
+	int err = get_uint(c, v, 0, 128, &x);
+
+	((struct xlb_rate_limit *)obj)->prefix6 = (__u8)x;
+	return err;
+}
+
+static const struct field rate_limit_fields[] = {
+    {"new_flows_per_s", true, rl_rate},
+    {"burst", false, rl_burst},
+    {"prefix_v4", false, rl_prefix_v4},
+    {"prefix_v6", false, rl_prefix_v6},
+};
+
+static int get_rate_limit(struct ctx *c, yaml_node_t *v, struct xlb_rate_limit *rl)
+{
+	int err;
+
+	memset(rl, 0, sizeof(*rl));
+	if (is_null(v))
+		return 0;
+	rl->prefix4 = XLB_RATE_DEFAULT_PREFIX4;
+	rl->prefix6 = XLB_RATE_DEFAULT_PREFIX6;
+	err = walk_map(c, v, rate_limit_fields, ARRAY_SIZE(rate_limit_fields), rl);
+	if (err)
+		return err;
+	if (!rl->burst)
+		rl->burst = rl->rate;
+	rl->set = true;
+	return 0;
+}
+
+static int svc_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_rate_limit(c, v, &((struct svc_tmp *)obj)->s->rate_limit);
+}
+
+static int top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_rate_limit(c, v, &c->cfg->rate_limit);
+}
+
 static const struct field service_fields[] = {
     {"name", true, svc_name},
     {"vip", true, svc_vip},
@@ -1149,6 +1305,8 @@ static const struct field service_fields[] = {
     {"panic_mode", false, svc_panic_mode},
     {"scaling", false, svc_scaling},
     {"drain_timeout", false, svc_drain_timeout},
+    {"acl", false, svc_acl},
+    {"rate_limit", false, svc_rate_limit},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
@@ -1202,6 +1360,15 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	if (err)
 		return err;
 	path_pop(c, old);
+	if (t.acl && !is_null(t.acl)) {
+		struct acl_tmp at = {.acl = &s->acl, .family = s->key.family};
+
+		old = path_key(c, "acl");
+		err = walk_map(c, t.acl, svc_acl_fields, ARRAY_SIZE(svc_acl_fields), &at);
+		if (err)
+			return err;
+		path_pop(c, old);
+	}
 	return 0;
 }
 
@@ -1553,6 +1720,93 @@ static int top_bgp(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* ---- cluster: desired state shared through etcd (lbd/cluster.c) -------- */
+
+static int cluster_etcd(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_config *cfg = c->cfg;
+	yaml_node_item_t *it;
+	const char *s;
+	char q[64];
+	size_t n, i;
+	int err;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v, "expected a sequence of URLs, got %s", kind(v));
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	if (!n || n > XLB_CLUSTER_MAX_ETCD)
+		return fail(c, v, "expected 1..%d etcd endpoints, got %zu", XLB_CLUSTER_MAX_ETCD, n);
+	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+
+		if (!e)
+			return fail(c, v, "malformed sequence");
+		err = get_string(c, e, &s);
+		if (err)
+			return err;
+		if (strncmp(s, "http://", 7) || !s[7] || strlen(s) >= XLB_CLUSTER_URL_MAX ||
+		    strpbrk(s, " \t\"\\") || s[strlen(s) - 1] == '/')
+			return fail(c, e, "%s is not an etcd endpoint like \"http://10.0.1.1:2379\"",
+				    quote(s, q, sizeof(q)));
+		snprintf(cfg->cluster_etcd[i], XLB_CLUSTER_URL_MAX, "%s", s);
+	}
+	cfg->cluster_n_etcd = n;
+	return 0;
+}
+
+static int cluster_prefix(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	char q[64];
+	size_t i, n;
+	int err = get_string(c, v, &s);
+
+	if (err)
+		return err;
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			break;
+	if (s[0] != '/' || n < 2 || s[n - 1] != '/' || i < n || n >= XLB_CLUSTER_PREFIX_MAX)
+		return fail(c, v, "%s is not a key prefix like \"/xlb/prod/\" (starts and ends "
+			    "with '/', no spaces, at most %d characters)", quote(s, q, sizeof(q)),
+			    XLB_CLUSTER_PREFIX_MAX - 1);
+	memcpy(c->cfg->cluster_prefix, s, n + 1);
+	return 0;
+}
+
+static int cluster_node_name(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	char q[64];
+	int err = get_string(c, v, &s);
+
+	if (err)
+		return err;
+	if (!valid_name(s))
+		return fail(c, v, "%s is not a valid node name ([A-Za-z0-9_.-], 1..63 characters)",
+			    quote(s, q, sizeof(q)));
+	snprintf(c->cfg->cluster_node_name, sizeof(c->cfg->cluster_node_name), "%s", s);
+	return 0;
+}
+
+static const struct field cluster_fields[] = {
+    {"etcd", true, cluster_etcd},
+    {"prefix", true, cluster_prefix},
+    {"node_name", true, cluster_node_name},
+};
+
+static int top_cluster(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	int err;
+
+	if (is_null(v))
+		return 0;
+	err = walk_map(c, v, cluster_fields, ARRAY_SIZE(cluster_fields), NULL);
+	c->cfg->cluster_enabled = !err;
+	return err;
+}
+
 /* Top-level keys. Add acl:, roles: ... here. */
 static const struct field top_fields[] = {
     {"services", false, top_services},
@@ -1563,6 +1817,9 @@ static const struct field top_fields[] = {
     {"metrics", false, top_metrics},
     {"events", false, top_events},
     {"bgp", false, top_bgp},
+    {"cluster", false, top_cluster},
+    {"acl", false, top_acl},
+    {"rate_limit", false, top_rate_limit},
 };
 
 /*
@@ -1602,8 +1859,11 @@ void xlb_config_free(struct xlb_config *cfg)
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->n_services; i++)
+	for (i = 0; i < cfg->n_services; i++) {
 		free(cfg->services[i].backends);
+		xlb_acl_free(&cfg->services[i].acl);
+	}
+	xlb_acl_free(&cfg->acl);
 	free(cfg->services);
 	cfg->services = NULL;
 	cfg->n_services = 0;

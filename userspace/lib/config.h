@@ -17,6 +17,7 @@
 #include "authz.h"
 #include "policy.h"
 #include "scaling.h"
+#include "filter.h"
 
 #define XLB_NAME_MAX 64 /* service names: [A-Za-z0-9_.-], 1..63 chars */
 #define XLB_DEFAULT_WEIGHT 100
@@ -24,6 +25,9 @@
 #define XLB_PATH_MAX 256 /* file paths in the config */
 #define XLB_DEFAULT_DRAIN_TIMEOUT_S 300
 #define XLB_MAX_DRAIN_TIMEOUT_S 86400
+#define XLB_CLUSTER_MAX_ETCD 8 /* cluster.etcd endpoints */
+#define XLB_CLUSTER_URL_MAX 128
+#define XLB_CLUSTER_PREFIX_MAX 128
 
 struct xlb_cfg_backend {
 	struct xlb_addr addr;
@@ -47,6 +51,8 @@ struct xlb_cfg_service {
 	struct xlb_pol_service pol; /* cross_zone, zone_min_healthy, panic_* */
 	struct xlb_scale_cfg scaling; /* scaling: hook (metric XLB_SCALE_OFF = none) */
 	__u32 drain_timeout_s; /* deregistration delay of a drained backend, default 300 */
+	struct xlb_acl acl; /* acl: allow/deny source prefixes of the VIP's family (owned) */
+	struct xlb_rate_limit rate_limit; /* rate_limit: new flows per source bucket; !set = global */
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
 	size_t n_backends;
 	int line;
@@ -60,6 +66,9 @@ struct xlb_config {
 	__u16 gue_port; /* node.gue_port, host order; XLB_GUE_PORT_DEFAULT if not set */
 	struct xlb_cfg_service *services;
 	size_t n_services;
+	/* filters (docs/filtering.md): acl.deny (allow unused at the top) and rate_limit */
+	struct xlb_acl acl;
+	struct xlb_rate_limit rate_limit;
 	/* access control (docs/access.md): roles:, control:, audit: */
 	struct xlb_access access; /* roles: and control.root_is_admin */
 	char socket_group[XLB_AUTHZ_NAME_MAX]; /* control.socket_group; "" = default */
@@ -76,6 +85,12 @@ struct xlb_config {
 	char bgp_bird_socket[108]; /* bgp.bird_socket: BIRD's control socket (sun_path size) */
 	char bgp_config_file[XLB_PATH_MAX]; /* bgp.config_file: the fragment lbd writes */
 	char bgp_protocol[32]; /* bgp.protocol: static protocols PROTO4 / PROTO6 */
+	/* cluster: desired state shared through etcd (docs/cluster.md); !cluster_enabled = off */
+	bool cluster_enabled;
+	char cluster_etcd[XLB_CLUSTER_MAX_ETCD][XLB_CLUSTER_URL_MAX]; /* cluster.etcd */
+	size_t cluster_n_etcd;
+	char cluster_prefix[XLB_CLUSTER_PREFIX_MAX]; /* cluster.prefix, ends with '/' */
+	char cluster_node_name[XLB_NAME_MAX]; /* cluster.node_name */
 };
 
 /*

@@ -67,6 +67,17 @@ struct dp_service {
 	bool table_ok; /* xlb_tables_v2[svc.id] holds the table for be[] */
 };
 
+#define DP_RECALL 1024 /* freed backend ids remembered by address (power of 2) */
+
+/* A backend id that was freed, and what it named (be_id_get). */
+struct dp_recall {
+	struct xlb_vip_key key; /* its service */
+	struct xlb_addr addr;
+	__u8 family; /* 0: empty slot */
+	__u32 id;
+	__u32 gen; /* be_gen[id] when it was freed */
+};
+
 struct xlb_dp {
 	struct xlb *skel;
 	struct bpf_object *obj;
@@ -85,6 +96,15 @@ struct xlb_dp {
 	struct dp_service *svcs; /* max_services slots, n_svcs used */
 	size_t n_svcs;
 	struct xlb_idalloc svc_ids, be_ids;
+	/*
+	 * A backend that leaves and comes back to its service (apply, then
+	 * rollback) gets its old id again if no other backend held that id
+	 * meanwhile: a rollback then restores the maps exactly, and flows still
+	 * naming the id go to the same address. be_gen[id] counts allocations.
+	 */
+	__u32 *be_gen;
+	struct dp_recall recall[DP_RECALL];
+	unsigned int recall_next;
 	int ncpus;
 	int udp4, udp6; /* neighbour resolution kicks */
 };
@@ -339,6 +359,48 @@ void xlb_dp_neigh_refresh(struct xlb_dp *dp)
 	for (i = 0; i < dp->n_svcs; i++)
 		for (j = 0; j < dp->svcs[i].n_be; j++)
 			xlb_dp_neigh_kick(dp, &dp->svcs[i].be[j].addr, dp->svcs[i].be[j].family);
+}
+
+/* ---- backend ids ---- */
+
+/* A new backend's id: its old one if it is back and the id was not reused, else the next free. */
+static int be_id_get(struct xlb_dp *dp, const struct xlb_vip_key *key, const struct xlb_addr *a,
+		     __u8 family, __u32 *id)
+{
+	struct dp_recall *r;
+	unsigned int n;
+	int err;
+
+	for (n = 0; n < DP_RECALL; n++) { /* newest first */
+		r = &dp->recall[(dp->recall_next - 1 - n) % DP_RECALL];
+		if (r->family != family || memcmp(&r->key, key, sizeof(*key)) ||
+		    memcmp(&r->addr, a, sizeof(*a)))
+			continue;
+		r->family = 0;
+		if (r->gen == dp->be_gen[r->id] && !xlb_idalloc_reserve(&dp->be_ids, r->id)) {
+			*id = r->id;
+			goto got;
+		}
+		break;
+	}
+	err = xlb_idalloc_get(&dp->be_ids, id);
+	if (err)
+		return err;
+got:
+	dp->be_gen[*id]++;
+	return 0;
+}
+
+static void be_id_put(struct xlb_dp *dp, const struct xlb_vip_key *key, const struct dp_backend *b)
+{
+	struct dp_recall *r = &dp->recall[dp->recall_next++ % DP_RECALL];
+
+	r->key = *key;
+	r->addr = b->addr;
+	r->family = b->family;
+	r->id = b->id;
+	r->gen = dp->be_gen[b->id];
+	xlb_idalloc_put(&dp->be_ids, b->id);
 }
 
 /* ---- lookup tables ---- */
@@ -763,7 +825,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 			nb[i].id = old->id;
 			continue;
 		}
-		err = xlb_idalloc_get(&dp->be_ids, &nb[i].id);
+		err = be_id_get(dp, &cs->key, &cb->addr, cb->family, &nb[i].id);
 		if (err) {
 			pr_warn("service %s (%s): out of backend ids (max %u)", cs->name, ks,
 				dp->max_backends);
@@ -848,7 +910,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		if (j < n)
 			continue;
 		write_backend(dp, b, 0, false);
-		xlb_idalloc_put(&dp->be_ids, b->id);
+		be_id_put(dp, &s->key, b);
 	}
 
 	if (diff) {
@@ -896,10 +958,14 @@ out:
 	return err;
 }
 
+static void filter_clear_id(struct xlb_dp *dp, __u32 id);
+
 static void drop_service(struct xlb_dp *dp, struct dp_service *s)
 {
 	size_t i;
 
+	/* Its id may be reused before the next filter sync: no filters under it meanwhile. */
+	filter_clear_id(dp, s->svc.id);
 	free(s->be);
 	i = s - dp->svcs;
 	memmove(s, s + 1, (dp->n_svcs - i - 1) * sizeof(*s));
@@ -923,7 +989,7 @@ int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
 	bpf_map_delete_elem(dp->fd_tables, &id);
 	for (i = 0; i < s->n_be; i++) {
 		write_backend(dp, &s->be[i], 0, false);
-		xlb_idalloc_put(&dp->be_ids, s->be[i].id);
+		be_id_put(dp, key, &s->be[i]);
 	}
 	xlb_idalloc_put(&dp->svc_ids, id);
 	pr_info("service %s (id %u): removed", key_str(key, ks, sizeof(ks)), id);
@@ -998,7 +1064,7 @@ int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 			diff->removed++;
 	}
 	free(gone);
-	return 0;
+	return xlb_dp_filters_sync(dp, cfg);
 }
 
 /* ---- adoption ---- */
@@ -1385,6 +1451,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 		goto err_unload;
 	if (xlb_idalloc_init(&dp->svc_ids, dp->max_services) ||
 	    xlb_idalloc_init(&dp->be_ids, dp->max_backends) ||
+	    !(dp->be_gen = calloc(dp->max_backends, sizeof(*dp->be_gen))) ||
 	    !(dp->svcs = calloc(dp->max_services, sizeof(*dp->svcs)))) {
 		err = -ENOMEM;
 		goto err_unload;
@@ -1419,6 +1486,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 err_unload:
 	xlb_idalloc_destroy(&dp->svc_ids);
 	xlb_idalloc_destroy(&dp->be_ids);
+	free(dp->be_gen);
 	if (dp->svcs)
 		while (dp->n_svcs)
 			drop_service(dp, &dp->svcs[dp->n_svcs - 1]);
@@ -1440,6 +1508,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 	free(dp->svcs);
 	xlb_idalloc_destroy(&dp->svc_ids);
 	xlb_idalloc_destroy(&dp->be_ids);
+	free(dp->be_gen);
 	if (dp->udp4 >= 0)
 		close(dp->udp4);
 	if (dp->udp6 >= 0)
@@ -1618,5 +1687,163 @@ int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)
 		}
 	}
 	free(counts);
+	return err;
+}
+
+/* ---- filters: ACL tries and filter settings (bpf/filter.h) ---- */
+
+/*
+ * Order, so that a packet never sees a flag without its entries: insert every
+ * wanted entry, then write each scope's settings (flags), then delete the
+ * entries nobody wants any more. A scope losing its allow list has its flag
+ * cleared before its entries go.
+ */
+
+static void filter_clear_id(struct xlb_dp *dp, __u32 id)
+{
+	struct xlb_filter zero = {0};
+	int fd = map_fd(dp, XLB_MAP_FILTER, NULL);
+
+	if (fd >= 0 && bpf_map_update_elem(fd, &id, &zero, BPF_ANY))
+		pr_warn("%s[%u]: clear: %s", XLB_MAP_FILTER, id, strerror(errno));
+}
+
+struct acl_keys {
+	__u8 *k; /* n keys of ksz bytes */
+	size_t n, cap, ksz;
+};
+
+static int keys_push(struct acl_keys *ks, const void *k)
+{
+	if (ks->n == ks->cap) {
+		size_t nc = ks->cap ? ks->cap * 2 : 64;
+		__u8 *nk = realloc(ks->k, nc * ks->ksz);
+
+		if (!nk)
+			return -ENOMEM;
+		ks->k = nk;
+		ks->cap = nc;
+	}
+	memcpy(ks->k + ks->n++ * ks->ksz, k, ks->ksz);
+	return 0;
+}
+
+static bool keys_has(const struct acl_keys *ks, const void *k)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (!memcmp(ks->k + i * ks->ksz, k, ks->ksz))
+			return true;
+	return false;
+}
+
+/* Insert the entries of one list into the tries and remember their keys. */
+static int acl_insert(int fd4, int fd6, __u8 kind, __u32 id, const struct xlb_acl_list *l,
+		      struct acl_keys *w4, struct acl_keys *w6)
+{
+	char a[XLB_CIDR_STRLEN];
+	__u32 one = 1;
+	size_t i;
+	int err;
+
+	for (i = 0; i < l->n; i++) {
+		struct xlb_acl4_key k4;
+		struct xlb_acl6_key k6;
+
+		if (l->v[i].family == XLB_AF_INET) {
+			xlb_acl4_key_of(kind, id, &l->v[i], &k4);
+			err = bpf_map_update_elem(fd4, &k4, &one, BPF_ANY) ? -errno : keys_push(w4, &k4);
+		} else {
+			xlb_acl6_key_of(kind, id, &l->v[i], &k6);
+			err = bpf_map_update_elem(fd6, &k6, &one, BPF_ANY) ? -errno : keys_push(w6, &k6);
+		}
+		if (err) {
+			pr_warn("ACL entry %s: %s", xlb_cidr_str(&l->v[i], a, sizeof(a)),
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Delete the entries of one trie that are not wanted. */
+static int acl_sweep(int fd, const struct acl_keys *want)
+{
+	struct acl_keys gone = {.ksz = want->ksz};
+	__u8 k[sizeof(struct xlb_acl6_key)], prev[sizeof(struct xlb_acl6_key)];
+	bool first = true;
+	size_t i;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : prev, k)) {
+		first = false;
+		memcpy(prev, k, want->ksz);
+		if (!keys_has(want, k) && keys_push(&gone, k)) {
+			free(gone.k);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < gone.n; i++)
+		if (bpf_map_delete_elem(fd, gone.k + i * gone.ksz) && errno != ENOENT)
+			err = -errno;
+	free(gone.k);
+	return err;
+}
+
+int xlb_dp_filters_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
+{
+	int fd4 = map_fd(dp, XLB_MAP_ACL4, NULL), fd6 = map_fd(dp, XLB_MAP_ACL6, NULL);
+	int fdf = map_fd(dp, XLB_MAP_FILTER, NULL);
+	struct acl_keys w4 = {.ksz = sizeof(struct xlb_acl4_key)};
+	struct acl_keys w6 = {.ksz = sizeof(struct xlb_acl6_key)};
+	struct xlb_acl global = {.deny = cfg->acl.deny};
+	__u32 id, nvals = dp->max_services + 1;
+	struct xlb_filter *vals;
+	size_t i;
+	int err;
+
+	if (fd4 < 0 || fd6 < 0 || fdf < 0)
+		return -ENOENT;
+	vals = calloc(nvals, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	/* 1. entries (global deny list, then each installed service's lists) */
+	err = acl_insert(fd4, fd6, XLB_ACL_DENY, XLB_ACL_GLOBAL_ID, &cfg->acl.deny, &w4, &w6);
+	xlb_filter_value(&global, &cfg->rate_limit, &vals[nvals - 1]); /* XLB_FILTER_GLOBAL */
+	for (i = 0; !err && i < cfg->n_services; i++) {
+		const struct xlb_cfg_service *cs = &cfg->services[i];
+
+		if (xlb_dp_service_id(dp, &cs->key, &id) || id >= nvals - 1)
+			continue; /* not installed (its apply failed): nothing to filter */
+		err = acl_insert(fd4, fd6, XLB_ACL_DENY, id, &cs->acl.deny, &w4, &w6);
+		if (!err)
+			err = acl_insert(fd4, fd6, XLB_ACL_ALLOW, id, &cs->acl.allow, &w4, &w6);
+		xlb_filter_value(&cs->acl, &cs->rate_limit, &vals[id]);
+	}
+	if (err)
+		goto out;
+	/* 2. settings, where they changed (ids of no service: all zero) */
+	for (id = 0; id < nvals; id++) {
+		struct xlb_filter cur;
+
+		if (!bpf_map_lookup_elem(fdf, &id, &cur) && !memcmp(&cur, &vals[id], sizeof(cur)))
+			continue;
+		if (bpf_map_update_elem(fdf, &id, &vals[id], BPF_ANY)) {
+			err = -errno;
+			pr_warn("%s[%u]: %s", XLB_MAP_FILTER, id, strerror(-err));
+			goto out;
+		}
+	}
+	/* 3. entries nobody wants */
+	err = acl_sweep(fd4, &w4);
+	if (!err)
+		err = acl_sweep(fd6, &w6);
+	if (err)
+		pr_warn("ACL tries: removing old entries: %s", strerror(-err));
+out:
+	free(w4.k);
+	free(w6.k);
+	free(vals);
 	return err;
 }

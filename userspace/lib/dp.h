@@ -100,6 +100,12 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 /* xlb_dp_apply() with act[i] for cfg->services[i] (act or act[i] NULL: configured). */
 int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 			const struct xlb_dp_be_active *const *act, struct xlb_dp_diff *diff);
+/*
+ * Make the ACL tries and filter settings (bpf/filter.h) hold exactly cfg's
+ * global acl/rate_limit and those of its installed services (matched by key).
+ * Called by xlb_dp_apply*() of a whole config, and after ACL changes. 0 or -errno.
+ */
+int xlb_dp_filters_sync(struct xlb_dp *dp, const struct xlb_config *cfg);
 /* Remove one service: 0 or -ENOENT. */
 int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key);
 

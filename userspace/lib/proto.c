@@ -25,6 +25,7 @@ static const char *const err_codes[XLB_E_MAX] = {
 	[XLB_E_INTERNAL] = "internal",
 	[XLB_E_PERMISSION_DENIED] = "permission_denied",
 	[XLB_E_UNSUPPORTED_VERSION] = "unsupported_version",
+	[XLB_E_CONFLICT] = "conflict",
 };
 
 const char *xlb_err_code(enum xlb_err e)
@@ -94,6 +95,36 @@ static const struct xlb_arg_spec audit_args[] = {
 	{ NULL },
 };
 
+static const struct xlb_arg_spec plan_args[] = { /* the file's content */
+	{ "yaml", XLB_ARG_STRING, true, 0 },
+	{ "name", XLB_ARG_STRING, false, 0 }, /* the file name, for file:line messages */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec apply_args[] = {
+	{ "yaml", XLB_ARG_STRING, true, 0 },
+	{ "name", XLB_ARG_STRING, false, 0 },
+	{ "force", XLB_ARG_BOOL, false, 0 }, /* overwrite a config file edited meanwhile */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec history_args[] = {
+	{ "generation", XLB_ARG_UINT, false, 1UL << 53 }, /* show one, with its content */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec diff_args[] = {
+	{ "from", XLB_ARG_UINT, true, 1UL << 53 },
+	{ "to", XLB_ARG_UINT, false, 1UL << 53 }, /* default: the newest */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec rollback_args[] = {
+	{ "generation", XLB_ARG_UINT, false, 1UL << 53 }, /* default: the one before the newest */
+	{ "force", XLB_ARG_BOOL, false, 0 },
+	{ NULL },
+};
+
 /*
  * Columns 3 and 4: access control (docs/access.md). The least role that may
  * run the command, and XLB_CMD_READONLY (not audited) / XLB_CMD_SCOPED (grants
@@ -102,6 +133,18 @@ static const struct xlb_arg_spec audit_args[] = {
  */
 #define RO XLB_CMD_READONLY
 #define SCOPED XLB_CMD_SCOPED
+static const struct xlb_arg_spec acl_list_args[] = {
+	{ "service", XLB_ARG_STRING, false, 0 }, /* default: the global list and every service */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec acl_change_args[] = {
+	{ "service", XLB_ARG_STRING, false, 0 }, /* absent: the global deny list */
+	{ "list", XLB_ARG_STRING, true, 0 }, /* "allow" or "deny" */
+	{ "prefix", XLB_ARG_STRING, true, 0 }, /* CIDR or address */
+	{ NULL },
+};
+
 const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "status", no_args, XLB_ROLE_VIEWER, RO },
 	{ "service.list", no_args, XLB_ROLE_VIEWER, RO },
@@ -123,6 +166,17 @@ const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "node.drain", no_args, XLB_ROLE_OPERATOR, 0 }, /* withdraw every VIP, keep forwarding */
 	{ "node.undrain", no_args, XLB_ROLE_OPERATOR, 0 },
 	{ "events", events_args, XLB_ROLE_VIEWER, RO }, /* lbd/events.c */
+	{ "cluster.status", no_args, XLB_ROLE_VIEWER, RO }, /* lbd/cluster.c */
+	/* lbd/apply.c: the content travels in the request, lbd reads no path for a client */
+	{ "plan", plan_args, XLB_ROLE_VIEWER, RO },
+	{ "apply", apply_args, XLB_ROLE_ADMIN, 0 },
+	{ "history", history_args, XLB_ROLE_VIEWER, RO },
+	{ "diff", diff_args, XLB_ROLE_VIEWER, RO },
+	{ "rollback", rollback_args, XLB_ROLE_ADMIN, 0 },
+	/* lbd/acl.c: ACLs change what reaches every service: admin, node-wide */
+	{ "acl.list", acl_list_args, XLB_ROLE_VIEWER, RO },
+	{ "acl.add", acl_change_args, XLB_ROLE_ADMIN, 0 },
+	{ "acl.remove", acl_change_args, XLB_ROLE_ADMIN, 0 },
 	{ NULL, NULL },
 };
 #undef RO
@@ -360,6 +414,8 @@ int xlb_linebuf_feed(struct xlb_linebuf *lb, const void *data, size_t n)
 	size_t need = lb->len + n;
 	char *p;
 
+	if (!n)
+		return 0; /* nothing to add; lb->buf may still be NULL (memcpy to NULL is UB) */
 	if (need > lb->cap) {
 		/* A complete line may still be waiting; only the unfinished
 		 * tail counts against the limit, checked in _next(). Cap the

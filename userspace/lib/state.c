@@ -28,6 +28,11 @@ int xlb_config_copy(struct xlb_config *dst, const struct xlb_config *src)
 	/* roles: (authz.h) own their arrays: a deep copy, freed by xlb_config_free */
 	if (xlb_access_copy(&dst->access, &src->access))
 		return -ENOMEM;
+	/* acl: lists are owned too (filter.h) */
+	if (xlb_acl_copy(&dst->acl, &src->acl)) {
+		xlb_access_free(&dst->access);
+		return -ENOMEM;
+	}
 	if (!src->n_services)
 		return 0;
 	dst->services = calloc(src->n_services, sizeof(*dst->services));
@@ -39,6 +44,10 @@ int xlb_config_copy(struct xlb_config *dst, const struct xlb_config *src)
 
 		*d = *s;
 		d->backends = NULL;
+		if (xlb_acl_copy(&d->acl, &s->acl)) {
+			xlb_config_free(dst);
+			return -ENOMEM;
+		}
 		dst->n_services = i + 1;
 		if (!s->n_backends)
 			continue;
@@ -98,6 +107,49 @@ static json_t *service_def(const struct xlb_cfg_service *s)
 			 (json_int_t)s->table_size, "drain_timeout", (json_int_t)s->drain_timeout_s);
 }
 
+/*
+ * ACLs changed with lbctl acl (docs/filtering.md): "acl": {"global": {"deny":
+ * [...]}, "services": {"web": {"allow": [...], "deny": [...]}}}, the whole
+ * effective lists of each scope that differs from the file.
+ */
+static json_t *cidr_array(const struct xlb_acl_list *l)
+{
+	char a[XLB_CIDR_STRLEN];
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(arr, json_string(xlb_cidr_str(&l->v[i], a, sizeof(a))));
+	return arr;
+}
+
+static void acl_diff(json_t *st, const struct xlb_config *base, const struct xlb_config *eff)
+{
+	static const struct xlb_acl none;
+	json_t *acl = json_object(), *svcs = json_object();
+	size_t i;
+
+	if (!xlb_acl_list_eq(&base->acl.deny, &eff->acl.deny))
+		json_object_set_new(acl, "global",
+				    json_pack("{s:o}", "deny", cidr_array(&eff->acl.deny)));
+	for (i = 0; i < eff->n_services; i++) {
+		const struct xlb_cfg_service *e = &eff->services[i];
+		const struct xlb_cfg_service *b = svc_by_name(base, e->name);
+
+		if (xlb_acl_eq(b ? &b->acl : &none, &e->acl))
+			continue;
+		json_object_set_new(svcs, e->name,
+				    json_pack("{s:o, s:o}", "allow", cidr_array(&e->acl.allow),
+					      "deny", cidr_array(&e->acl.deny)));
+	}
+	if (json_object_size(svcs))
+		json_object_set(acl, "services", svcs);
+	json_decref(svcs);
+	if (json_object_size(acl))
+		json_object_set(st, "acl", acl);
+	json_decref(acl);
+}
+
 json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *eff)
 {
 	json_t *st = json_pack("{s:i, s:{}}", "xlb_state", XLB_STATE_VERSION, "services");
@@ -151,10 +203,101 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 		if (!svc_by_name(eff, base->services[i].name))
 			json_object_set_new(svcs, base->services[i].name,
 					    json_pack("{s:b}", "removed", 1));
+	acl_diff(st, base, eff);
 	return st;
 }
 
 /* ---- apply ---- */
+
+/* A JSON array of CIDR strings into a fresh list (of family, 0 = any). */
+static int cidr_list_parse(json_t *arr, __u8 family, struct xlb_acl_list *l, const char *what,
+			   char *err, size_t errlen)
+{
+	struct xlb_cidr c;
+	char why[128];
+	json_t *v;
+	size_t i;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr)) {
+		snprintf(err, errlen, "%s: not an array", what);
+		return -EINVAL;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || xlb_cidr_parse(json_string_value(v), &c, why, sizeof(why)) ||
+		    (family && c.family != family)) {
+			snprintf(err, errlen, "%s[%zu]: not a prefix of the right family", what, i);
+			ret = -EINVAL;
+			goto fail;
+		}
+		ret = xlb_acl_list_add(l, &c);
+		if (ret && ret != -EEXIST)
+			goto fail;
+	}
+	return 0;
+fail:
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+	return ret;
+}
+
+static void warnf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int acl_apply(json_t *acl, struct xlb_config *eff, char *err, size_t errlen, char *warn,
+		     size_t warnlen)
+{
+	json_t *g, *svcs, *o;
+	const char *name;
+	int ret;
+
+	if (!acl)
+		return 0;
+	g = json_object_get(acl, "global");
+	svcs = json_object_get(acl, "services");
+	if (!json_is_object(acl) || (g && !json_is_object(g)) || (svcs && !json_is_object(svcs))) {
+		snprintf(err, errlen, "acl: not a valid ACL override");
+		return -EINVAL;
+	}
+	if (g) {
+		struct xlb_acl_list l;
+
+		ret = cidr_list_parse(json_object_get(g, "deny"), 0, &l, "acl.global.deny", err,
+				      errlen);
+		if (ret)
+			return ret;
+		free(eff->acl.deny.v);
+		eff->acl.deny = l;
+	}
+	json_object_foreach(svcs, name, o) {
+		struct xlb_cfg_service *s = svc_by_name(eff, name);
+		struct xlb_acl a = {0};
+
+		if (!s) {
+			warnf(warn, warnlen, "service \"%s\" is no longer in the config; its ACL "
+			      "override dropped", name);
+			continue;
+		}
+		if (!json_is_object(o)) {
+			snprintf(err, errlen, "acl.services.%s: not an object", name);
+			return -EINVAL;
+		}
+		ret = cidr_list_parse(json_object_get(o, "allow"), s->key.family, &a.allow,
+				      "acl allow", err, errlen);
+		if (!ret)
+			ret = cidr_list_parse(json_object_get(o, "deny"), s->key.family, &a.deny,
+					      "acl deny", err, errlen);
+		if (ret) {
+			xlb_acl_free(&a);
+			return ret;
+		}
+		xlb_acl_free(&s->acl);
+		s->acl = a;
+	}
+	return 0;
+}
 
 __attribute__((format(printf, 3, 4))) static void warnf(char *buf, size_t len, const char *fmt,
 							 ...)
@@ -254,6 +397,7 @@ static void del_service(struct xlb_config *c, struct xlb_cfg_service *s)
 	size_t i = s - c->services;
 
 	free(s->backends);
+	xlb_acl_free(&s->acl);
 	memmove(s, s + 1, (c->n_services - i - 1) * sizeof(*s));
 	c->n_services--;
 }
@@ -374,6 +518,9 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 			if (s) { /* redefined at runtime: replaces the file's */
 				ns.line = s->line;
 				free(s->backends);
+				/* filters are not part of a runtime definition: the file's stay */
+				ns.acl = s->acl;
+				ns.rate_limit = s->rate_limit;
 				*s = ns;
 			} else {
 				ret = add_service(eff, &ns);
@@ -393,6 +540,9 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 		if (ret)
 			goto fail;
 	}
+	ret = acl_apply(json_object_get(state, "acl"), eff, err, sizeof(err), warn, warnlen);
+	if (ret)
+		goto fail;
 	return 0;
 fail:
 	xlb_config_free(eff);
@@ -413,6 +563,8 @@ size_t xlb_state_count(const json_t *state)
 		n += (json_object_get(o, "removed") || json_object_get(o, "service")) +
 		     json_object_size(bes);
 	}
+	n += !!json_object_get(json_object_get(state, "acl"), "global") +
+	     json_object_size(json_object_get(json_object_get(state, "acl"), "services"));
 	return n;
 }
 

@@ -19,7 +19,9 @@
  *                 "10.0.0.11": {"removed": true},
  *                 "10.0.0.12": {"weight": 0},                   re-weighted
  *                 "10.0.0.13": {"drain_since_ms": 1700000000000},   draining
- *                 "10.0.0.14": {"weight": 50}}}}}               added
+ *                 "10.0.0.14": {"weight": 50}}}},               added
+ *    "acl": {"global": {"deny": ["192.0.2.0/24"]},          lbctl acl: whole lists of
+ *            "services": {"web": {"allow": [...], "deny": [...]}}}}   each changed scope
  *
  * xlb_state_apply() replays a state on any base (start, restart, reload):
  * an override wins over the file; it disappears when the file says the same

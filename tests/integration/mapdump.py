@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""mapdump.py PIN_DIR [--semantic]: the data path's desired state as JSON.
+
+Dumps the pinned xlb_vips_v1 (services), xlb_bends_v1 (backends in use:
+family != 0) and, for every service, its lookup table (the inner map of
+xlb_tables_v2) with bpftool. Raw mode keeps ids; --semantic names services by
+their key and backends by their address, so two data paths that differ only
+in id numbering compare equal. Used by test_plan_apply.sh.
+"""
+import json
+import subprocess
+import sys
+
+
+def dump(*args):
+    out = subprocess.run(["bpftool", "-j", "map", "dump", *args], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def raw(e, k):
+    # bpftool -j: "key"/"value" as lists of "0x.." strings (BTF adds "formatted")
+    return bytes(int(x, 16) for x in e[k])
+
+
+def u32(b, off=0):
+    return int.from_bytes(b[off:off + 4], "little")
+
+
+def main():
+    pin = sys.argv[1]
+    sem = "--semantic" in sys.argv
+    vips = {}
+    for e in dump("pinned", f"{pin}/xlb_vips_v1"):
+        k, v = raw(e, "key"), raw(e, "value")
+        vips[k.hex()] = {"svc_id": u32(v), "value": v.hex()}
+    bends = {}
+    for e in dump("pinned", f"{pin}/xlb_bends_v1"):
+        k, v = raw(e, "key"), raw(e, "value")
+        if v[22] == 0:  # family 0: slot unused
+            continue
+        bends[u32(k)] = {"addr": v[:16].hex(), "svc_id": u32(v, 16),
+                         "weight": int.from_bytes(v[20:22], "little"), "family": v[22],
+                         "flags": v[23]}
+    tables = {}
+    for e in dump("pinned", f"{pin}/xlb_tables_v2"):
+        svc, inner = u32(raw(e, "key")), u32(raw(e, "value"))
+        slots = [u32(raw(x, "value")) for x in dump("id", str(inner))]
+        tables[svc] = slots
+    if not sem:
+        out = {"vips": vips, "bends": {str(k): v for k, v in sorted(bends.items())},
+               "tables": {str(k): v for k, v in sorted(tables.items())}}
+    else:
+        svc_name = {v["svc_id"]: k for k, v in vips.items()}
+        be_name = {i: "%s/%d" % (b["addr"], b["family"]) for i, b in bends.items()}
+        out = {
+            "vips": sorted(k + ":" + v["value"][8:] for k, v in vips.items()),
+            "bends": sorted((svc_name.get(b["svc_id"], "?"), be_name[i], b["weight"], b["flags"])
+                            for i, b in bends.items()),
+            "tables": {svc_name.get(s, "?%d" % s): [be_name.get(x, str(x)) for x in t]
+                       for s, t in sorted(tables.items()) if s in svc_name},
+        }
+    json.dump(out, sys.stdout, sort_keys=True)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Cluster mode (docs/cluster.md): three lbd nodes share their desired state
+# through one etcd member (resources here are tight: 2 cores shared; one
+# member, not three) in its own namespace on the lab's bridge.
+#  - node 1 seeds <prefix>desired from its file; nodes 2 and 3 (no services in
+#    their files) apply it; a drain issued once on node 1 reaches every node
+#    within a second (measured); every node's lookup tables (xlb_tables_v2
+#    inner maps) are identical after every change;
+#  - conflicting writes: an etcdctl write of the same backend between node 1's
+#    read and its compare-and-swap is reported as a conflict; one of another
+#    backend is merged;
+#  - etcd killed: traffic through the VIP keeps flowing, status and metrics say
+#    etcd is down, changes are refused; etcd back: every node catches up;
+#  - a node that was stopped catches up on restart (with a change made while
+#    it was down); a dead node's lease expires and it leaves cluster status.
+source "$(dirname "$0")/lib.sh"
+command -v etcd >/dev/null || skip "etcd not installed (tools/deps.sh)"
+command -v etcdctl >/dev/null || skip "etcdctl not installed"
+command -v bpftool >/dev/null || skip "bpftool missing"
+xt_setup --backends 3
+
+PFX=/xlb/$XT_NAME/
+ETCD_IP=10.0.0.50
+ETCD_URL=http://$ETCD_IP:2379
+ETCD_PID=
+declare -A NODE_PID NODE_IP=([n2]=10.0.0.3 [n3]=10.0.0.4)
+
+cl_cleanup() {
+	local n p
+	for n in n2 n3; do
+		p=${NODE_PID[$n]:-}
+		[ -n "$p" ] && kill "$p" 2>/dev/null
+	done
+	[ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null
+	sleep 0.3
+	for n in n2 n3; do
+		p=${NODE_PID[$n]:-}
+		[ -n "$p" ] && kill -9 "$p" 2>/dev/null
+		if [ -e "/run/netns/$XT_NAME-$n" ]; then
+			nsenter --net="/run/netns/$XT_NAME-$n" "$XT_LBD" --iface "$XT_NAME-$n" \
+				--pin-dir "$XT_PIN_DIR-$n" --detach >/dev/null 2>&1
+		fi
+		rm -rf "$XT_PIN_DIR-$n" "/run/xlb/$XT_NAME-$n.sock" \
+			"/run/xlb/$(echo "${XT_PIN_DIR#/}-$n" | tr / _).lock"
+	done
+	[ -n "$ETCD_PID" ] && kill -9 "$ETCD_PID" 2>/dev/null
+	for n in etcd n2 n3; do ip netns delete "$XT_NAME-$n" 2>/dev/null; done
+	rm -rf "$XT_WORK/etcd-data"
+}
+cl_exit() { local rc=$?; set +e; cl_cleanup; (exit "$rc"); xt_cleanup; }
+trap cl_exit EXIT
+
+add_host() { # add_host HOST IP: a namespace on the lab's bridge
+	local n=$XT_NAME-$1 if=$XT_NAME-$1 p=$XT_NAME-p$1
+	ip netns add "$n"
+	ip -n "$n" link set lo up
+	ip -n "$XT_NAME-sw" link add "$p" type veth peer name "$if" netns "$n"
+	ip -n "$XT_NAME-sw" link set "$p" master "$XT_NAME-br" up
+	ip -n "$n" addr add "$2/24" dev "$if"
+	ip -n "$n" link set "$if" up
+}
+add_host etcd $ETCD_IP
+add_host n2 "${NODE_IP[n2]}"
+add_host n3 "${NODE_IP[n3]}"
+
+etcd_start() {
+	nsenter --net="/run/netns/$XT_NAME-etcd" etcd --name e1 --data-dir "$XT_WORK/etcd-data" \
+		--listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
+		--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+		--initial-cluster e1=http://127.0.0.1:2380 --log-level warn \
+		>>"$XT_WORK/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	wait_for 10 in_ns etcd etcdctl --endpoints "$ETCD_URL" endpoint health || fail "etcd did not start"
+}
+ectl() { in_ns etcd etcdctl --endpoints "$ETCD_URL" "$@"; }
+
+cluster_conf() { # cluster_conf NODE: the cluster: section
+	printf 'cluster:\n  etcd: ["%s"]\n  prefix: "%s"\n  node_name: %s\n' "$ETCD_URL" "$PFX" "$1"
+}
+
+# node 1: the lab's balancer, with the services (it seeds etcd); table size 251 keeps dumps small
+xt_config "$XT_CONF"
+sed -i 's/^    protocol: tcp$/    protocol: tcp\n    table_size: 251\n    health_check: {type: tcp, interval_ms: 200, timeout_ms: 150, rise: 1, fall: 2}/' "$XT_CONF"
+cluster_conf n1 >>"$XT_CONF"
+echo 'metrics: { listen: "127.0.0.1:9469" }' >>"$XT_CONF"
+metric() { in_ns lb curl -sf -m 1 http://127.0.0.1:9469/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+for n in n2 n3; do
+	{ echo "services: []"; cluster_conf $n; } >"$XT_WORK/$n.yaml"
+done
+
+node_start() { # node_start n2|n3
+	local n=$1
+	nsenter --net="/run/netns/$XT_NAME-$n" "$XT_LBD" --config "$XT_WORK/$n.yaml" \
+		--iface "$XT_NAME-$n" --pin-dir "$XT_PIN_DIR-$n" --socket "/run/xlb/$XT_NAME-$n.sock" \
+		--state "$XT_WORK/$n.state" --audit-log "$XT_WORK/$n.audit" --log-level debug \
+		</dev/null >>"$XT_WORK/$n.log" 2>&1 &
+	NODE_PID[$n]=$!
+	wait_for 10 "$XT_LBCTL" -s "/run/xlb/$XT_NAME-$n.sock" status || fail "lbd $n did not start"
+}
+node_stop() { kill "${NODE_PID[$1]}"; wait "${NODE_PID[$1]}" 2>/dev/null || true; NODE_PID[$1]=; }
+nctl() { local n=$1; shift; if [ "$n" = n1 ]; then lbctl "$@"; else "$XT_LBCTL" -s "/run/xlb/$XT_NAME-$n.sock" "$@"; fi; }
+rev_of() { nctl "$1" --json status | jget "d['cluster']['revision_applied']"; }
+pin_of() { if [ "$1" = n1 ]; then echo "$XT_PIN_DIR"; else echo "$XT_PIN_DIR-$1"; fi; }
+
+# Every service's lookup table as "service-id: backend ids", from the pinned maps.
+tables_of() {
+	"$XT_PY" - "$(pin_of "$1")" <<-'PY'
+		import json, subprocess, sys
+		def dump(*a):
+		    return json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump"] + list(a)))
+		def num(v):
+		    if isinstance(v, int):
+		        return v
+		    if isinstance(v, list):
+		        return int.from_bytes(bytes(int(x, 16) for x in v), "little")
+		    return None
+		out = []
+		for e in dump("pinned", sys.argv[1] + "/xlb_tables_v2"):
+		    e = e.get("formatted", e)
+		    inner = e.get("inner_map_id")
+		    if inner is None:
+		        inner = num(e.get("value"))
+		    if not inner:
+		        continue
+		    vals = sorted((num(x["key"]), num(x["value"])) for x in dump("id", str(inner)))
+		    out.append((num(e["key"]), len(vals), hash(tuple(v for _, v in vals)) & 0xffffffff))
+		print(sorted(out))
+	PY
+}
+same_tables() { # same_tables WHAT: all three nodes hold identical lookup tables
+	local t1 t2 t3
+	t1=$(tables_of n1); t2=$(tables_of n2); t3=$(tables_of n3)
+	[ -n "$t1" ] && [ "$t1" != "[]" ] || fail "$1: node 1 has no lookup tables"
+	assert_eq "$t2" "$t1" "$1: lookup tables of node 2 vs node 1"
+	assert_eq "$t3" "$t1" "$1: lookup tables of node 3 vs node 1"
+	info "$1: lookup tables identical on 3 nodes: $t1"
+}
+all_at() { # all_at REV
+	local n
+	for n in n1 n2 n3; do [ "$(rev_of $n)" = "$1" ] || return 1; done
+}
+wait_all_at() { wait_for "${2:-5}" all_at "$1" || fail "not every node reached revision $1: n1=$(rev_of n1) n2=$(rev_of n2) n3=$(rev_of n3)"; }
+desired_rev() { ectl get "${PFX}desired" -w json | jget "d['kvs'][0]['mod_revision']"; }
+
+info "etcd (1 member) at $ETCD_URL"
+etcd_start
+lbd_start
+node_start n2
+node_start n3
+wait_for 5 ectl get "${PFX}desired" --print-value-only || fail "node 1 did not seed ${PFX}desired"
+R=$(desired_rev)
+wait_all_at "$R"
+info "seeded: every node at revision $R"
+wait_for 5 sh -c "[ \"\$('$XT_LBCTL' -s '/run/xlb/$XT_NAME-n3.sock' --json health | $XT_PY -c 'import json,sys; d=json.load(sys.stdin); print(sum(b[\"state\"]==\"up\" for s in d[\"services\"] for b in s[\"backends\"]))')\" = 3 ]" ||
+	fail "node 3 does not see the 3 backends up"
+same_tables "seed"
+
+info "a drain issued once on node 1 reaches every node"
+t0=$(date +%s%N)
+lbctl backend drain web 10.0.0.11 >/dev/null
+R=$(desired_rev)
+wait_all_at "$R" 2
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+# when each node applied it (lbd's own clock: CLOCK_REALTIME ms), without the polling
+last=$(for n in n1 n2 n3; do nctl $n --json status | jget "d['cluster']['applied_at_ms']"; done | sort -n | tail -1)
+info "drain propagated to 3 nodes: last node applied it $((last - t0 / 1000000)) ms after lbctl was started; seen by polling after ${ms} ms (revision $R)"
+[ "$ms" -lt 1000 ] || fail "propagation took ${ms} ms (> 1 s)"
+for n in n2 n3; do
+	st=$(nctl $n --json backend list web | jget "[b['state'] for b in d['backends'] if b['address']=='10.0.0.11'][0]")
+	assert_eq "$st" draining "backend 10.0.0.11 on $n"
+done
+same_tables "after drain"
+
+info "weight and backend add from node 2 (any node writes)"
+nctl n2 backend weight web 10.0.0.12 50 >/dev/null
+nctl n2 backend add web 10.0.0.13 --weight 10 >/dev/null 2>&1 && fail "adding an existing backend was accepted"
+R=$(desired_rev)
+wait_all_at "$R"
+same_tables "after weight"
+
+info "conflict: etcdctl rewrites the same backend between node 1's read and its CAS"
+lbd_stop
+XLB_CLUSTER_TEST_CAS_DELAY_MS=1500 lbd_start # tests only: node 1 waits 1.5 s between read and CAS
+wait_all_at "$R"
+cur=$(ectl get "${PFX}desired" --print-value-only)
+# the other writer: weight of 10.0.0.12 -> 77 (same backend the operator changes)
+other=$(echo "$cur" | "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); d["config"]=d["config"].replace("address: \"10.0.0.12\"\n        weight: 50","address: \"10.0.0.12\"\n        weight: 77"); d["written_by"]="etcdctl"; print(json.dumps(d))')
+out=$( ("$XT_LBCTL" -s "$XT_SOCK" backend weight web 10.0.0.12 60 2>&1) &
+	sleep 0.5; echo "$other" | ectl put "${PFX}desired" >/dev/null; wait)
+info "lbctl: $out"
+echo "$out" | grep -q conflict || fail "the racing write was not reported as a conflict"
+R=$(desired_rev)
+wait_all_at "$R"
+w=$(nctl n3 --json backend list web | jget "[b['weight'] for b in d['backends'] if b['address']=='10.0.0.12'][0]")
+assert_eq "$w" 77 "weight of 10.0.0.12 (the other writer's, not overwritten)"
+
+info "merge: etcdctl rewrites another backend meanwhile: replayed on the fresh revision"
+cur=$(ectl get "${PFX}desired" --print-value-only)
+other=$(echo "$cur" | "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); d["config"]=d["config"].replace("address: \"10.0.0.13\"\n        weight: 100","address: \"10.0.0.13\"\n        weight: 90"); print(json.dumps(d))')
+out=$( ("$XT_LBCTL" -s "$XT_SOCK" --json backend weight web 10.0.0.12 60 2>&1) &
+	sleep 0.5; echo "$other" | ectl put "${PFX}desired" >/dev/null; wait)
+echo "$out" | jget "d['merged']" | grep -q True || fail "expected a merged write, got: $out"
+R=$(desired_rev)
+wait_all_at "$R"
+w=$(nctl n2 --json backend list web | jget "sorted((b['address'], b['weight']) for b in d['backends'])")
+info "weights on node 2: $w"
+echo "$w" | grep -q '"10.0.0.12", 60' && echo "$w" | grep -q '"10.0.0.13", 90' || fail "both writes should be there: $w"
+same_tables "after merge"
+
+info "a bad document is refused by every node; the last good state stays"
+echo '{"xlb_desired": 1, "config": "services:\n  - name: web\n    vip: 10.100.0.10\n    port: 99999\n"}' | ectl put "${PFX}desired" >/dev/null
+BAD=$(desired_rev)
+wait_for 3 sh -c "'$XT_LBCTL' -s '/run/xlb/$XT_NAME-n2.sock' --json status | grep -q '\"rejected_revision\": $BAD'" || fail "node 2 did not report revision $BAD as refused"
+assert_eq "$(rev_of n2)" "$R" "node 2 keeps the last good revision"
+nctl n2 status | grep -E 'cluster|refused'
+nctl n1 backend weight web 10.0.0.13 90 >/dev/null 2>&1 && fail "a write on top of a bad document should be refused"
+# restore a good document (the last good one, from node 1's cache of it)
+ectl put "${PFX}desired" "$(ectl get "${PFX}desired" --rev "$R" --print-value-only)" >/dev/null
+R=$(desired_rev)
+wait_all_at "$R"
+
+info "cluster status"
+nctl n2 cluster status
+nodes=$(nctl n2 --json cluster status | jget "sorted(n['node'] for n in d['nodes'])")
+assert_eq "$nodes" '["n1", "n2", "n3"]' "nodes in cluster status"
+
+info "etcd killed: traffic keeps flowing, status says so, changes are refused"
+kill "$ETCD_PID"; wait "$ETCD_PID" 2>/dev/null || true; ETCD_PID=
+wait_for 5 sh -c "'$XT_LBCTL' -s '$XT_SOCK' --json status | grep -q '\"etcd_up\": false'" || fail "node 1 does not report etcd down"
+r=$(httpc burst "$XT_VIP" 60)
+info "burst with etcd down: $r"
+assert_eq "$(echo "$r" | jget "d['errors']")" 0 "failed requests with etcd down"
+lbctl status | grep cluster
+for _ in $(seq 30); do [ "$(metric xlb_cluster_etcd_up)" = 0 ] && break; sleep 0.1; done
+[ "$(metric xlb_cluster_etcd_up)" = 0 ] || fail "metric xlb_cluster_etcd_up is not 0 with etcd down"
+info "metrics: xlb_cluster_etcd_up $(metric xlb_cluster_etcd_up), xlb_cluster_revision_applied $(metric xlb_cluster_revision_applied)"
+lbctl backend undrain web 10.0.0.11 >/dev/null 2>&1 && fail "a change was accepted with etcd down"
+nctl n3 cluster status | grep -q 'local only' || fail "cluster status should say the view is local"
+
+info "node 3 stopped; etcd back; a change while node 3 is down"
+node_stop n3
+etcd_start
+wait_for 8 sh -c "'$XT_LBCTL' -s '$XT_SOCK' --json status | grep -q '\"etcd_up\": true'" || fail "node 1 did not reconnect"
+lbctl backend undrain web 10.0.0.11 >/dev/null
+R=$(desired_rev)
+node_start n3
+wait_all_at "$R"
+info "node 3 caught up on restart (revision $R)"
+same_tables "after restart of node 3"
+wait_for 8 sh -c "[ \"\$('$XT_LBCTL' -s '$XT_SOCK' --json cluster status | $XT_PY -c 'import json,sys; print(len(json.load(sys.stdin)[\"nodes\"]))')\" = 3 ]" || fail "node 3 missing from cluster status"
+
+info "node 2 killed (SIGKILL): its lease expires and it leaves the view"
+kill -9 "${NODE_PID[n2]}"; wait "${NODE_PID[n2]}" 2>/dev/null || true; NODE_PID[n2]=
+wait_for 9 sh -c "[ \"\$('$XT_LBCTL' -s '$XT_SOCK' --json cluster status | $XT_PY -c 'import json,sys; print(len(json.load(sys.stdin)[\"nodes\"]))')\" = 2 ]" || fail "node 2 still listed after its lease TTL"
+pass "cluster: seed, propagation ${ms} ms, identical tables, conflict/merge, bad document refused, etcd down, catch-up, lease expiry"

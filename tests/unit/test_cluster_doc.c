@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cluster_doc.c: the shared document, changes to it, the conflict decision, disagreements. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "cluster_doc.h"
+
+static const char yaml[] = "services:\n"
+			   "  - name: web\n"
+			   "    vip: 10.100.0.10\n"
+			   "    port: 80\n"
+			   "    backends:\n"
+			   "      - address: 10.0.0.11\n"
+			   "      - address: 10.0.0.12\n"
+			   "        weight: 50\n"
+			   "cluster:\n"
+			   "  etcd: [\"http://10.0.1.1:2379\"]\n"
+			   "  prefix: /xlb/t/\n"
+			   "  node_name: n1\n";
+
+static void load(struct xlb_config *c)
+{
+	char err[256];
+
+	assert_int_equal(xlb_config_parse(yaml, strlen(yaml), "t.yaml", c, err, sizeof(err)), 0);
+}
+
+static const struct xlb_cfg_backend *be(const struct xlb_config *c, const char *svc, int i)
+{
+	size_t k;
+
+	for (k = 0; k < c->n_services; k++)
+		if (!strcmp(c->services[k].name, svc))
+			return i < (int)c->services[k].n_backends ? &c->services[k].backends[i] : NULL;
+	return NULL;
+}
+
+static void change(const char *cmd, const char *args, struct xlb_cluster_change *ch)
+{
+	json_t *a = json_loads(args, 0, NULL);
+	char err[256];
+
+	assert_int_equal(xlb_cluster_change_from_cmd(cmd, a, 1000, ch, err, sizeof(err)), 1);
+	json_decref(a);
+}
+
+static void test_encode_decode(void **st)
+{
+	struct xlb_config c, d;
+	char *doc, err[256];
+
+	load(&c);
+	assert_true(c.cluster_enabled);
+	assert_string_equal(c.cluster_prefix, "/xlb/t/");
+	c.services[0].backends[1].drain = true;
+	c.services[0].backends[1].drain_since_ms = 12345;
+	assert_int_equal(xlb_cluster_doc_encode(&c, "n1", 1, &doc), 0);
+	assert_int_equal(xlb_cluster_doc_decode(doc, strlen(doc), "doc", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.n_services, 1);
+	assert_int_equal(be(&d, "web", 1)->weight, 50);
+	assert_true(be(&d, "web", 1)->drain);
+	assert_int_equal(be(&d, "web", 1)->drain_since_ms, 12345);
+	assert_false(be(&d, "web", 0)->drain);
+	free(doc);
+	xlb_config_free(&d);
+	xlb_config_free(&c);
+
+	/* refused: not JSON, wrong version, invalid config, drain of an unknown backend */
+	assert_int_equal(xlb_cluster_doc_decode("x", 1, "doc", &d, err, sizeof(err)), -EINVAL);
+	doc = "{\"xlb_desired\": 2, \"config\": \"services: []\"}";
+	assert_int_equal(xlb_cluster_doc_decode(doc, strlen(doc), "doc", &d, err, sizeof(err)),
+			 -EINVAL);
+	doc = "{\"xlb_desired\": 1, \"config\": \"services:\\n  - name: w\\n    vip: 10.1.1.1\\n"
+	      "    port: 99999\\n\"}";
+	assert_int_equal(xlb_cluster_doc_decode(doc, strlen(doc), "doc", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "port"));
+	doc = "{\"xlb_desired\": 1, \"config\": \"services: []\", \"drains\": {\"web\": {}}}";
+	assert_int_equal(xlb_cluster_doc_decode(doc, strlen(doc), "doc", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "no such service"));
+}
+
+static void test_merge(void **st)
+{
+	struct xlb_config local = {}, doc, eff;
+	char err[256];
+
+	load(&doc);
+	snprintf(local.node_zone, sizeof(local.node_zone), "z1");
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), 0);
+	assert_string_equal(eff.node_zone, "z1"); /* node settings: local */
+	assert_int_equal(eff.n_services, 1); /* services: the document */
+	assert_false(eff.cluster_enabled);
+	xlb_config_free(&eff);
+	doc.services[0].fwd = XLB_FWD_IPIP; /* this node has no node.address_v4 */
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "address_v4"));
+	xlb_config_free(&doc);
+}
+
+static void test_changes(void **st)
+{
+	struct xlb_cluster_change ch;
+	struct xlb_config doc, out, out2;
+	char err[256];
+	json_t *a;
+
+	load(&doc);
+	a = json_pack("{s:s}", "service", "web");
+	assert_int_equal(xlb_cluster_change_from_cmd("status", a, 0, &ch, err, sizeof(err)), 0);
+	json_decref(a);
+
+	change("backend.drain", "{\"service\":\"web\",\"address\":\"10.0.0.12\"}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_true(be(&out, "web", 1)->drain);
+	assert_int_equal(be(&out, "web", 1)->drain_since_ms, 1000);
+	assert_int_equal(be(&out, "web", 1)->weight, 50);
+	/* draining again: nothing to write; a weight change keeps the drain */
+	assert_int_equal(xlb_cluster_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CL_NOOP);
+	xlb_cluster_change_free(&ch);
+	change("backend.weight", "{\"service\":\"web\",\"address\":\"10.0.0.12\",\"weight\":7}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(be(&out2, "web", 1)->weight, 7);
+	assert_true(be(&out2, "web", 1)->drain);
+	xlb_config_free(&out2);
+	xlb_config_free(&out);
+	xlb_cluster_change_free(&ch);
+
+	change("backend.add", "{\"service\":\"web\",\"address\":\"10.0.0.11\"}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_EXISTS);
+	xlb_cluster_change_free(&ch);
+	change("backend.remove", "{\"service\":\"web\",\"address\":\"10.0.0.99\"}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CL_NOT_FOUND);
+	xlb_cluster_change_free(&ch);
+	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":80}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_EXISTS);
+	xlb_cluster_change_free(&ch);
+	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":81,"
+	       "\"table_size\":251}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(out.n_services, 2);
+	assert_int_equal(out.services[1].table_size, 251);
+	xlb_config_free(&out);
+	xlb_cluster_change_free(&ch);
+	xlb_config_free(&doc);
+}
+
+static void test_conflict_decision(void **st)
+{
+	struct xlb_cluster_change ch;
+	struct xlb_config read, fresh;
+	char what[256];
+
+	load(&read);
+	load(&fresh);
+	change("backend.weight", "{\"service\":\"web\",\"address\":\"10.0.0.12\",\"weight\":7}", &ch);
+	/* another writer changed another backend: clean, replay on fresh */
+	fresh.services[0].backends[0].weight = 3;
+	assert_true(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	/* ... the same backend: conflict */
+	fresh.services[0].backends[1].drain = true;
+	assert_false(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	assert_non_null(strstr(what, "10.0.0.12"));
+	xlb_cluster_change_free(&ch);
+	/* a service-wide change conflicts with any change to that service */
+	change("service.remove", "{\"service\":\"web\"}", &ch);
+	assert_false(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_cluster_change_clean(&ch, &read, &read, what, sizeof(what)));
+	xlb_cluster_change_free(&ch);
+	xlb_config_free(&read);
+	xlb_config_free(&fresh);
+}
+
+static void test_disagreements(void **st)
+{
+	json_t *nodes = json_loads("[{\"node\":\"n1\",\"revision\":5,\"health\":{\"web\":"
+				   "{\"10.0.0.11\":\"up\",\"10.0.0.12\":\"up\"}}},"
+				   "{\"node\":\"n2\",\"revision\":5,\"health\":{\"web\":"
+				   "{\"10.0.0.11\":\"down\",\"10.0.0.12\":\"up\"}}}]", 0, NULL);
+	json_t *d = xlb_cluster_disagreements(nodes), *e;
+
+	assert_int_equal(json_array_size(d), 1);
+	e = json_array_get(d, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")), "health");
+	assert_string_equal(json_string_value(json_object_get(e, "backend")), "10.0.0.11");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "down"), 0)), "n2");
+	json_decref(d);
+	json_object_set_new(json_array_get(nodes, 1), "revision", json_integer(6));
+	d = xlb_cluster_disagreements(nodes);
+	assert_int_equal(json_array_size(d), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "kind")),
+			    "revision");
+	json_decref(d);
+	json_decref(nodes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode_decode),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_conflict_decision),
+		cmocka_unit_test(test_disagreements),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
