@@ -239,7 +239,8 @@ config_up() {
 	xlb | xlb-generic)
 		local mode=native i
 		[ "$1" = xlb-generic ] && mode=generic
-		in_ns "$NS_LB" "$LBD" --config "$WORK/xlb.yaml" --iface "$IF_IN" --mode "$mode" \
+		# nsenter directly (not the in_ns function): $! must be lbd itself, not a subshell.
+		nsenter --net="/run/netns/$NS_LB" "$LBD" --config "$WORK/xlb.yaml" --iface "$IF_IN" --mode "$mode" \
 			--pin-dir "$PIN_DIR" --socket "$SOCK" --log-level warn \
 			</dev/null >>"$WORK/lbd.log" 2>&1 &
 		LBD_PID=$!

@@ -56,3 +56,46 @@ gnuplot <<-GPEOF
 	     "$WORK/bars.dat" using 1:3:4 with labels offset 0,1.2
 GPEOF
 echo "bench-plot: $PNG"
+
+# Connection level (tools/bench-conn.sh): $BUILD/bench/conn.csv -> conn.png,
+# median requests/s per balancer and mode, every run a dot, p50/p99 on the bar.
+CONN_CSV=$BUILD/bench/conn.csv
+CONN_PNG=$BUILD/bench/conn.png
+if [ -s "$CONN_CSV" ]; then
+	"$PY" - "$CONN_CSV" "$WORK" <<-'PYEOF'
+		import csv, statistics, sys
+		rows = list(csv.DictReader(open(sys.argv[1])))
+		keys = []
+		for r in rows:
+		    if (r["mode"], r["config"]) not in keys:
+		        keys.append((r["mode"], r["config"]))
+		pref = ["nftables", "haproxy", "xlb"]
+		keys.sort(key=lambda k: (k[0] != "keepalive", pref.index(k[1]) if k[1] in pref else 9))
+		with open(sys.argv[2] + "/cbars.dat", "w") as b, open(sys.argv[2] + "/cruns.dat", "w") as p:
+		    for i, (m, c) in enumerate(keys):
+		        rs = [r for r in rows if r["mode"] == m and r["config"] == c]
+		        med = lambda k: statistics.median(float(r[k]) for r in rs)
+		        b.write('%d "%s\\n%s" %.4f "%.1fk\\np50 %.2f ms\\np99 %.1f ms"\n' % (
+		            i, c, m, med("rps") / 1e3, med("rps") / 1e3, med("p50_ms"), med("p99_ms")))
+		        for r in rs:
+		            p.write("%d %.4f\n" % (i, float(r["rps"]) / 1e3))
+	PYEOF
+	gnuplot <<-GPEOF
+		set terminal pngcairo size 1000,600 font "DejaVu Sans,10"
+		set bmargin 4
+		set output "$CONN_PNG"
+		set title "HTTP through each balancer to the same 4 backends (wrk; keepalive: persistent connections,\nclose: one connection per request; median of interleaved runs, dots: single runs)"
+		set ylabel "requests per second (thousands)"
+		set style fill solid 0.85 border -1
+		set boxwidth 0.6
+		set grid ytics
+		set xrange [-0.6:*]
+		unset key
+		stats "$WORK/cbars.dat" using 3 nooutput
+		set yrange [0:STATS_max * 1.45]
+		plot "$WORK/cbars.dat" using 1:3:xtic(2) with boxes lc rgb "#5a9e6f", \
+		     "$WORK/cruns.dat" using 1:2 with points pt 7 ps 0.6 lc rgb "#222222", \
+		     "$WORK/cbars.dat" using 1:3:4 with labels offset 0,3.0 font ",9"
+	GPEOF
+	echo "bench-plot: $CONN_PNG"
+fi

@@ -5,6 +5,8 @@
  * (bpf/bench_drop.bpf.c) measured the same way in the same process.
  *
  * Output, one line per case:   case ns_per_packet ratio_to_xdp_drop
+ * `bench_xdp --scaling`: the established and new-flow paths with 1..100,000
+ * services and 10..1,000,000 flows (see scaling() below).
  *
  * Method (see ../shared/PLATFORM.md for why):
  *  - Private network namespace with a veth pair, addresses, forwarding and
@@ -45,11 +47,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_drop.skel.h"
+#include "bench_xlb_scale.skel.h"
 #include "maglev.h"
 #include "pkt.h"
 #include "xlb.h"
@@ -347,6 +351,355 @@ static double median(const double *v, int n)
 		.payload_len = 0, .tcp_flags = 0x10                                                \
 	}
 
+/*
+ * --scaling: per-packet cost of established_v4 and new_flow_v4 as the number
+ * of services (1, 10, 1,000, 100,000) and of established flows (10, 1,000,
+ * 1,000,000) grows, each point as a ratio to XDP_DROP measured over the same
+ * packets in the same round. Capacities of the shipped object (256 services,
+ * 262,144 flows) are too small, so the sweep loads bench_xlb_scale.bpf.o: the
+ * same bpf/xlb.bpf.c built with BENCH_SCALE_CAPS (Makefile) for every point.
+ *
+ *  - Service s: VIP 10.128.0.0 + s, TCP port 80, 4 backends of its own (ids
+ *    1 + 4s ..; the data path keeps a flow only on a backend of its service),
+ *    at the 4 addresses of the main bench (same neighbours, same FIB).
+ *    Lookup tables are SCALE_TBL slots (not 65,537: 100,000 tables of 256 KB
+ *    would not fit in memory); a table is one array lookup whatever its size.
+ *  - Flow f: client 172.16.0.0 + f / 50,000, port 1024 + f % 50,000, to
+ *    service f % S, on backend f % 4; written into the LRU connection table
+ *    from user space (as the data path writes it).
+ *  - established_v4: SCALE_NPK ACKs of flows spread over all F flows (stride
+ *    through the table: cache misses as under real traffic), repeat=1 calls.
+ *    established_v4_hot: one of them with a large repeat (hot caches: the
+ *    algorithmic cost alone).
+ *  - new_flow_v4: SCALE_NPK SYNs from other clients to services spread over
+ *    all S, connection table holding the F flows; their keys are deleted
+ *    before each run, so each packet is a miss, a schedule and an insertion.
+ */
+#define SCALE_TBL    251
+#define SCALE_NPK    20000
+#define SCALE_ROUNDS 3
+#define SCALE_PORTS  50000
+
+static struct bench_xlb_scale *sk;
+
+struct sfd {
+	int vips, vaddr, vfilt, tables, bends, flows, stats, prog;
+};
+
+static struct sfd sf;
+
+static void ip4_str(char *buf, __u32 host_order)
+{
+	struct in_addr a = {.s_addr = htonl(host_order)};
+
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static __u32 ip4_base(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return ntohl(a.s_addr);
+}
+
+/*
+ * Lookup tables of services [from, to), installed in chunks with one
+ * BPF_MAP_UPDATE_BATCH each: every update of a map-in-map waits for an RCU
+ * grace period (milliseconds), a batch waits once.
+ */
+static int scale_add_tables(__u32 from, __u32 to)
+{
+	enum { CHUNK = 512 };
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	/* Array elements are 8-byte aligned: a 4-byte slot takes 8 bytes in the mmap. */
+	size_t mlen = (SCALE_TBL * 8 + 4095) & ~4095ul;
+	__u32 keys[CHUNK], s, i, n = 0, count;
+	int fds[CHUNK], err = 0;
+
+	for (s = from; s < to && !err; s++) {
+		__u32 id0 = 1 + 4 * s, *tbl;
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, SCALE_TBL, &opts);
+
+		if (fd < 0) {
+			err = -1;
+			break;
+		}
+		tbl = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (tbl == MAP_FAILED) {
+			close(fd);
+			err = -1;
+			break;
+		}
+		for (i = 0; i < SCALE_TBL; i++)
+			tbl[2 * i] = id0 + i % NBACKEND; /* contents do not change the cost */
+		munmap(tbl, mlen);
+		keys[n] = s + 1;
+		fds[n++] = fd;
+		if (n == CHUNK || s + 1 == to) {
+			count = n;
+			if (bpf_map_update_batch(sf.tables, keys, fds, &count, NULL))
+				for (i = 0; i < n && !err; i++) /* no batch support: one by one */
+					err = bpf_map_update_elem(sf.tables, &keys[i], &fds[i], 0);
+			for (i = 0; i < n; i++)
+				close(fds[i]);
+			n = 0;
+		}
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return err ? -1 : 0;
+}
+
+/* Services [from, to): VIP 10.128.0.0 + s, port 80, 4 backends each. */
+static int scale_add_services(__u32 from, __u32 to)
+{
+	__u32 s, i, one = 1, w, bit, vip0 = ip4_base("10.128.0.0");
+	__u64 bits;
+
+	if (scale_add_tables(from, to))
+		return -1;
+	for (s = from; s < to; s++) {
+		struct xlb_vip_key vk = {.port = htons(80), .proto = IPPROTO_TCP,
+					 .family = XLB_AF_INET};
+		struct xlb_svc svc = {.id = s + 1, .table_size = SCALE_TBL};
+		__u32 id0 = 1 + 4 * s, vip = htonl(vip0 + s);
+
+		for (i = 0; i < NBACKEND; i++) {
+			struct xlb_backend be = {.svc_id = s + 1, .weight = 1,
+						 .flags = XLB_BE_F_ACTIVE};
+			__u32 id = id0 + i;
+
+			if (parse_addr(be4[i], &be.addr, &be.family) ||
+			    bpf_map_update_elem(sf.bends, &id, &be, BPF_ANY))
+				return -1;
+		}
+		memcpy(&vk.addr, &vip, 4);
+		bit = xlb_vfilter_bucket(&vk.addr, vk.port);
+		w = bit / 64;
+		if (bpf_map_lookup_elem(sf.vfilt, &w, &bits))
+			return -1;
+		bits |= 1ull << (bit % 64);
+		if (bpf_map_update_elem(sf.vfilt, &w, &bits, BPF_ANY) ||
+		    bpf_map_update_elem(sf.vips, &vk, &svc, BPF_ANY))
+			return -1;
+		vk.port = 0;
+		vk.proto = 0;
+		if (bpf_map_update_elem(sf.vaddr, &vk, &one, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static void scale_flow_key(__u32 f, __u32 nsvc, __u32 client0, struct xlb_flow_key *k)
+{
+	__u32 src = htonl(client0 + f / SCALE_PORTS), dst = htonl(ip4_base("10.128.0.0") + f % nsvc);
+
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->src, &src, 4);
+	memcpy(&k->dst, &dst, 4);
+	k->sport = htons(1024 + f % SCALE_PORTS);
+	k->dport = htons(80);
+	k->proto = IPPROTO_TCP;
+	k->family = XLB_AF_INET;
+}
+
+/* Replace the connection table's contents by flows 0..nflow-1 over nsvc services. */
+static int scale_fill_flows(__u32 nflow, __u32 nsvc, __u32 *filled, __u32 *filled_svc)
+{
+	enum { BATCH = 8192 };
+	static struct xlb_flow_key keys[BATCH];
+	static struct xlb_flow vals[BATCH];
+	struct timespec now;
+	__u32 f, n, count;
+	__u64 ns;
+
+	/* Delete the previous point's flows by key (an LRU map has no clear). */
+	for (f = 0; f < *filled; f++) {
+		scale_flow_key(f, *filled_svc, ip4_base("172.16.0.0"), &keys[0]);
+		bpf_map_delete_elem(sf.flows, &keys[0]); /* ENOENT (evicted): fine */
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	ns = now.tv_sec * 1000000000ull + now.tv_nsec;
+	for (f = 0; f < nflow; f += n) {
+		n = nflow - f < BATCH ? nflow - f : BATCH;
+		for (count = 0; count < n; count++) {
+			__u32 s = (f + count) % nsvc;
+
+			scale_flow_key(f + count, nsvc, ip4_base("172.16.0.0"), &keys[count]);
+			vals[count] = (struct xlb_flow){.backend_id = 1 + 4 * s + (f + count) % NBACKEND,
+							.svc_id = s + 1, .last_seen_ns = ns,
+							.fwd = XLB_FWD_DSR_L2};
+		}
+		count = n;
+		if (bpf_map_update_batch(sf.flows, keys, vals, &count, NULL)) {
+			fprintf(stderr, "bench_xdp: flow fill: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	*filled = nflow;
+	*filled_svc = nsvc;
+	return 0;
+}
+
+static __u64 scale_stat(enum xlb_stat reason)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 v[ncpu], s = 0;
+	__u32 k = reason;
+
+	if (bpf_map_lookup_elem(sf.stats, &k, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		s += v[c];
+	return s;
+}
+
+/* Mean ns per packet over pkts (repeat=1 each), or of pkts[0] x repeat; -1 on a wrong path. */
+static double scale_measure(int prog, struct pkt *pkts, int n, __u32 repeat, int is_xlb,
+			    const struct xlb_flow_key *clear)
+{
+	__u64 before = is_xlb ? scale_stat(XLB_STAT_FWD_TX) : 0;
+	int want = is_xlb ? XDP_TX : XDP_DROP, action = -1, i;
+	double total = 0, ns = 0;
+
+	if (clear)
+		for (i = 0; i < n; i++)
+			bpf_map_delete_elem(sf.flows, &clear[i]);
+	if (repeat > 1) {
+		ns = run(prog, &pkts[0], repeat, &action);
+		total = ns * n;
+	} else {
+		for (i = 0; i < n && ns >= 0; i++) {
+			ns = run(prog, &pkts[i], 1, &action);
+			if (action != want)
+				break;
+			total += ns;
+		}
+	}
+	if (ns < 0 || action != want ||
+	    (is_xlb && scale_stat(XLB_STAT_FWD_TX) - before != (repeat > 1 ? repeat : (__u64)n))) {
+		fprintf(stderr, "bench_xdp: scaling: action %d, expected %d (or another path)\n",
+			action, want);
+		for (i = 0; i < XLB_STAT_MAX; i++)
+			if (is_xlb && scale_stat(i))
+				fprintf(stderr, "bench_xdp:   counter %d: %llu\n", i,
+					(unsigned long long)scale_stat(i));
+		return -1;
+	}
+	return total / n;
+}
+
+static int scaling(void)
+{
+	static const __u32 nsvcs[] = {1, 10, 1000, 100000}, nflows[] = {10, 1000, 1000000};
+	static struct pkt est[SCALE_NPK], syn[SCALE_NPK];
+	static struct xlb_flow_key syn_keys[SCALE_NPK];
+	const char *names[] = {"established_v4", "established_v4_hot", "new_flow_v4"};
+	__u32 si, fi, k, have_svc = 0, filled = 0, filled_svc = 1;
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	struct timespec t0, t1;
+	int err, c, r;
+
+	libbpf_set_print(libbpf_quiet);
+	sk = bench_xlb_scale__open();
+	if (!sk)
+		return -1;
+	sk->rodata->xlb_cfg_prefilter = 1;
+	err = bench_xlb_scale__load(sk);
+	b.drop = bench_drop__open_and_load();
+	if (err || !b.drop) {
+		fprintf(stderr, "bench_xdp: cannot load bench_xlb_scale / bench_drop\n");
+		return -1;
+	}
+	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
+	/* By the shared names: this code follows map renames without edits. */
+	sf = (struct sfd){
+	    .vips = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPS),
+	    .vaddr = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPADDRS),
+	    .vfilt = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPFILTER),
+	    .tables = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_TABLES),
+	    .bends = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_BACKENDS),
+	    .flows = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_FLOWS),
+	    .stats = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_STATS),
+	    .prog = bpf_program__fd(sk->progs.xlb_xdp_ingress)};
+	if (sf.vips < 0 || sf.vaddr < 0 || sf.vfilt < 0 || sf.tables < 0 || sf.bends < 0 ||
+	    sf.flows < 0 || sf.stats < 0) {
+		fprintf(stderr, "bench_xdp: bench_xlb_scale: a map is missing\n");
+		return -1;
+	}
+	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
+	       bpf_map__max_entries(sk->maps.xlb_vips_v1), bpf_map__max_entries(sk->maps.xlb_bends_v1),
+	       bpf_map__max_entries(sk->maps.xlb_flows_v2));
+
+	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"
+	       "  (%d rounds, medians; %d packets per run)\n", SCALE_ROUNDS, SCALE_NPK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (si = 0; si < sizeof(nsvcs) / sizeof(nsvcs[0]); si++) {
+		__u32 S = nsvcs[si];
+
+		if (scale_add_services(have_svc, S)) {
+			fprintf(stderr, "bench_xdp: cannot add services up to %u: %s\n", S,
+				strerror(errno));
+			return -1;
+		}
+		have_svc = S;
+		for (fi = 0; fi < sizeof(nflows) / sizeof(nflows[0]); fi++) {
+			__u32 F = nflows[fi];
+			double ns[3][SCALE_ROUNDS], ratio[3][SCALE_ROUNDS], base[3][SCALE_ROUNDS];
+
+			if (scale_fill_flows(F, S, &filled, &filled_svc))
+				return -1;
+			for (k = 0; k < SCALE_NPK; k++) {
+				/* Stride through the flows (a prime step): spread, no pattern. */
+				__u32 f = (__u32)(((__u64)k * 7919) % F);
+				struct pkt_spec s = SPEC(4, src, dst, 80);
+
+				ip4_str(src, ip4_base("172.16.0.0") + f / SCALE_PORTS);
+				ip4_str(dst, ip4_base("10.128.0.0") + f % S);
+				s.sport = 1024 + f % SCALE_PORTS;
+				if (pkt_build(&s, &est[k]))
+					return -1;
+				/* New flows: other clients, services in stride. */
+				ip4_str(src, ip4_base("192.168.0.0") + k / SCALE_PORTS);
+				ip4_str(dst, ip4_base("10.128.0.0") + (__u32)(((__u64)k * 104729) % S));
+				s.sport = 1024 + k % SCALE_PORTS;
+				s.tcp_flags = 0x02;
+				if (pkt_build(&s, &syn[k]))
+					return -1;
+				pkt_flow_key(&s, &syn_keys[k]);
+			}
+			for (r = 0; r < SCALE_ROUNDS; r++) {
+				for (c = 0; c < 3; c++) {
+					struct pkt *p = c == 2 ? syn : est;
+					__u32 rep = c == 1 ? REPEAT : 1;
+					int n = c == 1 ? 1 : SCALE_NPK;
+					double bns = scale_measure(b.drop_fd, p, n, rep, 0, NULL);
+					double xns = scale_measure(sf.prog, p, n, rep, 1,
+								   c == 2 ? syn_keys : NULL);
+
+					if (bns <= 0 || xns < 0)
+						return -1;
+					ns[c][r] = xns;
+					base[c][r] = bns;
+					ratio[c][r] = xns / bns;
+				}
+			}
+			for (c = 0; c < 3; c++)
+				printf("%s %u %u %.1f %.2f %.1f\n", names[c], S, F,
+				       median(ns[c], SCALE_ROUNDS), median(ratio[c], SCALE_ROUNDS),
+				       median(base[c], SCALE_ROUNDS));
+			fflush(stdout);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# scaling done in %.1f s\n",
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	bench_xlb_scale__destroy(sk);
+	bench_drop__destroy(b.drop);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct pkt_spec s_nonvip = SPEC(4, CLIENT4, "10.9.0.200", 80);
@@ -374,6 +727,16 @@ int main(int argc, char **argv)
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench_xdp: needs root (netns, BPF)\n");
 		return 77;
+	}
+	if (only && !strcmp(only, "--scaling")) {
+		CPU_ZERO(&cpus);
+		CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+		if (net_up()) {
+			fprintf(stderr, "bench_xdp: set-up failed\n");
+			return 1;
+		}
+		return scaling() ? 1 : 0;
 	}
 	/* SYNs for new flows (a real first packet). */
 	s_new4.tcp_flags = 0x02;
