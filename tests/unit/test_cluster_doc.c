@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cluster_doc.h"
+#include "cfg_cmp.h"
 
 static const char yaml[] = "services:\n"
 			   "  - name: web\n"
@@ -104,6 +105,186 @@ static void test_merge(void **st)
 	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "address_v4"));
 	xlb_config_free(&doc);
+}
+
+/* A node's file: node-local sections plus cluster-wide ones the document overrides. */
+static const char node_yaml[] = "node: {zone: z1, address_v4: 192.0.2.1}\n"
+				"metrics: {listen: \"127.0.0.1:9469\"}\n"
+				"control: {socket_mode: \"0600\", root_is_admin: false}\n"
+				"audit: {file: /var/lib/xlb/n1.audit}\n"
+				"roles:\n  - {role: admin, users: [filecat]}\n"
+				"acl: {deny: [203.0.113.0/24]}\n"
+				"rate_limit: {new_flows_per_s: 5}\n"
+				"cluster: {etcd: [\"http://10.0.1.1:2379\"], prefix: /xlb/t/, "
+				"node_name: n1}\n"
+				"services:\n  - {name: fileonly, vip: 10.9.9.9, port: 1}\n";
+
+/*
+ * The document (written by another node, whose file has other node-local
+ * settings): cluster-wide sections win, node-local ones are ignored.
+ */
+static const char doc_yaml[] = "node: {zone: other, address_v4: 192.0.2.99}\n"
+			       "metrics: {listen: \"127.0.0.1:1\"}\n"
+			       "bgp: {config_file: /etc/bird/x.conf}\n"
+			       "roles:\n  - {role: operator, groups: [oncall], services: [web]}\n"
+			       "acl: {deny: [192.0.2.0/24, 198.51.100.0/24]}\n"
+			       "rate_limit: {new_flows_per_s: 100, burst: 300}\n"
+			       "services:\n  - name: web\n    vip: 10.100.0.10\n    port: 80\n"
+			       "    forwarding: ipip\n"
+			       "    acl: {allow: [10.0.0.0/8]}\n"
+			       "    health_check: {type: http, path: /hz}\n"
+			       "    cross_zone: false\n"
+			       "    backends:\n      - {address: 10.0.0.11, zone: z1}\n"
+			       "      - {address: 10.0.0.12, backup: true}\n";
+
+static void parse(const char *y, struct xlb_config *c)
+{
+	char err[256];
+
+	assert_int_equal(xlb_config_parse(y, strlen(y), "t.yaml", c, err, sizeof(err)), 0);
+}
+
+/* The document as JSON with a given "sections" member (NULL: none, an older lbd's). */
+static char *doc_json(const char *yaml_text, const char *sections)
+{
+	json_t *j = json_pack("{s:i, s:s}", "xlb_desired", 1, "config", yaml_text);
+	char *out;
+
+	if (sections)
+		json_object_set_new(j, "sections", json_loads(sections, JSON_DECODE_ANY, NULL));
+	out = json_dumps(j, 0);
+	json_decref(j);
+	return out;
+}
+
+static void test_shared_sections(void **st)
+{
+	struct xlb_config local, src, doc, eff, again;
+	char *text, err[256], why[256];
+
+	parse(node_yaml, &local);
+	parse(doc_yaml, &src);
+
+	/* encode: only the cluster-wide sections, and it says which */
+	assert_int_equal(xlb_cluster_doc_encode(&src, "n2", 1, &text), 0);
+	assert_non_null(strstr(text, "\"services\""));
+	assert_non_null(strstr(text, "\"roles\""));
+	assert_null(strstr(text, "metrics:"));
+	assert_null(strstr(text, "node:"));
+	assert_null(strstr(text, "bgp:"));
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(doc.doc_sections, XLB_SEC_SHARED);
+	/* everything of the services survives the document (health check, zones, ACLs...) */
+	assert_int_equal(doc.n_services, 1);
+	assert_int_equal(doc.services[0].hc.type, XLB_HC_HTTP);
+	assert_string_equal(doc.services[0].hc.path, "/hz");
+	assert_false(doc.services[0].pol.cross_zone);
+	assert_int_equal(doc.services[0].acl.allow.n, 1);
+	assert_true(doc.services[0].backends[1].backup);
+	assert_string_equal(doc.services[0].backends[0].zone, "z1");
+
+	/* merge: cluster-wide from the document, node-local from the file */
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), 0);
+	assert_int_equal(eff.n_services, 1);
+	assert_string_equal(eff.services[0].name, "web");
+	assert_int_equal(eff.access.n_grants, 1); /* the document's roles win */
+	assert_int_equal(eff.access.grants[0].role, XLB_ROLE_OPERATOR);
+	assert_string_equal(eff.access.grants[0].groups[0], "oncall");
+	assert_true(eff.access.root_not_admin); /* control: the file's */
+	assert_int_equal(eff.acl.deny.n, 2); /* the document's ACL wins */
+	assert_int_equal(eff.rate_limit.rate, 100);
+	assert_int_equal(eff.rate_limit.burst, 300);
+	assert_string_equal(eff.node_zone, "z1"); /* node-local: the file's, not "other" */
+	assert_int_equal(eff.metrics_port, 9469);
+	assert_false(eff.bgp_enabled);
+	assert_true(eff.socket_mode_set);
+	assert_int_equal(eff.socket_mode, 0600);
+	assert_string_equal(eff.audit_file, "/var/lib/xlb/n1.audit");
+	assert_true(eff.cluster_enabled);
+	assert_int_equal(eff.doc_sections, 0);
+	/* a change keeps the sections; encoding eff again gives the same document */
+	assert_int_equal(xlb_cluster_doc_encode(&doc, "n1", 2, &text), 0);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &again, err,
+						sizeof(err)), 0);
+	free(text);
+	if (!xlb_test_cfg_equal(&doc, &again, why, sizeof(why)))
+		fail_msg("document changed by a re-encode: %s", why);
+	xlb_config_free(&again);
+	xlb_config_free(&eff);
+	xlb_config_free(&doc);
+
+	/* the encap check is the node's: the document alone needs no node: */
+	text = doc_json("services:\n  - {name: w, vip: 10.1.1.1, port: 1, forwarding: gue}\n",
+			"[\"services\"]");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), 0);
+	xlb_config_free(&eff);
+	xlb_config_free(&doc);
+
+	/* an older lbd's document (no "sections"): services only, the file keeps the rest */
+	text = doc_json(doc_yaml, NULL);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(doc.doc_sections, XLB_SEC_SERVICES);
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), 0);
+	assert_string_equal(eff.services[0].name, "web");
+	assert_string_equal(eff.access.grants[0].users[0], "filecat");
+	assert_int_equal(eff.acl.deny.n, 1);
+	assert_int_equal(eff.rate_limit.rate, 5);
+	xlb_config_free(&eff);
+	/* ... and a change to it stays services-only (no silent wipe of the files' roles) */
+	assert_int_equal(xlb_cluster_doc_encode(&doc, "n1", 2, &text), 0);
+	assert_null(strstr(text, "roles:"));
+	xlb_config_free(&doc);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 0);
+	assert_int_equal(doc.doc_sections, XLB_SEC_SERVICES);
+	free(text);
+	xlb_config_free(&doc);
+
+	/* declared but empty: the document's (empty) roles and ACL win */
+	text = doc_json("services: []\n", "[\"services\", \"acl\", \"roles\"]");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(xlb_cluster_merge(&local, &doc, &eff, err, sizeof(err)), 0);
+	assert_int_equal(eff.access.n_grants, 0);
+	assert_int_equal(eff.acl.deny.n, 0);
+	assert_int_equal(eff.rate_limit.rate, 5); /* not declared: the file's */
+	xlb_config_free(&eff);
+	xlb_config_free(&doc);
+
+	/* refused: a node-local or unknown section name, no services, not an array */
+	text = doc_json("services: []\n", "[\"services\", \"bgp\"]");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "node-local"));
+	free(text);
+	text = doc_json("services: []\n", "[\"services\", \"acls\"]");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 -EINVAL);
+	free(text);
+	text = doc_json("services: []\n", "[\"roles\"]");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 -EINVAL);
+	free(text);
+	text = doc_json("services: []\n", "\"services\"");
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 -EINVAL);
+	free(text);
+	/* node-local sections of a document must still be valid (one parser for all) */
+	text = doc_json("metrics: {listen: nowhere}\nservices: []\n", NULL);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &doc, err, sizeof(err)),
+			 -EINVAL);
+	free(text);
+
+	xlb_config_free(&src);
+	xlb_config_free(&local);
 }
 
 static void test_changes(void **st)
@@ -208,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_decode),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_shared_sections),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_conflict_decision),
 		cmocka_unit_test(test_disagreements),

@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_write.h"
+#include "cfg_cmp.h"
 
 #define ERRLEN 512
 
@@ -680,6 +682,119 @@ static void test_good_corpus(void **state)
 	assert_true(n >= 3);
 }
 
+/* parse -> config_write -> parse gives the same config, every field (config_write.h). */
+static void roundtrip(const char *what, const struct xlb_config *cfg)
+{
+	struct xlb_config back, again;
+	char err[ERRLEN], why[256];
+	char *yaml = NULL, *yaml2 = NULL;
+	int ret;
+
+	assert_int_equal(xlb_config_write_str(cfg, 0, &yaml), 0);
+	ret = xlb_config_parse(yaml, strlen(yaml), what, &back, err, sizeof(err));
+	if (ret)
+		fail_msg("%s: the export does not parse: %s\n%s", what, err, yaml);
+	if (!xlb_test_cfg_equal(cfg, &back, why, sizeof(why)))
+		fail_msg("%s: export changes %s:\n%s", what, why, yaml);
+	/* and the export of the export is the same text (a fixed point) */
+	assert_int_equal(xlb_config_write_str(&back, 0, &yaml2), 0);
+	assert_string_equal(yaml, yaml2);
+	/* every section but services: still a valid config */
+	free(yaml2);
+	assert_int_equal(xlb_config_write_sections_str(&back, XLB_SEC_ALL & ~XLB_SEC_SERVICES, 0,
+						       &yaml2), 0);
+	if (xlb_config_parse(yaml2, strlen(yaml2), what, &again, err, sizeof(err)))
+		fail_msg("%s: the export without services does not parse: %s", what, err);
+	assert_int_equal(again.n_services, 0);
+	xlb_config_free(&again);
+	free(yaml);
+	free(yaml2);
+	xlb_config_free(&back);
+}
+
+static void test_roundtrip_good_corpus(void **state)
+{
+	static const char *const extra[] = {"examples/xlb.yaml", "examples/ipv6.yaml"};
+	const char *dir = "tests/configs/good";
+	bool everything = false;
+	struct dirent *de;
+	struct xlb_config cfg;
+	char path[512], err[ERRLEN];
+	size_t n = 0, i;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		fail_msg("%s: %s (run from the repo root)", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (xlb_config_load(path, &cfg, err, sizeof(err)))
+			fail_msg("%s: %s", path, err);
+		roundtrip(path, &cfg);
+		everything |= !strcmp(de->d_name, "everything.yaml");
+		xlb_config_free(&cfg);
+		n++;
+	}
+	closedir(d);
+	assert_true(everything);
+	assert_true(n >= 9);
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		assert_int_equal(xlb_config_load(extra[i], &cfg, err, sizeof(err)), 0);
+		roundtrip(extra[i], &cfg);
+		xlb_config_free(&cfg);
+	}
+}
+
+/*
+ * everything.yaml sets every key to a non-default value: a writer that
+ * forgets a key loses it, so its default config would compare equal to the
+ * file's. The empty config must differ from it in every section.
+ */
+static void test_roundtrip_everything(void **state)
+{
+	struct xlb_config cfg, empty, cut;
+	char err[ERRLEN], why[256], *yaml = NULL;
+	unsigned int sec;
+
+	assert_int_equal(xlb_config_load("tests/configs/good/everything.yaml", &cfg, err,
+					 sizeof(err)), 0);
+	assert_int_equal(xlb_config_parse("", 0, "empty", &empty, err, sizeof(err)), 0);
+	assert_false(xlb_test_cfg_equal(&cfg, &empty, why, sizeof(why)));
+	/* every section: written alone, it is the only thing that survives */
+	for (sec = 1; sec & XLB_SEC_ALL; sec <<= 1) {
+		assert_non_null(xlb_cfg_section_name(sec));
+		assert_int_equal(xlb_config_write_sections_str(&cfg, sec, 0, &yaml), 0);
+		if (xlb_config_parse_flags(yaml, strlen(yaml), xlb_cfg_section_name(sec),
+					   XLB_PARSE_NO_NODE_CHECKS, &cut, err, sizeof(err)))
+			fail_msg("section %s: %s\n%s", xlb_cfg_section_name(sec), err, yaml);
+		if (xlb_test_cfg_equal(&cut, &empty, why, sizeof(why)))
+			fail_msg("section %s: written alone, nothing of it is left:\n%s",
+				 xlb_cfg_section_name(sec), yaml);
+		xlb_config_free(&cut);
+		free(yaml);
+		yaml = NULL;
+	}
+	assert_null(xlb_cfg_section_name(XLB_SEC_ALL + 1));
+	/* spot checks of values only everything.yaml has */
+	assert_int_equal(cfg.gue_port, 7777);
+	assert_true(cfg.access.root_not_admin);
+	assert_int_equal(cfg.socket_mode, 0640);
+	assert_int_equal(cfg.access.n_grants, 3);
+	assert_int_equal(cfg.services[0].scaling.metric, XLB_SCALE_ACTIVE_FLOWS_PER_BACKEND);
+	assert_true(cfg.services[0].scaling.above == 1500.25);
+	assert_int_equal(cfg.services[0].rate_limit.prefix4, 28);
+	assert_int_equal(cfg.services[0].acl.allow.n, 2);
+	assert_true(cfg.services[0].backends[2].backup);
+	assert_string_equal(cfg.services[0].backends[1].zone, "zone-b");
+	assert_int_equal(cfg.services[1].hc.type, XLB_HC_TCP); /* udp, but asked for tcp */
+	xlb_config_free(&empty);
+	xlb_config_free(&cfg);
+}
+
 static void assert_addr(const struct xlb_addr *a, __u8 family, const char *want)
 {
 	char buf[XLB_ADDR_STRLEN];
@@ -937,6 +1052,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_inline),
 	    cmocka_unit_test(test_bad_corpus),
 	    cmocka_unit_test(test_good_corpus),
+	    cmocka_unit_test(test_roundtrip_good_corpus),
+	    cmocka_unit_test(test_roundtrip_everything),
 	    cmocka_unit_test(test_truncation_and_corruption),
 	};
 

@@ -14,6 +14,7 @@
 
 #include "config_write.h"
 #include "state.h"
+#include "cfg_cmp.h"
 
 static const char base_yaml[] = "services:\n"
 				"  - name: web\n"
@@ -235,6 +236,38 @@ static void test_export_roundtrip(void **st)
 	xlb_config_free(&b);
 }
 
+/*
+ * A service added at runtime runs with the config file's defaults (a UDP one
+ * is not TCP-probed), and the export shows exactly what runs: parsed back,
+ * it is the live config, field by field.
+ */
+static void test_runtime_service_export(void **st)
+{
+	json_t *state = json_loads("{\"xlb_state\": 1, \"services\": {"
+				   "\"dns\": {\"service\": {\"vip\": \"10.100.0.53\", \"port\": 53, "
+				   "\"protocol\": \"udp\"}, \"backends\": {\"10.0.0.53\": {\"weight\": 5}}},"
+				   "\"tcp\": {\"service\": {\"vip\": \"10.100.0.54\", \"port\": 1}}}}",
+				   0, NULL);
+	struct xlb_config base = {}, eff = {}, back = {};
+	char *t, err[512], why[256];
+
+	assert_non_null(state);
+	parse(base_yaml, &base);
+	assert_int_equal(xlb_state_apply(state, &base, &eff, err, sizeof(err)), 0);
+	assert_int_equal(svc(&eff, "dns")->hc.type, XLB_HC_NONE);
+	assert_int_equal(svc(&eff, "tcp")->hc.type, XLB_HC_TCP);
+	assert_true(svc(&eff, "dns")->pol.cross_zone);
+	t = text(&eff);
+	assert_int_equal(xlb_config_parse(t, strlen(t), "export", &back, err, sizeof(err)), 0);
+	if (!xlb_test_cfg_equal(&eff, &back, why, sizeof(why)))
+		fail_msg("export of the live state changes %s:\n%s", why, t);
+	free(t);
+	xlb_config_free(&back);
+	xlb_config_free(&eff);
+	xlb_config_free(&base);
+	json_decref(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_export_roundtrip),
+		cmocka_unit_test(test_runtime_service_export),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

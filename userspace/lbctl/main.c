@@ -1313,8 +1313,11 @@ static const struct command commands[] = {
 	  "(default tcp), scheduler (maglev, sh, rr, wrr, lc; default maglev),\n"
 	  "forwarding (default dsr-l2), lookup table size (a prime, default 65537) and\n"
 	  "drain timeout (default 300 s). No backends yet: add them with backend add.\n"
-	  "Health check and zone policy take their defaults. Kept across restarts (the\n"
-	  "state file); lbctl config export shows it as config.",
+	  "Everything else takes the config file's defaults: health check tcp (none for\n"
+	  "udp), cross_zone true, no panic, no scaling, ACL or rate limit; there are no\n"
+	  "options for them: put the service in a config file and lbctl apply it. Kept\n"
+	  "across restarts (the state file); lbctl config export shows it as config,\n"
+	  "with the settings it really runs with.",
 	  run_service_add },
 	{ "service remove", "SERVICE", 1, 1,
 	  "Remove service NAME and its backends at once (its VIP stops being balanced).\n"

@@ -132,7 +132,8 @@ int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_confi
 	xlb_config_free(&l->base);
 	l->base = *nbase;
 	memset(nbase, 0, sizeof(*nbase));
-	lbd_access_apply(l, &l->base, false); /* roles, socket group/mode, audit log */
+	/* roles (the file's, or the cluster document's), socket group/mode, audit log */
+	lbd_access_apply(l, &l->cfg, false);
 	lbd_state_commit(l);
 	lbd_drain_arm(l);
 	ret = lbd_health_sync(l);

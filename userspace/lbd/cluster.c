@@ -848,6 +848,7 @@ int lbd_cluster_prepare(struct lbd *l, char *err, size_t errlen)
 		    !xlb_cluster_merge(&l->base, &doc, &eff, err, errlen)) {
 			xlb_config_free(&l->cfg);
 			l->cfg = eff;
+			lbd_access_apply(l, &l->cfg, false); /* the document's roles */
 			c->doc = doc;
 			c->applied_doc = strdup(text);
 			c->applied_rev = c->latest_rev = rev;

@@ -130,7 +130,10 @@ json_t *lbd_cmd_service_add(struct lbd *l, json_t *args)
 				       "7..%u (e.g. 251, 4093, 65537)", s.table_size,
 				       XLB_MAX_TABLE_SIZE);
 	s.drain_timeout_s = dt ? json_integer_value(dt) : XLB_DEFAULT_DRAIN_TIMEOUT_S;
+	/* the config file's defaults: a TCP connect says nothing about a UDP service */
 	xlb_hc_check_default(&s.hc);
+	if (s.key.proto == IPPROTO_UDP)
+		s.hc.type = XLB_HC_NONE;
 	s.pol = XLB_POLICY_DEFAULT;
 	for (i = 0; i < l->cfg.n_services; i++)
 		if (!memcmp(&l->cfg.services[i].key, &s.key, sizeof(s.key)))

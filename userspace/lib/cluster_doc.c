@@ -13,17 +13,24 @@
 int xlb_cluster_doc_encode(const struct xlb_config *cfg, const char *writer, long long now_ms,
 			   char **out)
 {
-	json_t *doc, *drains;
+	json_t *doc, *drains, *names;
 	char *yaml = NULL, a[XLB_ADDR_STRLEN];
+	unsigned int sections, bit;
 	size_t i, j;
 	int err;
 
 	*out = NULL;
-	err = xlb_config_write_str(cfg, now_ms, &yaml);
+	/* a decoded document keeps the sections it had (an old one: services only) */
+	sections = cfg->doc_sections ? cfg->doc_sections & XLB_SEC_SHARED : XLB_SEC_SHARED;
+	err = xlb_config_write_sections_str(cfg, sections, now_ms, &yaml);
 	if (err) {
 		free(yaml);
 		return err;
 	}
+	names = json_array();
+	for (bit = 1; names && (bit & XLB_SEC_ALL); bit <<= 1)
+		if (sections & bit)
+			json_array_append_new(names, json_string(xlb_cfg_section_name(bit)));
 	drains = json_object();
 	for (i = 0; drains && i < cfg->n_services; i++) {
 		const struct xlb_cfg_service *s = &cfg->services[i];
@@ -42,9 +49,9 @@ int xlb_cluster_doc_encode(const struct xlb_config *cfg, const char *writer, lon
 		if (d)
 			json_object_set_new(drains, s->name, d);
 	}
-	doc = json_pack("{s:i, s:s, s:o, s:s, s:I}", "xlb_desired", XLB_CLUSTER_DOC_VERSION,
-			"config", yaml, "drains", drains, "written_by", writer ? writer : "",
-			"written_at_ms", (json_int_t)now_ms);
+	doc = json_pack("{s:i, s:o, s:s, s:o, s:s, s:I}", "xlb_desired", XLB_CLUSTER_DOC_VERSION,
+			"sections", names, "config", yaml, "drains", drains, "written_by",
+			writer ? writer : "", "written_at_ms", (json_int_t)now_ms);
 	free(yaml);
 	if (doc)
 		*out = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -73,11 +80,54 @@ static struct xlb_cfg_backend *be_find(const struct xlb_cfg_service *s, const st
 	return NULL;
 }
 
+/*
+ * "sections": the cluster-wide sections the document carries; absent (a
+ * document of an older lbd): services only, the nodes' files keep the rest.
+ * A node-local name is refused: the nodes would never use it.
+ */
+static int doc_sections(const json_t *arr, const char *name, unsigned int *out, char *err,
+			size_t errlen)
+{
+	const json_t *v;
+	unsigned int bit;
+	size_t i;
+
+	*out = XLB_SEC_SERVICES;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		goto bad;
+	*out = 0;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+
+		for (bit = 1; s && (bit & XLB_SEC_ALL); bit <<= 1)
+			if (!strcmp(s, xlb_cfg_section_name(bit)))
+				break;
+		if (!s || !(bit & XLB_SEC_ALL))
+			goto bad;
+		if (!(bit & XLB_SEC_SHARED)) {
+			snprintf(err, errlen, "%s: sections: \"%s\" is node-local (each node's "
+				 "file); a document carries only services, acl, rate_limit, roles",
+				 name, s);
+			return -EINVAL;
+		}
+		*out |= bit;
+	}
+	if (*out & XLB_SEC_SERVICES)
+		return 0;
+bad:
+	snprintf(err, errlen, "%s: sections: expected an array of section names with \"services\" "
+		 "(services, acl, rate_limit, roles)", name);
+	return -EINVAL;
+}
+
 int xlb_cluster_doc_decode(const char *buf, size_t len, const char *name, struct xlb_config *doc,
 			   char *err, size_t errlen)
 {
 	json_t *j, *v, *drains, *bes, *since;
 	const char *yaml, *sname, *addr;
+	unsigned int sections = 0;
 	json_error_t jerr;
 	int ret;
 
@@ -99,9 +149,15 @@ int xlb_cluster_doc_decode(const char *buf, size_t len, const char *name, struct
 		json_decref(j);
 		return -EINVAL;
 	}
-	ret = xlb_config_parse(yaml, strlen(yaml), name, doc, err, errlen);
+	ret = doc_sections(json_object_get(j, "sections"), name, &sections, err, errlen);
 	if (ret)
 		goto out;
+	/* node: (the encap check) is each node's: xlb_cluster_merge() checks against it */
+	ret = xlb_config_parse_flags(yaml, strlen(yaml), name, XLB_PARSE_NO_NODE_CHECKS, doc, err,
+				     errlen);
+	if (ret)
+		goto out;
+	doc->doc_sections = sections;
 	json_object_foreach(drains, sname, bes) {
 		struct xlb_cfg_service *s = svc_find(doc, sname);
 
@@ -166,6 +222,27 @@ int xlb_cluster_merge(const struct xlb_config *local, const struct xlb_config *d
 	eff->n_services = tmp.n_services;
 	tmp.services = NULL;
 	tmp.n_services = 0;
+	/*
+	 * The other cluster-wide sections the document carries win over the
+	 * file's, even when empty; everything else (node, metrics, events,
+	 * control with root_is_admin, audit, bgp, cluster) stays the file's.
+	 */
+	if (doc->doc_sections & XLB_SEC_ACL) {
+		xlb_acl_free(&eff->acl);
+		eff->acl = tmp.acl; /* moved */
+		memset(&tmp.acl, 0, sizeof(tmp.acl));
+	}
+	if (doc->doc_sections & XLB_SEC_RATE_LIMIT)
+		eff->rate_limit = tmp.rate_limit;
+	if (doc->doc_sections & XLB_SEC_ROLES) {
+		bool root_not_admin = eff->access.root_not_admin;
+
+		xlb_access_free(&eff->access);
+		eff->access = tmp.access; /* moved */
+		eff->access.root_not_admin = root_not_admin;
+		memset(&tmp.access, 0, sizeof(tmp.access));
+	}
+	eff->doc_sections = 0;
 	xlb_config_free(&tmp);
 	for (i = 0; i < eff->n_services; i++) {
 		const struct xlb_cfg_service *s = &eff->services[i];

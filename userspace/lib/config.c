@@ -1832,8 +1832,6 @@ static int check_encap(struct ctx *c)
 	struct xlb_config *cfg = c->cfg;
 	size_t i;
 
-	if (!cfg->gue_port)
-		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct xlb_cfg_service *s = &cfg->services[i];
 		int v4 = s->key.family == XLB_AF_INET;
@@ -1904,8 +1902,27 @@ static int yaml_error(struct ctx *c, yaml_parser_t *p, const char *buf, size_t l
 	return -EINVAL;
 }
 
+const char *xlb_cfg_section_name(unsigned int sec)
+{
+	static const char *const names[] = {"services", "acl", "rate_limit", "roles",
+					    "node", "control", "audit", "metrics",
+					    "events", "bgp", "cluster"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (sec == 1u << i)
+			return names[i];
+	return NULL;
+}
+
 int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_config *cfg,
 		     char *err, size_t errlen)
+{
+	return xlb_config_parse_flags(buf, len, name, 0, cfg, err, errlen);
+}
+
+int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsigned int flags,
+			   struct xlb_config *cfg, char *err, size_t errlen)
 {
 	char dummy[1];
 	struct ctx c = {
@@ -1961,9 +1978,11 @@ int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_c
 		goto out_doc;
 	}
 	ret = walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
-	if (!ret)
+	if (!ret && !(flags & XLB_PARSE_NO_NODE_CHECKS))
 		ret = check_encap(&c);
 out_doc:
+	if (!ret && !cfg->gue_port) /* every parsed config says it, empty or not */
+		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
 	yaml_document_delete(&doc);
 out_parser:
 	yaml_parser_delete(&parser);

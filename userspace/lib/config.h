@@ -91,7 +91,38 @@ struct xlb_config {
 	size_t cluster_n_etcd;
 	char cluster_prefix[XLB_CLUSTER_PREFIX_MAX]; /* cluster.prefix, ends with '/' */
 	char cluster_node_name[XLB_NAME_MAX]; /* cluster.node_name */
+	/*
+	 * Not in YAML: the XLB_SEC_* sections a cluster document declares it
+	 * carries (cluster_doc.c); 0 in a config read from a file.
+	 */
+	unsigned int doc_sections;
 };
+
+/*
+ * The top-level sections, as bits: what config_write writes, and what the
+ * cluster document carries (docs/cluster.md): the cluster-wide sections
+ * (XLB_SEC_SHARED) come from the document, the others from each node's file.
+ */
+enum xlb_cfg_section {
+	XLB_SEC_SERVICES = 1u << 0,
+	XLB_SEC_ACL = 1u << 1, /* the global acl: (service acl: is part of the service) */
+	XLB_SEC_RATE_LIMIT = 1u << 2, /* the global rate_limit: */
+	XLB_SEC_ROLES = 1u << 3,
+	XLB_SEC_NODE = 1u << 4,
+	XLB_SEC_CONTROL = 1u << 5, /* includes control.root_is_admin */
+	XLB_SEC_AUDIT = 1u << 6,
+	XLB_SEC_METRICS = 1u << 7,
+	XLB_SEC_EVENTS = 1u << 8,
+	XLB_SEC_BGP = 1u << 9,
+	XLB_SEC_CLUSTER = 1u << 10,
+};
+#define XLB_SEC_SHARED (XLB_SEC_SERVICES | XLB_SEC_ACL | XLB_SEC_RATE_LIMIT | XLB_SEC_ROLES)
+#define XLB_SEC_ALL ((1u << 11) - 1)
+/* "services", "acl", ... for one bit; NULL for anything else. */
+const char *xlb_cfg_section_name(unsigned int sec);
+
+/* xlb_config_parse_flags() flags */
+#define XLB_PARSE_NO_NODE_CHECKS 0x1 /* skip checks against node: (ipip/gue need node.address_vN) */
 
 /*
  * Parse and validate. On success returns 0 and fills *cfg (free it with
@@ -101,6 +132,9 @@ struct xlb_config {
  */
 int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_config *cfg,
 		     char *err, size_t errlen);
+/* The same with XLB_PARSE_* flags (the cluster document: XLB_PARSE_NO_NODE_CHECKS). */
+int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsigned int flags,
+			   struct xlb_config *cfg, char *err, size_t errlen);
 int xlb_config_load(const char *path, struct xlb_config *cfg, char *err, size_t errlen);
 void xlb_config_free(struct xlb_config *cfg);
 

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* config_write - a config as YAML (lbctl config export); parses back to the same config. */
+/*
+ * config_write - a config as YAML (lbctl config export, plan/apply history, the
+ * cluster document); xlb_config_parse() of the output gives back the same
+ * struct xlb_config, every field (tests/unit/test_config.c checks it over the
+ * good corpus), except what is not YAML: line numbers, drains, doc_sections.
+ */
 #ifndef XLB_CONFIG_WRITE_H
 #define XLB_CONFIG_WRITE_H
 
@@ -12,7 +17,12 @@
  * now_ms (CLOCK_REALTIME) dates it. 0 or -EIO.
  */
 int xlb_config_write(FILE *f, const struct xlb_config *cfg, long long now_ms);
+/* Only the XLB_SEC_* sections in `sections` (the cluster document: XLB_SEC_SHARED). */
+int xlb_config_write_sections(FILE *f, const struct xlb_config *cfg, unsigned int sections,
+			      long long now_ms);
 /* The same into a malloc'd string *out. 0 or -errno. */
 int xlb_config_write_str(const struct xlb_config *cfg, long long now_ms, char **out);
+int xlb_config_write_sections_str(const struct xlb_config *cfg, unsigned int sections,
+				  long long now_ms, char **out);
 
 #endif

@@ -375,6 +375,8 @@ static int parse_def(const char *name, json_t *d, struct xlb_cfg_service *s, cha
 			goto bad;
 		}
 	}
+	if (s->key.proto == IPPROTO_UDP) /* as in a config file (and service.add) */
+		s->hc.type = XLB_HC_NONE;
 	return 0;
 bad:
 	snprintf(err, errlen, "services.%s.service: not a valid service definition", name);
