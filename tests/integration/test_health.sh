@@ -50,7 +50,7 @@ be_state() { lbctl --json health web | jget "[b['state'] for b in d['services'][
 mode() { lbctl --json health web | jget "d['services'][0]['mode']"; }
 # fault NAME ADDR REASON CMD..: run CMD, measure until "backend ADDR DOWN (REASON"
 fault() {
-	local name=$1 addr=$2 reason=$3 from t0 dt; shift 3
+	local name=$1 addr=$2 reason=$3 from t0 dt eff; shift 3
 	from=$(log_lines)
 	"$@"
 	t0=$(now_ms) # the fault is in place
@@ -58,6 +58,10 @@ fault() {
 	dt=$(($(now_ms) - t0))
 	info "$name: $addr left the active set after $dt ms (limit $LIMIT ms): $(grep "backend $addr DOWN" "$XT_WORK/lbd.log" | tail -1 | sed 's/.*health: //')"
 	[ "$dt" -le "$LIMIT" ] || fail "$name: detection took $dt ms > $LIMIT ms"
+	# the new table is in effect within 10 ms of the deciding probe result
+	eff=$(grep "backend $addr DOWN" "$XT_WORK/lbd.log" | tail -1 | sed -n 's/.*in effect \([0-9.]*\) ms after the probe result.*/\1/p')
+	[ -n "$eff" ] || fail "$name: no 'in effect' time in lbd's log line"
+	awk -v e="$eff" 'BEGIN { exit !(e <= 10) }' || fail "$name: in effect $eff ms after the probe result (> 10 ms)"
 }
 recover() {
 	local name=$1 addr=$2 from t0; shift 2

@@ -226,7 +226,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 	const struct xlb_cfg_service *cs;
 	enum xlb_pol_mode old_mode = hs->mode;
 	char a[XLB_ADDR_STRLEN], res[48];
-	long long t0, us;
+	long long t0, us, total_us, swap_ns;
 	size_t i, n_new = 0;
 	int err;
 
@@ -243,7 +243,14 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 		return;
 	t0 = xlb_hc_target_result_ns(t);
 	err = apply_one(l, cs, NULL, &hs->mode);
-	us = (xlb_hc_now_ns() - t0) / 1000;
+	total_us = (xlb_hc_now_ns() - t0) / 1000;
+	/*
+	 * In effect for new packets from the table swap on (when the apply
+	 * swapped a table); the swap syscall then blocks for an RCU grace
+	 * period that does not delay the data path.
+	 */
+	swap_ns = xlb_dp_last_swap_ns(l->dp);
+	us = swap_ns >= t0 ? (swap_ns - t0) / 1000 : total_us;
 	hs->recomputes++;
 	hs->last_apply_us = us;
 	h->changes++;
@@ -259,10 +266,11 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 	for (i = 0; i < hs->n; i++)
 		n_new += hs->be[i]->out.weight > 0;
 	pr_info("health: service \"%s\": backend %s %s (%s, %u consecutive %s); mode %s, "
-		"%zu/%zu backends take new flows; applied %.3f ms after the probe result",
+		"%zu/%zu backends take new flows; in effect %.3f ms after the probe result "
+		"(apply returned after %.3f ms)",
 		hs->name, a, st->up ? "UP" : "DOWN", res, st->up ? st->successes : st->failures,
 		st->up ? "successes" : "failures", xlb_pol_mode_name(hs->mode), n_new, hs->n,
-		us / 1000.0);
+		us / 1000.0, total_us / 1000.0);
 	lbd_event(l, "health", hs->name, a, "%s (%s); mode %s, %zu/%zu backends take new flows",
 		  st->up ? "up" : "down", res, xlb_pol_mode_name(hs->mode), n_new, hs->n);
 	if (old_mode != hs->mode)

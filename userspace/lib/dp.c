@@ -91,6 +91,7 @@ struct xlb_dp {
 	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
 	int fd_vfilt;
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
+	long long last_swap_ns; /* CLOCK_MONOTONIC when the last table swap was issued */
 	__u32 inner_flags; /* map_flags every inner table must carry */
 	__u32 max_services, max_backends;
 	struct dp_service *svcs; /* max_services slots, n_svcs used */
@@ -553,8 +554,20 @@ static int install_table(struct xlb_dp *dp, const struct dp_service *s, const st
 		goto out;
 	}
 	err = array_fill(fd, table, size);
-	if (!err && bpf_map_update_elem(dp->fd_tables, &id, &fd, BPF_ANY))
-		err = -errno;
+	/*
+	 * The data path sees the new table as soon as this update has swapped
+	 * the pointer; the syscall then waits for an RCU grace period (the
+	 * kernel's promise that no packet still reads the old table when it
+	 * returns), 10-20 ms here. Record when the swap was asked for.
+	 */
+	if (!err) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		dp->last_swap_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		if (bpf_map_update_elem(dp->fd_tables, &id, &fd, BPF_ANY))
+			err = -errno;
+	}
 	if (err)
 		pr_warn("service %s: installing its lookup table: %s",
 			key_str(&s->key, ks, sizeof(ks)), strerror(-err));
@@ -1846,4 +1859,9 @@ out:
 	free(w6.k);
 	free(vals);
 	return err;
+}
+
+long long xlb_dp_last_swap_ns(const struct xlb_dp *dp)
+{
+	return dp->last_swap_ns;
 }

@@ -142,6 +142,13 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 #define XLB_LC_IDLE_NS (120ull * 1000000000ull)
 int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns);
 
+/*
+ * CLOCK_MONOTONIC ns at which the last lookup table swap was issued: from
+ * then on new packets use the new table (the swap syscall itself returns
+ * only after an RCU grace period, when no packet reads the old one).
+ */
+long long xlb_dp_last_swap_ns(const struct xlb_dp *dp);
+
 /* Fill levels of the maps, for status. */
 struct xlb_dp_fill {
 	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) / capacity */
