@@ -22,9 +22,10 @@
  * retried once, then the flow is refused: contention only happens within one
  * bucket, i.e. a flood). Over-admission is possible only when two CPUs create
  * the same bucket at once (one extra flow each), or after the LRU evicted a
- * bucket (it restarts full). Time is bpf_ktime_get_coarse_ns(): refill happens
- * in steps of one tick (1-4 ms), so over any window W at most
- * burst + (W + tick) * rate new flows pass per bucket.
+ * bucket (it restarts full). Time is the coarse clock as cached per CPU
+ * (xlb_now(), clock.h): refill happens in steps of one tick (1-4 ms) and a
+ * CPU's view may lag up to two ticks, so over any window W at most
+ * burst + (W + 2 ticks) * rate new flows pass per bucket.
  */
 #ifndef XLB_BPF_FILTER_H
 #define XLB_BPF_FILTER_H

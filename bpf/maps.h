@@ -118,6 +118,14 @@ struct {
 	__type(value, struct xlb_nexthop);
 } xlb_nhc_v1 SEC(".maps");
 
+/* Per-CPU cache of the coarse clock, refreshed when jiffies moves (see clock.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_clock);
+} xlb_clock_v1 SEC(".maps");
+
 /*
  * VIP prefilter: bit b of word b/64 set = some service's (VIP, port) has
  * xlb_vfilter_bucket() == b. Only read when the loader sets the

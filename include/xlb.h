@@ -47,6 +47,7 @@
 #define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
 #define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
 #define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
+#define XLB_MAP_CLOCK "xlb_clock_v1" /* per-CPU coarse clock cache (bpf/clock.h) */
 #define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
 #define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
 #define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
@@ -178,6 +179,17 @@ struct xlb_nexthop {
 	__u32 _pad2;
 };
 _Static_assert(sizeof(struct xlb_nexthop) == 48, "xlb_nexthop layout");
+
+/*
+ * Value of XLB_MAP_CLOCK (per CPU, one entry): the coarse monotonic clock as
+ * last read on this CPU and the jiffies value it was read at (bpf/clock.h).
+ * Data-path private.
+ */
+struct xlb_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+_Static_assert(sizeof(struct xlb_clock) == 16, "xlb_clock layout");
 
 /* Default UDP destination port of `gue` (Katran's choice too). */
 #define XLB_GUE_PORT_DEFAULT 6080

@@ -58,7 +58,11 @@ static inline __u32 xlb_murmur3_fmix(__u32 h)
  * (no type punning of the struct), which the BPF backend compiles to plain
  * 32/16/8-bit loads from the stack copy of the key.
  */
-static inline __u32 xlb_flow_hash(const struct xlb_flow_key *k)
+/*
+ * always_inline: left to itself clang makes this a BPF subprogram, and each
+ * call/return costs a return thunk on CPUs with that mitigation.
+ */
+static inline __attribute__((always_inline)) __u32 xlb_flow_hash(const struct xlb_flow_key *k)
 {
 	__u32 h = XLB_HASH_SEED;
 	int i;
