@@ -302,20 +302,25 @@ static int get_bool(struct ctx *c, yaml_node_t *n, bool *out)
 	return 0;
 }
 
-/* A plain decimal fraction in [0, 1]: 0, 1, 0.5, .25, 1.0 */
-static int get_fraction(struct ctx *c, yaml_node_t *n, double *out)
+/*
+ * A plain non-negative decimal: 0, 12, 0.5, .25, 1500.25 (no sign, exponent
+ * or quotes). `expect` and `what` name the kind in messages ("a number",
+ * "a non-negative decimal number").
+ */
+static int get_plain_decimal(struct ctx *c, yaml_node_t *n, double *out, const char *expect,
+			     const char *what)
 {
 	char q[64];
 	const char *s, *p;
 	int digits = 0, dots = 0;
 
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected a number in 0..1, got %s", kind(n));
+		return fail(c, n, "expected %s, got %s", expect, kind(n));
 	if (is_null(n))
 		return fail(c, n, "missing value");
 	s = sval(n);
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return fail(c, n, "expected a number in 0..1, got the quoted string %s",
+		return fail(c, n, "expected %s, got the quoted string %s", expect,
 			    quote(s, q, sizeof(q)));
 	for (p = s; *p; p++) {
 		if (*p >= '0' && *p <= '9')
@@ -323,14 +328,24 @@ static int get_fraction(struct ctx *c, yaml_node_t *n, double *out)
 		else if (*p == '.' && !dots)
 			dots++;
 		else
-			return fail(c, n, "%s is not a decimal number in 0..1",
-				    quote(s, q, sizeof(q)));
+			return fail(c, n, "%s is not %s", quote(s, q, sizeof(q)), what);
 	}
 	if (!digits || strlen(s) > 20)
-		return fail(c, n, "%s is not a decimal number in 0..1", quote(s, q, sizeof(q)));
+		return fail(c, n, "%s is not %s", quote(s, q, sizeof(q)), what);
 	*out = strtod(s, NULL);
+	return 0;
+}
+
+/* A plain decimal fraction in [0, 1]: 0, 1, 0.5, .25, 1.0 */
+static int get_fraction(struct ctx *c, yaml_node_t *n, double *out)
+{
+	char q[64];
+	int err = get_plain_decimal(c, n, out, "a number in 0..1", "a decimal number in 0..1");
+
+	if (err)
+		return err;
 	if (!(*out >= 0.0 && *out <= 1.0))
-		return fail(c, n, "%s is out of range 0..1", quote(s, q, sizeof(q)));
+		return fail(c, n, "%s is out of range 0..1", quote(sval(n), q, sizeof(q)));
 	return 0;
 }
 
@@ -913,31 +928,7 @@ static int svc_drain_timeout(struct ctx *c, yaml_node_t *v, void *obj)
 /* A plain non-negative decimal: 0, 12, 0.5, 1500.25 */
 static int get_decimal(struct ctx *c, yaml_node_t *n, double *out)
 {
-	char q[64];
-	const char *s, *p;
-	int digits = 0, dots = 0;
-
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected a number, got %s", kind(n));
-	if (is_null(n))
-		return fail(c, n, "missing value");
-	s = sval(n);
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return fail(c, n, "expected a number, got the quoted string %s",
-			    quote(s, q, sizeof(q)));
-	for (p = s; *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			digits++;
-		else if (*p == '.' && !dots)
-			dots++;
-		else
-			return fail(c, n, "%s is not a non-negative decimal number",
-				    quote(s, q, sizeof(q)));
-	}
-	if (!digits || strlen(s) > 20)
-		return fail(c, n, "%s is not a non-negative decimal number", quote(s, q, sizeof(q)));
-	*out = strtod(s, NULL);
-	return 0;
+	return get_plain_decimal(c, n, out, "a number", "a non-negative decimal number");
 }
 
 /* An absolute path of at most XLB_PATH_MAX - 1 printable characters. */
