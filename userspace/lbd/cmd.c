@@ -266,22 +266,38 @@ static json_t *cmd_backend_add(struct lbd *l, json_t *args)
 	return xlb_proto_ok(backend_json(l, s, &s->backends[s->n_backends - 1]));
 }
 
+/*
+ * The existing backend named by args {service, address}: NULL with *resp set
+ * (bad request or not_found) otherwise. *sp gets its service, a (at least
+ * XLB_ADDR_STRLEN bytes) its address as text.
+ */
+static struct xlb_cfg_backend *arg_backend(struct lbd *l, json_t *args, struct xlb_cfg_service **sp,
+					   char *a, json_t **resp)
+{
+	struct xlb_cfg_backend *b;
+	struct xlb_addr addr;
+	__u8 family;
+
+	if (!(*sp = arg_service(l, args, resp)) || arg_address(*sp, args, &addr, &family, resp))
+		return NULL;
+	xlb_addr_str(&addr, family, a, XLB_ADDR_STRLEN);
+	b = find_backend(*sp, &addr, family);
+	if (!b)
+		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s",
+					(*sp)->name, a);
+	return b;
+}
+
 static json_t *cmd_backend_remove(struct lbd *l, json_t *args)
 {
 	struct xlb_cfg_service *s;
 	struct xlb_cfg_backend *b, *nb;
 	char a[XLB_ADDR_STRLEN];
-	struct xlb_addr addr;
 	json_t *resp = NULL, *res;
 	size_t idx;
-	__u8 family;
 
-	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
+	if (!(b = arg_backend(l, args, &s, a, &resp)))
 		return resp;
-	xlb_addr_str(&addr, family, a, sizeof(a));
-	b = find_backend(s, &addr, family);
-	if (!b)
-		return xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s", s->name, a);
 	res = backend_json(l, s, b);
 	idx = b - s->backends;
 	nb = malloc((s->n_backends ? s->n_backends : 1) * sizeof(*nb));
@@ -306,17 +322,11 @@ static json_t *cmd_backend_weight(struct lbd *l, json_t *args)
 	struct xlb_cfg_service *s;
 	struct xlb_cfg_backend *b, *nb;
 	char a[XLB_ADDR_STRLEN];
-	struct xlb_addr addr;
 	json_t *resp = NULL, *res;
 	size_t idx;
-	__u8 family;
 
-	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
+	if (!(b = arg_backend(l, args, &s, a, &resp)))
 		return resp;
-	xlb_addr_str(&addr, family, a, sizeof(a));
-	b = find_backend(s, &addr, family);
-	if (!b)
-		return xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s", s->name, a);
 	old = b->weight;
 	idx = b - s->backends;
 	nb = malloc(s->n_backends * sizeof(*nb));
