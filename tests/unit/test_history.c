@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "fileio.h"
 #include "history.h"
 
 static char dir[64];

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "config.h"
 #include "lbctl.h"

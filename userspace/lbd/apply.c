@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "history.h"
 #include "lbd.h"
 #include "log.h"

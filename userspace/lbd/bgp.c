@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "announce.h"
 #include "lbd.h"
@@ -136,37 +137,6 @@ out:
 	return err;
 }
 
-static int write_atomic(const char *path, const char *text)
-{
-	char tmp[XLB_PATH_MAX + 16];
-	size_t len = strlen(text), off = 0;
-	ssize_t w;
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		off += w;
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
 
 /*
  * Ask BIRD at sock to reconfigure: 0 when its final answer is a 0xxx code,
@@ -232,7 +202,7 @@ static void sync_bird(struct lbd *l)
 	b->syncs++;
 	err = xlb_bird_fragment(cfg->bgp_protocol, b->drained, b->cur, b->n_cur, &text);
 	if (!err) {
-		err = write_atomic(cfg->bgp_config_file, text);
+		err = xlb_write_atomic(cfg->bgp_config_file, text, strlen(text), 0644);
 		if (err)
 			snprintf(b->last_result, sizeof(b->last_result), "writing %.160s: %s",
 				 cfg->bgp_config_file, strerror(-err));
@@ -505,7 +475,7 @@ int lbd_bgp_withdraw_all(const struct xlb_config *cfg)
 		return 0;
 	err = xlb_bird_fragment(cfg->bgp_protocol, false, NULL, 0, &text);
 	if (!err)
-		err = write_atomic(cfg->bgp_config_file, text);
+		err = xlb_write_atomic(cfg->bgp_config_file, text, strlen(text), 0644);
 	free(text);
 	if (err) {
 		pr_warn("bgp: writing %s: %s", cfg->bgp_config_file, strerror(-err));

@@ -36,6 +36,7 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "cluster_doc.h"
 #include "etcd.h"
@@ -360,18 +361,19 @@ wait:
 
 static void save_cache(struct lbd_cluster *c)
 {
-	char tmp[sizeof(c->cache_path) + 8];
+	char *text = NULL;
 	json_t *o;
-	int err;
+	int err = -ENOMEM;
 
 	if (!c->cache_path[0])
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->cache_path);
 	o = json_pack("{s:I, s:s}", "revision", (json_int_t)c->applied_rev, "document",
 		      c->applied_doc);
-	err = o ? json_dump_file(o, tmp, JSON_COMPACT) : -1;
+	if (o && (text = json_dumps(o, JSON_COMPACT)))
+		err = xlb_write_atomic(c->cache_path, text, strlen(text), 0600);
+	free(text);
 	json_decref(o);
-	if (err || rename(tmp, c->cache_path))
+	if (err)
 		pr_warn("cluster: writing %s failed: a restart without etcd would start from the "
 			"local file", c->cache_path);
 }

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "history.h"
 #include "lbd.h"

@@ -46,13 +46,5 @@ int xlb_history_newest(const char *dir, __u64 *gen);
  */
 int xlb_history_get(const char *dir, __u64 gen, char **text, size_t *len, json_t **meta);
 
-/*
- * Write buf[0..len) to path atomically: PATH.xlb-tmp in the same directory,
- * fsync, rename, fsync of the directory. mode: of a new file; an existing
- * file's mode and owner are kept (best effort). 0 or -errno (path unchanged).
- */
-int xlb_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
-/* Read a whole regular file of at most max bytes (malloc'd, NUL-terminated). 0 or -errno. */
-int xlb_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 #endif

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "maglev.h"
 #include "state.h"
@@ -599,34 +600,12 @@ int xlb_state_load(const char *path, json_t **state, char *err, size_t errlen)
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int xlb_state_save(const char *path, const json_t *state)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], *s, *slash;
-	size_t len, off = 0;
-	int fd, dfd, err = 0;
-	ssize_t n;
+	char dir[PATH_MAX], *s, *slash;
+	size_t len;
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == dir)
@@ -635,46 +614,23 @@ int xlb_state_save(const char *path, const json_t *state)
 		*slash = 0;
 	else
 		snprintf(dir, sizeof(dir), ".");
-	err = mkdir_p(dir);
+	err = xlb_mkdir_p(dir, 0755);
 	if (err)
 		return err;
 	s = json_dumps(state, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	if (!s)
 		return -ENOMEM;
 	len = strlen(s);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
+	/* json_dumps leaves no room: end the file with a newline this way */
+	slash = realloc(s, len + 2);
+	if (!slash) {
+		free(s);
+		return -ENOMEM;
 	}
-	while (off < len) {
-		n = write(fd, s + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		off += n;
-	}
-	if (!err && (write(fd, "\n", 1) != 1 || fsync(fd)))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		goto out;
-	}
-	/* the rename itself must reach the disk */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		if (fsync(dfd))
-			err = -errno;
-		close(dfd);
-	}
-out:
+	s = slash;
+	s[len++] = '\n';
+	s[len] = 0;
+	err = xlb_write_atomic(path, s, len, 0600);
 	free(s);
 	return err;
 }
