@@ -579,12 +579,20 @@ int main(int argc, char **argv)
 		goto out_cfg;
 	dpo.iface = l.iface;
 	dpo.pin_dir = l.pin_dir;
+	/*
+	 * Program the new maps before the new program runs on them: after an
+	 * upgrade that renamed a map they start empty (dp.c, migration), and
+	 * until the switch the old program keeps running on its own maps.
+	 */
+	dpo.defer_attach = true;
 	if (xlb_dp_open(&dpo, &l.dp))
 		goto out_cfg;
 	if (lbd_apply_config(&l, &l.cfg, &diff)) {
 		pr_warn("programming the services of %s failed", l.config_path);
 		goto out_dp;
 	}
+	if (xlb_dp_attach(l.dp))
+		goto out_dp;
 	pr_info("%s: %zu services (%u installed, %u updated, %u unchanged, %u removed)",
 		l.config_path, l.cfg.n_services, diff.added, diff.changed, diff.unchanged,
 		diff.removed);

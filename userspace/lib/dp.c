@@ -44,6 +44,7 @@
 #include "idalloc.h"
 #include "log.h"
 #include "maglev.h"
+#include "migrate.h"
 
 #include "xlb_hash.h"
 #include "xlb.skel.h"
@@ -67,6 +68,15 @@ struct dp_service {
 	bool table_ok; /* xlb_tables_v2[svc.id] holds the table for be[] */
 };
 
+/* A pin <pin_dir>/xlb_<base>_v<N> whose base names a map of ours with another version. */
+struct dp_oldpin {
+	char name[64]; /* the pin (= the old map's name) */
+	struct bpf_map *map; /* ours: the new version */
+	unsigned int from, to;
+	const struct xlb_migration *mig; /* NULL: ours starts empty */
+	__u64 copied; /* entries / counters copied (logged) */
+};
+
 #define DP_RECALL 1024 /* freed backend ids remembered by address (power of 2) */
 
 /* A backend id that was freed, and what it named (be_id_get). */
@@ -88,6 +98,10 @@ struct xlb_dp {
 	const char *mode;
 	bool adopted;
 	bool had_link; /* a live link was pinned: the maps are in use */
+	bool attached; /* xlb_dp_attach() done */
+	enum xlb_attach_mode attach_mode;
+	struct dp_oldpin *oldpins; /* pins of other versions of our maps (migrate.h) */
+	size_t n_oldpins;
 	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
 	int fd_vfilt;
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
@@ -1423,9 +1437,314 @@ static void unload(struct xlb_dp *dp)
 	xlb__destroy(dp->skel);
 }
 
-int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
+/* ---- upgrades: pins of other versions of our maps (migrate.h) ---- */
+
+/*
+ * An upgrade that changes a map's layout renames it (xlb_flows_v1 ->
+ * xlb_flows_v2): libbpf then creates the new map empty and the old pin stays.
+ * Order, around the program switch (xlb_dp_attach):
+ *  1. at open, find the pins of other versions and decide (log) what is
+ *     migrated and what starts empty;
+ *  2. just before the switch, while the old program still runs on the old
+ *     maps: copy (flows: entries missing in the new map; counters: by name);
+ *  3. switch (bpf_link_update);
+ *  4. copy the flows again: entries the old program created between 2 and 3
+ *     (the new program's own entries are kept);
+ *  5. unpin the old versions; the kernel frees them with the old program.
+ * What is lost: a flow created by the old program between 2 and 3 whose next
+ * packet reaches the new program before 4 is rescheduled (with an unchanged
+ * table, to the same backend); counter increments of the old program between
+ * 2 and 3. Both windows are a few syscalls long.
+ */
+
+static const char *const stat_names[] = {
+#define XLB_STAT_NAME(e, name, help) name,
+	XLB_STATS(XLB_STAT_NAME)
+#undef XLB_STAT_NAME
+};
+
+static int oldpins_scan(struct xlb_dp *dp)
+{
+	char base[32], obase[32];
+	unsigned int ver, over;
+	struct dirent *de;
+	struct bpf_map *m;
+	DIR *d;
+
+	d = opendir(dp->pin_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct dp_oldpin *op;
+
+		if (strlen(de->d_name) >= sizeof(op->name) ||
+		    xlb_map_name_parse(de->d_name, obase, sizeof(obase), &over))
+			continue;
+		bpf_object__for_each_map(m, dp->obj) {
+			if (bpf_map__is_internal(m) || !bpf_map__pin_path(m) ||
+			    xlb_map_name_parse(bpf_map__name(m), base, sizeof(base), &ver) ||
+			    strcmp(base, obase) || ver == over)
+				continue;
+			op = realloc(dp->oldpins, (dp->n_oldpins + 1) * sizeof(*op));
+			if (!op) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			dp->oldpins = op;
+			op = &dp->oldpins[dp->n_oldpins++];
+			memset(op, 0, sizeof(*op));
+			snprintf(op->name, sizeof(op->name), "%s", de->d_name);
+			op->map = m;
+			op->from = over;
+			op->to = ver;
+			op->mig = xlb_migration_find(base, over, ver);
+			if (op->mig)
+				pr_info("map %s: migrating to %s at the program switch", op->name,
+					bpf_map__name(m));
+			else
+				pr_warn("map %s v%u: no migration to v%u, %s starts empty (the old "
+					"pin is removed after the switch)",
+					op->name, over, ver, bpf_map__name(m));
+			break;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Check the old map is what the migration was written for. */
+static int oldpin_open(const struct xlb_dp *dp, const struct dp_oldpin *op)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	enum bpf_map_type want = op->mig->kind == XLB_MIGRATE_COUNTERS ? BPF_MAP_TYPE_PERCPU_ARRAY
+								       : BPF_MAP_TYPE_UNSPEC;
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, op->name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != op->mig->key_size ||
+	    info.value_size != op->mig->value_size || (want && info.type != want) ||
+	    (!want && info.type != BPF_MAP_TYPE_HASH && info.type != BPF_MAP_TYPE_LRU_HASH)) {
+		pr_warn("map %s: type %u, key %u, value %u bytes: not the layout its migration "
+			"expects (key %u, value %u): %s starts empty",
+			op->name, info.type, info.key_size, info.value_size, op->mig->key_size,
+			op->mig->value_size, bpf_map__name(op->map));
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/*
+ * Copy the entries of the old map missing in the new one: an entry already
+ * there (the new program's, or from an earlier pass) is kept. Into an empty
+ * new map (pass 1 of a normal upgrade) with batch updates; otherwise entry by
+ * entry with BPF_NOEXIST (batch updates of hash maps take no such flag).
+ */
+static int migrate_entries(struct xlb_dp *dp, struct dp_oldpin *op, int ofd)
+{
+	enum { BATCH = 1024 };
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 ksz = op->mig->key_size, ovsz = op->mig->value_size;
+	__u32 nvsz = bpf_map__value_size(op->map), n, i, cnt;
+	int nfd = bpf_map__fd(op->map), err = 0;
+	__u8 *keys, *ovals, *nvals;
+	bool first = true, done = false, empty;
+	__u8 in[64], out[64]; /* batch cursors (hash maps: a bucket number) */
+
+	(void)dp;
+	if (ksz > sizeof(in) || bpf_map__key_size(op->map) != ksz)
+		return -EINVAL;
+	keys = malloc((size_t)BATCH * ksz);
+	ovals = malloc((size_t)BATCH * ovsz);
+	nvals = calloc(BATCH, nvsz);
+	if (!keys || !ovals || !nvals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	empty = bpf_map_get_next_key(nfd, NULL, keys) && errno == ENOENT;
+	while (!done) {
+		n = BATCH;
+		if (bpf_map_lookup_batch(ofd, first ? NULL : in, out, keys, ovals, &n, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true;
+		}
+		first = false;
+		memcpy(in, out, sizeof(in));
+		memset(nvals, 0, (size_t)n * nvsz);
+		for (i = 0; i < n; i++)
+			op->mig->convert(ovals + (size_t)i * ovsz, nvals + (size_t)i * nvsz);
+		cnt = n;
+		if (empty && n && !bpf_map_update_batch(nfd, keys, nvals, &cnt, &opts) && cnt == n) {
+			op->copied += n;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (!bpf_map_update_elem(nfd, keys + (size_t)i * ksz, nvals + (size_t)i * nvsz,
+						 BPF_NOEXIST))
+				op->copied++;
+			else if (errno != EEXIST) {
+				err = -errno;
+				goto out;
+			}
+		}
+	}
+out:
+	free(keys);
+	free(ovals);
+	free(nvals);
+	return err;
+}
+
+/* Per-CPU counters by name: new = max(new, old) per CPU (migrate.h). */
+static int migrate_counters(struct xlb_dp *dp, struct dp_oldpin *op, int ofd)
+{
+	size_t no = op->mig->n_names, nn = sizeof(stat_names) / sizeof(stat_names[0]);
+	int nfd = bpf_map__fd(op->map), err = 0;
+	__u64 *o = NULL, *n = NULL, *buf = NULL;
+	__u32 omax, k, c;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	/* only the reason counters have names here (xlb_stats_v*) */
+	if (strcmp(bpf_map__name(op->map), XLB_MAP_STATS) ||
+	    bpf_map__max_entries(op->map) < nn || bpf_obj_get_info_by_fd(ofd, &info, &len))
+		return -EINVAL;
+	omax = info.max_entries < no ? info.max_entries : no;
+	o = calloc((size_t)dp->ncpus * no, sizeof(*o)); /* [cpu][reason] */
+	n = calloc((size_t)dp->ncpus * nn, sizeof(*n));
+	buf = calloc(dp->ncpus, sizeof(*buf));
+	if (!o || !n || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < omax; k++) {
+		if (bpf_map_lookup_elem(ofd, &k, buf)) {
+			err = -errno;
+			goto out;
+		}
+		for (c = 0; c < (__u32)dp->ncpus; c++)
+			o[c * no + k] = buf[c];
+	}
+	for (k = 0; k < nn; k++) {
+		if (bpf_map_lookup_elem(nfd, &k, buf)) {
+			err = -errno;
+			goto out;
+		}
+		for (c = 0; c < (__u32)dp->ncpus; c++)
+			n[c * nn + k] = buf[c];
+	}
+	for (c = 0; c < (__u32)dp->ncpus; c++)
+		xlb_migrate_counters(op->mig->names, omax, &o[c * no], stat_names, nn, &n[c * nn]);
+	for (k = 0; k < nn; k++) {
+		for (c = 0; c < (__u32)dp->ncpus; c++)
+			buf[c] = n[c * nn + k];
+		if (bpf_map_update_elem(nfd, &k, buf, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	op->copied = omax;
+out:
+	free(o);
+	free(n);
+	free(buf);
+	return err;
+}
+
+/* Pass 1 (before the switch) or 2 (after it: flows only). Best effort, logged. */
+static void oldpins_migrate(struct xlb_dp *dp, int pass)
+{
+	struct dp_oldpin *op;
+	__u64 before;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < dp->n_oldpins; i++) {
+		op = &dp->oldpins[i];
+		if (!op->mig || (pass == 2 && op->mig->kind != XLB_MIGRATE_ENTRIES))
+			continue;
+		fd = oldpin_open(dp, op);
+		if (fd < 0) {
+			op->mig = NULL; /* no second pass */
+			continue;
+		}
+		before = op->copied;
+		err = op->mig->kind == XLB_MIGRATE_ENTRIES ? migrate_entries(dp, op, fd)
+							    : migrate_counters(dp, op, fd);
+		close(fd);
+		if (err)
+			pr_warn("map %s: migrating to %s: %s (%llu copied)", op->name,
+				bpf_map__name(op->map), strerror(-err),
+				(unsigned long long)(op->copied - before));
+		else if (op->mig->kind == XLB_MIGRATE_COUNTERS)
+			pr_info("map %s: %llu counters copied by name to %s", op->name,
+				(unsigned long long)op->copied, bpf_map__name(op->map));
+		else
+			pr_info("map %s: %llu entries copied to %s%s", op->name,
+				(unsigned long long)(op->copied - before), bpf_map__name(op->map),
+				pass == 2 ? " (created by the old program during the switch)" : "");
+	}
+}
+
+/* After the switch: no program uses the old versions any more. */
+static void oldpins_remove(struct xlb_dp *dp)
+{
+	char path[PATH_MAX + 64];
+	size_t i;
+
+	for (i = 0; i < dp->n_oldpins; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, dp->oldpins[i].name);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("removing the old pin %s: %s", path, strerror(errno));
+		else
+			pr_info("removed the pin of %s (replaced by %s)", dp->oldpins[i].name,
+				bpf_map__name(dp->oldpins[i].map));
+	}
+	free(dp->oldpins);
+	dp->oldpins = NULL;
+	dp->n_oldpins = 0;
+}
+
+int xlb_dp_attach(struct xlb_dp *dp)
 {
 	struct bpf_program *prog;
+	int err;
+
+	if (dp->attached)
+		return 0;
+	prog = xdp_program(dp->obj);
+	if (!prog) {
+		pr_warn("the XDP object has no XDP program");
+		return -ENOENT;
+	}
+	oldpins_migrate(dp, 1);
+	err = attach(dp, bpf_program__fd(prog), dp->attach_mode);
+	if (err) {
+		/* Nothing runs on these maps: do not leave pins behind. */
+		if (!dp->had_link) {
+			bpf_object__unpin_maps(dp->obj, NULL);
+			rmdir(dp->pin_dir);
+		}
+		return err;
+	}
+	dp->attached = true;
+	oldpins_migrate(dp, 2);
+	oldpins_remove(dp);
+	pr_info("XDP program %s on %s (ifindex %d) in %s mode, pins in %s",
+		dp->adopted ? "replaced" : "attached", dp->iface, dp->ifindex, dp->mode, dp->pin_dir);
+	return 0;
+}
+
+int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
+{
 	struct xlb_dp *dp;
 	int err;
 
@@ -1437,6 +1756,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	snprintf(dp->iface, sizeof(dp->iface), "%s", opts->iface);
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", opts->pin_dir);
 	dp->mode = "none";
+	dp->attach_mode = opts->mode;
 	dp->ifindex = if_nametoindex(opts->iface);
 	if (!dp->ifindex) {
 		err = -errno;
@@ -1460,6 +1780,8 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	if (err)
 		goto err_unload;
 	err = open_fds(dp);
+	if (!err) /* other versions of our maps: before anything is adopted */
+		err = oldpins_scan(dp);
 	if (err)
 		goto err_unload;
 	if (xlb_idalloc_init(&dp->svc_ids, dp->max_services) ||
@@ -1474,25 +1796,13 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 		err = vfilter_sync(dp, NULL);
 	if (err)
 		goto err_unload;
-	prog = xdp_program(dp->obj);
-	if (!prog) {
-		pr_warn("the XDP object has no XDP program");
-		err = -ENOENT;
-		goto err_unload;
-	}
-	err = attach(dp, bpf_program__fd(prog), opts->mode);
-	if (err) {
-		/* Nothing runs on these maps: do not leave pins behind. */
-		if (!dp->had_link) {
-			bpf_object__unpin_maps(dp->obj, NULL);
-			rmdir(dp->pin_dir);
-		}
-		goto err_unload;
+	if (!opts->defer_attach) {
+		err = xlb_dp_attach(dp);
+		if (err)
+			goto err_unload;
 	}
 	dp->udp4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	dp->udp6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	pr_info("XDP program %s on %s (ifindex %d) in %s mode, pins in %s",
-		dp->adopted ? "replaced" : "attached", dp->iface, dp->ifindex, dp->mode, dp->pin_dir);
 	*dpp = dp;
 	return 0;
 
@@ -1504,6 +1814,7 @@ err_unload:
 		while (dp->n_svcs)
 			drop_service(dp, &dp->svcs[dp->n_svcs - 1]);
 	free(dp->svcs);
+	free(dp->oldpins);
 	unload(dp);
 err_unlock:
 	close(dp->lock_fd);
@@ -1526,6 +1837,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 		close(dp->udp4);
 	if (dp->udp6 >= 0)
 		close(dp->udp6);
+	free(dp->oldpins); /* not attached: the old pins stay (the old program may run) */
 	unload(dp);
 	close(dp->lock_fd); /* releases the flock */
 	free(dp);

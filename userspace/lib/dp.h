@@ -7,6 +7,10 @@
  * with a BPF link pinned at <pin_dir>/link -- or, when that link exists,
  * atomically replaces the program behind it (a restart drops no packet) --
  * and reads back the services and backends the pinned maps already hold.
+ * With opts.defer_attach the switch waits for xlb_dp_attach(), so the caller
+ * can program the maps first. Pins of other versions of our maps (an upgrade
+ * that changed a layout) are migrated around the switch, then removed
+ * (migrate.h, dp.c).
  * xlb_dp_close() leaves everything attached and pinned; xlb_dp_detach()
  * removes the program and the pins.
  *
@@ -39,6 +43,13 @@ struct xlb_dp_opts {
 	const char *iface;
 	const char *pin_dir;
 	enum xlb_attach_mode mode;
+	/*
+	 * Stop before the program switch: the caller programs the new maps
+	 * (xlb_dp_apply*), then calls xlb_dp_attach(). Needed whenever a map
+	 * may have been renamed by an upgrade: the new program must not run on
+	 * service maps that are still empty.
+	 */
+	bool defer_attach;
 };
 
 struct xlb_dp;
@@ -51,6 +62,13 @@ int xlb_attach_mode_parse(const char *s, enum xlb_attach_mode *mode);
  * the thing that failed. -EBUSY: another lbd holds this pin directory.
  */
 int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp);
+/*
+ * The switch (after xlb_dp_open() with defer_attach): migrate pinned maps of
+ * older versions (migrate.h) into the new maps, attach the program or replace
+ * the one behind the pinned link, copy the flows the old program created
+ * meanwhile, remove the old-version pins. 0 (also when already attached) or -errno.
+ */
+int xlb_dp_attach(struct xlb_dp *dp);
 /* Release memory, fds and the lock; the program stays attached, maps pinned. */
 void xlb_dp_close(struct xlb_dp *dp);
 /*
