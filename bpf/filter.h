@@ -53,17 +53,37 @@ static __always_inline int xlb_acl_match(const struct xlb_flow_key *key, __u32 s
 	}
 }
 
-/* ACL verdict for a packet of service svc_id: 0 = pass, else its XLB_STAT_* drop reason. */
-static __always_inline __u32 xlb_filter_acl(const struct xlb_flow_key *key, __u32 svc_id)
+/*
+ * The filter settings that apply to a packet of one service: the global
+ * entry and the service's own, read once per packet. svc is NULL when the
+ * global entry says no service has settings (XLB_FILTER_F_SVC_NONE).
+ */
+struct xlb_filters {
+	struct xlb_filter *glob;
+	struct xlb_filter *svc;
+};
+
+static __always_inline void xlb_filters_get(__u32 svc_id, struct xlb_filters *fs)
 {
 	__u32 idx = XLB_FILTER_GLOBAL;
-	struct xlb_filter *f;
 
-	f = bpf_map_lookup_elem(&xlb_filt_v1, &idx);
+	/* Array lookups with a constant map: inlined by the verifier (no call). */
+	fs->glob = bpf_map_lookup_elem(&xlb_filt_v1, &idx);
+	fs->svc = NULL;
+	if (!fs->glob || !(fs->glob->flags & XLB_FILTER_F_SVC_NONE))
+		fs->svc = bpf_map_lookup_elem(&xlb_filt_v1, &svc_id);
+}
+
+/* ACL verdict for a packet of service svc_id: 0 = pass, else its XLB_STAT_* drop reason. */
+static __always_inline __u32 xlb_filter_acl(const struct xlb_flow_key *key, __u32 svc_id,
+					    const struct xlb_filters *fs)
+{
+	struct xlb_filter *f = fs->glob;
+
 	if (f && (f->flags & XLB_FILTER_F_DENY) &&
 	    xlb_acl_match(key, XLB_ACL_SCOPE(XLB_ACL_DENY, XLB_ACL_GLOBAL_ID)))
 		return XLB_STAT_DROP_ACL_GLOBAL;
-	f = bpf_map_lookup_elem(&xlb_filt_v1, &svc_id);
+	f = fs->svc;
 	if (!f)
 		return 0;
 	if ((f->flags & XLB_FILTER_F_DENY) && xlb_acl_match(key, XLB_ACL_SCOPE(XLB_ACL_DENY, svc_id)))
@@ -72,6 +92,13 @@ static __always_inline __u32 xlb_filter_acl(const struct xlb_flow_key *key, __u3
 	    !xlb_acl_match(key, XLB_ACL_SCOPE(XLB_ACL_ALLOW, svc_id)))
 		return XLB_STAT_DROP_ACL_ALLOW;
 	return 0;
+}
+
+/* Does a rate limit apply to new flows of this service (its own or the global one)? */
+static __always_inline int xlb_rate_limited(const struct xlb_filters *fs)
+{
+	return (fs->svc && (fs->svc->flags & XLB_FILTER_F_RATE)) ||
+	       (fs->glob && (fs->glob->flags & XLB_FILTER_F_RATE));
 }
 
 /* Network-order mask of the first plen bits of a 32-bit word (plen clamped to 0..32). */
@@ -90,19 +117,18 @@ static __always_inline __be32 xlb_mask32(int plen)
  * arrival time (tat), advanced by one interval, stays within burst intervals
  * of now.
  */
-static __always_inline int xlb_rate_ok(const struct xlb_flow_key *key, __u32 svc_id, __u64 now)
+static __always_inline int xlb_rate_ok(const struct xlb_flow_key *key, __u32 svc_id, __u64 now,
+				       const struct xlb_filters *fs)
 {
 	struct xlb_rate_key rk;
-	struct xlb_filter *f;
-	__u32 idx = svc_id, scope = svc_id;
+	struct xlb_filter *f = fs->svc;
+	__u32 scope = svc_id;
 	__u64 interval, limit, *tat, old, base, next;
 	int plen, i;
 
-	f = bpf_map_lookup_elem(&xlb_filt_v1, &idx);
 	if (!f || !(f->flags & XLB_FILTER_F_RATE)) {
-		idx = XLB_FILTER_GLOBAL;
 		scope = XLB_ACL_GLOBAL_ID;
-		f = bpf_map_lookup_elem(&xlb_filt_v1, &idx);
+		f = fs->glob;
 		if (!f || !(f->flags & XLB_FILTER_F_RATE))
 			return 1;
 	}

@@ -209,4 +209,38 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	return be;
 }
 
+/*
+ * A TCP SYN (without ACK) of a service whose scheduler has no side effects
+ * (maglev, sh) and no rate limit: almost always a new connection, so insert
+ * its entry first with BPF_NOEXIST, one connection-table operation instead
+ * of a lookup (a miss) plus an insertion. NULL when there is no usable
+ * backend in the table or the entry already exists (a retransmitted SYN, a
+ * re-used 5-tuple): the caller then takes the regular path (lookup, keep or
+ * reschedule), so such flows stay sticky and nothing was changed.
+ */
+static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flow_key *key,
+							    const struct xlb_svc *svc, __u32 *be_id,
+							    __u64 now)
+{
+	struct xlb_backend *be;
+	struct xlb_flow nf = {};
+	__u32 svc_id = svc->id, size = svc->table_size, slot;
+	void *table;
+
+	table = bpf_map_lookup_elem(&xlb_tables_v2, &svc_id);
+	if (!table || size == 0)
+		return NULL;
+	slot = (svc->sched == XLB_SCHED_SH ? xlb_src_hash(key) : xlb_flow_hash(key)) % size;
+	be = xlb_slot_backend(table, slot, svc_id, be_id);
+	if (!be)
+		return NULL;
+	nf.backend_id = *be_id;
+	nf.svc_id = svc_id;
+	nf.last_seen_ns = now;
+	nf.fwd = svc->fwd;
+	if (bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_NOEXIST))
+		return NULL;
+	return be;
+}
+
 #endif /* XLB_BPF_SCHED_H */

@@ -111,7 +111,8 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_svc *svc;
 	struct xlb_flow *flow = NULL;
 	struct xlb_backend *be = NULL;
-	__u32 be_id = 0, new_flow = 0, svc_id, reason;
+	struct xlb_filters fs;
+	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
 	__u8 fwd;
 	__u64 len, now;
 
@@ -141,6 +142,14 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	 */
 	len = data_end - data;
 
+	/*
+	 * A bare TCP SYN is almost always a new connection: it skips the
+	 * connection-table lookup and tries an insertion first (see
+	 * xlb_schedule_syn), falling back to the lookup when that fails.
+	 * UDP has tcp_flags 0.
+	 */
+	syn = (pkt.tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
+
 	if (xlb_cfg_prefilter) {
 		/* Fast path: one bit of the prefilter decides "not ours". */
 		if (!xlb_maybe_vip(&key))
@@ -152,12 +161,14 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 * slow path below, where the missing service passes them.
 		 */
 		now = xlb_now();
-		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
+		if (!syn)
+			flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
 				svc_id = flow->svc_id;
-				reason = xlb_filter_acl(&key, svc_id);
+				xlb_filters_get(svc_id, &fs);
+				reason = xlb_filter_acl(&key, svc_id, &fs);
 				if (reason)
 					return xlb_verdict(XDP_DROP, reason);
 				goto established;
@@ -173,11 +184,25 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	if (!svc)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
 	svc_id = svc->id;
-	reason = xlb_filter_acl(&key, svc_id);
+	xlb_filters_get(svc_id, &fs);
+	reason = xlb_filter_acl(&key, svc_id, &fs);
 	if (reason)
 		return xlb_verdict(XDP_DROP, reason);
-	if (!xlb_cfg_prefilter) {
+	if (!xlb_cfg_prefilter)
 		now = xlb_now();
+	/*
+	 * Only where scheduling has no side effects and no rate limit would
+	 * spend a token on a SYN whose flow may turn out to exist.
+	 */
+	if (syn && svc->sched <= XLB_SCHED_SH && !xlb_rate_limited(&fs)) {
+		be = xlb_schedule_syn(&key, svc, &be_id, now);
+		if (be) {
+			new_flow = 1;
+			fwd = svc->fwd;
+			goto forward;
+		}
+	}
+	if (!xlb_cfg_prefilter || syn) {
 		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
 		if (flow && flow->svc_id == svc_id)
 			be = xlb_flow_backend(flow, now, &be_id);
@@ -188,7 +213,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */
 	/* Only a flow without an entry is new; rescheduling an existing one is not limited. */
-	if (!flow && !xlb_rate_ok(&key, svc_id, now))
+	if (!flow && !xlb_rate_ok(&key, svc_id, now, &fs))
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_RATE_LIMIT);
 	be = xlb_schedule_new(&key, svc, flow, &be_id, now);
 	if (!be) {

@@ -293,6 +293,14 @@ _Static_assert(sizeof(struct xlb_filter) == 24, "xlb_filter layout");
 #define XLB_FILTER_F_DENY (1u << 0) /* scope has deny entries */
 #define XLB_FILTER_F_ALLOW (1u << 1) /* scope has an allow list: only its sources pass */
 #define XLB_FILTER_F_RATE (1u << 2) /* new flows are rate limited (global: services without their own) */
+/*
+ * Global entry only: no service entry has any flag, so the data path skips
+ * reading them (one array lookup less per packet). User space sets it only
+ * after clearing the last service's flags, and clears it before setting any
+ * service's flags; an entry without it (old or foreign writers) just means
+ * "look at the service entry too".
+ */
+#define XLB_FILTER_F_SVC_NONE (1u << 3)
 
 /*
  * Key of XLB_MAP_RATE: the source masked to the bucket prefix, and the

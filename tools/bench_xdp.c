@@ -201,6 +201,8 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 
 static int load(void)
 {
+	struct xlb_filter nofilt = {.flags = XLB_FILTER_F_SVC_NONE};
+	__u32 glob = XLB_FILTER_GLOBAL;
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
@@ -216,6 +218,9 @@ static int load(void)
 		return -errno;
 	b.xlb_fd = bpf_program__fd(b.xlb->progs.xlb_xdp_ingress);
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
+	/* No ACL or rate limit anywhere, as lbd writes it (xlb_dp_filters_sync). */
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_filt_v1), &glob, &nofilt, BPF_ANY))
+		return -errno;
 	err = add_service(1, VIP4, 80, be4, 1);
 	if (!err)
 		err = add_service(2, VIP6, 443, be6, 1 + NBACKEND);

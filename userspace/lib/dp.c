@@ -2123,8 +2123,9 @@ int xlb_dp_filters_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	struct acl_keys w4 = {.ksz = sizeof(struct xlb_acl4_key)};
 	struct acl_keys w6 = {.ksz = sizeof(struct xlb_acl6_key)};
 	struct xlb_acl global = {.deny = cfg->acl.deny};
-	__u32 id, nvals = dp->max_services + 1;
+	__u32 id, n, nvals = dp->max_services + 1;
 	struct xlb_filter *vals;
+	bool svc_none;
 	size_t i;
 	int err;
 
@@ -2148,10 +2149,22 @@ int xlb_dp_filters_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	}
 	if (err)
 		goto out;
-	/* 2. settings, where they changed (ids of no service: all zero) */
-	for (id = 0; id < nvals; id++) {
+	/*
+	 * 2. settings, where they changed (ids of no service: all zero). The
+	 * global entry tells the data path whether any service has settings
+	 * (XLB_FILTER_F_SVC_NONE): it goes first when some service has them
+	 * and last when none has, so a service's flags are never skipped.
+	 */
+	svc_none = true;
+	for (id = 0; id < nvals - 1; id++)
+		if (vals[id].flags)
+			svc_none = false;
+	if (svc_none)
+		vals[nvals - 1].flags |= XLB_FILTER_F_SVC_NONE;
+	for (n = 0; n < nvals; n++) {
 		struct xlb_filter cur;
 
+		id = svc_none ? n : (n + nvals - 1) % nvals; /* the global entry is nvals - 1 */
 		if (!bpf_map_lookup_elem(fdf, &id, &cur) && !memcmp(&cur, &vals[id], sizeof(cur)))
 			continue;
 		if (bpf_map_update_elem(fdf, &id, &vals[id], BPF_ANY)) {
