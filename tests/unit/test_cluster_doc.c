@@ -361,6 +361,147 @@ static void test_conflict_decision(void **st)
 	xlb_config_free(&fresh);
 }
 
+/* A document as every node decodes it (doc_sections from "sections"). */
+static void doc_of(const char *y, const char *sections, struct xlb_config *doc)
+{
+	char *text = doc_json(y, sections), err[256];
+
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", doc, err, sizeof(err)),
+			 0);
+	free(text);
+}
+
+static enum xlb_cluster_res acl_try(const char *cmd, const char *args,
+				    const struct xlb_config *doc, struct xlb_config *out,
+				    char *err, size_t errlen)
+{
+	struct xlb_cluster_change ch;
+	enum xlb_cluster_res r;
+
+	change(cmd, args, &ch);
+	r = xlb_cluster_change_apply(&ch, doc, out, err, errlen);
+	xlb_cluster_change_free(&ch);
+	return r;
+}
+
+static void test_acl_changes(void **st)
+{
+	struct xlb_config local, doc, out, out2, dec, eff;
+	struct xlb_cluster_change ch;
+	char *text, err[256], c[XLB_CIDR_STRLEN];
+	json_t *a;
+
+	parse(node_yaml, &local);
+	doc_of(doc_yaml, "[\"services\", \"acl\", \"rate_limit\", \"roles\"]", &doc);
+
+	/* bad arguments are refused before the document is read */
+	a = json_pack("{s:s, s:s}", "list", "allow", "prefix", "10.1.0.0/16");
+	assert_int_equal(xlb_cluster_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "per service"));
+	json_decref(a);
+	a = json_pack("{s:s, s:s}", "list", "deny", "prefix", "10.1.0.1/16");
+	assert_int_equal(xlb_cluster_change_from_cmd("acl.remove", a, 0, &ch, err, sizeof(err)),
+			 -EINVAL);
+	json_decref(a);
+	a = json_pack("{s:s, s:s}", "list", "both", "prefix", "10.1.0.0/16");
+	assert_int_equal(xlb_cluster_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
+			 -EINVAL);
+	json_decref(a);
+
+	/* global deny: a change of the document's acl section, kept through encode/decode */
+	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
+				 &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(out.acl.deny.n, 3);
+	assert_int_equal(doc.acl.deny.n, 2); /* the read document is untouched */
+	assert_int_equal(xlb_cluster_doc_encode(&out, "n1", 2, &text), 0);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &dec, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(dec.acl.deny.n, 3);
+	assert_string_equal(xlb_cidr_str(&dec.acl.deny.v[2], c, sizeof(c)), "203.0.113.0/24");
+	assert_int_equal(xlb_cluster_merge(&local, &dec, &eff, err, sizeof(err)), 0);
+	assert_int_equal(eff.acl.deny.n, 3); /* every node: the document's list, not its file's */
+	xlb_config_free(&eff);
+	xlb_config_free(&dec);
+	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
+				 &out, &out2, err, sizeof(err)), XLB_CL_EXISTS);
+	assert_non_null(strstr(err, "already"));
+	assert_int_equal(acl_try("acl.remove", "{\"list\":\"deny\",\"prefix\":\"192.0.2.0/24\"}",
+				 &out, &out2, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(out2.acl.deny.n, 2);
+	assert_false(xlb_acl_list_has(&out2.acl.deny, &doc.acl.deny.v[0]));
+	xlb_config_free(&out2);
+	assert_int_equal(acl_try("acl.remove", "{\"list\":\"deny\",\"prefix\":\"10.9.0.0/16\"}",
+				 &out, &out2, err, sizeof(err)), XLB_CL_NOT_FOUND);
+	xlb_config_free(&out);
+
+	/* a service's lists: part of the service */
+	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"allow\","
+				 "\"prefix\":\"192.168.0.0/16\"}", &doc, &out, err, sizeof(err)),
+			 XLB_CL_OK);
+	assert_int_equal(out.services[0].acl.allow.n, 2);
+	assert_int_equal(out.acl.deny.n, 2);
+	xlb_config_free(&out);
+	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"deny\","
+				 "\"prefix\":\"2001:db8::/32\"}", &doc, &out, err, sizeof(err)),
+			 XLB_CL_INVALID);
+	assert_non_null(strstr(err, "family"));
+	assert_int_equal(acl_try("acl.add", "{\"service\":\"nope\",\"list\":\"deny\","
+				 "\"prefix\":\"10.0.0.0/8\"}", &doc, &out, err, sizeof(err)),
+			 XLB_CL_NOT_FOUND);
+	xlb_config_free(&doc);
+
+	/* an older lbd's document (services only): the global list is the files'; refused */
+	doc_of(doc_yaml, NULL, &doc);
+	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
+				 &doc, &out, err, sizeof(err)), XLB_CL_INVALID);
+	assert_non_null(strstr(err, "sections"));
+	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"deny\","
+				 "\"prefix\":\"10.1.2.0/24\"}", &doc, &out, err, sizeof(err)),
+			 XLB_CL_OK);
+	xlb_config_free(&out);
+	xlb_config_free(&doc);
+	xlb_config_free(&local);
+}
+
+static void test_acl_conflict_decision(void **st)
+{
+	struct xlb_cluster_change g, sv;
+	struct xlb_config read, fresh;
+	struct xlb_cidr x;
+	char what[256];
+
+	doc_of(doc_yaml, "[\"services\", \"acl\"]", &read);
+	doc_of(doc_yaml, "[\"services\", \"acl\"]", &fresh);
+	change("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}", &g);
+	change("acl.add", "{\"service\":\"web\",\"list\":\"deny\",\"prefix\":\"10.1.2.0/24\"}",
+	       &sv);
+	/* another writer drained a backend: both acl changes replay cleanly */
+	fresh.services[0].backends[0].drain = true;
+	assert_true(xlb_cluster_change_clean(&g, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	/* ... changed the global list: a conflict for the global change only */
+	assert_int_equal(xlb_cidr_parse("198.18.0.0/15", &x, NULL, 0), 0);
+	assert_int_equal(xlb_acl_list_add(&fresh.acl.deny, &x), 0);
+	assert_false(xlb_cluster_change_clean(&g, &read, &fresh, what, sizeof(what)));
+	assert_non_null(strstr(what, "global acl"));
+	assert_true(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	/* ... changed the service's lists: a conflict for the service change */
+	assert_int_equal(xlb_acl_list_add(&fresh.services[0].acl.deny, &x), 0);
+	assert_false(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	assert_non_null(strstr(what, "web"));
+	/* a service removal racing an acl change of that service: a conflict too */
+	xlb_cluster_change_free(&sv);
+	change("service.remove", "{\"service\":\"web\"}", &sv);
+	fresh.services[0].backends[0].drain = false;
+	assert_false(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	xlb_cluster_change_free(&sv);
+	xlb_cluster_change_free(&g);
+	xlb_config_free(&read);
+	xlb_config_free(&fresh);
+}
+
 static void test_disagreements(void **st)
 {
 	json_t *nodes = json_loads("[{\"node\":\"n1\",\"revision\":5,\"health\":{\"web\":"
@@ -392,6 +533,8 @@ int main(void)
 		cmocka_unit_test(test_shared_sections),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_conflict_decision),
+		cmocka_unit_test(test_acl_changes),
+		cmocka_unit_test(test_acl_conflict_decision),
 		cmocka_unit_test(test_disagreements),
 	};
 

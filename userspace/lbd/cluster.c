@@ -13,6 +13,12 @@
  *    doubling to 5 s), re-ranges (catch up) and re-watches.
  *  - the publisher keeps a lease (TTL 5 s, keepalive every second) and puts
  *    the node's status (built by the loop every second) under it.
+ * Several members: every call goes to the member that answered last and
+ * moves on to the next one when that member is down or has no leader
+ * (etcd.c); a watch stream that a member ends (killed, or it lost its leader)
+ * is followed by a re-range on the next member, not by "etcd down": only a
+ * failed re-range (no member with a quorum) is. The lease lives in the
+ * cluster, not in a member, so the keepalives simply go on elsewhere.
  * Why threads rather than curl's multi interface in the epoll loop: the
  * watch is a long-lived stream and the lease must be kept alive whatever the
  * loop is doing; plain blocking calls in a thread are simpler to get right,
@@ -70,6 +76,7 @@ struct lbd_cluster {
 	long long snap_rev; /* its mod_revision */
 	bool snap_ready, snap_missing;
 	bool watch_up, pub_up; /* last call of each thread succeeded */
+	char watch_url[XLB_ETCD_URL_MAX]; /* the member the watch stream is on */
 	char watch_err[256], pub_err[256];
 	long long reconnects;
 	/* under mu: loop -> publisher */
@@ -206,12 +213,21 @@ static int watch_chunk(const char *chunk, size_t len, void *ud)
 	return used < 0 ? 1 : c->stop;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void *watch_main(void *arg)
 {
 	struct lbd_cluster *c = arg;
 	struct xlb_etcd e;
 	long backoff = BACKOFF_MIN_MS;
-	char err[256];
+	char err[256], on[XLB_ETCD_URL_MAX];
+	long long since;
 
 	copy_urls(&e, &c->urls);
 	while (!c->stop) {
@@ -236,6 +252,9 @@ static void *watch_main(void *arg)
 			continue;
 		}
 		backoff = BACKOFF_MIN_MS;
+		pthread_mutex_lock(&c->mu);
+		snprintf(c->watch_url, sizeof(c->watch_url), "%s", e.urls[e.cur]);
+		pthread_mutex_unlock(&c->mu);
 		set_up(c, true, true, NULL);
 		/* catch up: the revision as it is now, then every change after it */
 		if (n)
@@ -245,6 +264,8 @@ static void *watch_main(void *arg)
 		xlb_etcd_kvs_free(kvs, n);
 		body = xlb_etcd_watch_req(c->key_desired, hrev + 1);
 		c->restart_watch = 0;
+		since = mono_ms();
+		snprintf(on, sizeof(on), "%s", e.urls[e.cur]);
 		ret = body ? xlb_etcd_stream(&e, "/v3/watch", body, watch_chunk, &w, &c->restart_watch,
 					     err, sizeof(err))
 			   : -ENOMEM;
@@ -255,11 +276,15 @@ static void *watch_main(void *arg)
 		pthread_mutex_lock(&c->mu);
 		c->reconnects++;
 		pthread_mutex_unlock(&c->mu);
-		pr_debug("cluster: watch ended (%s); re-reading %s",
-			 ret == 0 ? w.err : ret == -ECANCELED ? "restart" : err, c->key_desired);
-		if (ret == -EHOSTUNREACH || ret == -ECONNRESET)
-			set_up(c, true, false, ret == -ECONNRESET ? "etcd closed the watch" : err);
-		sleep_ms(c, BACKOFF_MIN_MS);
+		pr_info("cluster: watch on %s ended (%s); re-reading %s", on,
+			ret == 0 ? w.err : ret == -ECANCELED ? "restart" : ret == -ECONNRESET ?
+			"the member closed it" : err, c->key_desired);
+		/*
+		 * Not "etcd down" yet: the member may be (killed, no leader), the
+		 * cluster may not. The re-range, on the next member, decides.
+		 */
+		if (mono_ms() - since < 1000)
+			sleep_ms(c, BACKOFF_MIN_MS); /* a stream that ends at once: no busy loop */
 	}
 	xlb_etcd_close(&e);
 	return NULL;
@@ -518,7 +543,14 @@ static json_t *change_result(struct lbd *l, const struct xlb_cluster_change *ch,
 	__u8 f;
 	size_t i;
 
-	if (s && ch->op <= XLB_CL_BACKEND_UNDRAIN && !xlb_addr_parse(ch->address, &a, &f)) {
+	if (ch->op == XLB_CL_ACL_ADD || ch->op == XLB_CL_ACL_REMOVE) {
+		char p[XLB_CIDR_STRLEN];
+
+		o = json_pack("{s:s, s:s, s:s}", "scope", ch->service[0] ? ch->service : "global",
+			      "list", ch->allow ? "allow" : "deny", "prefix",
+			      xlb_cidr_str(&ch->prefix, p, sizeof(p)));
+	} else if (s && ch->op <= XLB_CL_BACKEND_UNDRAIN &&
+		   !xlb_addr_parse(ch->address, &a, &f)) {
 		for (i = 0; i < s->n_backends; i++)
 			if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, f, &a))
 				o = lbd_backend_json(l, s, &s->backends[i]);
@@ -564,10 +596,15 @@ json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args)
 		return NULL; /* not a change of the desired state: handled locally */
 	if (ret < 0)
 		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "%s", err);
-	if (!c->up)
-		return xlb_proto_error(XLB_E_INTERNAL, "etcd is unreachable (%s): the change was not "
-				       "made; this node keeps serving revision %lld",
-				       c->watch_err[0] ? c->watch_err : c->pub_err, c->applied_rev);
+	if (!c->up) {
+		const char *why = c->watch_err[0] ? c->watch_err : c->pub_err;
+
+		return xlb_proto_error(XLB_E_INTERNAL, "etcd is %s (%s): the change was not made; "
+				       "this node keeps serving revision %lld and is read-only until "
+				       "etcd has a quorum again",
+				       strstr(why, "no leader") ? "without quorum" : "unreachable",
+				       why, c->applied_rev);
+	}
 	ret = read_desired(l, &c->urls, &rev, &read, err, sizeof(err));
 	if (ret) {
 		resp = xlb_proto_error(XLB_E_INTERNAL, "reading %s: %s", c->key_desired, err);
@@ -752,6 +789,8 @@ json_t *lbd_cluster_status_json(struct lbd *l)
 		      "down_since_ms", (json_int_t)(c->up ? 0 : c->down_since_ms), "writes",
 		      (json_int_t)c->cas_ok, "conflicts", (json_int_t)c->cas_conflicts,
 		      "reconnects", (json_int_t)c->reconnects);
+	if (o)
+		json_object_set_new(o, "etcd_endpoint", json_string(c->watch_url));
 	pthread_mutex_unlock(&c->mu);
 	if (o && c->rejected_rev) {
 		json_object_set_new(o, "rejected_revision", json_integer(c->rejected_rev));

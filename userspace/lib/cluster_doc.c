@@ -273,7 +273,40 @@ static const struct {
 	{ "backend.undrain", XLB_CL_BACKEND_UNDRAIN },
 	{ "service.add", XLB_CL_SERVICE_ADD },
 	{ "service.remove", XLB_CL_SERVICE_REMOVE },
+	{ "acl.add", XLB_CL_ACL_ADD },
+	{ "acl.remove", XLB_CL_ACL_REMOVE },
 };
+
+/* acl.add|remove {service?, list, prefix}: the checks of lbd/acl.c that need no state. */
+static int acl_from_cmd(const json_t *args, struct xlb_cluster_change *ch, char *err,
+			size_t errlen)
+{
+	const char *svc = json_string_value(json_object_get(args, "service"));
+	const char *list = json_string_value(json_object_get(args, "list"));
+	const char *prefix = json_string_value(json_object_get(args, "prefix"));
+	char why[128];
+
+	if (!list || (strcmp(list, "allow") && strcmp(list, "deny"))) {
+		snprintf(err, errlen, "list must be \"allow\" or \"deny\"");
+		return -EINVAL;
+	}
+	if (!prefix || xlb_cidr_parse(prefix, &ch->prefix, why, sizeof(why))) {
+		snprintf(err, errlen, "prefix \"%s\": %s", prefix ? prefix : "",
+			 prefix ? why : "missing");
+		return -EINVAL;
+	}
+	ch->allow = !strcmp(list, "allow");
+	if (svc && strlen(svc) >= sizeof(ch->service)) {
+		snprintf(err, errlen, "service \"%s\": name too long", svc);
+		return -EINVAL;
+	}
+	if (!svc && ch->allow) {
+		snprintf(err, errlen, "allow lists are per service: give --service");
+		return -EINVAL;
+	}
+	snprintf(ch->service, sizeof(ch->service), "%s", svc ? svc : "");
+	return 1;
+}
 
 int xlb_cluster_change_from_cmd(const char *cmd, const json_t *args, long long now_ms,
 				struct xlb_cluster_change *ch, char *err, size_t errlen)
@@ -291,6 +324,8 @@ int xlb_cluster_change_from_cmd(const char *cmd, const json_t *args, long long n
 		return 0;
 	ch->op = change_cmds[i].op;
 	ch->now_ms = now_ms;
+	if (ch->op == XLB_CL_ACL_ADD || ch->op == XLB_CL_ACL_REMOVE)
+		return acl_from_cmd(args, ch, err, errlen);
 	if (!svc || strlen(svc) >= sizeof(ch->service)) {
 		snprintf(err, errlen, "%s: \"service\": missing or too long", cmd);
 		return -EINVAL;
@@ -338,6 +373,69 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+static bool is_acl_op(enum xlb_cluster_op op)
+{
+	return op == XLB_CL_ACL_ADD || op == XLB_CL_ACL_REMOVE;
+}
+
+/*
+ * An acl change: the global deny list is the document's "acl" section, a
+ * service's lists are part of the service (always in the document).
+ */
+static enum xlb_cluster_res acl_apply(const struct xlb_cluster_change *ch,
+				      const struct xlb_config *doc, struct xlb_config *out,
+				      char *err, size_t errlen)
+{
+	const char *list = ch->allow ? "allow" : "deny";
+	const struct xlb_cfg_service *s = NULL;
+	struct xlb_cfg_service *os;
+	struct xlb_acl_list *lp;
+	char a[XLB_CIDR_STRLEN];
+	int ret;
+
+	xlb_cidr_str(&ch->prefix, a, sizeof(a));
+	if (ch->service[0]) {
+		s = svc_find(doc, ch->service);
+		if (!s) {
+			snprintf(err, errlen, "no service \"%s\"", ch->service);
+			return XLB_CL_NOT_FOUND;
+		}
+		if (ch->prefix.family != s->key.family) {
+			snprintf(err, errlen, "%s is not of the family of service \"%s\"'s VIP (it "
+				 "would never match)", a, s->name);
+			return XLB_CL_INVALID;
+		}
+	} else if (doc->doc_sections && !(doc->doc_sections & XLB_SEC_ACL)) {
+		/* an older lbd's document: the nodes keep their files' global lists */
+		snprintf(err, errlen, "the desired state carries no \"acl\" section (its "
+			 "\"sections\" lack \"acl\"): the global deny list is each node's file's; "
+			 "add \"acl\" to the document's \"sections\" to change it cluster-wide");
+		return XLB_CL_INVALID;
+	}
+	if (xlb_config_copy(out, doc))
+		return XLB_CL_NOMEM;
+	os = s ? svc_find(out, s->name) : NULL;
+	lp = os ? (ch->allow ? &os->acl.allow : &os->acl.deny) : &out->acl.deny;
+	ret = ch->op == XLB_CL_ACL_ADD ? xlb_acl_list_add(lp, &ch->prefix)
+				       : xlb_acl_list_remove(lp, &ch->prefix);
+	if (!ret)
+		return XLB_CL_OK;
+	xlb_config_free(out);
+	switch (ret) {
+	case -EEXIST:
+		snprintf(err, errlen, "%s is already in the %s list", a, list);
+		return XLB_CL_EXISTS;
+	case -ENOENT:
+		snprintf(err, errlen, "%s is not in the %s list", a, list);
+		return XLB_CL_NOT_FOUND;
+	case -ENOSPC:
+		snprintf(err, errlen, "the %s list is full (%u)", list, XLB_ACL_LIST_MAX);
+		return XLB_CL_INVALID;
+	default:
+		return XLB_CL_NOMEM;
+	}
+}
+
 enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *ch,
 					      const struct xlb_config *doc, struct xlb_config *out,
 					      char *err, size_t errlen)
@@ -351,6 +449,8 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (is_acl_op(ch->op))
+		return acl_apply(ch, doc, out, err, errlen);
 	if (ch->op == XLB_CL_SERVICE_ADD) {
 		if (!name_ok(ch->service)) {
 			snprintf(err, errlen, "service \"%s\": not a valid name ([A-Za-z0-9_.-], "
@@ -422,6 +522,9 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 			goto noop;
 		bo = json_pack("{s:i}", "weight", (json_int_t)b->weight);
 		break;
+	case XLB_CL_ACL_ADD:
+	case XLB_CL_ACL_REMOVE: /* acl_apply() */
+		break;
 	}
 	if (bo)
 		json_object_set_new(so, "backends", json_pack("{s:o}", ch->address, bo));
@@ -464,7 +567,8 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 	    !xlb_hc_check_equal(&x->hc, &y->hc) || x->pol.cross_zone != y->pol.cross_zone ||
 	    x->pol.zone_min_healthy != y->pol.zone_min_healthy ||
 	    x->pol.panic_threshold != y->pol.panic_threshold ||
-	    x->pol.panic_mode != y->pol.panic_mode || x->n_backends != y->n_backends)
+	    x->pol.panic_mode != y->pol.panic_mode || x->n_backends != y->n_backends ||
+	    !xlb_acl_eq(&x->acl, &y->acl))
 		return false;
 	for (i = 0; i < x->n_backends; i++)
 		if (!be_equal(&x->backends[i],
@@ -481,6 +585,23 @@ bool xlb_cluster_change_clean(const struct xlb_cluster_change *ch, const struct 
 	struct xlb_addr a;
 	__u8 f;
 
+	if (is_acl_op(ch->op) && !ch->service[0]) {
+		/* the global deny list (and whether the document carries it) */
+		if (!(read->doc_sections & XLB_SEC_ACL) == !(fresh->doc_sections & XLB_SEC_ACL) &&
+		    xlb_acl_list_eq(&read->acl.deny, &fresh->acl.deny))
+			return true;
+		snprintf(what, whatlen, "the global acl was changed by another writer");
+		return false;
+	}
+	if (is_acl_op(ch->op)) {
+		/* the service's lists; the rest of the service may have changed */
+		if (rs && fs && !memcmp(&rs->key, &fs->key, sizeof(rs->key)) &&
+		    xlb_acl_eq(&rs->acl, &fs->acl))
+			return true;
+		snprintf(what, whatlen, "the acl of service \"%s\" was changed by another writer",
+			 ch->service);
+		return false;
+	}
 	if (ch->op == XLB_CL_SERVICE_ADD || ch->op == XLB_CL_SERVICE_REMOVE) {
 		if (svc_equal(rs, fs))
 			return true;

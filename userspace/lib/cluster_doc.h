@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "config.h"
+#include "filter.h"
 
 #define XLB_CLUSTER_DOC_VERSION 1
 #define XLB_CLUSTER_DESIRED_KEY "desired" /* <prefix>desired */
@@ -67,6 +68,8 @@ enum xlb_cluster_op {
 	XLB_CL_BACKEND_UNDRAIN,
 	XLB_CL_SERVICE_ADD,
 	XLB_CL_SERVICE_REMOVE,
+	XLB_CL_ACL_ADD, /* acl ops: one prefix of the global deny list (service "") */
+	XLB_CL_ACL_REMOVE, /* or of a service's allow or deny list */
 };
 
 struct xlb_cluster_change {
@@ -76,6 +79,8 @@ struct xlb_cluster_change {
 	__u32 weight; /* add (default 100), weight */
 	bool has_weight;
 	json_t *def; /* service.add: a state.h service definition (owned) */
+	bool allow; /* acl ops: the allow list (services only), else deny */
+	struct xlb_cidr prefix; /* acl ops */
 	long long now_ms; /* CLOCK_REALTIME: a drain's start */
 };
 
@@ -107,7 +112,8 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
  * The conflict decision after a failed compare-and-swap: the document was
  * `read` when the change was computed and is `fresh` now. The change may be
  * replayed on fresh only if what it touches (the backend; for service ops the
- * service with all its backends) is the same in both: then the other writer
+ * service with all its backends; for acl ops the scope's lists) is the same
+ * in both: then the other writer
  * changed something else and nothing of theirs is overwritten. Otherwise it
  * is a conflict for the operator to look at; what says what differs.
  */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -486,6 +487,31 @@ static CURL *handle(struct xlb_etcd *e)
 	return e->curl;
 }
 
+/*
+ * "hasleader" metadata (the gateway forwards Grpc-Metadata-* headers as gRPC
+ * metadata): a member without a leader (no quorum, or cut off from the
+ * majority) answers at once with 503 "etcdserver: no leader" instead of
+ * waiting its request timeout (~6 s), and cancels our watch streams after 3
+ * election timeouts without a leader, instead of keeping them open silently.
+ */
+static struct curl_slist *headers(void)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *h2;
+
+	h2 = h ? curl_slist_append(h, "Grpc-Metadata-hasleader: true") : NULL;
+	if (!h2)
+		curl_slist_free_all(h);
+	return h2;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void setup(CURL *c, const char *url, const char *body, struct curl_slist *hdr)
 {
 	curl_easy_reset(c);
@@ -496,11 +522,23 @@ static void setup(CURL *c, const char *url, const char *body, struct curl_slist 
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 500L);
 	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	/* a member that vanishes without a FIN/RST (a partition) is noticed in ~10 s */
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 2L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 1L);
+}
+
+/* etcd's "no leader" / "request timed out" (HTTP 503): this member cannot serve now */
+static bool unavailable(long code)
+{
+	return code >= 500 && code <= 599;
 }
 
 int xlb_etcd_post(struct xlb_etcd *e, const char *path, const char *body, long timeout_ms,
 		  char **resp, char *err, size_t errlen)
 {
+	long long start = mono_ms(), now;
+	bool no_leader = false;
 	struct curl_slist *hdr;
 	CURL *c = handle(e);
 	char url[XLB_ETCD_URL_MAX + 64];
@@ -509,26 +547,64 @@ int xlb_etcd_post(struct xlb_etcd *e, const char *path, const char *body, long t
 	*resp = NULL;
 	if (!c || !e->n_urls)
 		return c ? -EHOSTUNREACH : -ENOMEM;
-	hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	for (i = 0; i < e->n_urls; i++) {
+	hdr = headers();
+	if (!hdr)
+		return -ENOMEM;
+	/*
+	 * Every endpoint in turn, from the one that answered last; each
+	 * attempt gets timeout_ms, all of them together 2 * timeout_ms. When
+	 * the members that answer have no leader (an election after the
+	 * leader died), rounds are repeated every 250 ms for up to timeout_ms.
+	 */
+	for (i = 0;; i++) {
 		int k = (e->cur + i) % e->n_urls;
 		struct membuf m = {};
-		long code = 0;
+		long code = 0, left;
 		CURLcode rc;
 
+		now = mono_ms();
+		if (i && i % e->n_urls == 0) { /* a round without an answer */
+			if (!no_leader || now - start + 250 >= timeout_ms)
+				break;
+			nanosleep(&(struct timespec){ 0, 250 * 1000000L }, NULL);
+			now = mono_ms();
+		}
+		left = 2 * timeout_ms - (now - start);
+		if (left < 100)
+			break;
 		snprintf(url, sizeof(url), "%s%s", e->urls[k], path);
 		setup(c, url, body, hdr);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left < timeout_ms ? left : timeout_ms);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
 		rc = curl_easy_perform(c);
 		if (rc != CURLE_OK) {
 			free(m.p);
-			if (err && errlen)
+			/* a member without a leader explains more than one that is down */
+			if (err && errlen && !no_leader)
 				snprintf(err, errlen, "%s: %s", e->urls[k], curl_easy_strerror(rc));
 			continue;
 		}
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		if (unavailable(code)) {
+			/* try another member: it may be on the majority's side */
+			char *msg = NULL;
+			json_t *r = load(m.p);
+
+			if (r) {
+				error_msg(r, err, errlen);
+				msg = err && errlen ? strdup(err) : NULL;
+				json_decref(r);
+			}
+			if (err && errlen)
+				snprintf(err, errlen, "%s: HTTP %ld: %.200s", e->urls[k], code,
+					 msg ? msg : m.p ? m.p : "");
+			free(msg);
+			free(m.p);
+			no_leader = true;
+			ret = -EAGAIN;
+			continue;
+		}
 		e->cur = k;
 		*resp = m.p ? m.p : strdup("");
 		ret = code == 200 ? 0 : -EPROTO;
@@ -582,7 +658,9 @@ int xlb_etcd_stream(struct xlb_etcd *e, const char *path, const char *body,
 
 	if (!c || !e->n_urls)
 		return c ? -EHOSTUNREACH : -ENOMEM;
-	hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	hdr = headers();
+	if (!hdr)
+		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s%s", e->urls[e->cur], path);
 	setup(c, url, body, hdr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_write);
@@ -596,8 +674,11 @@ int xlb_etcd_stream(struct xlb_etcd *e, const char *path, const char *body,
 		return 0;
 	if (s.aborted)
 		return -ECANCELED;
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
+		/* the member ended the stream (shutting down): start with the next one */
+		e->cur = (e->cur + 1) % e->n_urls;
 		return -ECONNRESET;
+	}
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s", e->urls[e->cur], curl_easy_strerror(rc));
 	e->cur = (e->cur + 1) % e->n_urls; /* try the next endpoint next time */

@@ -114,9 +114,14 @@ void xlb_etcd_close(struct xlb_etcd *e);
 
 /*
  * POST body to path (e.g. "/v3/kv/range") of the current endpoint, trying the
- * others when it cannot be reached. *resp: malloc'd answer. 0 (HTTP 200),
- * -EPROTO (another HTTP status; *resp holds the answer), -EHOSTUNREACH (no
- * endpoint answered; err says why) or -ENOMEM.
+ * others when it cannot be reached (connection refused, timeout) or cannot
+ * serve (HTTP 5xx: "etcdserver: no leader"); the one that answers becomes
+ * the current one. Each attempt gets timeout_ms, the call at most twice that
+ * (while members answer "no leader", an election may be under way: rounds are
+ * retried for up to timeout_ms). *resp: malloc'd answer. 0 (HTTP 200),
+ * -EPROTO (another HTTP status; *resp holds the answer), -EAGAIN (members
+ * answered but none has a leader: no quorum; err has etcd's message),
+ * -EHOSTUNREACH (no endpoint answered; err says why) or -ENOMEM.
  */
 int xlb_etcd_post(struct xlb_etcd *e, const char *path, const char *body, long timeout_ms,
 		  char **resp, char *err, size_t errlen);
@@ -125,7 +130,9 @@ int xlb_etcd_post(struct xlb_etcd *e, const char *path, const char *body, long t
  * A streaming POST (the watch): cb gets every chunk as it arrives and
  * returns 0 to go on, nonzero to stop. Returns when the stream ends or
  * cb stops it: 0 (stopped by cb), -ECONNRESET (the server ended it) or
- * -EHOSTUNREACH. abort_flag (may be NULL) is polled about 10 times a second:
+ * -EHOSTUNREACH; after either the next endpoint becomes the current one.
+ * A member that loses its leader ends the stream with an error message
+ * (etcd's "hasleader" check, etcd.c). abort_flag (may be NULL) is polled about 10 times a second:
  * when it becomes nonzero the call returns -ECANCELED.
  */
 int xlb_etcd_stream(struct xlb_etcd *e, const char *path, const char *body,
