@@ -26,6 +26,14 @@ FILTER=${TEST_FILTER:-}
 passed=0 failed=0 skipped=0
 failed_logs=()
 
+# Every lbd a test starts keeps its state file, audit log and history here
+# (lbd --state-dir defaults to $XLB_STATE_DIR), not in /var/lib/xlb.
+if [ -z "${XLB_STATE_DIR:-}" ]; then
+	XLB_STATE_DIR=$(mktemp -d /tmp/xlb-test-state.XXXXXX) || exit 2
+	export XLB_STATE_DIR
+	trap 'rm -rf "$XLB_STATE_DIR"' EXIT
+fi
+
 if [ -t 1 ]; then
 	C_OK=$'\e[32m' C_FAIL=$'\e[31m' C_SKIP=$'\e[33m' C_OFF=$'\e[0m'
 else

@@ -190,7 +190,7 @@ config_up() {
 	xlb)
 		# nsenter directly (not the in_ns function): $! must be lbd itself, not a subshell.
 		nsenter --net="/run/netns/$NAME-lb" "$LBD" --config "$WORK/xlb.yaml" --iface "$LB_IF" --mode native \
-			--pin-dir "$PIN_DIR" --socket "$SOCK" --log-level warn </dev/null >>"$WORK/lbd.log" 2>&1 &
+			--pin-dir "$PIN_DIR" --socket "$SOCK" --state-dir "$WORK" --log-level warn </dev/null >>"$WORK/lbd.log" 2>&1 &
 		LBD_PID=$!
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$LBD_PID" 2>/dev/null || { tail -5 "$WORK/lbd.log" >&2; die "lbd exited at start"; }

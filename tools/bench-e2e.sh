@@ -241,7 +241,7 @@ config_up() {
 		[ "$1" = xlb-generic ] && mode=generic
 		# nsenter directly (not the in_ns function): $! must be lbd itself, not a subshell.
 		nsenter --net="/run/netns/$NS_LB" "$LBD" --config "$WORK/xlb.yaml" --iface "$IF_IN" --mode "$mode" \
-			--pin-dir "$PIN_DIR" --socket "$SOCK" --log-level warn \
+			--pin-dir "$PIN_DIR" --socket "$SOCK" --state-dir "$WORK" --log-level warn \
 			</dev/null >>"$WORK/lbd.log" 2>&1 &
 		LBD_PID=$!
 		for ((i = 0; i < 100; i++)); do

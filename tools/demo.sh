@@ -94,6 +94,8 @@ if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
 fi
 
 WORK=$(mktemp -d /tmp/xlbdemo.XXXXXX)
+# lbd's state file, audit log and history go to the work dir, removed at the end
+export XLB_STATE_DIR=$WORK
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -210,7 +210,7 @@ static const char *audit_file(struct lbd *l, const struct xlb_config *cfg, char 
 		return cfg->audit_file;
 	if (lbd_audit_default_path && *lbd_audit_default_path)
 		return lbd_audit_default_path;
-	snprintf(buf, len, "%s/%s.audit.log", LBD_AUDIT_DIR, l->iface ? l->iface : "lbd");
+	snprintf(buf, len, "%s/%s.audit.log", lbd_state_dir, l->iface ? l->iface : "lbd");
 	return buf;
 }
 

@@ -213,7 +213,7 @@ int lbd_bgp_withdraw_all(const struct xlb_config *cfg);
 
 /* ---- access.c, audit.c: roles and the audit log (docs/access.md) ---- */
 
-#define LBD_AUDIT_DIR "/var/lib/xlb" /* default audit log: LBD_AUDIT_DIR/IFACE.audit.log */
+extern const char *lbd_state_dir; /* --state-dir: default home of state, audit log, history */
 extern const char *lbd_audit_default_path; /* --audit-log: used when the config has no audit.file */
 
 /* The peer of an accepted control connection (SO_PEERCRED, SO_PEERGROUPS, NSS names). */

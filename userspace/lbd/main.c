@@ -75,9 +75,11 @@ static void usage(FILE *f)
 		"  -m, --mode MODE        auto (native, else generic), native or generic (default auto)\n"
 		"  -l, --log-level LEVEL  warn, info or debug (default info)\n"
 		"      --state FILE       runtime changes made with lbctl, kept across restarts\n"
-		"                         (default " XLB_STATE_DIR "/IF.state; \"\" = none)\n"
+		"                         (default STATE_DIR/IF.state; \"\" = none)\n"
 		"      --audit-log FILE   audit log when the config has no audit.file\n"
-		"                         (default " LBD_AUDIT_DIR "/IF.audit.log; docs/access.md)\n"
+		"                         (default STATE_DIR/IF.audit.log; docs/access.md)\n"
+		"      --state-dir DIR    STATE_DIR: where the state file, audit log and history\n"
+		"                         go by default (default $XLB_STATE_DIR, else " XLB_STATE_DIR ")\n"
 		"      --history DIR      applied generations of the config (lbctl history,\n"
 		"                         rollback; default: the state file's name with\n"
 		"                         .history for .state; \"\" = none)\n"
@@ -410,9 +412,12 @@ out:
 	return err;
 }
 
+/* Default home of the state file, audit log and history (--state-dir). */
+const char *lbd_state_dir = XLB_STATE_DIR;
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_HISTORY,
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_HISTORY, OPT_STATE_DIR,
 	       OPT_HISTORY_KEEP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -425,6 +430,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
 		{ "detach", no_argument, NULL, OPT_DETACH },
@@ -438,6 +444,8 @@ int main(int argc, char **argv)
 	struct xlb_dp_diff diff;
 	int opt, ret, lfd;
 
+	if (getenv("XLB_STATE_DIR") && *getenv("XLB_STATE_DIR"))
+		lbd_state_dir = getenv("XLB_STATE_DIR");
 	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': l.config_path = optarg; break;
@@ -461,6 +469,7 @@ int main(int argc, char **argv)
 		case OPT_CHECK: check = true; break;
 		case OPT_STATE: l.state_path = optarg; break;
 		case OPT_AUDIT_LOG: lbd_audit_default_path = optarg; break;
+		case OPT_STATE_DIR: lbd_state_dir = optarg; break;
 		case OPT_HISTORY: l.history_dir = optarg; break;
 		case OPT_HISTORY_KEEP: {
 			char *end;
@@ -550,7 +559,7 @@ int main(int argc, char **argv)
 	l.base = l.cfg;
 	memset(&l.cfg, 0, sizeof(l.cfg));
 	if (!l.state_path) {
-		snprintf(state_path, sizeof(state_path), "%s/%s.state", XLB_STATE_DIR, l.iface);
+		snprintf(state_path, sizeof(state_path), "%s/%s.state", lbd_state_dir, l.iface);
 		l.state_path = state_path;
 	}
 	/* applied generations next to the state file: IF.state -> IF.history (apply.c) */
