@@ -111,6 +111,9 @@ admin    -   reload
 viewer   -   acl list
 admin    -   acl add deny 192.0.2.0/24
 admin    -   acl remove deny 192.0.2.0/24
+viewer   -   ratelimit show
+admin    -   ratelimit set --rate 100000 --burst 100000
+admin    -   ratelimit clear
 '
 # plan/apply read FILE as the calling user: a world-readable copy of the live
 # config, so apply and rollback (to generation 1, the same file) change nothing.

@@ -146,6 +146,11 @@ static void test_malformed(void **st)
 		"{\"xlb_state\":1,\"services\":{\"web\":{\"backends\":{\"10.0.0.11\":{\"wait\":1}}}}}",
 		"{\"xlb_state\":1,\"services\":{\"x\":{\"service\":{\"vip\":\"10.1.1.1\",\"port\":80,\"table_size\":100}}}}",
 		"{\"xlb_state\":1,\"services\":{\"x\":{\"service\":{\"vip\":\"10.1.1.1\"}}}}",
+		"{\"xlb_state\":1,\"rate_limit\":{\"global\":{\"new_flows_per_s\":0,\"burst\":1,"
+		"\"prefix_v4\":24,\"prefix_v6\":64}}}",
+		"{\"xlb_state\":1,\"rate_limit\":{\"services\":{\"web\":{\"new_flows_per_s\":5}}}}",
+		"{\"xlb_state\":1,\"rate_limit\":{\"services\":{\"web\":{\"new_flows_per_s\":5,"
+		"\"burst\":5,\"prefix_v4\":33,\"prefix_v6\":64}}}}",
 	};
 	struct xlb_config base = {}, eff = {};
 	char warn[512];
@@ -160,6 +165,66 @@ static void test_malformed(void **st)
 		assert_int_equal(eff.n_services, 0);
 		json_decref(s);
 	}
+	xlb_config_free(&base);
+}
+
+/* lbctl ratelimit: set, cleared (null) and per-service limits round-trip through the state. */
+static void test_rate_limit(void **st)
+{
+	static const char yaml[] = "rate_limit:\n"
+				   "  new_flows_per_s: 100\n"
+				   "services:\n"
+				   "  - name: web\n"
+				   "    vip: 10.100.0.10\n"
+				   "    port: 80\n"
+				   "  - name: api\n"
+				   "    vip: 10.100.0.10\n"
+				   "    port: 81\n"
+				   "    rate_limit: {new_flows_per_s: 7}\n";
+	struct xlb_config base = {}, eff = {}, back = {};
+	char warn[512];
+	json_t *s, *none;
+
+	parse(yaml, &base);
+	assert_int_equal(xlb_config_copy(&eff, &base), 0);
+	/* nothing changed: no override */
+	s = xlb_state_diff(&base, &eff);
+	assert_null(json_object_get(s, "rate_limit"));
+	json_decref(s);
+	/* global cleared, web given its own, api's left alone */
+	memset(&eff.rate_limit, 0, sizeof(eff.rate_limit));
+	svc(&eff, "web")->rate_limit = (struct xlb_rate_limit){ .set = true, .rate = 50, .burst = 100,
+								 .prefix4 = 24, .prefix6 = 48 };
+	s = xlb_state_diff(&base, &eff);
+	assert_true(json_is_null(json_object_get(json_object_get(s, "rate_limit"), "global")));
+	assert_int_equal(json_object_size(json_object_get(json_object_get(s, "rate_limit"),
+							  "services")), 1);
+	assert_int_equal(xlb_state_count(s), 2);
+	assert_int_equal(xlb_state_apply(s, &base, &back, warn, sizeof(warn)), 0);
+	assert_false(back.rate_limit.set);
+	assert_true(xlb_rate_limit_eq(&svc(&back, "web")->rate_limit, &svc(&eff, "web")->rate_limit));
+	assert_int_equal(svc(&back, "web")->rate_limit.prefix6, 48);
+	assert_int_equal(svc(&back, "api")->rate_limit.rate, 7);
+	xlb_config_free(&back);
+	/* the service is gone from the file: its override dropped with a warning */
+	xlb_config_free(&base);
+	parse("services:\n  - name: api\n    vip: 10.100.0.10\n    port: 81\n", &base);
+	assert_int_equal(xlb_state_apply(s, &base, &back, warn, sizeof(warn)), 0);
+	assert_non_null(strstr(warn, "rate limit override dropped"));
+	assert_false(svc(&back, "api")->rate_limit.set);
+	json_decref(s);
+	/* an explicit null for a service of the file clears its limit */
+	none = json_loads("{\"xlb_state\":1,\"rate_limit\":{\"services\":{\"api\":null}}}", 0,
+			  NULL);
+	xlb_config_free(&back);
+	xlb_config_free(&base);
+	parse(yaml, &base);
+	assert_int_equal(xlb_state_apply(none, &base, &back, warn, sizeof(warn)), 0);
+	assert_false(svc(&back, "api")->rate_limit.set);
+	assert_true(back.rate_limit.set);
+	json_decref(none);
+	xlb_config_free(&back);
+	xlb_config_free(&eff);
 	xlb_config_free(&base);
 }
 
@@ -274,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_diff_apply_roundtrip),
 		cmocka_unit_test(test_prune_and_conflicts),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_export_roundtrip),
 		cmocka_unit_test(test_runtime_service_export),

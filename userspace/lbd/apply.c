@@ -109,6 +109,7 @@ int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_confi
 		       char *err, size_t errlen)
 {
 	struct xlb_dp_diff local = {};
+	struct xlb_config old;
 	int ret;
 
 	if (!diff)
@@ -127,7 +128,7 @@ int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_confi
 			return ret;
 		}
 	}
-	xlb_config_free(&l->cfg);
+	old = l->cfg; /* freed below, once bgp.c has compared its section */
 	l->cfg = *ncfg;
 	memset(ncfg, 0, sizeof(*ncfg));
 	xlb_config_free(&l->base);
@@ -140,6 +141,9 @@ int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_confi
 	ret = lbd_health_sync(l);
 	if (ret)
 		pr_warn("%s: updating the health checks: %s", what, strerror(-ret));
+	lbd_bgp_reconfigure(l, &old); /* a bgp: section added or removed (bgp.c) */
+	lbd_bgp_mark(l);
+	xlb_config_free(&old);
 	return 0;
 }
 

@@ -49,6 +49,9 @@
 #define RETRY_MS 1000
 #define FRAGMENT_MAX (1 << 20) /* reading back our own file */
 
+/* The event loop's epoll set, kept for a bgp: section that a reload adds. */
+static int bgp_epfd = -1;
+
 struct lbd_bgp {
 	int tfd; /* one-shot: end of the start-up hold, or a retry */
 	bool marked; /* the announced set may have changed */
@@ -343,7 +346,12 @@ static bool fragment_says_drained(const char *path)
 	return drained;
 }
 
-int lbd_bgp_init(struct lbd *l, int epfd)
+/*
+ * at_start: lbd is starting, so an existing fragment is kept through the
+ * start-up hold; after a reload the health checks already run and the set is
+ * computed at once.
+ */
+static int bgp_start(struct lbd *l, int epfd, bool at_start)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_BGP_EV_TAG };
 	const struct xlb_config *cfg = &l->cfg;
@@ -368,7 +376,7 @@ int lbd_bgp_init(struct lbd *l, int epfd)
 	}
 	exists = !stat(cfg->bgp_config_file, &st);
 	b->drained = exists && fragment_says_drained(cfg->bgp_config_file);
-	b->hold_ms = exists ? startup_hold_ms(cfg) : 0;
+	b->hold_ms = exists && at_start ? startup_hold_ms(cfg) : 0;
 	b->marked = true;
 	l->bgp = b;
 	if (b->hold_ms) {
@@ -382,6 +390,57 @@ int lbd_bgp_init(struct lbd *l, int epfd)
 		cfg->bgp_bird_socket, cfg->bgp_config_file, cfg->bgp_protocol, cfg->bgp_protocol,
 		b->drained ? "; the node is drained (lbctl node undrain to announce)" : "");
 	return 0;
+}
+
+int lbd_bgp_init(struct lbd *l, int epfd)
+{
+	bgp_epfd = epfd;
+	return bgp_start(l, epfd, true);
+}
+
+static bool bgp_cfg_equal(const struct xlb_config *a, const struct xlb_config *b)
+{
+	return a->bgp_enabled == b->bgp_enabled &&
+	       !strcmp(a->bgp_bird_socket, b->bgp_bird_socket) &&
+	       !strcmp(a->bgp_config_file, b->bgp_config_file) &&
+	       !strcmp(a->bgp_protocol, b->bgp_protocol);
+}
+
+void lbd_bgp_reconfigure(struct lbd *l, const struct xlb_config *old)
+{
+	const struct xlb_config *cfg = &l->cfg;
+	int err;
+
+	if (bgp_cfg_equal(old, cfg))
+		return;
+	if (l->bgp && (!cfg->bgp_enabled || strcmp(old->bgp_config_file, cfg->bgp_config_file))) {
+		/* removed, or moved to another fragment: the old one announces nothing */
+		pr_info("bgp: %s: withdrawing the VIPs announced through %s",
+			cfg->bgp_enabled ? "fragment moved" : "bgp: section removed",
+			old->bgp_config_file);
+		lbd_bgp_withdraw_all(old);
+		lbd_event(l, "bgp", NULL, NULL, "%s: withdrew every VIP of %s",
+			  cfg->bgp_enabled ? "fragment moved" : "bgp: removed by a reload",
+			  old->bgp_config_file);
+	}
+	if (!cfg->bgp_enabled) {
+		lbd_bgp_free(l);
+		return;
+	}
+	if (!l->bgp) {
+		if (bgp_epfd < 0)
+			return; /* not started yet: lbd_bgp_init will */
+		err = bgp_start(l, bgp_epfd, false);
+		if (err)
+			pr_warn("bgp: starting after the reload: %s", strerror(-err));
+		else
+			lbd_event(l, "bgp", NULL, NULL, "bgp: added by a reload: announcing through %s",
+				  cfg->bgp_config_file);
+		return;
+	}
+	/* socket, fragment or protocol name changed: rewrite and reconfigure */
+	l->bgp->pending = true;
+	l->bgp->marked = true;
 }
 
 void lbd_bgp_free(struct lbd *l)

@@ -440,6 +440,9 @@ static const struct {
 	{ "acl.list", lbd_cmd_acl_list, true }, /* acl.c */
 	{ "acl.add", lbd_cmd_acl_add, true },
 	{ "acl.remove", lbd_cmd_acl_remove, true },
+	{ "ratelimit.show", lbd_cmd_ratelimit_show, true }, /* ratelimit.c */
+	{ "ratelimit.set", lbd_cmd_ratelimit_set, true },
+	{ "ratelimit.clear", lbd_cmd_ratelimit_clear, true },
 	{ "node.status", cmd_node_status, false },
 	{ "node.drain", cmd_node_drain, true },
 	{ "node.undrain", cmd_node_undrain, true },

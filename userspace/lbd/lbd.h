@@ -115,6 +115,10 @@ json_t *lbd_cmd_config_export(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_add(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_remove(struct lbd *l, json_t *args);
+/* ratelimit.c: lbctl ratelimit show|set|clear */
+json_t *lbd_cmd_ratelimit_show(struct lbd *l, json_t *args);
+json_t *lbd_cmd_ratelimit_set(struct lbd *l, json_t *args);
+json_t *lbd_cmd_ratelimit_clear(struct lbd *l, json_t *args);
 /* cmd.c helpers used by the files above */
 struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
 json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
@@ -205,6 +209,13 @@ void lbd_bgp_mark(struct lbd *l);
 void lbd_bgp_flush(struct lbd *l);
 void lbd_bgp_event(struct lbd *l);
 void lbd_bgp_free(struct lbd *l);
+/*
+ * After a reload committed l->cfg (old: the config before it): a bgp: section
+ * added starts announcing at once, one removed withdraws every VIP (an empty
+ * fragment, BIRD reconfigured) and stops; a changed fragment path withdraws
+ * from the old one.
+ */
+void lbd_bgp_reconfigure(struct lbd *l, const struct xlb_config *old);
 /* The "node.*" commands (cmd.c wraps them). */
 json_t *lbd_bgp_node_json(struct lbd *l);
 json_t *lbd_bgp_set_drained(struct lbd *l, bool drained);

@@ -199,6 +199,14 @@ bool xlb_acl_eq(const struct xlb_acl *a, const struct xlb_acl *b)
 	return xlb_acl_list_eq(&a->allow, &b->allow) && xlb_acl_list_eq(&a->deny, &b->deny);
 }
 
+bool xlb_rate_limit_eq(const struct xlb_rate_limit *a, const struct xlb_rate_limit *b)
+{
+	if (!a->set || !b->set)
+		return a->set == b->set;
+	return a->rate == b->rate && a->burst == b->burst && a->prefix4 == b->prefix4 &&
+	       a->prefix6 == b->prefix6;
+}
+
 void xlb_filter_value(const struct xlb_acl *acl, const struct xlb_rate_limit *rl,
 		      struct xlb_filter *out)
 {

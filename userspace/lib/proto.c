@@ -145,6 +145,15 @@ static const struct xlb_arg_spec acl_change_args[] = {
 	{ NULL },
 };
 
+static const struct xlb_arg_spec ratelimit_set_args[] = {
+	{ "service", XLB_ARG_STRING, false, 0 }, /* absent: the global limit */
+	{ "rate", XLB_ARG_UINT, true, XLB_RATE_MAX }, /* new flows per second per bucket */
+	{ "burst", XLB_ARG_UINT, false, XLB_BURST_MAX }, /* default: rate */
+	{ "prefix_v4", XLB_ARG_UINT, false, 32 }, /* bucket: one per source /N; default 32 */
+	{ "prefix_v6", XLB_ARG_UINT, false, 128 }, /* default 64 */
+	{ NULL },
+};
+
 const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "status", no_args, XLB_ROLE_VIEWER, RO },
 	{ "service.list", no_args, XLB_ROLE_VIEWER, RO },
@@ -177,6 +186,10 @@ const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "acl.list", acl_list_args, XLB_ROLE_VIEWER, RO },
 	{ "acl.add", acl_change_args, XLB_ROLE_ADMIN, 0 },
 	{ "acl.remove", acl_change_args, XLB_ROLE_ADMIN, 0 },
+	/* lbd/ratelimit.c: like ACLs, node-wide */
+	{ "ratelimit.show", acl_list_args, XLB_ROLE_VIEWER, RO },
+	{ "ratelimit.set", ratelimit_set_args, XLB_ROLE_ADMIN, 0 },
+	{ "ratelimit.clear", acl_list_args, XLB_ROLE_ADMIN, 0 },
 	{ NULL, NULL },
 };
 #undef RO

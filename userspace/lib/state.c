@@ -151,6 +151,42 @@ static void acl_diff(json_t *st, const struct xlb_config *base, const struct xlb
 	json_decref(acl);
 }
 
+/*
+ * Rate limits changed with lbctl ratelimit (docs/filtering.md): "rate_limit":
+ * {"global": LIMIT, "services": {"web": LIMIT}}, LIMIT the whole effective
+ * limit of each scope that differs from the file, or null (cleared).
+ */
+static json_t *rl_json(const struct xlb_rate_limit *rl)
+{
+	if (!rl->set)
+		return json_null();
+	return json_pack("{s:I, s:I, s:i, s:i}", "new_flows_per_s", (json_int_t)rl->rate, "burst",
+			 (json_int_t)rl->burst, "prefix_v4", rl->prefix4, "prefix_v6", rl->prefix6);
+}
+
+static void rl_diff(json_t *st, const struct xlb_config *base, const struct xlb_config *eff)
+{
+	static const struct xlb_rate_limit none;
+	json_t *rl = json_object(), *svcs = json_object();
+	size_t i;
+
+	if (!xlb_rate_limit_eq(&base->rate_limit, &eff->rate_limit))
+		json_object_set_new(rl, "global", rl_json(&eff->rate_limit));
+	for (i = 0; i < eff->n_services; i++) {
+		const struct xlb_cfg_service *e = &eff->services[i];
+		const struct xlb_cfg_service *b = svc_by_name(base, e->name);
+
+		if (!xlb_rate_limit_eq(b ? &b->rate_limit : &none, &e->rate_limit))
+			json_object_set_new(svcs, e->name, rl_json(&e->rate_limit));
+	}
+	if (json_object_size(svcs))
+		json_object_set(rl, "services", svcs);
+	json_decref(svcs);
+	if (json_object_size(rl))
+		json_object_set(st, "rate_limit", rl);
+	json_decref(rl);
+}
+
 json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *eff)
 {
 	json_t *st = json_pack("{s:i, s:{}}", "xlb_state", XLB_STATE_VERSION, "services");
@@ -205,6 +241,7 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 			json_object_set_new(svcs, base->services[i].name,
 					    json_pack("{s:b}", "removed", 1));
 	acl_diff(st, base, eff);
+	rl_diff(st, base, eff);
 	return st;
 }
 
@@ -323,6 +360,61 @@ static int json_uint(json_t *v, json_int_t max, json_int_t *out)
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
 		return -EINVAL;
 	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A LIMIT of the "rate_limit" override (see rl_diff) into rl. 0 or -EINVAL. */
+static int rl_parse(json_t *o, struct xlb_rate_limit *rl)
+{
+	json_int_t r, b, p4, p6;
+
+	memset(rl, 0, sizeof(*rl));
+	if (json_is_null(o))
+		return 0;
+	if (!json_is_object(o) || json_object_size(o) != 4 ||
+	    json_uint(json_object_get(o, "new_flows_per_s"), XLB_RATE_MAX, &r) || !r ||
+	    json_uint(json_object_get(o, "burst"), XLB_BURST_MAX, &b) || !b ||
+	    json_uint(json_object_get(o, "prefix_v4"), 32, &p4) ||
+	    json_uint(json_object_get(o, "prefix_v6"), 128, &p6))
+		return -EINVAL;
+	rl->set = true;
+	rl->rate = r;
+	rl->burst = b;
+	rl->prefix4 = p4;
+	rl->prefix6 = p6;
+	return 0;
+}
+
+static int rl_apply(json_t *o, struct xlb_config *eff, char *err, size_t errlen, char *warn,
+		    size_t warnlen)
+{
+	json_t *g, *svcs, *v;
+	const char *name;
+
+	if (!o)
+		return 0;
+	g = json_object_get(o, "global");
+	svcs = json_object_get(o, "services");
+	if (!json_is_object(o) || (svcs && !json_is_object(svcs)) ||
+	    (g && rl_parse(g, &eff->rate_limit))) {
+		snprintf(err, errlen, "rate_limit: not a valid rate limit override");
+		return -EINVAL;
+	}
+	json_object_foreach(svcs, name, v) {
+		struct xlb_cfg_service *s = svc_by_name(eff, name);
+		struct xlb_rate_limit rl;
+
+		if (rl_parse(v, &rl)) {
+			snprintf(err, errlen, "rate_limit.services.%s: not a valid rate limit", name);
+			return -EINVAL;
+		}
+		if (!s) {
+			warnf(warn, warnlen, "service \"%s\" is no longer in the config; its rate "
+			      "limit override dropped", name);
+			continue;
+		}
+		s->rate_limit = rl;
+	}
 	return 0;
 }
 
@@ -546,6 +638,9 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 	ret = acl_apply(json_object_get(state, "acl"), eff, err, sizeof(err), warn, warnlen);
 	if (ret)
 		goto fail;
+	ret = rl_apply(json_object_get(state, "rate_limit"), eff, err, sizeof(err), warn, warnlen);
+	if (ret)
+		goto fail;
 	return 0;
 fail:
 	xlb_config_free(eff);
@@ -568,6 +663,8 @@ size_t xlb_state_count(const json_t *state)
 	}
 	n += !!json_object_get(json_object_get(state, "acl"), "global") +
 	     json_object_size(json_object_get(json_object_get(state, "acl"), "services"));
+	n += !!json_object_get(json_object_get(state, "rate_limit"), "global") +
+	     json_object_size(json_object_get(json_object_get(state, "rate_limit"), "services"));
 	return n;
 }
 

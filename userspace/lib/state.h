@@ -21,7 +21,11 @@
  *                 "10.0.0.13": {"drain_since_ms": 1700000000000},   draining
  *                 "10.0.0.14": {"weight": 50}}}},               added
  *    "acl": {"global": {"deny": ["192.0.2.0/24"]},          lbctl acl: whole lists of
- *            "services": {"web": {"allow": [...], "deny": [...]}}}}   each changed scope
+ *            "services": {"web": {"allow": [...], "deny": [...]}}},  each changed scope
+ *    "rate_limit": {"global": null,                          lbctl ratelimit: the whole
+ *                   "services": {"web": {"new_flows_per_s": 50, "burst": 100,   limit of each
+ *                                        "prefix_v4": 24, "prefix_v6": 64}}}}   changed scope
+ *                                                            (null: cleared)
  *
  * xlb_state_apply() replays a state on any base (start, restart, reload):
  * an override wins over the file; it disappears when the file says the same
