@@ -3,8 +3,9 @@
 """mapdump.py PIN_DIR [--semantic]: the data path's desired state as JSON.
 
 Dumps the pinned xlb_vips_v1 (services), xlb_bends_v1 (backends in use:
-family != 0) and, for every service, its lookup table (the inner map of
-xlb_tables_v2) with bpftool. Raw mode keeps ids; --semantic names services by
+family != 0), for every service its lookup table (the inner map of
+xlb_tables_v2), the filter settings per service id (xlb_filt_v1, entries not
+all zero) and the ACL tries (xlb_acl4_v1, xlb_acl6_v1) with bpftool. Raw mode keeps ids; --semantic names services by
 their key and backends by their address, so two data paths that differ only
 in id numbering compare equal. Used by test_plan_apply.sh.
 """
@@ -48,9 +49,22 @@ def main():
         svc, inner = u32(raw(e, "key")), u32(raw(e, "value"))
         slots = [u32(raw(x, "value")) for x in dump("id", str(inner))]
         tables[svc] = slots
+    filt = {}
+    for e in dump("pinned", f"{pin}/xlb_filt_v1"):
+        k, v = raw(e, "key"), raw(e, "value")
+        if any(v):
+            filt[u32(k)] = v.hex()
+    acl = []  # (family, scope kind, scope id, prefixlen + address)
+    for fam in ("4", "6"):
+        for e in dump("pinned", f"{pin}/xlb_acl{fam}_v1"):
+            k = raw(e, "key")
+            scope = u32(k, 4)
+            acl.append((fam, scope >> 24, scope & 0xffffff, k[:4].hex() + k[8:].hex()))
     if not sem:
         out = {"vips": vips, "bends": {str(k): v for k, v in sorted(bends.items())},
-               "tables": {str(k): v for k, v in sorted(tables.items())}}
+               "tables": {str(k): v for k, v in sorted(tables.items())},
+               "filters": {str(k): v for k, v in sorted(filt.items())},
+               "acl": sorted(acl)}
     else:
         svc_name = {v["svc_id"]: k for k, v in vips.items()}
         be_name = {i: "%s/%d" % (b["addr"], b["family"]) for i, b in bends.items()}
@@ -60,6 +74,9 @@ def main():
                             for i, b in bends.items()),
             "tables": {svc_name.get(s, "?%d" % s): [be_name.get(x, str(x)) for x in t]
                        for s, t in sorted(tables.items()) if s in svc_name},
+            # ids that name no service (the global entries) stay numbers
+            "filters": {svc_name.get(i, str(i)): v for i, v in filt.items()},
+            "acl": sorted((f, kind, svc_name.get(i, str(i)), p) for f, kind, i, p in acl),
         }
     json.dump(out, sys.stdout, sort_keys=True)
     print()

@@ -7,6 +7,11 @@
 # show it; rollback under traffic breaks no established flow and leaves the
 # pinned maps (services, backends with ids and flags, every lookup table)
 # identical to the original generation; a SIGHUP afterwards changes nothing.
+# An apply that removes a service (with an ACL and a rate limit) and changes
+# another, then a rollback, gives the service and its backends their old ids
+# back: every map (services, backends, tables, filters, ACL tries) is
+# identical to before, and a keep-alive connection through an unchanged
+# service survives both steps.
 source "$(dirname "$0")/lib.sh"
 command -v bpftool >/dev/null || skip "bpftool missing"
 xt_setup --backends 4
@@ -19,6 +24,7 @@ svc() { # svc NAME PORT TABLE CHECK BACKEND[=WEIGHT]..
 	echo "    table_size: $table"
 	echo "    health_check:"
 	echo "      type: $check"
+	[ -z "${SVC_EXTRA:-}" ] || printf '%s\n' "$SVC_EXTRA"
 	echo "    backends:"
 	for b in "$@"; do
 		echo "      - address: ${b%%=*}"
@@ -137,4 +143,55 @@ lbctl apply --force "$XT_WORK/new.yaml" >/dev/null || fail "apply --force"
 assert_eq "$(hist)" '[[1, "start"], [2, "apply"], [3, "rollback"], [4, "apply"]]' "history after apply --force"
 lbctl rollback 1 >/dev/null || fail "rollback 1"
 assert_eq "$(maps --semantic)" "$orig_sem" "maps after rollback 1"
-pass "plan exact, bad files refused, apply/rollback round-trip restores the maps, no established flow broken"
+
+info "a removed service comes back with its old ids"
+api_filters='    acl:
+      deny: [192.0.2.0/24]
+    rate_limit:
+      new_flows_per_s: 1000'
+{
+	echo "services:"
+	svc web 80 4093 tcp 10.0.0.11 10.0.0.12 10.0.0.13 10.0.0.14
+	SVC_EXTRA=$api_filters svc api 81 251 none 10.0.0.11 10.0.0.12
+	svc new 82 251 none 10.0.0.13 10.0.0.14
+} >"$XT_WORK/base.yaml"
+{
+	echo "services:"
+	svc web 80 4093 tcp 10.0.0.11 10.0.0.12 10.0.0.13 10.0.0.14
+	svc new 82 251 none 10.0.0.13
+	svc extra 83 251 none 10.0.0.12
+} >"$XT_WORK/rm.yaml"
+lbctl apply "$XT_WORK/base.yaml" >/dev/null || fail "apply base.yaml"
+base=$(maps)
+api_id=$(echo "$base" | jget "[v['svc_id'] for v in d['vips'].values()][1]")
+assert_eq "$(echo "$base" | jget "sorted(set(a[2] for a in d['acl']))")" "[$api_id]" "api's ACL entries in the trie"
+assert_eq "$(echo "$base" | jget "'$api_id' in d['filters']")" True "api's filter settings"
+xt_bg httpc keepalive "$XT_VIP" 30 --interval 0.1 --first-file "$XT_WORK/first2" --stop-file "$XT_WORK/stop2" >"$XT_WORK/ka2.json"
+ka=$XT_BG_PID
+wait_for 5 test -s "$XT_WORK/first2" || fail "the keep-alive connection got no answer"
+info "served by $(cat "$XT_WORK/first2")"
+p=$(lbctl --json plan "$XT_WORK/rm.yaml")
+assert_eq "$(echo "$p" | jget "sorted((s['name'], s['change']) for s in d['services'])")" \
+	'[["api", "removed"], ["extra", "added"], ["new", "changed"]]' "services in the plan"
+lbctl apply "$XT_WORK/rm.yaml" >/dev/null || fail "apply rm.yaml"
+sleep 0.5
+after=$(maps)
+assert_eq "$(echo "$after" | jget "len(d['vips'])")" 3 "services after removing api"
+assert_eq "$(echo "$after" | jget "[d['acl'], '$api_id' in d['filters']]")" '[[], false]' "api's filters gone"
+assert_eq "$(echo "$after" | jget "sorted(v['svc_id'] for v in d['vips'].values()).count($api_id)")" 0 \
+	"api's id not given to the added service right away"
+lbctl rollback >/dev/null || fail "rollback to base.yaml"
+sleep 1
+touch "$XT_WORK/stop2"
+wait "$ka" || fail "keep-alive client failed"
+k=$(cat "$XT_WORK/ka2.json")
+info "keep-alive connection: $k"
+assert_eq "$(echo "$k" | jget "[d['errors'], d['reconnects'], len(d['counts'])]")" "[0, 0, 1]" \
+	"errors, reconnects, backends of the connection through web"
+now=$(maps)
+if [ "$now" = "$base" ]; then
+	info "maps identical to before the removal, ids included (api is id $api_id again)"
+else
+	fail "maps differ after the rollback: $("$XT_PY" -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print({k:(a[k]==b[k]) for k in a}, a["vips"], b["vips"])' "$base" "$now")"
+fi
+pass "plan exact, bad files refused, apply/rollback round-trips (removed backend, removed service) restore the maps, no established flow broken"

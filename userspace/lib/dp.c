@@ -77,16 +77,14 @@ struct dp_oldpin {
 	__u64 copied; /* entries / counters copied (logged) */
 };
 
-#define DP_RECALL 1024 /* freed backend ids remembered by address (power of 2) */
-
-/* A backend id that was freed, and what it named (be_id_get). */
-struct dp_recall {
-	struct xlb_vip_key key; /* its service */
+/* What a backend id names, the key its id is remembered under (be_id_get). */
+struct dp_be_key {
+	struct xlb_vip_key svc;
 	struct xlb_addr addr;
-	__u8 family; /* 0: empty slot */
-	__u32 id;
-	__u32 gen; /* be_gen[id] when it was freed */
+	__u8 family;
 };
+_Static_assert(sizeof(struct dp_be_key) <= XLB_IDALLOC_KEY_MAX,
+	       "dp_be_key fits a remembered-id key");
 
 struct xlb_dp {
 	struct xlb *skel;
@@ -110,16 +108,14 @@ struct xlb_dp {
 	__u32 max_services, max_backends;
 	struct dp_service *svcs; /* max_services slots, n_svcs used */
 	size_t n_svcs;
-	struct xlb_idalloc svc_ids, be_ids;
 	/*
-	 * A backend that leaves and comes back to its service (apply, then
-	 * rollback) gets its old id again if no other backend held that id
-	 * meanwhile: a rollback then restores the maps exactly, and flows still
-	 * naming the id go to the same address. be_gen[id] counts allocations.
+	 * A service (by key) or a backend (by service key and address) that
+	 * leaves and comes back (apply, then rollback) gets its old id again if
+	 * nothing else held that id meanwhile (idalloc.h, remembered ids): a
+	 * rollback then restores the maps exactly, and flows still naming a
+	 * backend id go to the same address.
 	 */
-	__u32 *be_gen;
-	struct dp_recall recall[DP_RECALL];
-	unsigned int recall_next;
+	struct xlb_idalloc svc_ids, be_ids;
 	int ncpus;
 	int udp4, udp6; /* neighbour resolution kicks */
 };
@@ -379,43 +375,30 @@ void xlb_dp_neigh_refresh(struct xlb_dp *dp)
 /* ---- backend ids ---- */
 
 /* A new backend's id: its old one if it is back and the id was not reused, else the next free. */
+static void be_key(struct dp_be_key *k, const struct xlb_vip_key *key, const struct xlb_addr *a,
+		   __u8 family)
+{
+	memset(k, 0, sizeof(*k)); /* compared bytewise: no stray padding */
+	k->svc = *key;
+	k->addr = *a;
+	k->family = family;
+}
+
 static int be_id_get(struct xlb_dp *dp, const struct xlb_vip_key *key, const struct xlb_addr *a,
 		     __u8 family, __u32 *id)
 {
-	struct dp_recall *r;
-	unsigned int n;
-	int err;
+	struct dp_be_key k;
 
-	for (n = 0; n < DP_RECALL; n++) { /* newest first */
-		r = &dp->recall[(dp->recall_next - 1 - n) % DP_RECALL];
-		if (r->family != family || memcmp(&r->key, key, sizeof(*key)) ||
-		    memcmp(&r->addr, a, sizeof(*a)))
-			continue;
-		r->family = 0;
-		if (r->gen == dp->be_gen[r->id] && !xlb_idalloc_reserve(&dp->be_ids, r->id)) {
-			*id = r->id;
-			goto got;
-		}
-		break;
-	}
-	err = xlb_idalloc_get(&dp->be_ids, id);
-	if (err)
-		return err;
-got:
-	dp->be_gen[*id]++;
-	return 0;
+	be_key(&k, key, a, family);
+	return xlb_idalloc_get_key(&dp->be_ids, &k, sizeof(k), id);
 }
 
 static void be_id_put(struct xlb_dp *dp, const struct xlb_vip_key *key, const struct dp_backend *b)
 {
-	struct dp_recall *r = &dp->recall[dp->recall_next++ % DP_RECALL];
+	struct dp_be_key k;
 
-	r->key = *key;
-	r->addr = b->addr;
-	r->family = b->family;
-	r->id = b->id;
-	r->gen = dp->be_gen[b->id];
-	xlb_idalloc_put(&dp->be_ids, b->id);
+	be_key(&k, key, &b->addr, b->family);
+	xlb_idalloc_put_key(&dp->be_ids, b->id, &k, sizeof(k));
 }
 
 /* ---- lookup tables ---- */
@@ -827,7 +810,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		s = &dp->svcs[dp->n_svcs];
 		memset(s, 0, sizeof(*s));
 		s->key = cs->key;
-		err = xlb_idalloc_get(&dp->svc_ids, &s->svc.id);
+		/* its old id if it is back (a rollback); counters start at 0 either way */
+		err = xlb_idalloc_get_key(&dp->svc_ids, &cs->key, sizeof(cs->key), &s->svc.id);
 		if (err) {
 			pr_warn("service %s (%s): out of service ids", cs->name, ks);
 			goto out;
@@ -973,12 +957,12 @@ undo_backends:
 		else if (old && (old->weight != nb[i].weight || old->active != nb[i].active))
 			write_backend(dp, old, sv.id, true);
 	}
-undo_ids:
+undo_ids: /* remembered again: a later try gets the same ids */
 	for (i = 0; i < n; i++)
 		if (fresh[i])
-			xlb_idalloc_put(&dp->be_ids, nb[i].id);
+			be_id_put(dp, &cs->key, &nb[i]);
 	if (is_new)
-		xlb_idalloc_put(&dp->svc_ids, s->svc.id);
+		xlb_idalloc_put_key(&dp->svc_ids, s->svc.id, &cs->key, sizeof(cs->key));
 out:
 	free(fresh);
 	free(nb);
@@ -1018,7 +1002,7 @@ int xlb_dp_remove_service(struct xlb_dp *dp, const struct xlb_vip_key *key)
 		write_backend(dp, &s->be[i], 0, false);
 		be_id_put(dp, key, &s->be[i]);
 	}
-	xlb_idalloc_put(&dp->svc_ids, id);
+	xlb_idalloc_put_key(&dp->svc_ids, id, key, sizeof(*key));
 	pr_info("service %s (id %u): removed", key_str(key, ks, sizeof(ks)), id);
 	drop_service(dp, s);
 	vfilter_sync(dp, NULL);
@@ -1786,7 +1770,6 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 		goto err_unload;
 	if (xlb_idalloc_init(&dp->svc_ids, dp->max_services) ||
 	    xlb_idalloc_init(&dp->be_ids, dp->max_backends) ||
-	    !(dp->be_gen = calloc(dp->max_backends, sizeof(*dp->be_gen))) ||
 	    !(dp->svcs = calloc(dp->max_services, sizeof(*dp->svcs)))) {
 		err = -ENOMEM;
 		goto err_unload;
@@ -1809,7 +1792,6 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 err_unload:
 	xlb_idalloc_destroy(&dp->svc_ids);
 	xlb_idalloc_destroy(&dp->be_ids);
-	free(dp->be_gen);
 	if (dp->svcs)
 		while (dp->n_svcs)
 			drop_service(dp, &dp->svcs[dp->n_svcs - 1]);
@@ -1832,7 +1814,6 @@ void xlb_dp_close(struct xlb_dp *dp)
 	free(dp->svcs);
 	xlb_idalloc_destroy(&dp->svc_ids);
 	xlb_idalloc_destroy(&dp->be_ids);
-	free(dp->be_gen);
 	if (dp->udp4 >= 0)
 		close(dp->udp4);
 	if (dp->udp6 >= 0)

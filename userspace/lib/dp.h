@@ -19,7 +19,9 @@
  * against what the maps hold: an unchanged service keeps its id, an unchanged
  * backend its id (so established flows keep their backend), and an unchanged
  * lookup table is not rebuilt. Services are matched by their key (VIP, port,
- * proto); backends by address within their service.
+ * proto); backends by address within their service. A service or backend
+ * that was removed and comes back (a rollback) gets its old id again unless
+ * another took it meanwhile (idalloc.h); its counters start at 0 either way.
  */
 #ifndef XLB_DP_H
 #define XLB_DP_H
