@@ -32,6 +32,7 @@
 /* After setjmp.h, stdarg.h and stddef.h, which cmocka.h needs. */
 #include <cmocka.h>
 
+#include "bpf_lab.h"
 #include "pkt.h"
 #include "xlb.h"
 #include "xlb.skel.h"
@@ -93,30 +94,9 @@ static struct {
 	int prefilter; /* the skeleton was loaded with xlb_cfg_prefilter = 1 */
 } lab;
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "lab: `%s` failed (%d)\n", cmd, rc);
-	return rc == 0 ? 0 : -1;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
 static int lab_net_up(void)
 {
 	static const char *const cmds[] = {
-	    "ip link set lo up",
 	    "ip link add xt0 address " MAC_XT0 " type veth peer name xt1",
 	    "ip link add xt2 address " MAC_XT2 " type veth peer name xt3",
 	    "ip link set xt0 up && ip link set xt1 up && ip link set xt2 up && ip link set xt3 up",
@@ -128,13 +108,12 @@ static int lab_net_up(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (sh("%s >/dev/null 2>&1", cmds[i]))
-			return -1;
+	if (bpf_lab_netns(cmds, sizeof(cmds) / sizeof(cmds[0])))
+		return -1;
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		const struct lab_backend *b = &backends[i];
 
-		if (b->neigh && sh("ip neigh replace %s lladdr %s dev %s nud permanent", b->addr,
+		if (b->neigh && bpf_lab_sh("ip neigh replace %s lladdr %s dev %s nud permanent", b->addr,
 				   b->mac, b->dev))
 			return -1;
 	}
@@ -151,10 +130,6 @@ static int lab_setup(int prefilter)
 	lab.state = -1;
 	if (net_state == 0) {
 		net_state = -1;
-		if (unshare(CLONE_NEWNET) != 0) {
-			fprintf(stderr, "lab: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-			return 0;
-		}
 		if (lab_net_up())
 			return 0;
 		net_state = 1;
@@ -164,7 +139,7 @@ static int lab_setup(int prefilter)
 	lab.ifx0 = if_nametoindex("xt0");
 	lab.ifx2 = if_nametoindex("xt2");
 	lab.ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(libbpf_quiet);
+	libbpf_set_print(bpf_lab_libbpf_quiet);
 	lab.skel = xlb__open();
 	if (lab.skel) {
 		lab.skel->rodata->xlb_cfg_prefilter = prefilter;
@@ -228,18 +203,9 @@ static void addr_of(const char *s, struct xlb_addr *a, __u8 *family)
 /* Install a fresh lookup table (an inner map of `size` slots) for svc_id. */
 static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
 {
-	/*
-	 * The template carries BPF_F_INNER_MAP, and the kernel compares
-	 * map_flags of template and inner map (bpf_map_meta_equal): the inner
-	 * instances need the flag too.
-	 */
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, size, &opts);
-	__u32 i;
+	int fd = bpf_lab_table_create(slots, size, 0);
 
 	assert_true(fd >= 0);
-	for (i = 0; i < size; i++)
-		assert_int_equal(bpf_map_update_elem(fd, &i, &slots[i], BPF_ANY), 0);
 	assert_int_equal(
 	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v2), &svc_id, &fd, BPF_ANY), 0);
 	close(fd); /* the outer map holds its own reference */
@@ -360,14 +326,11 @@ static const char *const stat_names[] = {
 
 static int run_pkt(const struct pkt *p, __u8 *out, __u32 *out_len, int ifindex)
 {
-	struct xdp_md ctx = {.data_end = p->len, .ingress_ifindex = ifindex};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = out, .data_size_out = PKT_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int action;
 
-	assert_int_equal(bpf_prog_test_run_opts(lab.prog_fd, &opts), 0);
-	*out_len = opts.data_size_out;
-	return opts.retval;
+	assert_int_equal(bpf_lab_run_xdp(lab.prog_fd, p->buf, p->len, ifindex, out, out_len, &action),
+			 0);
+	return action;
 }
 
 static int run_spec(const struct pkt_spec *s, __u8 *out, __u32 *out_len)

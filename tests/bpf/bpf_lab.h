@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * bpf_lab.h - shared set-up for the BPF tests that need a private network
+ * namespace (so that bpf_fib_lookup gives real answers) and lookup tables.
+ * Linked into every tests/bpf binary; functions return 0 or -errno and never
+ * assert, so they may be called from any thread.
+ */
+#ifndef XLB_TEST_BPF_LAB_H
+#define XLB_TEST_BPF_LAB_H
+
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Run a shell command (printf format); 0, or -1 after printing it. */
+int bpf_lab_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* libbpf print callback: warnings only. */
+int bpf_lab_libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap);
+
+/*
+ * Move the process into a new network namespace (it vanishes with the
+ * process), bring lo up and run cmds[0..n-1] (output discarded). 0 or -1.
+ */
+int bpf_lab_netns(const char *const *cmds, size_t n);
+
+/*
+ * A new lookup table (inner map of xlb_tables_v2) of `size` slots holding
+ * slots[0..size-1]; returns its fd or -errno. use_mmap: filled through a
+ * shared mapping as lbd does (userspace/lib/dp.c), else one update per slot.
+ */
+int bpf_lab_table_create(const __u32 *slots, __u32 size, int use_mmap);
+
+/* Fill an existing BPF_F_MMAPABLE array of __u32 through mmap. 0 or -errno. */
+int bpf_lab_table_fill_mmap(int fd, const __u32 *slots, __u32 size);
+
+/*
+ * One BPF_PROG_TEST_RUN of an XDP program on pkt[0..len-1] arriving on
+ * ifindex; the output frame goes to out (PKT_MAX bytes), its length to
+ * *out_len, the XDP action to *action. 0 or -errno.
+ */
+int bpf_lab_run_xdp(int prog_fd, const void *pkt, __u32 len, int ifindex, void *out,
+		    __u32 *out_len, int *action);
+
+#endif
