@@ -527,6 +527,30 @@ out:
 	return err;
 }
 
+/*
+ * Wait until every XDP program run that started before now has finished.
+ * Updating an ARRAY_OF_MAPS entry from user space returns only after an RCU
+ * grace period (the kernel's promise that no program still uses the old
+ * inner map), so putting a service's current table back in its own slot is
+ * such a wait, with no other effect. Best effort: nothing to wait for
+ * without a table.
+ */
+static void wait_for_readers(struct xlb_dp *dp, __u32 svc_id)
+{
+	__u32 inner_id;
+	int fd;
+
+	if (bpf_map_lookup_elem(dp->fd_tables, &svc_id, &inner_id))
+		return;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return;
+	if (bpf_map_update_elem(dp->fd_tables, &svc_id, &fd, BPF_ANY))
+		pr_debug("service id %u: waiting for readers of its table: %s", svc_id,
+			 strerror(errno));
+	close(fd);
+}
+
 /* Build svc's table from be[] and swap it in atomically. */
 static int install_table(struct xlb_dp *dp, const struct dp_service *s, const struct dp_backend *be,
 			 size_t n)
@@ -875,6 +899,12 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		if (err)
 			goto undo_backends;
 		svc_written = true;
+		/*
+		 * A packet that read the old, larger size just before must not
+		 * index the smaller table: wait until no program still runs on
+		 * the old size before the swap below.
+		 */
+		wait_for_readers(dp, sv.id);
 	}
 	rebuild = is_new || !s->table_ok || s->svc.table_size != sv.table_size ||
 		  !same_backends(s->be, s->n_be, nb, n);
