@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "lbd.h"
 #include "log.h"
 
@@ -41,28 +42,6 @@ const char *lbd_audit_path(void)
 }
 
 /* mkdir -p the parent of path with mode (existing directories are kept as they are). */
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char dir[XLB_PATH_MAX], *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = 0;
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int fsync_parent(const char *path)
 {
 	char dir[XLB_PATH_MAX], *p;
@@ -90,7 +69,7 @@ int lbd_audit_open(const char *path, const char *iface)
 
 	if (audit_fd >= 0 && !strcmp(path, audit_path))
 		return 0;
-	err = mkdir_parents(path, 0750);
+	err = xlb_mkdir_parent(path, 0750);
 	if (err) {
 		pr_warn("audit log %s: creating its directory: %s", path, strerror(-err));
 		return err;

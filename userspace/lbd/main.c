@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "fileio.h"
 #include "history.h"
 #include "lbd.h"
 #include "log.h"
@@ -110,27 +111,6 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = 0;
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		mkdir(dir, 0755);
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Refuse if another lbd answers on path; otherwise remove a stale socket. */
 static int check_socket(const char *path)
 {
@@ -157,7 +137,7 @@ static int listen_socket(const char *path)
 	int fd, err;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	err = mkdir_parent(path);
+	err = xlb_mkdir_parent(path, 0755);
 	if (err) {
 		pr_warn("creating the directory of %s: %s", path, strerror(-err));
 		return err;

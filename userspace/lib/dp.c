@@ -39,6 +39,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "fileio.h"
 #include "addr.h"
 #include "dp.h"
 #include "idalloc.h"
@@ -155,25 +156,6 @@ bool xlb_dp_adopted(const struct xlb_dp *dp)
 
 /* ---- small helpers ---- */
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX], *p;
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static const char *fam_str(const struct xlb_addr *a, __u8 family, char *buf)
 {
 	return xlb_addr_str(a, family, buf, XLB_ADDR_STRLEN);
@@ -216,7 +198,7 @@ static int take_lock(const char *pin_dir, int *fdp)
 	err = lock_path(pin_dir, path, sizeof(path));
 	if (err)
 		return err;
-	err = mkdir_p(XLB_LOCK_DIR, 0755);
+	err = xlb_mkdir_p(XLB_LOCK_DIR, 0755);
 	if (err) {
 		pr_warn("creating %s: %s", XLB_LOCK_DIR, strerror(-err));
 		return err;
@@ -1785,7 +1767,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	err = take_lock(opts->pin_dir, &dp->lock_fd);
 	if (err)
 		goto err_free;
-	err = mkdir_p(opts->pin_dir, 0700);
+	err = xlb_mkdir_p(opts->pin_dir, 0700);
 	if (err) {
 		pr_warn("creating pin directory %s: %s", opts->pin_dir, strerror(-err));
 		goto err_unlock;

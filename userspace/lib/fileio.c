@@ -155,3 +155,16 @@ int xlb_mkdir_p(const char *dir, mode_t mode)
 		return -errno;
 	return 0;
 }
+
+int xlb_mkdir_parent(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0; /* relative name in the cwd, or a file in / */
+	*slash = 0;
+	return xlb_mkdir_p(dir, mode);
+}

@@ -16,6 +16,8 @@ int xlb_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 int xlb_read_file(const char *path, size_t max, char **buf, size_t *len);
 /* Create dir and its missing parents with mode. 0 or -errno. */
 int xlb_mkdir_p(const char *dir, mode_t mode);
+/* Create the directory that holds path (and its parents) with mode. 0 or -errno. */
+int xlb_mkdir_parent(const char *path, mode_t mode);
 /* fsync a directory, so that a rename in it reaches the disk. 0 or -errno. */
 int xlb_fsync_dir(const char *dir);
 

@@ -699,19 +699,11 @@ int xlb_state_load(const char *path, json_t **state, char *err, size_t errlen)
 
 int xlb_state_save(const char *path, const json_t *state)
 {
-	char dir[PATH_MAX], *s, *slash;
+	char *s, *slash;
 	size_t len;
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		dir[1] = 0;
-	else if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
-	err = xlb_mkdir_p(dir, 0755);
+	err = xlb_mkdir_parent(path, 0755);
 	if (err)
 		return err;
 	s = json_dumps(state, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
