@@ -194,7 +194,8 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	 * Only where scheduling has no side effects and no rate limit would
 	 * spend a token on a SYN whose flow may turn out to exist.
 	 */
-	if (syn && svc->sched <= XLB_SCHED_SH && !xlb_rate_limited(&fs)) {
+	if (syn && (svc->sched == XLB_SCHED_MAGLEV || svc->sched == XLB_SCHED_SH) &&
+	    !xlb_rate_limited(&fs)) {
 		be = xlb_schedule_syn(&key, svc, &be_id, now);
 		if (be) {
 			new_flow = 1;
