@@ -293,6 +293,72 @@ static void test_real_probes(void **state)
 	close(l_silent);
 }
 
+/* IPv6: probes to [::1] report ok for an HTTP 200 server and refused for a closed port. */
+static int listener6(int backlog, __u16 *port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sin6);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin6, &len), 0);
+	*port = ntohs(sin6.sin6_port);
+	return fd;
+}
+
+static void test_real_probes_v6(void **state)
+{
+	__u16 p_200, p_closed;
+	int l_200 = listener6(16, &p_200), l_closed = listener6(1, &p_closed), epfd, k, n;
+	pid_t s200 = (close(l_closed), http_server(l_200, 200));
+	struct xlb_addr lo6 = {};
+	struct probe_case pcs[] = {
+		{ "http 200 [::1]", XLB_HC_HTTP, p_200, XLB_HC_R_OK, 200, true },
+		{ "closed port [::1]", XLB_HC_TCP, p_closed, XLB_HC_R_REFUSED, 0, false },
+	};
+	struct xlb_hc_check chk;
+	struct xlb_hc *hc;
+	long long deadline;
+	size_t j;
+
+	lo6.a[3] = htonl(1); /* ::1 */
+	epfd = epoll_create1(0);
+	assert_int_equal(xlb_hc_new(epfd, count_cb, NULL, &hc), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 200;
+	chk.timeout_ms = 150;
+	chk.rise = 1;
+	chk.fall = 1;
+	for (j = 0; j < 2; j++) {
+		chk.type = pcs[j].type;
+		assert_int_equal(xlb_hc_add(hc, &chk, &lo6, XLB_AF_INET6, pcs[j].port, &pcs[j],
+					    &pcs[j].t),
+				 0);
+	}
+	deadline = xlb_hc_now_ns() + 5000000000LL;
+	while (xlb_hc_now_ns() < deadline && (pcs[0].probes < 2 || pcs[1].probes < 2)) {
+		struct epoll_event evs[16];
+
+		n = epoll_wait(epfd, evs, 16, 100);
+		for (k = 0; k < n; k++)
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+	}
+	kill(s200, SIGKILL);
+	waitpid(s200, NULL, 0);
+	for (j = 0; j < 2; j++) {
+		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
+
+		if (pcs[j].probes < 2 || st->last != pcs[j].want || st->up != pcs[j].want_up)
+			fail_msg("%s: %d probes, last %s, up %d", pcs[j].name, pcs[j].probes,
+				 xlb_hc_result_name(st->last), st->up);
+	}
+	xlb_hc_free(hc);
+	close(epfd);
+	close(l_200);
+}
+
 /* Many targets: first probes spread over the interval, none fire in lockstep. */
 static void test_spread(void **state)
 {
@@ -344,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_state_details),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_real_probes),
+		cmocka_unit_test(test_real_probes_v6),
 		cmocka_unit_test(test_spread),
 	};
 
