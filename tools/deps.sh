@@ -32,4 +32,14 @@ fi
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# libsystemd-dev must match the installed libsystemd0; its newest version would
+# upgrade systemd itself on the host. Ask for the installed version first.
+for i in "${!missing[@]}"; do
+	if [ "${missing[$i]}" = libsystemd-dev ]; then
+		v=$(dpkg-query -W -f='${Version}' libsystemd0 2>/dev/null || true)
+		[ -n "$v" ] && apt-get install -y -qq --no-install-recommends "libsystemd-dev=$v" \
+			>/dev/null 2>&1 && unset 'missing[i]'
+	fi
+done
+[ ${#missing[@]} -eq 0 ] ||
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
