@@ -41,7 +41,10 @@ endif
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(SAN_FLAGS)
-XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+# CAPS: capacity overrides for both sides, e.g. a separate scale build:
+#   make BUILD=build/scale CAPS=-DXLB_MAX_BACKENDS=16384 build/scale/lbd
+CAPS     ?=
+XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP \
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
@@ -163,7 +166,7 @@ $(BUILD)/man/%: docs/man/%.scd $(DEPS_STAMP)
 # ---- BPF ---------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)

@@ -459,7 +459,7 @@ static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
 json_t *lbd_health_json(struct lbd *l, const char *service)
 {
 	struct lbd_health *h = l->health;
-	json_t *arr = json_array(), *glob;
+	json_t *arr = json_array(), *glob, *hist;
 	struct xlb_hc_stats hs = {};
 	size_t i, j;
 
@@ -508,6 +508,14 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 			 (json_int_t)(h ? h->changes : 0), "apply_max_ms",
 			 h ? h->apply_max_us / 1000.0 : 0.0, "lateness_max_ms",
 			 hs.lateness_max_us / 1000.0);
+	/* how late probes started against their schedule (health.h buckets) */
+	hist = json_array();
+	for (i = 0; i < sizeof(hs.lateness_hist) / sizeof(hs.lateness_hist[0]); i++)
+		json_array_append_new(hist, json_integer((json_int_t)hs.lateness_hist[i]));
+	json_object_set_new(glob, "lateness_hist", hist);
+	json_object_set_new(glob, "lateness_buckets",
+			    json_pack("[s,s,s,s,s,s,s,s]", "<1ms", "<10ms", "<50ms", "<100ms",
+				      "<500ms", "<1s", "<5s", ">=5s"));
 	json_object_set_new(glob, "services", arr);
 	return glob;
 }

@@ -422,6 +422,11 @@ out:
 
 /* ---- line framing ---- */
 
+static size_t linebuf_max(const struct xlb_linebuf *lb)
+{
+	return lb->max ? lb->max : XLB_PROTO_MAX_LINE;
+}
+
 int xlb_linebuf_feed(struct xlb_linebuf *lb, const void *data, size_t n)
 {
 	size_t need = lb->len + n;
@@ -433,7 +438,7 @@ int xlb_linebuf_feed(struct xlb_linebuf *lb, const void *data, size_t n)
 		/* A complete line may still be waiting; only the unfinished
 		 * tail counts against the limit, checked in _next(). Cap the
 		 * buffer at two lines so a peer cannot make us grow forever. */
-		if (need > 2 * XLB_PROTO_MAX_LINE)
+		if (need > 2 * linebuf_max(lb))
 			return -EMSGSIZE;
 		p = realloc(lb->buf, need);
 		if (!p)
@@ -453,9 +458,9 @@ int xlb_linebuf_next(struct xlb_linebuf *lb, char **line)
 
 	*line = NULL;
 	if (!nl)
-		return lb->len >= XLB_PROTO_MAX_LINE ? -EMSGSIZE : 0;
+		return lb->len >= linebuf_max(lb) ? -EMSGSIZE : 0;
 	n = nl - lb->buf;
-	if (n + 1 > XLB_PROTO_MAX_LINE)
+	if (n + 1 > linebuf_max(lb))
 		return -EMSGSIZE;
 	*line = malloc(n + 1);
 	if (!*line)
@@ -517,7 +522,8 @@ int xlb_proto_send(int fd, const json_t *msg, int timeout_ms)
 	if (!s)
 		return -ENOMEM;
 	len = strlen(s);
-	if (len + 1 > XLB_PROTO_MAX_LINE) {
+	/* the receiver enforces its own limit: lbd's on requests is much lower */
+	if (len + 1 > XLB_PROTO_MAX_RESPONSE) {
 		free(s);
 		return -EMSGSIZE;
 	}
@@ -614,7 +620,7 @@ static void eacces_hint(const char *path, char *err, size_t errlen)
 int xlb_proto_call(const char *path, const char *cmd, json_t *args, json_t **result, char *err,
 		   size_t errlen, int timeout_ms)
 {
-	struct xlb_linebuf lb = { 0 };
+	struct xlb_linebuf lb = { .max = XLB_PROTO_MAX_RESPONSE };
 	char code[64], *line = NULL;
 	json_t *req;
 	int fd, ret;

@@ -22,7 +22,9 @@
 #include "authz.h"
 
 #define XLB_PROTO_VERSION 1
-#define XLB_PROTO_MAX_LINE 65536 /* bytes per line, newline included */
+#define XLB_PROTO_MAX_LINE 65536 /* bytes per request line, newline included */
+/* An answer may be much longer (views of thousands of backends); lbctl trusts lbd. */
+#define XLB_PROTO_MAX_RESPONSE (64u << 20)
 #define XLB_DEFAULT_SOCKET "/run/xlb/lbd.sock"
 #define XLB_PROTO_TIMEOUT_MS 10000
 
@@ -102,9 +104,10 @@ struct xlb_linebuf {
 	char *buf;
 	size_t len;
 	size_t cap;
+	size_t max; /* longest line accepted; 0 = XLB_PROTO_MAX_LINE */
 };
 
-/* Append n bytes. -EMSGSIZE if a line grows past XLB_PROTO_MAX_LINE. */
+/* Append n bytes. -EMSGSIZE if a line grows past lb->max (XLB_PROTO_MAX_LINE). */
 int xlb_linebuf_feed(struct xlb_linebuf *lb, const void *data, size_t n);
 /* 1 and *line (malloc'd, no newline) when a full line is buffered, else 0. */
 int xlb_linebuf_next(struct xlb_linebuf *lb, char **line);
