@@ -203,6 +203,18 @@ static void test_linebuf(void **state)
 	assert_int_equal(xlb_linebuf_next(&lb, &line), -EMSGSIZE);
 	xlb_linebuf_free(&lb);
 	free(big);
+
+	/* an answer buffer (lbctl) takes lines far over the request limit */
+	lb.max = XLB_PROTO_MAX_RESPONSE;
+	big = malloc(4 * XLB_PROTO_MAX_LINE);
+	memset(big, 'y', 4 * XLB_PROTO_MAX_LINE);
+	big[4 * XLB_PROTO_MAX_LINE - 1] = '\n';
+	assert_int_equal(xlb_linebuf_feed(&lb, big, 4 * XLB_PROTO_MAX_LINE), 0);
+	assert_int_equal(xlb_linebuf_next(&lb, &line), 1);
+	assert_int_equal(strlen(line), 4 * XLB_PROTO_MAX_LINE - 1);
+	free(line);
+	xlb_linebuf_free(&lb);
+	free(big);
 }
 
 static void test_socket_round_trip(void **state)
