@@ -13,6 +13,7 @@ PKGS=(
 	libsystemd-dev scdoc                            # sd_notify readiness, man pages
 	libmicrohttpd-dev                               # lbd's Prometheus /metrics endpoint
 	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
+	jq man-db                                       # tools/decap-install --stats, test_install (man -l)
 	bird2                                           # BGP: multi-node lab (tools/lab-ecmp), announcements
 	nftables gnuplot-nox                            # benchmarks: nftables DNAT baseline, plots
 	wrk haproxy                                     # connection-level benchmark (tools/bench-conn.sh)
