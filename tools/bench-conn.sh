@@ -137,29 +137,8 @@ setup() {
 		    backends:
 		$(for ((i = 1; i <= NBE; i++)); do echo "      - address: 10.0.0.$((10 + i))"; done)
 	EOF2
-	{
-		echo "table ip xlb_bench {"
-		for ((i = 1; i <= NBE; i++)); do
-			echo "  chain ep$i { meta l4proto tcp dnat to 10.0.0.$((10 + i)):$PORT; }"
-		done
-		echo "  chain svc {"
-		echo -n "    numgen random mod $NBE vmap { "
-		for ((i = 1; i <= NBE; i++)); do
-			echo -n "$((i - 1)) : goto ep$i"
-			[ "$i" -lt "$NBE" ] && echo -n ", "
-		done
-		echo " }"
-		echo "  }"
-		echo "  chain prerouting {"
-		echo "    type nat hook prerouting priority dstnat; policy accept;"
-		echo "    ip daddr $VIP tcp dport $PORT goto svc"
-		echo "  }"
-		echo "  chain postrouting {"
-		echo "    type nat hook postrouting priority srcnat; policy accept;"
-		echo "    ct status dnat ip daddr 10.0.0.0/24 tcp dport $PORT snat ip to $SNAT_ADDR"
-		echo "  }"
-		echo "}"
-	} >"$WORK/nft.conf"
+	tools/nft-dnat.sh tcp "$VIP" "$PORT" --snat "$SNAT_ADDR" 10.0.0.0/24 \
+		$(for ((i = 1; i <= NBE; i++)); do echo "10.0.0.$((10 + i))"; done) >"$WORK/nft.conf"
 	in_ns lb nft -c -f "$WORK/nft.conf" || die "nftables ruleset refused"
 	# Conntrack keeps closed connections 120 s (TIME_WAIT): the client's
 	# ports come round again within a run and their new SYNs stall on the old

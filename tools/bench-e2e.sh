@@ -181,25 +181,8 @@ setup() {
 		    backends:
 		$(for ((i = 1; i <= BACKENDS; i++)); do echo "      - address: 10.10.$i.2"; done)
 	EOF
-	{
-		echo "table ip xlb_bench {"
-		for ((i = 1; i <= BACKENDS; i++)); do
-			echo "  chain ep$i { meta l4proto udp dnat to 10.10.$i.2:$VPORT; }"
-		done
-		echo "  chain svc {"
-		echo -n "    numgen random mod $BACKENDS vmap { "
-		for ((i = 1; i <= BACKENDS; i++)); do
-			echo -n "$((i - 1)) : goto ep$i"
-			[ "$i" -lt "$BACKENDS" ] && echo -n ", "
-		done
-		echo " }"
-		echo "  }"
-		echo "  chain prerouting {"
-		echo "    type nat hook prerouting priority dstnat; policy accept;"
-		echo "    ip daddr $VIP udp dport $VPORT goto svc"
-		echo "  }"
-		echo "}"
-	} >"$WORK/nft.conf"
+	tools/nft-dnat.sh udp "$VIP" "$VPORT" \
+		$(for ((i = 1; i <= BACKENDS; i++)); do echo "10.10.$i.2"; done) >"$WORK/nft.conf"
 	in_ns "$NS_LB" nft -c -f "$WORK/nft.conf" || die "nftables ruleset refused"
 
 	# The sinks' counter maps, found once (the sinks stay attached).
