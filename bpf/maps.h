@@ -126,6 +126,22 @@ struct {
 	__type(value, struct xlb_clock);
 } xlb_clock_v1 SEC(".maps");
 
+/* Per-CPU direct-mapped cache of established flows (see fcache.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_FCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xlb_fcache_ent);
+} xlb_fcache_v1 SEC(".maps");
+
+/* Key 0: the flow cache epoch; lbd bumps it to invalidate every cached flow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_epoch_v1 SEC(".maps");
+
 /*
  * VIP prefilter: bit b of word b/64 set = some service's (VIP, port) has
  * xlb_vfilter_bucket() == b. Only read when the loader sets the

@@ -20,6 +20,7 @@
 #include "icmp.h"
 #include "filter.h"
 #include "clock.h"
+#include "fcache.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -112,6 +113,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_flow *flow = NULL;
 	struct xlb_backend *be = NULL;
 	struct xlb_filters fs;
+	struct xlb_fcache_ent *ce = NULL;
 	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
 	__u8 fwd;
 	__u64 len, now;
@@ -161,11 +163,27 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 * slow path below, where the missing service passes them.
 		 */
 		now = xlb_now();
+		/* First the per-CPU flow cache: no kernel call on a hit (fcache.h). */
+		if (xlb_fcache_eligible(pkt.tcp_flags)) {
+			ce = xlb_fcache_slot(&key);
+			if (ce) {
+				be = xlb_fcache_get(ce, &key, now, &be_id, &svc_id, &fwd);
+				if (be) {
+					xlb_filters_get(svc_id, &fs);
+					reason = xlb_filter_acl(&key, svc_id, &fs);
+					if (reason)
+						return xlb_verdict(XDP_DROP, reason);
+					goto forward;
+				}
+			}
+		}
 		if (!syn)
 			flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
+				if (ce)
+					xlb_fcache_put(ce, &key, flow, be_id, now);
 				svc_id = flow->svc_id;
 				xlb_filters_get(svc_id, &fs);
 				reason = xlb_filter_acl(&key, svc_id, &fs);

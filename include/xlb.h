@@ -48,6 +48,8 @@
 #define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
 #define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
 #define XLB_MAP_CLOCK "xlb_clock_v1" /* per-CPU coarse clock cache (bpf/clock.h) */
+#define XLB_MAP_FCACHE "xlb_fcache_v1" /* per-CPU cache of established flows (bpf/fcache.h) */
+#define XLB_MAP_EPOCH "xlb_epoch_v1" /* one u32 that lbd bumps to invalidate every fcache entry */
 #define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
 #define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
 #define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
@@ -190,6 +192,30 @@ struct xlb_clock {
 	__u64 ns;
 };
 _Static_assert(sizeof(struct xlb_clock) == 16, "xlb_clock layout");
+
+/*
+ * Per-CPU flow cache (XLB_MAP_FCACHE, bpf/fcache.h): a direct-mapped copy of
+ * recently used connection-table entries that the data path checks without
+ * a kernel call. An entry is only trusted while expires_ns is ahead, its
+ * epoch equals XLB_MAP_EPOCH[0] and its backend is still usable; otherwise
+ * the packet takes the connection table. Data-path private; user space only
+ * bumps the epoch (after making a backend usable again).
+ */
+#ifndef XLB_FCACHE_BITS
+#define XLB_FCACHE_BITS 13 /* 8192 slots x 64 bytes = 512 KiB per CPU */
+#endif
+#define XLB_FCACHE_SLOTS (1u << XLB_FCACHE_BITS)
+
+struct xlb_fcache_ent {
+	struct xlb_flow_key key;
+	__u64 expires_ns; /* coarse clock; 0 = empty */
+	__u32 backend_id;
+	__u32 svc_id;
+	__u32 epoch;
+	__u8 fwd;
+	__u8 _pad[3];
+};
+_Static_assert(sizeof(struct xlb_fcache_ent) == 64, "xlb_fcache_ent layout: one cache line");
 
 /* Default UDP destination port of `gue` (Katran's choice too). */
 #define XLB_GUE_PORT_DEFAULT 6080

@@ -242,6 +242,18 @@ static void vfilter_set(const struct xlb_addr *dst, __be16 dport)
 	assert_int_equal(bpf_map_update_elem(fd, &w, &bits, BPF_ANY), 0);
 }
 
+/* Invalidate every per-CPU flow cache entry (bpf/fcache.h), as lbd does. */
+static __u32 epoch_bump(void)
+{
+	int fd = mfd(lab.skel->maps.xlb_epoch_v1);
+	__u32 zero = 0, e;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, &e), 0);
+	e++;
+	assert_int_equal(bpf_map_update_elem(fd, &zero, &e, BPF_ANY), 0);
+	return e;
+}
+
 /* Base configuration: all services, backends, tables, tx ports; no flows. */
 static void base_config(void)
 {
@@ -275,6 +287,7 @@ static void base_config(void)
 	assert_int_equal(
 	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_txports), &lab.ifx2, &lab.ifx2, BPF_ANY), 0);
 	clear_flows();
+	epoch_bump(); /* as lbd does after making backends usable: no stale cached flows */
 }
 
 /* ---- counters ---------------------------------------------------------- */
@@ -800,6 +813,179 @@ static void test_flow_entry(void **state)
 	assert_true(f.last_seen_ns >= t);
 }
 
+/* Which backend of service 1 a forwarded frame went to (by its destination MAC). */
+static __u32 sent_to(const __u8 *out)
+{
+	static const __u32 ids[] = {1, 2, 3, 8};
+	__u8 mac[6];
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(pkt_parse_mac(backend(ids[i])->mac, mac), 0);
+		if (!memcmp(out, mac, 6))
+			return ids[i];
+	}
+	fail_msg("frame sent to no backend of service 1");
+	return 0;
+}
+
+/* Send s; it must be forwarded: to which backend of service 1. */
+static __u32 send_to(const struct pkt_spec *s)
+{
+	__u8 out[PKT_MAX];
+	__u32 len;
+
+	assert_int_equal(run_spec(s, out, &len), XDP_TX);
+	return sent_to(out);
+}
+
+/* Point the connection-table entry of s at backend be (as another CPU's reschedule would). */
+static void flow_set_backend(const struct pkt_spec *s, __u32 be)
+{
+	int fd = mfd(lab.skel->maps.xlb_flows_v2);
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	pkt_flow_key(s, &k);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	f.backend_id = be;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &f, BPF_EXIST), 0);
+}
+
+/* This CPU's cache entry for s (asserts it is there), in *e; its slot in *slot. */
+static void fcache_entry(const struct pkt_spec *s, int cpu, struct xlb_fcache_ent *e, __u32 *slot)
+{
+	int fd = mfd(lab.skel->maps.xlb_fcache_v1);
+	struct xlb_fcache_ent v[lab.ncpus];
+	struct xlb_flow_key k;
+	__u32 i;
+
+	pkt_flow_key(s, &k);
+	for (i = 0; i < XLB_FCACHE_SLOTS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
+		if (v[cpu].expires_ns && !memcmp(&v[cpu].key, &k, sizeof(k))) {
+			*e = v[cpu];
+			*slot = i;
+			return;
+		}
+	}
+	fail_msg("flow not in the cache of CPU %d", cpu);
+}
+
+/* Make every CPU's copy of slot look expired. */
+static void fcache_expire(__u32 slot)
+{
+	int fd = mfd(lab.skel->maps.xlb_fcache_v1);
+	struct xlb_fcache_ent v[lab.ncpus];
+	int c;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &slot, v), 0);
+	for (c = 0; c < lab.ncpus; c++)
+		if (v[c].expires_ns)
+			v[c].expires_ns = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &slot, v, BPF_ANY), 0);
+}
+
+/*
+ * The per-CPU flow cache (bpf/fcache.h, prefilter on). The connection-table
+ * entry is changed behind the cache's back, as a reschedule on another CPU
+ * would, to see which of the two decides:
+ *  - the second packet of a flow fills this CPU's slot (backend, service,
+ *    current epoch); later ACKs follow the cached copy;
+ *  - FIN, RST and SYN never use it (the table keeps the lc state);
+ *  - an epoch bump (lbd: a backend became usable), an expired entry, or a
+ *    cached backend that is no longer usable send the packet to the table,
+ *    and the slot is refilled from it;
+ *  - the table's last_seen_ns is refreshed after the cache expires.
+ * Without the prefilter knob the cache is never used: the table decides.
+ */
+static void test_flow_cache(void **state)
+{
+	struct pkt_spec ack = TCP4("10.9.0.100", 80), fin = TCP4("10.9.0.100", 80);
+	struct pkt_spec rst = TCP4("10.9.0.100", 80);
+	int fd_flows, cpu;
+	struct xlb_fcache_ent e;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	__u32 a, b, slot, epoch, slots[TBL_SIZE], i;
+	cpu_set_t old, one;
+
+	lab_require();
+	/* BPF_PROG_TEST_RUN runs on the calling CPU: stay on one. */
+	assert_int_equal(sched_getaffinity(0, sizeof(old), &old), 0);
+	cpu = sched_getcpu();
+	assert_true(cpu >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+
+	base_config();
+	fd_flows = mfd(lab.skel->maps.xlb_flows_v2);
+	ack.tcp_flags = 0x10;
+	fin.tcp_flags = 0x11;
+	rst.tcp_flags = 0x04;
+	pkt_flow_key(&ack, &k);
+	a = send_to(&ack); /* new flow */
+	assert_int_equal(a, predict(&ack, base_slots(1), TBL_SIZE));
+	b = a == 1 ? 2 : 1; /* another live backend of service 1 */
+	assert_int_equal(send_to(&ack), a); /* found in the table: fills the cache */
+	if (!lab.prefilter) {
+		flow_set_backend(&ack, b);
+		assert_int_equal(send_to(&ack), b);
+		goto out;
+	}
+	epoch = epoch_bump();
+	assert_int_equal(send_to(&ack), a); /* refilled under the new epoch */
+	fcache_entry(&ack, cpu, &e, &slot);
+	assert_int_equal(e.backend_id, a);
+	assert_int_equal(e.svc_id, 1);
+	assert_int_equal(e.epoch, epoch);
+	assert_int_equal(e.fwd, XLB_FWD_DSR_L2);
+
+	/* The cached copy decides for ACKs; FIN/RST (and SYN) read the table. */
+	flow_set_backend(&ack, b);
+	assert_int_equal(send_to(&ack), a);
+	assert_int_equal(send_to(&fin), b);
+	assert_int_equal(send_to(&rst), b);
+	assert_int_equal(send_to(&ack), a);
+
+	/* A new epoch: back to the table, slot refilled with its backend. */
+	epoch_bump();
+	assert_int_equal(send_to(&ack), b);
+	fcache_entry(&ack, cpu, &e, &slot);
+	assert_int_equal(e.backend_id, b);
+	assert_int_equal(send_to(&ack), b);
+
+	/* Expired: the table again, and its last_seen_ns is refreshed. */
+	flow_set_backend(&ack, a);
+	assert_int_equal(bpf_map_lookup_elem(fd_flows, &k, &f), 0);
+	f.last_seen_ns = 1;
+	assert_int_equal(bpf_map_update_elem(fd_flows, &k, &f, BPF_EXIST), 0);
+	assert_int_equal(send_to(&ack), b); /* still cached: the table is not even read */
+	assert_int_equal(bpf_map_lookup_elem(fd_flows, &k, &f), 0);
+	assert_true(f.last_seen_ns == 1);
+	fcache_expire(slot);
+	assert_int_equal(send_to(&ack), a);
+	assert_int_equal(bpf_map_lookup_elem(fd_flows, &k, &f), 0);
+	assert_true(f.last_seen_ns > 1);
+
+	/* The cached backend goes down (table rebuilt without it): rescheduled at once. */
+	set_backend_flags(a, 0);
+	for (i = 0; i < TBL_SIZE; i++)
+		slots[i] = b;
+	install_table(1, slots, TBL_SIZE);
+	assert_int_equal(send_to(&ack), b);
+	assert_int_equal(bpf_map_lookup_elem(fd_flows, &k, &f), 0);
+	assert_int_equal(f.backend_id, b);
+	assert_int_equal(send_to(&ack), b); /* refilled from the rescheduled entry */
+	fcache_entry(&ack, cpu, &e, &slot);
+	assert_int_equal(e.backend_id, b);
+	set_backend_flags(a, XLB_BE_F_ACTIVE);
+	install_table(1, base_slots(1), TBL_SIZE);
+out:
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+
 /*
  * The knob decides whether the prefilter is read: with it on, a service whose
  * bucket bit is missing is invisible (so lbd must set bits first); with it
@@ -1250,7 +1436,7 @@ static void test_hash_mixing(void **state)
 
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 9 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 10 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -1267,11 +1453,12 @@ int main(void)
 	tests[NCASES + 4] = (struct CMUnitTest)cmocka_unit_test(test_sched_wrr);
 	tests[NCASES + 5] = (struct CMUnitTest)cmocka_unit_test(test_sched_lc);
 	tests[NCASES + 6] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
-	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache);
+	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 7, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 8, group_setup_prefilter,
 					 group_teardown);
 	return fails;
 }

@@ -98,8 +98,21 @@ assert_ge "$(counts_of "$k2r" "$O")" 1 "k2 requests served by $O after its flow 
 r=$(httpc burst "$XT_VIP" 20)
 assert_eq "$(counts_of "$r" "$B")" 0 "new connections reaching released $B"
 
+# The per-CPU flow cache epoch (bpf/fcache.h): lbd bumps it when a backend
+# becomes usable again, so no CPU keeps a stale copy of a rescheduled flow.
+epoch() {
+	bpftool -j map dump pinned "$XT_PIN_DIR/xlb_epoch_v1" | "$XT_PY" -c '
+import json, sys
+v = json.load(sys.stdin)[0]["value"]
+if isinstance(v, list): v = int.from_bytes(bytes(int(x, 16) for x in v), "little")
+print(int(v))'
+}
+e0=$(epoch)
 info "undrain $BA"
 lbctl backend undrain web "$BA"
+e1=$(epoch)
+info "flow cache epoch: $e0 -> $e1"
+[ "$e1" -gt "$e0" ] || fail "flow cache epoch not bumped when $BA became usable ($e0 -> $e1)"
 assert_eq "$(lbctl --json backend list web | jget "[b['state'] for b in d['backends'] if b['address']=='$BA'][0]")" active \
 	"state after undrain"
 r=$(httpc burst "$XT_VIP" 40)

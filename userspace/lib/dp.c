@@ -103,6 +103,7 @@ struct xlb_dp {
 	size_t n_oldpins;
 	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
 	int fd_vfilt;
+	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
 	long long last_swap_ns; /* CLOCK_MONOTONIC when the last table swap was issued */
 	__u32 inner_flags; /* map_flags every inner table must carry */
@@ -613,6 +614,22 @@ out:
 
 /* ---- map writes ---- */
 
+/*
+ * Invalidate every per-CPU flow cache entry: they record the epoch they were
+ * filled under. lbd is the only writer. Failure only delays invalidation to
+ * the cache's TTL (a quarter second), so it is logged, not returned.
+ */
+static void epoch_bump(struct xlb_dp *dp)
+{
+	__u32 zero = 0, e = 0;
+
+	if (bpf_map_lookup_elem(dp->fd_epoch, &zero, &e))
+		e = 0;
+	e++;
+	if (bpf_map_update_elem(dp->fd_epoch, &zero, &e, BPF_ANY))
+		pr_warn("bumping %s: %s", XLB_MAP_EPOCH, strerror(errno));
+}
+
 /* present: write b (ACTIVE when b->active); else zero the entry (removed). */
 static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 svc_id, bool present)
 {
@@ -633,6 +650,14 @@ static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 sv
 			XLB_MAP_BACKENDS, strerror(-err));
 		return err;
 	}
+	/*
+	 * A backend that may have been unusable is usable now: flows that
+	 * were rescheduled away from it meanwhile must not be sent back by a
+	 * per-CPU cached copy of their old entry (bpf/fcache.h). Entries for
+	 * unusable backends need nothing: every cache hit checks usability.
+	 */
+	if (present && b->active)
+		epoch_bump(dp);
 	return 0;
 }
 
@@ -1346,9 +1371,10 @@ static int open_fds(struct xlb_dp *dp)
 	dp->fd_best = map_fd(dp, XLB_MAP_BE_STATS, NULL);
 	dp->fd_txports = map_fd(dp, TXPORTS_MAP, &max_tx);
 	dp->fd_vfilt = map_fd(dp, XLB_MAP_VIPFILTER, NULL);
+	dp->fd_epoch = map_fd(dp, XLB_MAP_EPOCH, NULL);
 	if (dp->fd_vips < 0 || dp->fd_vaddr < 0 || dp->fd_tables < 0 || dp->fd_bends < 0 ||
 	    dp->fd_stats < 0 || dp->fd_svcst < 0 || dp->fd_best < 0 || dp->fd_txports < 0 ||
-	    dp->fd_vfilt < 0)
+	    dp->fd_vfilt < 0 || dp->fd_epoch < 0)
 		return -ENOENT;
 	for (__u32 w = 0; w < XLB_VFILTER_WORDS; w++)
 		if (bpf_map_lookup_elem(dp->fd_vfilt, &w, &dp->vfilt[w]))
