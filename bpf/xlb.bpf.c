@@ -30,6 +30,13 @@
  */
 const volatile __u8 xlb_cfg_prefilter = 0;
 
+/*
+ * Loader knob: use the per-CPU flow cache (fcache.h; only on the prefilter
+ * path). On by default; lbd --no-flow-cache clears it for traffic made of
+ * so many short flows that the cache rarely hits (each miss costs a read).
+ */
+const volatile __u8 xlb_cfg_fcache = 1;
+
 /* Prefilter: 0 when the (dst, dport) bucket is definitely not a service. */
 static __always_inline int xlb_maybe_vip(const struct xlb_flow_key *key)
 {
@@ -164,7 +171,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 */
 		now = xlb_now();
 		/* First the per-CPU flow cache: no kernel call on a hit (fcache.h). */
-		if (xlb_fcache_eligible(pkt.tcp_flags)) {
+		if (xlb_cfg_fcache && xlb_fcache_eligible(pkt.tcp_flags)) {
 			ce = xlb_fcache_slot(&key);
 			if (ce) {
 				be = xlb_fcache_get(ce, &key, now, &be_id, &svc_id, &fwd);

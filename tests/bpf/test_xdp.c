@@ -92,6 +92,7 @@ static struct {
 	int ifx0, ifx2;
 	int ncpus;
 	int prefilter; /* the skeleton was loaded with xlb_cfg_prefilter = 1 */
+	int fcache;    /* ... and with xlb_cfg_fcache = 1 (the default) */
 } lab;
 
 static int lab_net_up(void)
@@ -120,8 +121,8 @@ static int lab_net_up(void)
 	return 0;
 }
 
-/* Namespace once per process; a fresh skeleton per group (prefilter knob off/on). */
-static int lab_setup(int prefilter)
+/* Namespace once per process; a fresh skeleton per group (prefilter and flow cache knobs). */
+static int lab_setup(int prefilter, int fcache)
 {
 	static int net_state; /* 0 not tried, 1 up, -1 failed */
 
@@ -143,6 +144,7 @@ static int lab_setup(int prefilter)
 	lab.skel = xlb__open();
 	if (lab.skel) {
 		lab.skel->rodata->xlb_cfg_prefilter = prefilter;
+		lab.skel->rodata->xlb_cfg_fcache = fcache;
 		if (xlb__load(lab.skel)) {
 			xlb__destroy(lab.skel);
 			lab.skel = NULL;
@@ -154,18 +156,24 @@ static int lab_setup(int prefilter)
 	}
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
 	lab.prefilter = prefilter;
+	lab.fcache = fcache;
 	lab.state = 1;
 	return 0;
 }
 
 static int group_setup(void **state)
 {
-	return lab_setup(0);
+	return lab_setup(0, 1);
 }
 
 static int group_setup_prefilter(void **state)
 {
-	return lab_setup(1);
+	return lab_setup(1, 1);
+}
+
+static int group_setup_nocache(void **state)
+{
+	return lab_setup(1, 0);
 }
 
 static int group_teardown(void **state)
@@ -897,7 +905,8 @@ static void fcache_expire(__u32 slot)
  *    cached backend that is no longer usable send the packet to the table,
  *    and the slot is refilled from it;
  *  - the table's last_seen_ns is refreshed after the cache expires.
- * Without the prefilter knob the cache is never used: the table decides.
+ * Without the prefilter knob, or with the flow cache knob off (lbd
+ * --no-flow-cache), the cache is never used: the table decides.
  */
 static void test_flow_cache(void **state)
 {
@@ -929,7 +938,7 @@ static void test_flow_cache(void **state)
 	assert_int_equal(a, predict(&ack, base_slots(1), TBL_SIZE));
 	b = a == 1 ? 2 : 1; /* another live backend of service 1 */
 	assert_int_equal(send_to(&ack), a); /* found in the table: fills the cache */
-	if (!lab.prefilter) {
+	if (!lab.prefilter || !lab.fcache) {
 		flow_set_backend(&ack, b);
 		assert_int_equal(send_to(&ack), b);
 		goto out;
@@ -1460,5 +1469,8 @@ int main(void)
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
 	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 8, group_setup_prefilter,
 					 group_teardown);
+	/* And the flow cache knob off. */
+	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 7], 1,
+					 group_setup_nocache, group_teardown);
 	return fails;
 }

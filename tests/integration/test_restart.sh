@@ -20,15 +20,26 @@ c0=$(flows)
 info "new flows so far: $c0"
 assert_ge "$c0" 10 "flows counted before the restarts"
 
+assert_eq "$(lbctl --json status | jget "d.get('flow_cache')")" True "flow cache of the first lbd"
+# The second restart loads the program without the per-CPU flow cache (and
+# the switch to that other code must not fail a request either).
 for sig in TERM KILL; do
 	info "SIG$sig to lbd; the data path runs on its own for 1 s"
 	lbd_stop "$sig"
 	sleep 1
-	info "restart lbd"
-	lbd_start
+	if [ "$sig" = KILL ]; then
+		info "restart lbd --no-flow-cache"
+		lbd_start --no-flow-cache
+		want_cache=False
+	else
+		info "restart lbd"
+		lbd_start
+		want_cache=True
+	fi
 	adopted=$(lbctl --json status | jget "d.get('adopted')")
 	info "  status: adopted=$adopted"
 	assert_eq "$adopted" True "the restarted lbd adopted the pinned data path"
+	assert_eq "$(lbctl --json status | jget "d.get('flow_cache')")" "$want_cache" "flow cache after restart"
 	c1=$(flows)
 	info "  new flows: $c1"
 	assert_ge "$c1" "$c0" "counters after restart (SIG$sig) continue"
@@ -48,4 +59,5 @@ done
 c2=$(flows)
 assert_ge "$c2" $((c0 + 1)) "counters keep counting after the last restart"
 info "backends: $(lbctl backend list web | tail -n +2 | awk '{print $2, $NF}' | tr '\n' ' ')"
-pass "two restarts (SIGTERM, SIGKILL) under load: zero failed requests, counters continued"
+lbctl status | grep -q "^flow cache: *off" || fail "lbctl status does not show the flow cache off"
+pass "two restarts (SIGTERM, SIGKILL, then without the flow cache) under load: zero failed requests, counters continued"

@@ -270,6 +270,8 @@ static int run_status(const struct command *c, char **argv, int argc)
 	printf("interface:    %s (ifindex %s)\n", jstr(r, "iface"), jnum(r, "ifindex"));
 	printf("attach mode:  %s%s\n", jstr(r, "attach_mode"),
 	       json_is_true(json_object_get(r, "adopted")) ? " (took over a running data path)" : "");
+	printf("flow cache:   %s\n",
+	       json_is_false(json_object_get(r, "flow_cache")) ? "off (--no-flow-cache)" : "on");
 	printf("pin dir:      %s\n", jstr(r, "pin_dir"));
 	printf("config:       %s\n", jstr(r, "config"));
 	printf("socket:       %s\n", jstr(r, "socket"));

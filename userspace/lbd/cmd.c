@@ -130,6 +130,7 @@ static json_t *cmd_status(struct lbd *l, json_t *args)
 		return NULL;
 	json_object_set_new(o, "state", json_string(l->state_path));
 	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "flow_cache", json_boolean(xlb_dp_flow_cache(l->dp)));
 	json_object_set_new(o, "cluster", lbd_cluster_status_json(l)); /* cluster.c */
 	json_object_set_new(o, "maps", json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i, s:i}}",
 						"flows", "used", (json_int_t)f.flows, "max",

@@ -87,6 +87,8 @@ static void usage(FILE *f)
 		"      --history-keep N   generations kept (default 50)\n"
 		"      --lc-idle SECONDS  least connections: a flow idle this long no longer\n"
 		"                         counts as active (default 120)\n"
+		"      --no-flow-cache    load the data path without its per-CPU cache of\n"
+		"                         established flows (docs/performance.md)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
@@ -397,7 +399,7 @@ const char *lbd_state_dir = XLB_STATE_DIR;
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_HISTORY, OPT_STATE_DIR,
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_HISTORY, OPT_STATE_DIR,
 	       OPT_HISTORY_KEEP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -410,6 +412,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
+		{ "no-flow-cache", no_argument, NULL, OPT_NO_FCACHE },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
@@ -451,6 +454,7 @@ int main(int argc, char **argv)
 		case OPT_AUDIT_LOG: lbd_audit_default_path = optarg; break;
 		case OPT_STATE_DIR: lbd_state_dir = optarg; break;
 		case OPT_HISTORY: l.history_dir = optarg; break;
+		case OPT_NO_FCACHE: dpo.no_flow_cache = true; break;
 		case OPT_HISTORY_KEEP: {
 			char *end;
 			unsigned long v;

@@ -104,6 +104,7 @@ struct xlb_dp {
 	int fd_vips, fd_vaddr, fd_tables, fd_bends, fd_stats, fd_svcst, fd_best, fd_txports;
 	int fd_vfilt;
 	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
+	bool no_flow_cache; /* load with xlb_cfg_fcache = 0 */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
 	long long last_swap_ns; /* CLOCK_MONOTONIC when the last table swap was issued */
 	__u32 inner_flags; /* map_flags every inner table must carry */
@@ -153,6 +154,11 @@ const char *xlb_dp_pin_dir(const struct xlb_dp *dp)
 bool xlb_dp_adopted(const struct xlb_dp *dp)
 {
 	return dp->adopted;
+}
+
+bool xlb_dp_flow_cache(const struct xlb_dp *dp)
+{
+	return dp->skel->rodata->xlb_cfg_fcache != 0; /* as loaded (frozen) */
 }
 
 /* ---- small helpers ---- */
@@ -1408,6 +1414,7 @@ static int load(struct xlb_dp *dp)
 	/* lbd keeps xlb_vfilt_v1 right (vfilter_sync), so the data path may
 	 * answer "not a VIP" from it without the hash lookup. */
 	dp->skel->rodata->xlb_cfg_prefilter = 1;
+	dp->skel->rodata->xlb_cfg_fcache = !dp->no_flow_cache;
 	/*
 	 * Every inner table must carry the template's map_flags (the kernel
 	 * compares them on each swap). libbpf frees the template at load, so
@@ -1779,6 +1786,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", opts->pin_dir);
 	dp->mode = "none";
 	dp->attach_mode = opts->mode;
+	dp->no_flow_cache = opts->no_flow_cache;
 	dp->ifindex = if_nametoindex(opts->iface);
 	if (!dp->ifindex) {
 		err = -errno;

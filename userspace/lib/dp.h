@@ -52,6 +52,8 @@ struct xlb_dp_opts {
 	 * service maps that are still empty.
 	 */
 	bool defer_attach;
+	/* Load the program without the per-CPU flow cache (bpf/fcache.h). */
+	bool no_flow_cache;
 };
 
 struct xlb_dp;
@@ -84,6 +86,8 @@ const char *xlb_dp_attach_mode(const struct xlb_dp *dp); /* "native" / "generic"
 const char *xlb_dp_pin_dir(const struct xlb_dp *dp);
 /* Did xlb_dp_open() replace the program of an existing link (a restart)? */
 bool xlb_dp_adopted(const struct xlb_dp *dp);
+/* Was the running program loaded with its per-CPU flow cache (bpf/fcache.h)? */
+bool xlb_dp_flow_cache(const struct xlb_dp *dp);
 
 /* What an apply did, for logs and the reload answer. */
 struct xlb_dp_diff {
