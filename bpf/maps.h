@@ -32,18 +32,19 @@ struct {
 } xlb_vaddr_v1 SEC(".maps");
 
 /*
- * Inner map template of xlb_tables_v2: lookup table slot -> backend id.
+ * Inner map template of xlb_tables_v3: lookup table slots -> backend ids,
+ * XLB_TABLE_PACK slots per 8-byte element (include/xlb.h, xlb_slot_t).
  * BPF_F_INNER_MAP lets user space install inner arrays of any (prime) size;
  * the kernel then requires the same map_flags on every inner map, and the
  * program cannot rely on max_entries, so it uses svc->table_size instead.
  */
 struct xlb_table_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XLB_DEFAULT_TABLE_SIZE);
-	/* MMAPABLE: lbd fills a new table with one memcpy (dp.c array_fill). */
+	__uint(max_entries, XLB_TABLE_ELEMS(XLB_DEFAULT_TABLE_SIZE));
+	/* MMAPABLE: lbd fills a new table with stores (userspace/lib/table.c). */
 	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 };
 
 /* Service id -> its lookup table (swapped whole for atomic updates). */
@@ -52,7 +53,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, __u32);
 	__array(values, struct xlb_table_inner);
-} xlb_tables_v2 SEC(".maps");
+} xlb_tables_v3 SEC(".maps");
 
 /* Backend id -> address, owning service, flags. */
 struct {

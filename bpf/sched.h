@@ -115,18 +115,21 @@ static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 s
 							    __u32 *be_id)
 {
 	struct xlb_backend *be;
-	__u32 *slotv;
+	__u32 elem = slot / XLB_TABLE_PACK;
+	xlb_slot_t v;
+	__u64 *e;
 
 	/*
 	 * The inner map's real size is unknown to the verifier (BPF_F_INNER_MAP):
 	 * the lookup itself is the bounds check, NULL if table_size overstates it.
 	 */
-	slotv = bpf_map_lookup_elem(table, &slot);
-	if (!slotv)
+	e = bpf_map_lookup_elem(table, &elem);
+	if (!e)
 		return NULL;
-	*be_id = *slotv;
-	if (*be_id == XLB_BACKEND_NONE)
+	v = ((xlb_slot_t *)e)[slot % XLB_TABLE_PACK];
+	if (v == XLB_SLOT_NONE)
 		return NULL;
+	*be_id = v;
 	be = bpf_map_lookup_elem(&xlb_bends_v1, be_id);
 	if (!be || !xlb_backend_usable(be, svc_id))
 		return NULL;
@@ -149,7 +152,7 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	__s64 *c1, *c2;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v2, &svc_id);
+	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	switch (svc->sched) {
@@ -227,7 +230,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	__u32 svc_id = svc->id, size = svc->table_size, slot;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v2, &svc_id);
+	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	slot = (svc->sched == XLB_SCHED_SH ? xlb_src_hash(key) : xlb_flow_hash(key)) % size;

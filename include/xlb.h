@@ -34,11 +34,30 @@
 /* Table slot / flow value meaning "no backend". */
 #define XLB_BACKEND_NONE 0xffffffffu
 
+/*
+ * Lookup table slots as stored in the inner maps of XLB_MAP_TABLES: ARRAY
+ * maps of 8-byte elements, each packing XLB_TABLE_PACK slots in host byte
+ * order; slot s is ((xlb_slot_t *)&elem[s / XLB_TABLE_PACK])[s % XLB_TABLE_PACK]
+ * and XLB_SLOT_NONE means "no backend". 16-bit slots while backend ids fit
+ * (a 65537-slot table: 128 KiB instead of 512 KiB with one 4-byte slot per
+ * 8-byte element). user space: userspace/lib/table.c.
+ */
+#if XLB_MAX_BACKENDS < 0xffff
+typedef __u16 xlb_slot_t;
+#define XLB_SLOT_NONE 0xffffu
+#else
+typedef __u32 xlb_slot_t;
+#define XLB_SLOT_NONE 0xffffffffu
+#endif
+#define XLB_SLOT_BYTES sizeof(xlb_slot_t)
+#define XLB_TABLE_PACK (8 / sizeof(xlb_slot_t))
+#define XLB_TABLE_ELEMS(size) (((size) + XLB_TABLE_PACK - 1) / XLB_TABLE_PACK)
+
 /* ---- map names (<= 15 chars; bump _vN on any layout change) ---- */
 #define XLB_MAP_VIPS "xlb_vips_v1"
 #define XLB_MAP_VIPADDRS "xlb_vaddr_v1"
 #define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
-#define XLB_MAP_TABLES "xlb_tables_v2"
+#define XLB_MAP_TABLES "xlb_tables_v3" /* v3: packed slots (xlb_slot_t) */
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v2"
 #define XLB_MAP_STATS "xlb_stats_v4" /* v4: filter drop reasons added */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "bpf_lab.h"
+#include "table.h"
+#include "xlb.h"
 #include "pkt.h"
 
 int bpf_lab_sh(const char *fmt, ...)
@@ -48,53 +50,14 @@ int bpf_lab_netns(const char *const *cmds, size_t n)
 	return 0;
 }
 
-/*
- * The kernel lays array elements out with an 8-byte stride
- * (round_up(value_size, 8)): slot i is at byte offset 8 * i (as dp.c).
- */
-#define ARRAY_STRIDE 8
-
-int bpf_lab_table_fill_mmap(int fd, const __u32 *slots, __u32 size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t len = ((size_t)size * ARRAY_STRIDE + page - 1) / page * page;
-	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	__u32 i;
-
-	if (m == MAP_FAILED)
-		return -errno;
-	for (i = 0; i < size; i++)
-		memcpy(m + (size_t)i * ARRAY_STRIDE, &slots[i], sizeof(*slots));
-	munmap(m, len);
-	return 0;
-}
-
-int bpf_lab_table_create(const __u32 *slots, __u32 size, int use_mmap)
+int bpf_lab_table_create(const __u32 *slots, __u32 size)
 {
 	/*
 	 * The template carries BPF_F_INNER_MAP, and the kernel compares
 	 * map_flags of template and inner map (bpf_map_meta_equal): the inner
-	 * instances need the flag too.
+	 * instances need the flag too. Packed and filled as lbd does.
 	 */
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, size, &opts);
-	int err = 0;
-	__u32 i;
-
-	if (fd < 0)
-		return -errno;
-	if (use_mmap) {
-		err = bpf_lab_table_fill_mmap(fd, slots, size);
-	} else {
-		for (i = 0; i < size && !err; i++)
-			if (bpf_map_update_elem(fd, &i, &slots[i], BPF_ANY))
-				err = -errno;
-	}
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	return xlb_table_create(slots, size, BPF_F_INNER_MAP | BPF_F_MMAPABLE, XLB_SLOT_BYTES);
 }
 
 int bpf_lab_run_xdp(int prog_fd, const void *pkt, __u32 len, int ifindex, void *out,

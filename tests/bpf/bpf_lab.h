@@ -26,14 +26,11 @@ int bpf_lab_libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list
 int bpf_lab_netns(const char *const *cmds, size_t n);
 
 /*
- * A new lookup table (inner map of xlb_tables_v2) of `size` slots holding
- * slots[0..size-1]; returns its fd or -errno. use_mmap: filled through a
- * shared mapping as lbd does (userspace/lib/dp.c), else one update per slot.
+ * A new lookup table (inner map of xlb_tables_v3) of `size` slots holding
+ * slots[0..size-1] (backend ids, XLB_BACKEND_NONE), packed and filled through
+ * a shared mapping as lbd does (userspace/lib/table.c); its fd or -errno.
  */
-int bpf_lab_table_create(const __u32 *slots, __u32 size, int use_mmap);
-
-/* Fill an existing BPF_F_MMAPABLE array of __u32 through mmap. 0 or -errno. */
-int bpf_lab_table_fill_mmap(int fd, const __u32 *slots, __u32 size);
+int bpf_lab_table_create(const __u32 *slots, __u32 size);
 
 /*
  * One BPF_PROG_TEST_RUN of an XDP program on pkt[0..len-1] arriving on

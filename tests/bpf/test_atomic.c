@@ -15,7 +15,7 @@
  * backend has its own neighbour MAC, which the data path writes as the
  * frame's destination, so every packet is checked on its own.
  *
- * Why the whole-table swap (xlb_tables_v2[svc] = a new inner map) and not
+ * Why the whole-table swap (xlb_tables_v3[svc] = a new inner map) and not
  * an in-place rewrite: rewriting ONE inner map slot by slot from A to B
  * (bpf_map_update_elem per slot, or a memcpy into its mmap) leaves the map
  * half A, half B for the whole rewrite. Packets arriving then are scheduled
@@ -33,7 +33,7 @@
  *
  * Cases:
  *   prebuilt  two inner maps, A and B, created once; the writer flips
- *             xlb_tables_v2[svc] between them as fast as it can.
+ *             xlb_tables_v3[svc] between them as fast as it can.
  *   mmap      every swap creates a new inner map, fills it through mmap
  *             (as userspace/lib/dp.c install_table does), swaps, closes it.
  *   resize    as mmap, with A of 251 slots and B of 65537: the service
@@ -154,7 +154,7 @@ static int group_setup(void **state)
 	}
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
 	lab.fd_vips = bpf_map__fd(lab.skel->maps.xlb_vips_v1);
-	lab.fd_tables = bpf_map__fd(lab.skel->maps.xlb_tables_v2);
+	lab.fd_tables = bpf_map__fd(lab.skel->maps.xlb_tables_v3);
 	lab.slots_a_big = make_slots(BIG, 1);
 	lab.slots_b_big = make_slots(BIG, 3);
 	if (!lab.slots_a_big || !lab.slots_b_big)
@@ -221,7 +221,7 @@ static int set_size(__u32 svc_id, __u32 size)
 	return bpf_map_update_elem(lab.fd_vips, &vk, &svc, BPF_ANY) ? -errno : 0;
 }
 
-/* Point xlb_tables_v2[svc_id] at fd (the outer map keeps its own reference). */
+/* Point xlb_tables_v3[svc_id] at fd (the outer map keeps its own reference). */
 static int swap_to(__u32 svc_id, int fd)
 {
 	return bpf_map_update_elem(lab.fd_tables, &svc_id, &fd, BPF_ANY) ? -errno : 0;
@@ -246,7 +246,7 @@ static int fresh_table(struct writer *w, int to_b)
 {
 	__u32 size = !to_b && w->mode == SWAP_RESIZE ? SMALL : BIG;
 
-	return bpf_lab_table_create(version(w->svc_id, to_b, size, w->buf), size, 1);
+	return bpf_lab_table_create(version(w->svc_id, to_b, size, w->buf), size);
 }
 
 /* One swap to version B (to_b) or back to A, in dp.c's order for sizes. */

@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "decap.skel.h"
+#include "bpf_lab.h"
 #include "pkt.h"
 #include "xlb.h"
 #include "xlb.skel.h"
@@ -198,31 +199,14 @@ static void set_node(const char *a4, const char *a6, __u16 gue_port)
 			 0);
 }
 
-/*
- * A lookup table for svc_id. Inner maps need the template's map_flags
- * (bpf_map_meta_equal), which libbpf no longer knows after load: try the
- * current template's flags, then the older ones.
- */
+/* A lookup table for svc_id (packed with the template's map_flags, as lbd does). */
 static void install_table(__u32 svc_id, const __u32 *slots)
 {
-	static const __u32 flags[] = {BPF_F_INNER_MAP | BPF_F_MMAPABLE, BPF_F_INNER_MAP};
-	size_t f;
-	__u32 i;
+	int fd = bpf_lab_table_create(slots, TBL_SIZE);
 
-	for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
-		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags[f]);
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, TBL_SIZE, &opts);
-		int err;
-
-		assert_true(fd >= 0);
-		for (i = 0; i < TBL_SIZE; i++)
-			assert_int_equal(bpf_map_update_elem(fd, &i, &slots[i], BPF_ANY), 0);
-		err = bpf_map_update_elem(xfd(XLB_MAP_TABLES), &svc_id, &fd, BPF_ANY);
-		close(fd); /* the outer map holds its own reference */
-		if (!err)
-			return;
-	}
-	fail_msg("cannot install a lookup table for service %u", svc_id);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(xfd(XLB_MAP_TABLES), &svc_id, &fd, BPF_ANY), 0);
+	close(fd); /* the outer map holds its own reference */
 }
 
 static void base_config(void)

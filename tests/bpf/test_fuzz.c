@@ -45,6 +45,7 @@
 
 #include "addr.h"
 #include "filter.h"
+#include "bpf_lab.h"
 #include "pkt.h"
 #include "xlb.h"
 #include "xlb.skel.h"
@@ -160,15 +161,16 @@ static void config(void)
 		const struct fsvc *s = &svcs[i];
 		struct xlb_vip_key vk = {.port = htons(s->port), .proto = s->proto};
 		struct xlb_svc sv = {.id = s->id, .table_size = TBL};
-		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_tbl", 4, 4, TBL, &o);
+		__u32 slots[TBL];
+		int fd;
 		__u32 b, w;
 		__u64 bits;
 
-		assert_true(fd >= 0);
 		for (j = 0; j < TBL; j++)
-			assert_int_equal(bpf_map_update_elem(fd, &j, &s->be, 0), 0);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v2), &s->id, &fd, 0),
+			slots[j] = s->be;
+		fd = bpf_lab_table_create(slots, TBL);
+		assert_true(fd >= 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v3), &s->id, &fd, 0),
 				 0);
 		close(fd);
 		assert_int_equal(xlb_addr_parse(s->vip, &vk.addr, &vk.family), 0);

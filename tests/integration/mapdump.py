@@ -4,7 +4,7 @@
 
 Dumps the pinned xlb_vips_v1 (services), xlb_bends_v1 (backends in use:
 family != 0), for every service its lookup table (the inner map of
-xlb_tables_v2), the filter settings per service id (xlb_filt_v1, entries not
+xlb_tables_v3, unpacked to one backend id per slot), the filter settings per service id (xlb_filt_v1, entries not
 all zero) and the ACL tries (xlb_acl4_v1, xlb_acl6_v1) with bpftool. Raw mode keeps ids; --semantic names services by
 their key and backends by their address, so two data paths that differ only
 in id numbering compare equal. Used by test_plan_apply.sh.
@@ -44,11 +44,18 @@ def main():
         bends[u32(k)] = {"addr": v[:16].hex(), "svc_id": u32(v, 16),
                          "weight": int.from_bytes(v[20:22], "little"), "family": v[22],
                          "flags": v[23]}
+    size = {v["svc_id"]: u32(bytes.fromhex(v["value"]), 4) for v in vips.values()}
     tables = {}
-    for e in dump("pinned", f"{pin}/xlb_tables_v2"):
+    for e in dump("pinned", f"{pin}/xlb_tables_v3"):
         svc, inner = u32(raw(e, "key")), u32(raw(e, "value"))
-        slots = [u32(raw(x, "value")) for x in dump("id", str(inner))]
-        tables[svc] = slots
+        elems = dump("id", str(inner))
+        # 8-byte elements of 4 u16 or 2 u32 slots (include/xlb.h xlb_slot_t),
+        # whichever gives the service's table_size slots in that many elements
+        n = size.get(svc, len(elems) * 4)
+        w = 2 if len(elems) == (n + 3) // 4 else 4
+        b = b"".join(raw(x, "value") for x in sorted(elems, key=lambda x: u32(raw(x, "key"))))
+        slots = [int.from_bytes(b[i:i + w], "little") for i in range(0, n * w, w)]
+        tables[svc] = [0xffffffff if s == (1 << 8 * w) - 1 else s for s in slots]
     filt = {}
     for e in dump("pinned", f"{pin}/xlb_filt_v1"):
         k, v = raw(e, "key"), raw(e, "value")

@@ -6,7 +6,7 @@
 # bridge, static initial cluster, lab-short heartbeat and election timeout.
 #  - node 1 seeds <prefix>desired from its file; nodes 2 and 3 (no services in
 #    their files) apply it; a drain issued once on node 1 reaches every node
-#    within a second (measured); every node's lookup tables (xlb_tables_v2
+#    within a second (measured); every node's lookup tables (xlb_tables_v3
 #    inner maps) are identical after every change;
 #  - conflicting writes: an etcdctl write of the same backend between node 1's
 #    read and its compare-and-swap is reported as a conflict; one of another
@@ -139,7 +139,7 @@ tables_of() {
 		        return int.from_bytes(bytes(int(x, 16) for x in v), "little")
 		    return None
 		out = []
-		for e in dump("pinned", sys.argv[1] + "/xlb_tables_v2"):
+		for e in dump("pinned", sys.argv[1] + "/xlb_tables_v3"):
 		    e = e.get("formatted", e)
 		    inner = e.get("inner_map_id")
 		    if inner is None:

@@ -7,7 +7,7 @@
  *  - a service's table is installed before its xlb_vips_v1 entry exists, so
  *    the data path never finds a service without a table;
  *  - a lookup table is replaced whole: a new inner array is created, filled
- *    and swapped into xlb_tables_v2[svc id] with one update. A packet sees the
+ *    and swapped into xlb_tables_v3[svc id] with one update. A packet sees the
  *    old table or the new one; the kernel frees the old one when no program
  *    holds it any more;
  *  - a removed backend leaves the table first, then its entry is zeroed
@@ -45,6 +45,7 @@
 #include "idalloc.h"
 #include "log.h"
 #include "maglev.h"
+#include "table.h"
 #include "migrate.h"
 
 #include "xlb_hash.h"
@@ -66,7 +67,7 @@ struct dp_service {
 	struct xlb_svc svc;
 	struct dp_backend *be;
 	size_t n_be;
-	bool table_ok; /* xlb_tables_v2[svc.id] holds the table for be[] */
+	bool table_ok; /* xlb_tables_v3[svc.id] holds the table for be[] */
 };
 
 /* A pin <pin_dir>/xlb_<base>_v<N> whose base names a map of ours with another version. */
@@ -425,97 +426,6 @@ err:
 	return err;
 }
 
-static __u32 *iota_keys(__u32 n)
-{
-	__u32 *k = malloc((size_t)n * sizeof(*k)), i;
-
-	if (k)
-		for (i = 0; i < n; i++)
-			k[i] = i;
-	return k;
-}
-
-/* Fill an array map from vals[0..n-1]: one batch call when the kernel can. */
-/*
- * Map an array of n __u32 values (BPF_F_MMAPABLE) into memory: filling a
- * 65537-slot table this way takes well under a millisecond, where the batch
- * update syscall took 13-17 ms, most of a health change's apply time.
- * The kernel lays array elements out with an 8-byte stride
- * (round_up(value_size, 8)), so slot i is at byte offset 8 * i.
- */
-#define ARRAY_STRIDE 8
-
-static char *array_mmap(int fd, __u32 n, int prot, size_t *len)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	*len = ((size_t)n * ARRAY_STRIDE + page - 1) / page * page;
-	p = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int array_fill(int fd, const __u32 *vals, __u32 n)
-{
-	__u32 *keys, count = n, i;
-	size_t len;
-	int err = 0;
-	char *m;
-
-	m = array_mmap(fd, n, PROT_READ | PROT_WRITE, &len);
-	if (m) {
-		for (i = 0; i < n; i++)
-			memcpy(m + (size_t)i * ARRAY_STRIDE, &vals[i], sizeof(*vals));
-		munmap(m, len);
-		return 0;
-	}
-	keys = iota_keys(n);
-	if (!keys)
-		return -ENOMEM;
-	if (!bpf_map_update_batch(fd, keys, vals, &count, NULL) && count == n)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (bpf_map_update_elem(fd, &keys[i], &vals[i], BPF_ANY)) {
-			err = -errno;
-			break;
-		}
-	}
-out:
-	free(keys);
-	return err;
-}
-
-/* Read an array map into vals[0..n-1]. */
-static int array_read(int fd, __u32 *vals, __u32 n)
-{
-	__u32 *keys, count = n, out_batch, i;
-	size_t len;
-	int err = 0;
-	char *m;
-
-	m = array_mmap(fd, n, PROT_READ, &len);
-	if (m) {
-		for (i = 0; i < n; i++)
-			memcpy(&vals[i], m + (size_t)i * ARRAY_STRIDE, sizeof(*vals));
-		munmap(m, len);
-		return 0;
-	}
-	keys = iota_keys(n);
-	if (!keys)
-		return -ENOMEM;
-	if (!bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL) && count == n)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &i, &vals[i])) {
-			err = -errno;
-			break;
-		}
-	}
-out:
-	free(keys);
-	return err;
-}
-
 /*
  * Wait until every XDP program run that started before now has finished.
  * Updating an ARRAY_OF_MAPS entry from user space returns only after an RCU
@@ -544,7 +454,6 @@ static void wait_for_readers(struct xlb_dp *dp, __u32 svc_id)
 static int install_table(struct xlb_dp *dp, const struct dp_service *s, const struct dp_backend *be,
 			 size_t n)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = dp->inner_flags);
 	__u32 *table = NULL, size = s->svc.table_size, id = s->svc.id;
 	char ks[96];
 	int fd, err;
@@ -555,15 +464,14 @@ static int install_table(struct xlb_dp *dp, const struct dp_service *s, const st
 			key_str(&s->key, ks, sizeof(ks)), size, strerror(-err));
 		return err;
 	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_table", sizeof(__u32), sizeof(__u32), size,
-			    &mopts);
+	/* Packed and filled through a shared mapping: well under a millisecond. */
+	fd = xlb_table_create(table, size, dp->inner_flags, XLB_SLOT_BYTES);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		pr_warn("service %s: creating a lookup table map of %u slots: %s",
 			key_str(&s->key, ks, sizeof(ks)), size, strerror(-err));
 		goto out;
 	}
-	err = array_fill(fd, table, size);
 	/*
 	 * The data path sees the new table as soon as this update has swapped
 	 * the pointer; the syscall then waits for an RCU grace period (the
@@ -603,14 +511,15 @@ static bool table_matches(struct xlb_dp *dp, const struct dp_service *s)
 	fd = bpf_map_get_fd_by_id(inner_id);
 	if (fd < 0)
 		return false;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.max_entries != s->svc.table_size)
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != 8 ||
+	    info.max_entries != XLB_TABLE_ELEMS(s->svc.table_size))
 		goto out;
-	have = malloc((size_t)info.max_entries * sizeof(*have));
-	if (!have || array_read(fd, have, info.max_entries))
+	have = malloc((size_t)s->svc.table_size * sizeof(*have));
+	if (!have || xlb_table_read(fd, have, s->svc.table_size, XLB_SLOT_BYTES))
 		goto out;
 	if (build_table(s->be, s->n_be, s->svc.table_size, s->svc.sched == XLB_SCHED_RR, &want))
 		goto out;
-	ok = !memcmp(want, have, (size_t)info.max_entries * sizeof(*have));
+	ok = !memcmp(want, have, (size_t)s->svc.table_size * sizeof(*have));
 out:
 	free(want);
 	free(have);
