@@ -12,8 +12,12 @@
  * It never decides anything the connection table would not: an entry is a
  * copy of a table entry (backend, service, forwarding mode) made on this CPU
  * by a packet that found the flow in the table, and it is trusted only
- *  - for packets without FIN, RST or SYN (those go to the table, which keeps
- *    the lc state of the flow);
+ *  - for packets without FIN, RST or SYN: those go to the table, which keeps
+ *    the lc state of the flow, and they invalidate the slot of their flow on
+ *    the way (a SYN may create a new table entry for a re-used 5-tuple, a FIN
+ *    or RST ends the flow) by bumping the slot's generation in xlb_fcgen_v1,
+ *    a small per-CPU array that stays in the CPU cache: the slot's own cache
+ *    line is not touched (a store to it cost a new flow 10-40 ns, measured);
  *  - while expires_ns is ahead (XLB_FCACHE_TTL_NS): the table entry is then
  *    looked up again at least that often, which refreshes its last_seen_ns
  *    (1 s grain) and its LRU reference bit, so a cached flow is neither
@@ -38,6 +42,18 @@
 
 #define XLB_FCACHE_TTL_NS (250ull * 1000 * 1000)
 
+/*
+ * The 40-byte key is compared as five 8-byte words: the stack copy is
+ * declared 8-aligned (xlb.bpf.c) and this type tells the compiler the words
+ * alias the key's narrower fields.
+ */
+typedef __u64 __attribute__((may_alias)) xlb_u64a;
+
+static __always_inline __u64 xlb_rotl64(__u64 x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
 /* Packets that may use the cache: no TCP state change to record. */
 static __always_inline int xlb_fcache_eligible(__u8 tcp_flags)
 {
@@ -51,25 +67,58 @@ static __always_inline __u32 xlb_epoch(void)
 	return e ? *e : 0;
 }
 
-/* The slot of key on this CPU (multiplicative hash of the folded 5-tuple). */
-static __always_inline struct xlb_fcache_ent *xlb_fcache_slot(const struct xlb_flow_key *key)
-{
-	const __u64 *w = (const __u64 *)key;
-	__u64 h = w[0] ^ w[1] ^ w[2] ^ w[3];
-	__u32 slot;
+/* A flow's slot on this CPU: its entry and its generation counter. */
+struct xlb_fcache_ref {
+	struct xlb_fcache_ent *e;
+	__u16 *gen;
+};
 
-	h = (h ^ (h >> 29) ^ w[4]) * 0x9e3779b97f4a7c15ull;
+/*
+ * The slot of key on this CPU, in *r; 0 if the maps say otherwise (cannot
+ * happen). Each key word is rotated by its own amount before they are
+ * combined (a plain XOR lets equal patterns of source and destination
+ * cancel, e.g. IPv6 addresses numbered alike), then a 64-bit finalizer
+ * (MurmurHash3's fmix64 constants) spreads every input bit over the top
+ * bits the slot is taken from.
+ */
+static __always_inline int xlb_fcache_ref(const struct xlb_flow_key *key, struct xlb_fcache_ref *r)
+{
+	const xlb_u64a *w = (const xlb_u64a *)key;
+	__u64 h = w[0] ^ xlb_rotl64(w[1], 13) ^ xlb_rotl64(w[2], 29) ^ xlb_rotl64(w[3], 43) ^
+		  xlb_rotl64(w[4], 53);
+	__u32 slot, gi;
+	__u64 *g;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	slot = h >> (64 - XLB_FCACHE_BITS);
-	return bpf_map_lookup_elem(&xlb_fcache_v1, &slot);
+	gi = slot / 4;
+	/* Per-CPU arrays with a known map: inlined by the verifier (no call). */
+	r->e = bpf_map_lookup_elem(&xlb_fcache_v1, &slot);
+	g = bpf_map_lookup_elem(&xlb_fcgen_v1, &gi);
+	if (!r->e || !g)
+		return 0;
+	r->gen = (__u16 *)g + slot % 4;
+	return 1;
 }
 
-static __always_inline int xlb_fcache_match(const struct xlb_fcache_ent *e,
+/* Invalidate whatever the slot holds (see the SYN/FIN/RST rule above). */
+static __always_inline void xlb_fcache_kill(const struct xlb_fcache_ref *r)
+{
+	*r->gen += 1;
+}
+
+static __always_inline int xlb_fcache_match(const struct xlb_fcache_ref *r,
 					    const struct xlb_flow_key *key, __u64 now)
 {
-	const __u64 *a = (const __u64 *)&e->key, *b = (const __u64 *)key;
+	const struct xlb_fcache_ent *e = r->e;
+	const xlb_u64a *a = (const xlb_u64a *)&e->key, *b = (const xlb_u64a *)key;
 
 	if (((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) ||
-	    now >= e->expires_ns)
+	    now >= e->expires_ns || e->gen != *r->gen)
 		return 0;
 	return e->epoch == xlb_epoch();
 }
@@ -79,14 +128,15 @@ static __always_inline int xlb_fcache_match(const struct xlb_fcache_ent *e,
  * backend still usable; its id, service and forwarding mode in the out
  * parameters. NULL: use the connection table.
  */
-static __always_inline struct xlb_backend *xlb_fcache_get(struct xlb_fcache_ent *e,
+static __always_inline struct xlb_backend *xlb_fcache_get(const struct xlb_fcache_ref *r,
 							  const struct xlb_flow_key *key, __u64 now,
 							  __u32 *be_id, __u32 *svc_id, __u8 *fwd)
 {
+	const struct xlb_fcache_ent *e = r->e;
 	struct xlb_backend *be;
 	__u32 id;
 
-	if (!xlb_fcache_match(e, key, now))
+	if (!xlb_fcache_match(r, key, now))
 		return NULL;
 	id = e->backend_id;
 	be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
@@ -98,15 +148,27 @@ static __always_inline struct xlb_backend *xlb_fcache_get(struct xlb_fcache_ent 
 	return be;
 }
 
-/* Copy a connection-table entry that was just found and used into slot e. */
-static __always_inline void xlb_fcache_put(struct xlb_fcache_ent *e, const struct xlb_flow_key *key,
-					   const struct xlb_flow *flow, __u32 be_id, __u64 now)
+/*
+ * Copy a connection-table entry that was just found and used into slot e.
+ * expires_ns goes to 0 first and gets its value last, so that a reader
+ * interleaved on this CPU (possible only where XDP can be preempted, e.g.
+ * PREEMPT_RT) never pairs the new key with the old backend.
+ */
+static __always_inline void xlb_fcache_put(const struct xlb_fcache_ref *r,
+					   const struct xlb_flow_key *key, const struct xlb_flow *flow,
+					   __u32 be_id, __u64 now)
 {
+	struct xlb_fcache_ent *e = r->e;
+
+	e->expires_ns = 0;
+	asm volatile("" ::: "memory");
 	__builtin_memcpy(&e->key, key, sizeof(*key));
 	e->backend_id = be_id;
 	e->svc_id = flow->svc_id;
 	e->fwd = flow->fwd;
 	e->epoch = xlb_epoch();
+	e->gen = *r->gen;
+	asm volatile("" ::: "memory");
 	e->expires_ns = now + XLB_FCACHE_TTL_NS;
 }
 

@@ -135,6 +135,18 @@ struct {
 	__type(value, struct xlb_fcache_ent);
 } xlb_fcache_v1 SEC(".maps");
 
+/*
+ * Per-CPU generation of each xlb_fcache_v1 slot, four 16-bit counters per
+ * element (16 KiB per CPU, stays in cache): SYN, FIN and RST bump their
+ * slot's, which invalidates the slot without touching its cache line.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_FCACHE_SLOTS / 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_fcgen_v1 SEC(".maps");
+
 /* Key 0: the flow cache epoch; lbd bumps it to invalidate every cached flow. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -113,14 +113,16 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct xlb_flow_key key;
+	/* 8-aligned: fcache.h compares it as five 8-byte words. */
+	struct xlb_flow_key key __attribute__((aligned(8)));
 	struct xlb_vip_key vk;
 	struct xlb_pkt pkt;
 	struct xlb_svc *svc;
 	struct xlb_flow *flow = NULL;
 	struct xlb_backend *be = NULL;
 	struct xlb_filters fs;
-	struct xlb_fcache_ent *ce = NULL;
+	struct xlb_fcache_ref fc;
+	int cached = 0; /* fc names this flow's slot and the packet may use it */
 	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
 	__u8 fwd;
 	__u64 len, now;
@@ -171,10 +173,13 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 */
 		now = xlb_now();
 		/* First the per-CPU flow cache: no kernel call on a hit (fcache.h). */
-		if (xlb_cfg_fcache && xlb_fcache_eligible(pkt.tcp_flags)) {
-			ce = xlb_fcache_slot(&key);
-			if (ce) {
-				be = xlb_fcache_get(ce, &key, now, &be_id, &svc_id, &fwd);
+		if (xlb_cfg_fcache && xlb_fcache_ref(&key, &fc)) {
+			if (xlb_fcache_eligible(pkt.tcp_flags))
+				cached = 1;
+			else
+				xlb_fcache_kill(&fc); /* SYN, FIN, RST: the table decides */
+			if (cached) {
+				be = xlb_fcache_get(&fc, &key, now, &be_id, &svc_id, &fwd);
 				if (be) {
 					xlb_filters_get(svc_id, &fs);
 					reason = xlb_filter_acl(&key, svc_id, &fs);
@@ -189,8 +194,8 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
-				if (ce)
-					xlb_fcache_put(ce, &key, flow, be_id, now);
+				if (cached)
+					xlb_fcache_put(&fc, &key, flow, be_id, now);
 				svc_id = flow->svc_id;
 				xlb_filters_get(svc_id, &fs);
 				reason = xlb_filter_acl(&key, svc_id, &fs);

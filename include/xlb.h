@@ -69,6 +69,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_CLOCK "xlb_clock_v1" /* per-CPU coarse clock cache (bpf/clock.h) */
 #define XLB_MAP_FCACHE "xlb_fcache_v1" /* per-CPU cache of established flows (bpf/fcache.h) */
 #define XLB_MAP_EPOCH "xlb_epoch_v1" /* one u32 that lbd bumps to invalidate every fcache entry */
+#define XLB_MAP_FCGEN "xlb_fcgen_v1" /* per-CPU generation per fcache slot (bpf/fcache.h) */
 #define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
 #define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
 #define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
@@ -231,8 +232,9 @@ struct xlb_fcache_ent {
 	__u32 backend_id;
 	__u32 svc_id;
 	__u32 epoch;
+	__u16 gen; /* XLB_MAP_FCGEN of this slot when filled */
 	__u8 fwd;
-	__u8 _pad[3];
+	__u8 _pad;
 };
 _Static_assert(sizeof(struct xlb_fcache_ent) == 64, "xlb_fcache_ent layout: one cache line");
 

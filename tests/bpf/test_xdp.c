@@ -821,6 +821,25 @@ static void test_flow_entry(void **state)
 	assert_true(f.last_seen_ns >= t);
 }
 
+/*
+ * BPF_PROG_TEST_RUN executes on the calling CPU, and per-CPU state (flow
+ * cache, rr cursors) is per CPU: pin the process to the CPU it runs on;
+ * its old affinity in *old.
+ */
+static int pin_cpu(cpu_set_t *old)
+{
+	cpu_set_t one;
+	int cpu;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(*old), old), 0);
+	cpu = sched_getcpu();
+	assert_true(cpu >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	return cpu;
+}
+
 /* Which backend of service 1 a forwarded frame went to (by its destination MAC). */
 static __u32 sent_to(const __u8 *out)
 {
@@ -900,7 +919,8 @@ static void fcache_expire(__u32 slot)
  * would, to see which of the two decides:
  *  - the second packet of a flow fills this CPU's slot (backend, service,
  *    current epoch); later ACKs follow the cached copy;
- *  - FIN, RST and SYN never use it (the table keeps the lc state);
+ *  - FIN, RST and SYN never use it (the table keeps the lc state) and
+ *    kill the slot of their flow;
  *  - an epoch bump (lbd: a backend became usable), an expired entry, or a
  *    cached backend that is no longer usable send the packet to the table,
  *    and the slot is refilled from it;
@@ -917,16 +937,11 @@ static void test_flow_cache(void **state)
 	struct xlb_flow_key k;
 	struct xlb_flow f;
 	__u32 a, b, slot, epoch, slots[TBL_SIZE], i;
-	cpu_set_t old, one;
+	cpu_set_t old;
 
 	lab_require();
 	/* BPF_PROG_TEST_RUN runs on the calling CPU: stay on one. */
-	assert_int_equal(sched_getaffinity(0, sizeof(old), &old), 0);
-	cpu = sched_getcpu();
-	assert_true(cpu >= 0);
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	cpu = pin_cpu(&old);
 
 	base_config();
 	fd_flows = mfd(lab.skel->maps.xlb_flows_v2);
@@ -951,14 +966,21 @@ static void test_flow_cache(void **state)
 	assert_int_equal(e.epoch, epoch);
 	assert_int_equal(e.fwd, XLB_FWD_DSR_L2);
 
-	/* The cached copy decides for ACKs; FIN/RST (and SYN) read the table. */
+	/* The cached copy decides for ACKs. */
 	flow_set_backend(&ack, b);
 	assert_int_equal(send_to(&ack), a);
+	/* FIN and RST read the table and kill the slot: the next ACK reads it too. */
 	assert_int_equal(send_to(&fin), b);
-	assert_int_equal(send_to(&rst), b);
+	assert_int_equal(send_to(&ack), b);
+	assert_int_equal(send_to(&ack), b); /* refilled: cached b */
+	flow_set_backend(&ack, a);
+	assert_int_equal(send_to(&ack), b);
+	assert_int_equal(send_to(&rst), a);
 	assert_int_equal(send_to(&ack), a);
 
 	/* A new epoch: back to the table, slot refilled with its backend. */
+	flow_set_backend(&ack, b);
+	assert_int_equal(send_to(&ack), a); /* cached a */
 	epoch_bump();
 	assert_int_equal(send_to(&ack), b);
 	fcache_entry(&ack, cpu, &e, &slot);
@@ -992,6 +1014,102 @@ static void test_flow_cache(void **state)
 	set_backend_flags(a, XLB_BE_F_ACTIVE);
 	install_table(1, base_slots(1), TBL_SIZE);
 out:
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+
+/*
+ * Send s three times (new flow, found in the table, cached), delete its
+ * table entry behind the cache's back, send it again: with the cache the
+ * packet is forwarded from the cached copy (no table entry re-created, no
+ * new flow counted); without it, it is a new flow again.
+ */
+static void cache_proof(const struct pkt_spec *s, __u32 svc, __u32 be, int cpu)
+{
+	int fd = mfd(lab.skel->maps.xlb_flows_v2), cached = lab.prefilter && lab.fcache;
+	struct snap before, after;
+	struct xlb_fcache_ent e;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	__u8 out[PKT_MAX];
+	__u32 len, slot, i;
+	struct pkt p;
+
+	pkt_flow_key(s, &k);
+	assert_int_equal(pkt_build(s, &p), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(run_pkt(&p, out, &len, lab.ifx0), XDP_TX);
+	if (cached) {
+		fcache_entry(s, cpu, &e, &slot);
+		assert_int_equal(e.backend_id, be);
+		assert_int_equal(e.svc_id, svc);
+	}
+	assert_int_equal(bpf_map_delete_elem(fd, &k), 0);
+	take_snap(&before);
+	assert_int_equal(run_pkt(&p, out, &len, lab.ifx0), XDP_TX);
+	take_snap(&after);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), cached ? -ENOENT : 0);
+	/* Counted like any established (or, without the cache, new) packet. */
+	for (i = 0; i < XLB_STAT_MAX; i++)
+		assert_int_equal(after.stat[i] - before.stat[i], i == XLB_STAT_FWD_TX);
+	for (i = 0; i < NSVC; i++) {
+		assert_int_equal(after.svc[i].packets - before.svc[i].packets, i == svc);
+		assert_int_equal(after.svc[i].bytes - before.svc[i].bytes, i == svc ? p.len : 0);
+		assert_int_equal(after.svc[i].new_flows - before.svc[i].new_flows,
+				 i == svc && !cached);
+	}
+	for (i = 0; i < NBE; i++) {
+		assert_int_equal(after.be[i].packets - before.be[i].packets, i == be);
+		assert_int_equal(after.be[i].new_flows - before.be[i].new_flows, i == be && !cached);
+	}
+}
+
+/*
+ * More flow cache rules (bpf/fcache.h): IPv6 and UDP flows are cached too,
+ * and a hit counts exactly as the table path does; a bare SYN kills the
+ * slot of its flow, so a 5-tuple re-used after its table entry went (LRU
+ * eviction) follows the new entry, not the old copy. Without the prefilter
+ * or with the cache knob off, the same packets take the table.
+ */
+static void test_flow_cache_rules(void **state)
+{
+	struct pkt_spec v6 = TCP4("fd00:9::100", 443), udp = TCP4("10.9.0.100", 53);
+	struct pkt_spec ack = TCP4("10.9.0.100", 80), syn = TCP4("10.9.0.100", 80);
+	int fd_flows, cpu;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	__u32 a, b, i, slots[TBL_SIZE];
+	cpu_set_t old;
+
+	lab_require();
+	cpu = pin_cpu(&old);
+	base_config();
+	fd_flows = mfd(lab.skel->maps.xlb_flows_v2);
+	v6.family = 6;
+	v6.src = CLIENT6;
+	v6.tcp_flags = 0x10;
+	udp.proto = IPPROTO_UDP;
+	cache_proof(&v6, 3, 5, cpu);
+	cache_proof(&udp, 2, 4, cpu);
+
+	/* Re-used 5-tuple: the cached copy names a, the new connection gets b. */
+	ack.tcp_flags = 0x10;
+	syn.tcp_flags = 0x02;
+	pkt_flow_key(&ack, &k);
+	a = send_to(&ack);
+	assert_int_equal(send_to(&ack), a);
+	assert_int_equal(send_to(&ack), a);
+	b = a == 1 ? 2 : 1;
+	for (i = 0; i < TBL_SIZE; i++) /* a drained: still usable, out of the table */
+		slots[i] = b;
+	install_table(1, slots, TBL_SIZE);
+	assert_int_equal(send_to(&ack), a); /* the established flow stays */
+	assert_int_equal(bpf_map_delete_elem(fd_flows, &k), 0); /* evicted */
+	assert_int_equal(send_to(&syn), b);
+	assert_int_equal(bpf_map_lookup_elem(fd_flows, &k, &f), 0);
+	assert_int_equal(f.backend_id, b);
+	assert_int_equal(send_to(&ack), b);
+	assert_int_equal(send_to(&ack), b);
+	install_table(1, base_slots(1), TBL_SIZE);
 	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
 }
 
@@ -1110,17 +1228,6 @@ static __u32 out_backend(const __u8 *out)
 	return 0;
 }
 
-/* The test run executes on the calling CPU: pin it so one per-CPU cursor is used. */
-static void pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-}
-
 /*
  * sh: every connection of a client (any source port) goes to the backend of
  * slot src_hash % size; different clients spread over all backends.
@@ -1178,10 +1285,11 @@ static void test_sched_wrr(void **state)
 	unsigned int count[4] = {0};
 	__u8 out[PKT_MAX];
 	__u32 i, len, be;
+	cpu_set_t old;
 
 	lab_require();
 	base_config();
-	pin_cpu();
+	pin_cpu(&old); /* one per-CPU cursor */
 	set_sched(XLB_SCHED_WRR, slots, TBL_SIZE);
 	zero_rr_cursor(1);
 	for (i = 0; i < 10 * TBL_SIZE; i++) {
@@ -1204,6 +1312,7 @@ static void test_sched_wrr(void **state)
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(out_backend(out), slots[(10 * TBL_SIZE) % TBL_SIZE]);
 	clear_flows();
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
 }
 
 /*
@@ -1445,7 +1554,7 @@ static void test_hash_mixing(void **state)
 
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 10 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 11 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -1463,14 +1572,15 @@ int main(void)
 	tests[NCASES + 5] = (struct CMUnitTest)cmocka_unit_test(test_sched_lc);
 	tests[NCASES + 6] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
 	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache);
-	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_rules);
+	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 8, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 9, group_setup_prefilter,
 					 group_teardown);
 	/* And the flow cache knob off. */
-	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 7], 1,
+	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 7], 2,
 					 group_setup_nocache, group_teardown);
 	return fails;
 }

@@ -159,7 +159,8 @@ bool xlb_dp_adopted(const struct xlb_dp *dp)
 
 bool xlb_dp_flow_cache(const struct xlb_dp *dp)
 {
-	return dp->skel->rodata->xlb_cfg_fcache != 0; /* as loaded (frozen) */
+	/* as loaded (frozen); the cache sits on the prefilter path */
+	return dp->skel->rodata->xlb_cfg_fcache && dp->skel->rodata->xlb_cfg_prefilter;
 }
 
 /* ---- small helpers ---- */
@@ -559,20 +560,22 @@ static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 sv
 		v.svc_id = svc_id;
 		v.flags = b->active ? XLB_BE_F_ACTIVE : 0;
 	}
+	/*
+	 * A backend that may have been unusable becomes usable: flows that
+	 * were rescheduled away from it meanwhile must not be sent back by a
+	 * per-CPU cached copy of their old entry (bpf/fcache.h). The bump
+	 * comes first: until the write below, the backend is unusable, so no
+	 * copy naming it can be made under the new epoch. Entries for unusable
+	 * backends need nothing: every cache hit checks usability.
+	 */
+	if (present && b->active)
+		epoch_bump(dp);
 	if (bpf_map_update_elem(dp->fd_bends, &b->id, &v, BPF_ANY)) {
 		err = -errno;
 		pr_warn("backend %s (id %u): writing %s: %s", fam_str(&b->addr, b->family, buf), b->id,
 			XLB_MAP_BACKENDS, strerror(-err));
 		return err;
 	}
-	/*
-	 * A backend that may have been unusable is usable now: flows that
-	 * were rescheduled away from it meanwhile must not be sent back by a
-	 * per-CPU cached copy of their old entry (bpf/fcache.h). Entries for
-	 * unusable backends need nothing: every cache hit checks usability.
-	 */
-	if (present && b->active)
-		epoch_bump(dp);
 	return 0;
 }
 
@@ -1324,6 +1327,10 @@ static int load(struct xlb_dp *dp)
 	 * answer "not a VIP" from it without the hash lookup. */
 	dp->skel->rodata->xlb_cfg_prefilter = 1;
 	dp->skel->rodata->xlb_cfg_fcache = !dp->no_flow_cache;
+	/* Without the cache its maps are never read: one entry instead of 528 KiB per CPU. */
+	if (dp->no_flow_cache && (bpf_map__set_max_entries(dp->skel->maps.xlb_fcache_v1, 1) ||
+				  bpf_map__set_max_entries(dp->skel->maps.xlb_fcgen_v1, 1)))
+		pr_warn("shrinking the flow cache maps: %s", strerror(errno));
 	/*
 	 * Every inner table must carry the template's map_flags (the kernel
 	 * compares them on each swap). libbpf frees the template at load, so
@@ -1346,10 +1353,14 @@ static int load(struct xlb_dp *dp)
 	bpf_object__for_each_map(m, dp->obj) {
 		enum bpf_map_type t = bpf_map__type(m);
 
-		/* Not pinned: .rodata/.bss (per load) and devmaps (libbpf
-		 * 1.1.2 cannot reuse a pinned devmap). */
+		/* Not pinned: .rodata/.bss (per load), devmaps (libbpf
+		 * 1.1.2 cannot reuse a pinned devmap) and the flow cache
+		 * (private to one program, entries live 250 ms; its size
+		 * depends on --no-flow-cache). */
 		if (bpf_map__is_internal(m) || t == BPF_MAP_TYPE_DEVMAP ||
-		    t == BPF_MAP_TYPE_DEVMAP_HASH || !strcmp(bpf_map__name(m), TXPORTS_MAP))
+		    t == BPF_MAP_TYPE_DEVMAP_HASH || !strcmp(bpf_map__name(m), TXPORTS_MAP) ||
+		    !strcmp(bpf_map__name(m), XLB_MAP_FCACHE) ||
+		    !strcmp(bpf_map__name(m), XLB_MAP_FCGEN))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(path))
