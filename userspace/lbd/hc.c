@@ -113,8 +113,11 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 		/* draining: no new flows; once drain_timeout passed, no flows at all (drain.c) */
 		pb[i].drain = cb->drain;
 		pb[i].disabled = cb->drain && lbd_drain_expired(cs, cb, lbd_realtime_ms());
-		/* not probed yet: the configured initial state */
-		pb[i].up = b ? hbe_state(b)->up : cs->hc.type == XLB_HC_NONE || cs->hc.initial_up;
+		/* not probed yet: as saved by the last run (hsave.c), else the initial state */
+		if (b)
+			pb[i].up = hbe_state(b)->up;
+		else if (!lbd_hsave_seed(l, cs, cb, &pb[i].up))
+			pb[i].up = cs->hc.type == XLB_HC_NONE || cs->hc.initial_up;
 	}
 	err = xlb_policy_compute(&cs->pol, node_zone, pb, n, out, mode);
 	if (err)
@@ -241,6 +244,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 	cs = cfg_service(l, hs->name);
 	if (!cs)
 		return;
+	lbd_hsave_dirty(l);
 	t0 = xlb_hc_target_result_ns(t);
 	err = apply_one(l, cs, NULL, &hs->mode);
 	total_us = (xlb_hc_now_ns() - t0) / 1000;
@@ -337,8 +341,12 @@ int lbd_health_sync(struct lbd *l)
 				b->family = cb->family;
 				xlb_hc_state_init(&b->none_st, true, lbd_now_ms());
 				if (cs->hc.type != XLB_HC_NONE) {
+					bool up;
+
 					err = xlb_hc_add(h->hc, &cs->hc, &cb->addr, cb->family,
 							 s->port, b, &b->t);
+					if (!err && lbd_hsave_seed(l, cs, cb, &up))
+						xlb_hc_target_seed(b->t, up);
 					if (err) {
 						char a[XLB_ADDR_STRLEN];
 
@@ -382,7 +390,19 @@ int lbd_health_sync(struct lbd *l)
 			ns[i].be[j]->svc = &ns[i];
 		recompute_view(l, &ns[i], &l->cfg.services[i]);
 	}
+	lbd_hsave_dirty(l);
 	return err;
+}
+
+bool lbd_health_state(struct lbd *l, const struct xlb_cfg_service *cs,
+		      const struct xlb_cfg_backend *cb, bool *up)
+{
+	struct hbe *b = find_hbe(find_hsvc(l->health, cs->name), &cb->addr, cb->family);
+
+	if (!b || !b->t)
+		return false;
+	*up = hbe_state(b)->up;
+	return true;
 }
 
 int lbd_health_init(struct lbd *l, int epfd)

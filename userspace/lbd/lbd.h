@@ -36,6 +36,12 @@ struct lbd {
 	unsigned int history_keep; /* --history-keep; 0 = XLB_HISTORY_KEEP */
 	const struct xlb_peer *peer; /* during one request or signal: who asked; else NULL */
 	struct lbd_cluster *cluster; /* cluster.c; NULL unless the config has a cluster: section */
+	/* hsave.c: health states across restarts */
+	const char *health_path; /* IF.state -> IF.health; "" = none */
+	json_t *hseed; /* the saved states, from start until the checker runs */
+	long long hseed_age_ms;
+	bool hsave_dirty, hsave_failing;
+	long long hsave_last_ms;
 };
 
 long long lbd_now_ms(void);
@@ -269,5 +275,22 @@ void lbd_health_free(struct lbd *l);
 void lbd_health_event(struct lbd *l, __u64 data, __u32 events);
 /* The "health" command's result (service NULL: all). */
 json_t *lbd_health_json(struct lbd *l, const char *service);
+/* The current up/down state of cb in cs; false if cb has no probe (type none, not started). */
+bool lbd_health_state(struct lbd *l, const struct xlb_cfg_service *cs,
+		      const struct xlb_cfg_backend *cb, bool *up);
+
+/* ---- hsave.c: health states saved across restarts ---- */
+
+/* Before the first apply: read l->health_path (never fails the start). */
+int lbd_hsave_load(struct lbd *l);
+/* The saved state of cb for cs's current check settings, if any. */
+bool lbd_hsave_seed(struct lbd *l, const struct xlb_cfg_service *cs,
+		    const struct xlb_cfg_backend *cb, bool *up);
+/* Once the checker has taken the saved states: forget them. */
+void lbd_hsave_done(struct lbd *l);
+/* A state changed: save it (at most once a second, lbd_hsave_flush). */
+void lbd_hsave_dirty(struct lbd *l);
+/* Write the file if something changed and a second has passed (or force: at exit). */
+void lbd_hsave_flush(struct lbd *l, bool force);
 
 #endif

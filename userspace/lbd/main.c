@@ -95,6 +95,17 @@ static void usage(FILE *f)
 		"  -h, --help             this text\n");
 }
 
+/* IF.state -> IF<ext> (other names: ext appended; "" stays "": none). */
+static void state_sibling(const char *state, const char *ext, char *buf, size_t len)
+{
+	size_t n = strlen(state);
+
+	if (n > 6 && !strcmp(state + n - 6, ".state"))
+		snprintf(buf, len, "%.*s%s", (int)(n - 6), state, ext);
+	else
+		snprintf(buf, len, "%s%s", state, *state ? ext : "");
+}
+
 /* bpffs must be mounted for pins to outlive lbd. */
 static int ensure_bpffs(void)
 {
@@ -283,6 +294,7 @@ static int run(struct lbd *l, int lfd)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	err = lbd_health_init(l, epfd);
+	lbd_hsave_done(l); /* the checker has the saved states now */
 	if (err)
 		goto out;
 	err = lbd_drain_init(l, epfd);
@@ -324,6 +336,7 @@ static int run(struct lbd *l, int lfd)
 				lbd_drain_event(l);
 			} else if (what == LBD_OBS_EV_TAG) {
 				lbd_obs_event(l, what);
+				lbd_hsave_flush(l, false); /* the 1 s tick */
 			} else if ((what & ~3ull) == LBD_CLUSTER_EV_TAG) {
 				lbd_cluster_event(l, what);
 			} else if (what == EV_LISTEN) {
@@ -377,6 +390,7 @@ static int run(struct lbd *l, int lfd)
 		lbd_bgp_flush(l);
 	}
 out:
+	lbd_hsave_flush(l, true); /* the last states, for the next start */
 	lbd_cluster_free(l);
 	lbd_obs_free(l);
 	lbd_drain_free(l);
@@ -423,7 +437,7 @@ int main(int argc, char **argv)
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
 	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS };
 	bool check = false, detach = false;
-	char pin_dir[256], err[4096], state_path[512], history_dir[512];
+	char pin_dir[256], err[4096], state_path[512], history_dir[512], health_path[512];
 	struct xlb_dp_diff diff;
 	int opt, ret, lfd;
 
@@ -548,16 +562,12 @@ int main(int argc, char **argv)
 	}
 	/* applied generations next to the state file: IF.state -> IF.history (apply.c) */
 	if (!l.history_dir) {
-		size_t n = strlen(l.state_path);
-
-		if (n > 6 && !strcmp(l.state_path + n - 6, ".state"))
-			snprintf(history_dir, sizeof(history_dir), "%.*s.history", (int)(n - 6),
-				 l.state_path);
-		else
-			snprintf(history_dir, sizeof(history_dir), "%s%s", l.state_path,
-				 *l.state_path ? ".history" : "");
+		state_sibling(l.state_path, ".history", history_dir, sizeof(history_dir));
 		l.history_dir = history_dir;
 	}
+	/* health states across restarts: IF.state -> IF.health (hsave.c) */
+	state_sibling(l.state_path, ".health", health_path, sizeof(health_path));
+	l.health_path = health_path;
 	/* cluster mode: the services come from etcd (cluster.c), not the state file */
 	if (l.base.cluster_enabled ? lbd_cluster_prepare(&l, err, sizeof(err))
 				   : lbd_state_init(&l, err, sizeof(err))) {
@@ -580,6 +590,7 @@ int main(int argc, char **argv)
 	dpo.defer_attach = true;
 	if (xlb_dp_open(&dpo, &l.dp))
 		goto out_cfg;
+	lbd_hsave_load(&l); /* backends start as the last run left them, if recent */
 	if (lbd_apply_config(&l, &l.cfg, &diff)) {
 		pr_warn("programming the services of %s failed", l.config_path);
 		goto out_dp;

@@ -604,6 +604,11 @@ void xlb_hc_free(struct xlb_hc *hc)
 	free(hc);
 }
 
+void xlb_hc_target_seed(struct xlb_hc_target *t, bool up)
+{
+	xlb_hc_state_init(&t->st, up, xlb_hc_now_ns() / 1000000);
+}
+
 int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct xlb_addr *addr,
 	       __u8 family, __u16 port, void *user, struct xlb_hc_target **tp)
 {

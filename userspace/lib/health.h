@@ -129,6 +129,8 @@ void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t);
 /* Handle one epoll event whose data.u64 had XLB_HC_EV_TAG set. */
 void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events);
 
+/* Start target t in state up (a state saved by an earlier run) instead of its initial one. */
+void xlb_hc_target_seed(struct xlb_hc_target *t, bool up);
 const struct xlb_hc_state *xlb_hc_target_state(const struct xlb_hc_target *t);
 const struct xlb_hc_check *xlb_hc_target_check(const struct xlb_hc_target *t);
 void *xlb_hc_target_user(const struct xlb_hc_target *t);
