@@ -104,6 +104,25 @@ static void test_flow_v1_v2(void **state)
 	assert_int_equal(out[16] | out[17] | out[18] | out[19] | out[20], 0);
 }
 
+/* Resizing (lbd --max-flows): flows are copied as they are; nothing else resizes. */
+static void test_resize(void **state)
+{
+	const struct xlb_migration *m = xlb_migration_resize("flows");
+	struct xlb_flow a = {.backend_id = 7, .svc_id = 3, .last_seen_ns = 123456789, .flags = 2,
+			     .fwd = XLB_FWD_GUE};
+	struct xlb_flow b;
+
+	assert_non_null(m);
+	assert_int_equal(m->kind, XLB_MIGRATE_ENTRIES);
+	assert_int_equal(m->key_size, sizeof(struct xlb_flow_key));
+	assert_int_equal(m->value_size, sizeof(struct xlb_flow));
+	memset(&b, 0xee, sizeof(b));
+	m->convert(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_null(xlb_migration_resize("stats"));
+	assert_null(xlb_migration_resize("tables"));
+}
+
 static void test_stats_by_name(void **state)
 {
 	const struct xlb_migration *m = xlb_migration_find("stats", 3, 4);
@@ -156,6 +175,7 @@ int main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_flow_v1_v2),
 	    cmocka_unit_test(test_stats_by_name),
+	    cmocka_unit_test(test_resize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,12 +87,15 @@ static void usage(FILE *f)
 		"      --history-keep N   generations kept (default 50)\n"
 		"      --lc-idle SECONDS  least connections: a flow idle this long no longer\n"
 		"                         counts as active (default 120)\n"
+		"      --max-flows N      connection table entries (default %u, the build's;\n"
+		"                         a restart with another N resizes it, keeping flows)\n"
 		"      --no-flow-cache    load the data path without its per-CPU cache of\n"
 		"                         established flows (docs/performance.md)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
-		"  -h, --help             this text\n");
+		"  -h, --help             this text\n",
+		(unsigned int)XLB_MAX_FLOWS);
 }
 
 /* IF.state -> IF<ext> (other names: ext appended; "" stays "": none). */
@@ -413,7 +416,7 @@ const char *lbd_state_dir = XLB_STATE_DIR;
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_HISTORY, OPT_STATE_DIR,
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_MAX_FLOWS, OPT_HISTORY, OPT_STATE_DIR,
 	       OPT_HISTORY_KEEP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -427,6 +430,7 @@ int main(int argc, char **argv)
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
 		{ "no-flow-cache", no_argument, NULL, OPT_NO_FCACHE },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
@@ -469,6 +473,21 @@ int main(int argc, char **argv)
 		case OPT_STATE_DIR: lbd_state_dir = optarg; break;
 		case OPT_HISTORY: l.history_dir = optarg; break;
 		case OPT_NO_FCACHE: dpo.no_flow_cache = true; break;
+		case OPT_MAX_FLOWS: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    v < XLB_MAX_FLOWS_MIN || v > XLB_MAX_FLOWS_MAX) {
+				fprintf(stderr, "lbd: --max-flows \"%s\": expected entries, %u..%u\n",
+					optarg, XLB_MAX_FLOWS_MIN, XLB_MAX_FLOWS_MAX);
+				return 2;
+			}
+			dpo.max_flows = (__u32)v;
+			break;
+		}
 		case OPT_HISTORY_KEEP: {
 			char *end;
 			unsigned long v;

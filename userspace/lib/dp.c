@@ -106,6 +106,7 @@ struct xlb_dp {
 	int fd_vfilt;
 	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
 	bool no_flow_cache; /* load with xlb_cfg_fcache = 0 */
+	__u32 max_flows; /* 0: as built */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
 	long long last_swap_ns; /* CLOCK_MONOTONIC when the last table swap was issued */
 	__u32 inner_flags; /* map_flags every inner table must carry */
@@ -1310,6 +1311,65 @@ static struct bpf_program *xdp_program(struct bpf_object *obj)
 	return NULL;
 }
 
+/*
+ * A pinned map whose size differs from the one wanted now (lbd --max-flows)
+ * cannot be reused (libbpf refuses the load): its pin moves to NAME_resize
+ * (bpffs names take no dots), libbpf creates and pins the map anew, and the
+ * old entries are copied around the program switch by the upgrade path
+ * (oldpins_migrate: before the switch, and again after it for entries the
+ * old program created meanwhile), after which the NAME_resize pin goes. A
+ * NAME_resize left by an attempt that failed before its switch still holds
+ * the running program's entries: it is copied the same way.
+ */
+static int resize_prepare(struct xlb_dp *dp, struct bpf_map *m)
+{
+	char path[PATH_MAX], rpath[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct dp_oldpin *op;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
+		    (int)sizeof(path) ||
+	    snprintf(rpath, sizeof(rpath), "%s/%s_resize", dp->pin_dir, bpf_map__name(m)) >=
+		    (int)sizeof(rpath))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.max_entries != bpf_map__max_entries(m)) {
+			/* a NAME_resize beside a live NAME is older: NAME wins */
+			if (unlink(rpath) && errno != ENOENT)
+				pr_warn("removing %s: %s", rpath, strerror(errno));
+			if (rename(path, rpath)) {
+				int err = -errno;
+
+				pr_warn("map %s: moving its pin aside to resize it (%u -> %u entries): "
+					"%s", bpf_map__name(m), info.max_entries,
+					bpf_map__max_entries(m), strerror(-err));
+				close(fd);
+				return err;
+			}
+			pr_info("map %s: resizing from %u to %u entries; its entries are copied at "
+				"the program switch", bpf_map__name(m), info.max_entries,
+				bpf_map__max_entries(m));
+		}
+		close(fd);
+	}
+	if (access(rpath, F_OK))
+		return 0;
+	op = realloc(dp->oldpins, (dp->n_oldpins + 1) * sizeof(*op));
+	if (!op)
+		return -ENOMEM;
+	dp->oldpins = op;
+	op = &dp->oldpins[dp->n_oldpins++];
+	memset(op, 0, sizeof(*op));
+	snprintf(op->name, sizeof(op->name), "%s_resize", bpf_map__name(m));
+	op->map = m;
+	op->mig = xlb_migration_resize("flows");
+	return 0;
+}
+
 static int load(struct xlb_dp *dp)
 {
 	struct bpf_map *m, *tables, *inner;
@@ -1368,6 +1428,20 @@ static int load(struct xlb_dp *dp)
 		err = bpf_map__set_pin_path(m, path);
 		if (err) {
 			pr_warn("setting the pin path of %s: %s", bpf_map__name(m), strerror(-err));
+			return err;
+		}
+	}
+	/* The connection table's size (--max-flows, else as built); a pinned one may differ. */
+	{
+		struct bpf_map *flows = bpf_object__find_map_by_name(dp->obj, XLB_MAP_FLOWS);
+
+		err = !flows ? -ENOENT
+		      : dp->max_flows ? bpf_map__set_max_entries(flows, dp->max_flows) : 0;
+		if (!err)
+			err = resize_prepare(dp, flows);
+		if (err) {
+			pr_warn("sizing %s to %u entries: %s", XLB_MAP_FLOWS,
+				flows ? bpf_map__max_entries(flows) : 0, strerror(-err));
 			return err;
 		}
 	}
@@ -1707,6 +1781,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	dp->mode = "none";
 	dp->attach_mode = opts->mode;
 	dp->no_flow_cache = opts->no_flow_cache;
+	dp->max_flows = opts->max_flows;
 	dp->ifindex = if_nametoindex(opts->iface);
 	if (!dp->ifindex) {
 		err = -errno;

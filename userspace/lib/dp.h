@@ -54,7 +54,16 @@ struct xlb_dp_opts {
 	bool defer_attach;
 	/* Load the program without the per-CPU flow cache (bpf/fcache.h). */
 	bool no_flow_cache;
+	/*
+	 * Connection-table capacity (entries); 0: the build's XLB_MAX_FLOWS. A
+	 * pinned table of another size is replaced by one of this size and its
+	 * entries copied over around the program switch (like an upgrade's).
+	 */
+	__u32 max_flows;
 };
+
+#define XLB_MAX_FLOWS_MIN 1024u
+#define XLB_MAX_FLOWS_MAX (1u << 26)
 
 struct xlb_dp;
 

@@ -102,6 +102,27 @@ static const struct xlb_migration migrations[] = {
      N(stats_v4)},
 };
 
+static void copy_flow(const void *old_val, void *new_val)
+{
+	memcpy(new_val, old_val, sizeof(struct xlb_flow));
+}
+
+/* Same version, another size (lbd --max-flows): entries copied as they are. */
+static const struct xlb_migration resizes[] = {
+    {"flows", 0, 0, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct xlb_flow), copy_flow, NULL,
+     0},
+};
+
+const struct xlb_migration *xlb_migration_resize(const char *base)
+{
+	size_t i;
+
+	for (i = 0; i < N(resizes); i++)
+		if (!strcmp(resizes[i].base, base))
+			return &resizes[i];
+	return NULL;
+}
+
 const struct xlb_migration *xlb_migration_find(const char *base, unsigned int from, unsigned int to)
 {
 	size_t i;

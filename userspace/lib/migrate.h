@@ -53,6 +53,12 @@ struct xlb_migration {
  */
 int xlb_map_name_parse(const char *name, char *base, size_t len, unsigned int *ver);
 
+/*
+ * The copy of base's entries into a map of the same version but another
+ * size (lbd --max-flows), or NULL if base cannot be resized that way.
+ */
+const struct xlb_migration *xlb_migration_resize(const char *base);
+
 /* The migration of base from -> to, or NULL: the new map starts empty. */
 const struct xlb_migration *xlb_migration_find(const char *base, unsigned int from,
 					       unsigned int to);
