@@ -7,7 +7,8 @@
  * calls, each paying the return-thunk mitigation on this CPU: about 4 ns per
  * packet, measured). bpf_jiffies64() is inlined by the verifier into one
  * load, and the coarse clock only moves when the tick does, so the coarse
- * time is read once per tick per CPU and cached in xlb_clock_v1.
+ * time is read once per tick per CPU and cached in xlb_clock_v2 (which also
+ * holds this CPU's flow cache counters, fcache.h).
  *
  * Precision: the cached value lags the coarse clock by at most one tick
  * (plus the moment between the tick's jiffies increment and its timekeeping
@@ -24,21 +25,33 @@
 
 #include "maps.h"
 
-static __always_inline __u64 xlb_now(void)
+/*
+ * This CPU's state with its clock up to date, in *cp (NULL cannot happen:
+ * key 0 exists); returns the coarse time in ns.
+ */
+static __always_inline __u64 xlb_now_cpu(struct xlb_clock **cp)
 {
 	__u32 zero = 0;
 	__u64 j = bpf_jiffies64();
 	/* Per-CPU array with a constant key: inlined by the verifier (no call). */
-	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v1, &zero);
+	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v2, &zero);
 
+	*cp = c;
 	if (!c)
-		return bpf_ktime_get_coarse_ns(); /* cannot happen: key 0 exists */
+		return bpf_ktime_get_coarse_ns();
 	if (c->jiffies != j || !c->ns) {
 		/* One CPU owns its entry while the program runs. */
 		c->ns = bpf_ktime_get_coarse_ns();
 		c->jiffies = j;
 	}
 	return c->ns;
+}
+
+static __always_inline __u64 xlb_now(void)
+{
+	struct xlb_clock *c;
+
+	return xlb_now_cpu(&c);
 }
 
 #endif /* XLB_BPF_CLOCK_H */

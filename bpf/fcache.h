@@ -43,6 +43,14 @@
 #define XLB_FCACHE_TTL_NS (250ull * 1000 * 1000)
 
 /*
+ * Loader knob: how long an entry is trusted. lbd keeps the default; the BPF
+ * tests load with a long one so that a slow machine cannot expire an entry
+ * between two steps of a test (they test expiry by writing expires_ns).
+ * A constant for the verifier: no cost.
+ */
+const volatile __u64 xlb_cfg_fcache_ttl_ns = XLB_FCACHE_TTL_NS;
+
+/*
  * The 40-byte key is compared as five 8-byte words: the stack copy is
  * declared 8-aligned (xlb.bpf.c) and this type tells the compiler the words
  * alias the key's narrower fields.
@@ -169,7 +177,7 @@ static __always_inline void xlb_fcache_put(const struct xlb_fcache_ref *r,
 	e->epoch = xlb_epoch();
 	e->gen = *r->gen;
 	asm volatile("" ::: "memory");
-	e->expires_ns = now + XLB_FCACHE_TTL_NS;
+	e->expires_ns = now + xlb_cfg_fcache_ttl_ns;
 }
 
 #endif /* XLB_BPF_FCACHE_H */

@@ -125,7 +125,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_clock);
-} xlb_clock_v1 SEC(".maps");
+} xlb_clock_v2 SEC(".maps");
 
 /* Per-CPU direct-mapped cache of established flows (see fcache.h). */
 struct {

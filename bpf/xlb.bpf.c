@@ -122,6 +122,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_backend *be = NULL;
 	struct xlb_filters fs;
 	struct xlb_fcache_ref fc;
+	struct xlb_clock *cpu = NULL; /* this CPU's clock and flow cache counters */
 	int cached = 0; /* fc names this flow's slot and the packet may use it */
 	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
 	__u8 fwd;
@@ -171,15 +172,24 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 * deactivates its backends (lbd), which sends its flows down the
 		 * slow path below, where the missing service passes them.
 		 */
-		now = xlb_now();
-		/* First the per-CPU flow cache: no kernel call on a hit (fcache.h). */
+		now = xlb_now_cpu(&cpu);
+		/*
+		 * First the per-CPU flow cache: no kernel call on a hit
+		 * (fcache.h). Its counters live in this CPU's clock entry,
+		 * already at hand: counting costs no lookup.
+		 */
 		if (xlb_cfg_fcache && xlb_fcache_ref(&key, &fc)) {
-			if (xlb_fcache_eligible(pkt.tcp_flags))
+			if (xlb_fcache_eligible(pkt.tcp_flags)) {
 				cached = 1;
-			else
+			} else {
 				xlb_fcache_kill(&fc); /* SYN, FIN, RST: the table decides */
+				if (cpu)
+					cpu->fc_kills++;
+			}
 			if (cached) {
 				be = xlb_fcache_get(&fc, &key, now, &be_id, &svc_id, &fwd);
+				if (cpu)
+					*(be ? &cpu->fc_hits : &cpu->fc_misses) += 1;
 				if (be) {
 					xlb_filters_get(svc_id, &fs);
 					reason = xlb_filter_acl(&key, svc_id, &fs);
@@ -194,8 +204,11 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
-				if (cached)
+				if (cached) {
 					xlb_fcache_put(&fc, &key, flow, be_id, now);
+					if (cpu)
+						cpu->fc_fills++;
+				}
 				svc_id = flow->svc_id;
 				xlb_filters_get(svc_id, &fs);
 				reason = xlb_filter_acl(&key, svc_id, &fs);

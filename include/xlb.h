@@ -66,7 +66,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
 #define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
 #define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
-#define XLB_MAP_CLOCK "xlb_clock_v1" /* per-CPU coarse clock cache (bpf/clock.h) */
+#define XLB_MAP_CLOCK "xlb_clock_v2" /* per CPU: coarse clock cache, flow cache counters */
 #define XLB_MAP_FCACHE "xlb_fcache_v1" /* per-CPU cache of established flows (bpf/fcache.h) */
 #define XLB_MAP_EPOCH "xlb_epoch_v1" /* one u32 that lbd bumps to invalidate every fcache entry */
 #define XLB_MAP_FCGEN "xlb_fcgen_v1" /* per-CPU generation per fcache slot (bpf/fcache.h) */
@@ -203,15 +203,21 @@ struct xlb_nexthop {
 _Static_assert(sizeof(struct xlb_nexthop) == 48, "xlb_nexthop layout");
 
 /*
- * Value of XLB_MAP_CLOCK (per CPU, one entry): the coarse monotonic clock as
- * last read on this CPU and the jiffies value it was read at (bpf/clock.h).
- * Data-path private.
+ * Value of XLB_MAP_CLOCK (per CPU, one entry), the per-CPU state every packet
+ * already reads: the coarse monotonic clock as last read on this CPU and the
+ * jiffies value it was read at (bpf/clock.h), and the flow cache's counters
+ * (bpf/fcache.h), kept here so that counting a hit costs no extra lookup.
+ * lbd sums the counters over the CPUs (lbctl stats, metrics).
  */
 struct xlb_clock {
 	__u64 jiffies;
 	__u64 ns;
+	__u64 fc_hits; /* packets answered from the flow cache */
+	__u64 fc_misses; /* packets that could have been, but read the connection table */
+	__u64 fc_fills; /* ... and found their flow there: copied into the cache */
+	__u64 fc_kills; /* slots invalidated by SYN, FIN or RST */
 };
-_Static_assert(sizeof(struct xlb_clock) == 16, "xlb_clock layout");
+_Static_assert(sizeof(struct xlb_clock) == 48, "xlb_clock layout");
 
 /*
  * Per-CPU flow cache (XLB_MAP_FCACHE, bpf/fcache.h): a direct-mapped copy of

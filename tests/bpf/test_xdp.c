@@ -145,6 +145,8 @@ static int lab_setup(int prefilter, int fcache)
 	if (lab.skel) {
 		lab.skel->rodata->xlb_cfg_prefilter = prefilter;
 		lab.skel->rodata->xlb_cfg_fcache = fcache;
+		/* no expiry between the steps of a test on a slow machine (see fcache.h) */
+		lab.skel->rodata->xlb_cfg_fcache_ttl_ns = 3600ull * 1000000000;
 		if (xlb__load(lab.skel)) {
 			xlb__destroy(lab.skel);
 			lab.skel = NULL;
@@ -899,6 +901,29 @@ static void fcache_entry(const struct pkt_spec *s, int cpu, struct xlb_fcache_en
 	fail_msg("flow not in the cache of CPU %d", cpu);
 }
 
+/* This CPU's clock entry, which holds its flow cache counters. */
+static struct xlb_clock cpu_state(int cpu)
+{
+	struct xlb_clock v[lab.ncpus];
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_clock_v2), &zero, v), 0);
+	return v[cpu];
+}
+
+/* The flow cache counters moved by exactly (hits, misses, fills, kills) since *before. */
+static void fc_moved(int cpu, struct xlb_clock *before, __u64 hits, __u64 misses, __u64 fills,
+		     __u64 kills)
+{
+	struct xlb_clock now = cpu_state(cpu);
+
+	assert_int_equal(now.fc_hits - before->fc_hits, hits);
+	assert_int_equal(now.fc_misses - before->fc_misses, misses);
+	assert_int_equal(now.fc_fills - before->fc_fills, fills);
+	assert_int_equal(now.fc_kills - before->fc_kills, kills);
+	*before = now;
+}
+
 /* Make every CPU's copy of slot look expired. */
 static void fcache_expire(__u32 slot)
 {
@@ -934,6 +959,7 @@ static void test_flow_cache(void **state)
 	struct pkt_spec rst = TCP4("10.9.0.100", 80);
 	int fd_flows, cpu;
 	struct xlb_fcache_ent e;
+	struct xlb_clock cs;
 	struct xlb_flow_key k;
 	struct xlb_flow f;
 	__u32 a, b, slot, epoch, slots[TBL_SIZE], i;
@@ -949,6 +975,7 @@ static void test_flow_cache(void **state)
 	fin.tcp_flags = 0x11;
 	rst.tcp_flags = 0x04;
 	pkt_flow_key(&ack, &k);
+	cs = cpu_state(cpu);
 	a = send_to(&ack); /* new flow */
 	assert_int_equal(a, predict(&ack, base_slots(1), TBL_SIZE));
 	b = a == 1 ? 2 : 1; /* another live backend of service 1 */
@@ -956,8 +983,10 @@ static void test_flow_cache(void **state)
 	if (!lab.prefilter || !lab.fcache) {
 		flow_set_backend(&ack, b);
 		assert_int_equal(send_to(&ack), b);
+		fc_moved(cpu, &cs, 0, 0, 0, 0); /* never consulted, never counted */
 		goto out;
 	}
+	fc_moved(cpu, &cs, 0, 2, 1, 0); /* new flow: a miss; found in the table: a miss + fill */
 	epoch = epoch_bump();
 	assert_int_equal(send_to(&ack), a); /* refilled under the new epoch */
 	fcache_entry(&ack, cpu, &e, &slot);
@@ -966,13 +995,18 @@ static void test_flow_cache(void **state)
 	assert_int_equal(e.epoch, epoch);
 	assert_int_equal(e.fwd, XLB_FWD_DSR_L2);
 
-	/* The cached copy decides for ACKs. */
+	/* The cached copy decides for ACKs (counted in this CPU's clock entry). */
 	flow_set_backend(&ack, b);
+	cs = cpu_state(cpu);
 	assert_int_equal(send_to(&ack), a);
+	fc_moved(cpu, &cs, 1, 0, 0, 0);
 	/* FIN and RST read the table and kill the slot: the next ACK reads it too. */
 	assert_int_equal(send_to(&fin), b);
+	fc_moved(cpu, &cs, 0, 0, 0, 1);
 	assert_int_equal(send_to(&ack), b);
+	fc_moved(cpu, &cs, 0, 1, 1, 0);
 	assert_int_equal(send_to(&ack), b); /* refilled: cached b */
+	fc_moved(cpu, &cs, 1, 0, 0, 0);
 	flow_set_backend(&ack, a);
 	assert_int_equal(send_to(&ack), b);
 	assert_int_equal(send_to(&rst), a);

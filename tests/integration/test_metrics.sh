@@ -63,7 +63,8 @@ scrape "$S0"
 info "first scrape: $("$XT_PY" "$CHECK" "$S0")"
 for fam in xlb_service_packets_total xlb_backend_bytes_total xlb_backend_new_flows_total \
 	xlb_backend_up xlb_backend_effective_weight xlb_packets_total xlb_flow_table_capacity \
-	xlb_lbd_config_generation xlb_lbd_build_info xlb_service_active_flows; do
+	xlb_lbd_config_generation xlb_lbd_build_info xlb_service_active_flows \
+	xlb_flow_cache_events_total; do
 	grep -q "^# TYPE $fam " "$S0" || fail "family $fam missing"
 done
 grep -q '^# HELP xlb_packets_total .*drop_malformed = truncated or malformed headers' "$S0" ||
@@ -110,6 +111,20 @@ for i in 1 2 3; do
 		"$(counts_of "$r" "be$i")" 1 "web backend be$i new flows vs requests it served"
 done
 assert_ge "$(d 'xlb_service_packets_total{service="web"}')" $((N * 4)) "web packets (>= 4 per connection)"
+info "flow cache (UDP flows repeat: nearly every packet after a flow's second is a hit)"
+hits=$(d 'xlb_flow_cache_events_total{event="hit"}')
+miss=$(d 'xlb_flow_cache_events_total{event="miss"}')
+fills=$(d 'xlb_flow_cache_events_total{event="fill"}')
+inv=$(d 'xlb_flow_cache_events_total{event="invalidate"}')
+info "  hits $hits, misses $miss, fills $fills, invalidations $inv"
+assert_ge "$hits" $((P * 9 / 10)) "flow cache hits"
+assert_ge $((hits + miss)) "$P" "hits + misses (every dns packet is cacheable)"
+assert_ge "$fills" "$F" "flow cache fills (each dns flow at least once)"
+assert_ge "$inv" $((2 * N)) "invalidations (each HTTP connection's SYN and FIN)"
+fc=$(lbctl --json stats | jget "d['flow_cache']")
+assert_eq "$(echo "$fc" | jget "d['enabled']")" True "lbctl stats: flow cache enabled"
+assert_ge "$(echo "$fc" | jget "d['hits']")" "$hits" "lbctl stats: flow cache hits"
+lbctl stats | grep -q "^flow cache: on; hits" || fail "lbctl stats: no flow cache line"
 info "drop reasons"
 within "$(d 'xlb_packets_total{action="drop",reason="drop_no_backend"}')" "$D" 1 "drop_no_backend"
 grep -q '^xlb_packets_total{reason="drop_malformed",action="drop"} ' "$S1" || fail "drop_malformed series"

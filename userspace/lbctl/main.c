@@ -745,6 +745,17 @@ static int run_stats(const struct command *c, char **argv, int argc)
 	for (i = 0; i < XLB_STAT_MAX; i++)
 		table_add(&g, stat_names[i][0], jnum(glob, stat_names[i][0]), stat_names[i][1]);
 	table_print(&g);
+	s = json_object_get(r, "flow_cache");
+	if (json_is_object(s)) {
+		double h = json_number_value(json_object_get(s, "hits")),
+		       m = json_number_value(json_object_get(s, "misses"));
+
+		printf("\nflow cache: %s; hits %s (%.1f%% of cacheable packets), misses %s, fills %s, "
+		       "invalidations %s\n",
+		       json_is_true(json_object_get(s, "enabled")) ? "on" : "off (--no-flow-cache)",
+		       jnum(s, "hits"), h + m > 0 ? 100.0 * h / (h + m) : 0.0, jnum(s, "misses"),
+		       jnum(s, "fills"), jnum(s, "invalidations"));
+	}
 	arr = json_object_get(r, "services");
 	if (json_array_size(arr)) {
 		struct table t = { 5, 0, { "SERVICE", "ID", "PACKETS", "BYTES", "NEW_FLOWS" },

@@ -353,7 +353,11 @@ static json_t *cmd_stats(struct lbd *l, json_t *args)
 	size_t i, j;
 	int err;
 
+	struct xlb_dp_fcache_stats fc;
+
 	err = xlb_dp_stats(l->dp, g);
+	if (!err)
+		err = xlb_dp_fcache_stats(l->dp, &fc);
 	if (err)
 		return NULL;
 	glob = json_object();
@@ -369,7 +373,10 @@ static json_t *cmd_stats(struct lbd *l, json_t *args)
 		json_object_set_new(o, "backend_list", bes);
 		json_array_append_new(svcs, o);
 	}
-	return json_pack("{s:o, s:o}", "global", glob, "services", svcs);
+	return json_pack("{s:o, s:o, s:{s:b, s:I, s:I, s:I, s:I}}", "global", glob, "services", svcs,
+			 "flow_cache", "enabled", fc.enabled, "hits", (json_int_t)fc.hits, "misses",
+			 (json_int_t)fc.misses, "fills", (json_int_t)fc.fills, "invalidations",
+			 (json_int_t)fc.invalidations);
 }
 
 static json_t *cmd_health(struct lbd *l, json_t *args)

@@ -416,6 +416,22 @@ static void render_datapath(FILE *f, struct lbd_metrics *m)
 		sample(f, "xlb_packets_total", g[i], true, "reason", stat_names[i][0], "action",
 		       action, NULL);
 	}
+	{
+		struct xlb_dp_fcache_stats fc;
+
+		if (xlb_dp_fcache_stats(m->dp, &fc))
+			return;
+		family(f, "xlb_flow_cache_events_total", "counter",
+		       "Per-CPU flow cache of established flows (lbd --no-flow-cache: all 0). event: "
+		       "hit = packet answered from the cache; miss = a packet without SYN/FIN/RST "
+		       "that read the connection table; fill = such a packet found its flow and "
+		       "copied it into the cache; invalidate = a SYN, FIN or RST cleared its slot.");
+		sample(f, "xlb_flow_cache_events_total", fc.hits, true, "event", "hit", NULL);
+		sample(f, "xlb_flow_cache_events_total", fc.misses, true, "event", "miss", NULL);
+		sample(f, "xlb_flow_cache_events_total", fc.fills, true, "event", "fill", NULL);
+		sample(f, "xlb_flow_cache_events_total", fc.invalidations, true, "event",
+		       "invalidate", NULL);
+	}
 }
 
 static void render_lbd(FILE *f, json_t *snap, const struct xlb_flowstat *fs)

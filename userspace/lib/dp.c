@@ -306,6 +306,25 @@ int xlb_dp_stats(const struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
 	return 0;
 }
 
+int xlb_dp_fcache_stats(const struct xlb_dp *dp, struct xlb_dp_fcache_stats *out)
+{
+	__u64 w[sizeof(struct xlb_clock) / 8];
+	int fd = map_fd((struct xlb_dp *)dp, XLB_MAP_CLOCK, NULL), err;
+
+	memset(out, 0, sizeof(*out));
+	out->enabled = xlb_dp_flow_cache(dp);
+	if (fd < 0)
+		return fd;
+	err = percpu_sum(dp, fd, 0, w, sizeof(w) / 8);
+	if (err)
+		return err;
+	out->hits = w[offsetof(struct xlb_clock, fc_hits) / 8];
+	out->misses = w[offsetof(struct xlb_clock, fc_misses) / 8];
+	out->fills = w[offsetof(struct xlb_clock, fc_fills) / 8];
+	out->invalidations = w[offsetof(struct xlb_clock, fc_kills) / 8];
+	return 0;
+}
+
 int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_counters *c)
 {
 	return percpu_sum(dp, dp->fd_svcst, svc_id, (__u64 *)c, sizeof(*c) / sizeof(__u64));

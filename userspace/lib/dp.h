@@ -149,6 +149,13 @@ int xlb_dp_backend_id(const struct xlb_dp *dp, const struct xlb_vip_key *key,
 
 /* Counters summed over all possible CPUs. */
 int xlb_dp_stats(const struct xlb_dp *dp, __u64 out[XLB_STAT_MAX]);
+
+/* The per-CPU flow cache's counters (bpf/fcache.h), summed over the CPUs. */
+struct xlb_dp_fcache_stats {
+	bool enabled; /* the running program has the cache (xlb_dp_flow_cache) */
+	__u64 hits, misses, fills, invalidations;
+};
+int xlb_dp_fcache_stats(const struct xlb_dp *dp, struct xlb_dp_fcache_stats *out);
 int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_counters *c);
 int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c);
 
