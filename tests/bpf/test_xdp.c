@@ -843,7 +843,7 @@ static int pin_cpu(cpu_set_t *old)
 }
 
 /* Which backend of service 1 a forwarded frame went to (by its destination MAC). */
-static __u32 sent_to(const __u8 *out)
+static __u32 out_backend(const __u8 *out)
 {
 	static const __u32 ids[] = {1, 2, 3, 8};
 	__u8 mac[6];
@@ -865,7 +865,7 @@ static __u32 send_to(const struct pkt_spec *s)
 	__u32 len;
 
 	assert_int_equal(run_spec(s, out, &len), XDP_TX);
-	return sent_to(out);
+	return out_backend(out);
 }
 
 /* Point the connection-table entry of s at backend be (as another CPU's reschedule would). */
@@ -1246,21 +1246,6 @@ static __s64 get_conns(__u32 id)
 	return n;
 }
 
-/* Which backend did the forwarded frame go to (by destination MAC)? */
-static __u32 out_backend(const __u8 *out)
-{
-	static const __u32 ids[] = {1, 2, 3, 8};
-	__u8 mac[6];
-	size_t i;
-
-	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		assert_int_equal(pkt_parse_mac(backend(ids[i])->mac, mac), 0);
-		if (!memcmp(out, mac, 6))
-			return ids[i];
-	}
-	fail_msg("frame went to no known backend");
-	return 0;
-}
 
 /*
  * sh: every connection of a client (any source port) goes to the backend of

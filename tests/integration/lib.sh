@@ -162,5 +162,22 @@ xt_bg() { # xt_bg CMD.. : run in the background, killed at cleanup; PID in XT_BG
 	XT_BG_PIDS+=("$XT_BG_PID")
 }
 
+# ka_done PID JSON WHAT [BACKEND]: wait for the keep-alive client PID (its stop
+# file touched or its time up), show its result file JSON, assert no error, no
+# reconnect, and that it saw only BACKEND (or one backend). Result in KA_R.
+ka_done() {
+	local pid=$1 json=$2 what=$3 be=${4:-}
+	wait "$pid" || fail "$what: keep-alive client failed"
+	KA_R=$(cat "$json")
+	info "$what: $KA_R"
+	assert_eq "$(echo "$KA_R" | jget "d['errors']")" 0 "$what: errors"
+	assert_eq "$(echo "$KA_R" | jget "d['reconnects']")" 0 "$what: reconnects"
+	if [ -n "$be" ]; then
+		assert_eq "$(echo "$KA_R" | jget "sorted(d['counts'])")" "[\"$be\"]" "$what: backends seen"
+	else
+		assert_eq "$(echo "$KA_R" | jget "len(d['counts'])")" 1 "$what: stayed on one backend"
+	fi
+}
+
 # counts_of JSON BACKEND -> requests served by BACKEND (be1..) in an httpc result
 counts_of() { echo "$1" | jget "d['counts'].get('$2', 0)"; }

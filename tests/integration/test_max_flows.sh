@@ -60,12 +60,7 @@ info "restart without --max-flows: back to the build's size"
 resize 262144
 sleep 0.5
 touch "$XT_WORK/k1.stop"
-wait "$k1" || fail "k1 failed"
-k1r=$(cat "$XT_WORK/k1.json")
-info "k1: $k1r"
-assert_eq "$(echo "$k1r" | jget "d['errors']")" 0 "k1 errors across two resizes"
-assert_eq "$(echo "$k1r" | jget "d['reconnects']")" 0 "k1 reconnects across two resizes"
-assert_eq "$(echo "$k1r" | jget "sorted(d['counts'])")" "[\"$B\"]" "backends seen by k1"
+ka_done "$k1" "$XT_WORK/k1.json" "k1 across two resizes" "$B"
 
 info "bad sizes are refused"
 for bad in 12 0 -5 1e6 99999999999 ""; do

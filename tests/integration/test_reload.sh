@@ -82,10 +82,5 @@ kill -HUP "$XT_LBD_PID"
 sleep 0.5
 assert_eq "$(snap)" "$good" "state after SIGHUP with the same config"
 touch "$XT_WORK/stop"
-wait "$ka" || fail "keep-alive client failed"
-r=$(cat "$XT_WORK/ka.json")
-info "keep-alive connection: $r"
-assert_eq "$(echo "$r" | jget "d['errors']")" 0 "errors on the established connection of the unchanged service"
-assert_eq "$(echo "$r" | jget "d['reconnects']")" 0 "reconnects of the established connection"
-assert_eq "$(echo "$r" | jget "sorted(d['counts'])")" "[\"$first\"]" "backends seen by the established connection"
+ka_done "$ka" "$XT_WORK/ka.json" "established connection of the unchanged service" "$first"
 pass "reload added/changed/removed services; the unchanged one kept ids and flows; $bad bad configs refused without change"

@@ -30,11 +30,6 @@ info "result: $r"
 assert_eq "$(echo "$r" | jget "d['errors']")" 0 "failed new connections after the removal"
 assert_eq "$(counts_of "$r" "$victim")" 0 "new connections reaching removed $victim"
 
-wait "$ka" || fail "keep-alive client failed"
-ka_r=$(cat "$XT_WORK/ka.json")
-info "keep-alive connection: $ka_r"
-assert_eq "$(echo "$ka_r" | jget "d['errors']")" 0 "errors on the established connection"
-assert_eq "$(echo "$ka_r" | jget "d['reconnects']")" 0 "reconnects of the established connection"
-assert_eq "$(echo "$ka_r" | jget "sorted(d['counts'])")" "[\"$first\"]" "backends seen by the established connection"
-assert_ge "$(echo "$ka_r" | jget "d['requests']")" 30 "requests on the established connection"
+ka_done "$ka" "$XT_WORK/ka.json" "established connection" "$first"
+assert_ge "$(echo "$KA_R" | jget "d['requests']")" 30 "requests on the established connection"
 pass "established connection stayed on $first with zero errors; $victim got no new connection"

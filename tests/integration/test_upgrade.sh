@@ -142,12 +142,7 @@ sleep 0.5
 lbd_start
 sleep 1
 touch "$XT_WORK/ka.stop"
-wait "$ka" || fail "keep-alive client failed"
-r=$(cat "$XT_WORK/ka.json")
-info "keep-alive: $r"
-assert_eq "$(echo "$r" | jget "d['errors']")" 0 "keep-alive errors across the restarts"
-assert_eq "$(echo "$r" | jget "d['reconnects']")" 0 "keep-alive reconnects across the restarts"
-assert_eq "$(echo "$r" | jget "len(d['counts'])")" 1 "keep-alive stayed on one backend"
+ka_done "$ka" "$XT_WORK/ka.json" "keep-alive across the restarts"
 
 info "lbd --detach removes every pin, stale versions included"
 bpftool map create "$P/xlb_flows_v0" type hash key 4 value 4 entries 4 name xlb_flows_v0

@@ -1330,6 +1330,19 @@ static struct bpf_program *xdp_program(struct bpf_object *obj)
 	return NULL;
 }
 
+/* One more (zeroed) entry of dp->oldpins, or NULL. */
+static struct dp_oldpin *oldpin_add(struct xlb_dp *dp)
+{
+	struct dp_oldpin *op = realloc(dp->oldpins, (dp->n_oldpins + 1) * sizeof(*op));
+
+	if (!op)
+		return NULL;
+	dp->oldpins = op;
+	op = &dp->oldpins[dp->n_oldpins++];
+	memset(op, 0, sizeof(*op));
+	return op;
+}
+
 /*
  * A pinned map whose size differs from the one wanted now (lbd --max-flows)
  * cannot be reused (libbpf refuses the load): its pin moves to NAME_resize
@@ -1377,12 +1390,9 @@ static int resize_prepare(struct xlb_dp *dp, struct bpf_map *m)
 	}
 	if (access(rpath, F_OK))
 		return 0;
-	op = realloc(dp->oldpins, (dp->n_oldpins + 1) * sizeof(*op));
+	op = oldpin_add(dp);
 	if (!op)
 		return -ENOMEM;
-	dp->oldpins = op;
-	op = &dp->oldpins[dp->n_oldpins++];
-	memset(op, 0, sizeof(*op));
 	snprintf(op->name, sizeof(op->name), "%s_resize", bpf_map__name(m));
 	op->map = m;
 	op->mig = xlb_migration_resize("flows");
@@ -1527,14 +1537,11 @@ static int oldpins_scan(struct xlb_dp *dp)
 			    xlb_map_name_parse(bpf_map__name(m), base, sizeof(base), &ver) ||
 			    strcmp(base, obase) || ver == over)
 				continue;
-			op = realloc(dp->oldpins, (dp->n_oldpins + 1) * sizeof(*op));
+			op = oldpin_add(dp);
 			if (!op) {
 				closedir(d);
 				return -ENOMEM;
 			}
-			dp->oldpins = op;
-			op = &dp->oldpins[dp->n_oldpins++];
-			memset(op, 0, sizeof(*op));
 			snprintf(op->name, sizeof(op->name), "%s", de->d_name);
 			op->map = m;
 			op->from = over;
