@@ -26,11 +26,19 @@
  *    Recorded in the fragment itself, so a restarted lbd stays drained.
  *  - lbd --detach --config FILE: withdraw, then remove the data path.
  *
- * BIRD's reply is awaited synchronously (bounded by BIRD_TIMEOUT_MS): it is a
- * local socket and reconfiguring a static protocol takes milliseconds.
+ * BIRD is talked to from a worker thread: writing the fragment (fsync) and
+ * BIRD's `configure` (usually milliseconds, up to BIRD_TIMEOUT_MS when BIRD
+ * is busy) never hold up the event loop, so health probes and lbctl go on
+ * meanwhile. The loop renders the fragment, hands it over and collects the
+ * result through an eventfd (LBD_BGP_EV_TAG | 1); a change that arrives
+ * while a job runs is synced right after it. Only `lbctl node drain` and
+ * `undrain` wait for BIRD's answer, since they report it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +74,22 @@ struct lbd_bgp {
 	bool last_ok;
 	long long last_change_ms, last_sync_ms, hold_ms;
 	__u64 changes, syncs, failures;
+	/* the BIRD worker (see the top): mu guards job_*, busy and quit */
+	pthread_t thr;
+	bool thr_ok;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int efd; /* eventfd: the worker finished a job */
+	bool busy; /* a job is with the worker (main thread's view) */
+	bool resync; /* cur changed while the job ran */
+	bool quit;
+	bool job_ready, job_done;
+	struct {
+		char *text; /* the fragment (malloc'd; the worker frees it) */
+		char path[XLB_PATH_MAX], sock[XLB_PATH_MAX];
+		int err;
+		char msg[256];
+	} job;
 };
 
 static void arm(struct lbd_bgp *b, long long ms)
@@ -194,7 +218,79 @@ out:
 	return err;
 }
 
-/* Write cur to the fragment and reconfigure BIRD; schedules a retry on failure. */
+/* The worker: one job at a time, fragment then BIRD (see the top). */
+static void *bird_worker(void *arg)
+{
+	struct lbd_bgp *b = arg;
+	__u64 one = 1;
+	int err;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->job_ready && !b->quit)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (b->quit)
+			break;
+		b->job_ready = false;
+		pthread_mutex_unlock(&b->mu);
+		err = xlb_write_atomic(b->job.path, b->job.text, strlen(b->job.text), 0644);
+		if (err)
+			snprintf(b->job.msg, sizeof(b->job.msg), "writing %.160s: %s", b->job.path,
+				 strerror(-err));
+		else
+			err = bird_configure(b->job.sock, b->job.msg, sizeof(b->job.msg));
+		free(b->job.text);
+		pthread_mutex_lock(&b->mu);
+		b->job.text = NULL;
+		b->job.err = err;
+		b->job_done = true;
+		pthread_cond_broadcast(&b->cv);
+		/* cannot fail: the counter never nears its limit with one job in flight */
+		(void)!write(b->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* A job finished: take its result (main thread). Schedules a retry on failure. */
+static void sync_done(struct lbd *l)
+{
+	struct lbd_bgp *b = l->bgp;
+	const struct xlb_config *cfg = &l->cfg;
+	int err;
+
+	pthread_mutex_lock(&b->mu);
+	if (!b->job_done) {
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	b->job_done = false;
+	err = b->job.err;
+	snprintf(b->last_result, sizeof(b->last_result), "%s", b->job.msg);
+	pthread_mutex_unlock(&b->mu);
+	b->busy = false;
+	b->last_sync_ms = lbd_now_ms();
+	b->last_ok = !err;
+	if (err) {
+		if (!b->failures || b->failures % 30 == 0) /* once, then every ~30 s */
+			pr_warn("bgp: %s; %s written, retrying every %d ms", b->last_result,
+				cfg->bgp_config_file, RETRY_MS);
+		b->failures++;
+		b->pending = true;
+		b->resync = false; /* the retry writes the latest set */
+		arm(b, RETRY_MS);
+		return;
+	}
+	if (b->failures)
+		pr_info("bgp: BIRD reconfigured (%s)", b->last_result);
+	else
+		pr_debug("bgp: BIRD: %s", b->last_result);
+	b->failures = 0;
+	b->pending = b->resync; /* a newer set is waiting: the next flush syncs it */
+	b->resync = false;
+}
+
+/* Hand cur to the worker: render the fragment, then write and reconfigure off the loop. */
 static void sync_bird(struct lbd *l)
 {
 	struct lbd_bgp *b = l->bgp;
@@ -202,38 +298,50 @@ static void sync_bird(struct lbd *l)
 	char *text = NULL;
 	int err;
 
+	if (b->busy) {
+		b->resync = true;
+		return;
+	}
 	b->syncs++;
 	err = xlb_bird_fragment(cfg->bgp_protocol, b->drained, b->cur, b->n_cur, &text);
-	if (!err) {
-		err = xlb_write_atomic(cfg->bgp_config_file, text, strlen(text), 0644);
-		if (err)
-			snprintf(b->last_result, sizeof(b->last_result), "writing %.160s: %s",
-				 cfg->bgp_config_file, strerror(-err));
-	} else {
-		snprintf(b->last_result, sizeof(b->last_result), "rendering the fragment: %s",
-			 strerror(-err));
-	}
-	free(text);
-	if (!err) {
-		snprintf(b->path, sizeof(b->path), "%s", cfg->bgp_config_file);
-		err = bird_configure(cfg->bgp_bird_socket, b->last_result, sizeof(b->last_result));
-	}
-	b->last_sync_ms = lbd_now_ms();
-	b->last_ok = !err;
-	if (err) {
-		if (!b->pending || b->failures % 30 == 0) /* once, then every ~30 s */
-			pr_warn("bgp: %s; %s written, retrying every %d ms", b->last_result,
-				cfg->bgp_config_file, RETRY_MS);
+	if (err || !b->thr_ok) {
+		snprintf(b->last_result, sizeof(b->last_result), "%s: %s",
+			 err ? "rendering the fragment" : "the BIRD worker is not running",
+			 strerror(err ? -err : ECHILD));
+		free(text);
+		pr_warn("bgp: %s; retrying every %d ms", b->last_result, RETRY_MS);
 		b->failures++;
 		b->pending = true;
 		arm(b, RETRY_MS);
 		return;
 	}
-	if (b->pending && b->failures)
-		pr_info("bgp: BIRD reconfigured (%s)", b->last_result);
-	else
-		pr_debug("bgp: BIRD: %s", b->last_result);
-	b->pending = false;
+	snprintf(b->path, sizeof(b->path), "%s", cfg->bgp_config_file);
+	pthread_mutex_lock(&b->mu);
+	b->job.text = text;
+	snprintf(b->job.path, sizeof(b->job.path), "%s", cfg->bgp_config_file);
+	snprintf(b->job.sock, sizeof(b->job.sock), "%s", cfg->bgp_bird_socket);
+	b->job_ready = true;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	b->busy = true;
+	b->pending = true; /* until BIRD confirms */
+}
+
+/* Block until the worker is idle and take its result (lbctl node drain/undrain). */
+static void sync_wait(struct lbd *l)
+{
+	struct lbd_bgp *b = l->bgp;
+	__u64 v;
+
+	if (!b->busy)
+		return;
+	pthread_mutex_lock(&b->mu);
+	while (!b->job_done)
+		pthread_cond_wait(&b->cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+	/* EAGAIN when the loop read it already: job_done decides */
+	(void)!read(b->efd, &v, sizeof(v));
+	sync_done(l);
 }
 
 static void vip_list(const struct xlb_ann_vip *v, size_t n, const struct xlb_ann_vip *not,
@@ -284,7 +392,7 @@ void lbd_bgp_flush(struct lbd *l)
 		b->pending = true; /* first time, or the reload named another file */
 	if (b->have_cur && xlb_announce_equal(v, n, b->cur, b->n_cur)) {
 		free(v);
-		if (b->pending)
+		if (b->pending && !b->busy)
 			sync_bird(l);
 		return;
 	}
@@ -307,13 +415,18 @@ void lbd_bgp_flush(struct lbd *l)
 	sync_bird(l);
 }
 
-void lbd_bgp_event(struct lbd *l)
+void lbd_bgp_event(struct lbd *l, __u64 data)
 {
 	struct lbd_bgp *b = l->bgp;
 	__u64 ticks;
 
 	if (!b)
 		return;
+	if (data == (LBD_BGP_EV_TAG | 1)) { /* the worker finished a job */
+		if (read(b->efd, &ticks, sizeof(ticks)) > 0)
+			sync_done(l);
+		return;
+	}
 	if (read(b->tfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
 	if (!b->started) {
@@ -354,6 +467,7 @@ static bool fragment_says_drained(const char *path)
 static int bgp_start(struct lbd *l, int epfd, bool at_start)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_BGP_EV_TAG };
+	struct epoll_event eev = { .events = EPOLLIN, .data.u64 = LBD_BGP_EV_TAG | 1 };
 	const struct xlb_config *cfg = &l->cfg;
 	struct lbd_bgp *b;
 	struct stat st;
@@ -366,14 +480,24 @@ static int bgp_start(struct lbd *l, int epfd, bool at_start)
 	if (!b)
 		return -ENOMEM;
 	b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (b->tfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, b->tfd, &ev)) {
+	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (b->tfd < 0 || b->efd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, b->tfd, &ev) ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, b->efd, &eev)) {
 		err = -errno;
-		pr_warn("bgp: setting up its timer: %s", strerror(-err));
+		pr_warn("bgp: setting up its timer and worker: %s", strerror(-err));
 		if (b->tfd >= 0)
 			close(b->tfd);
+		if (b->efd >= 0)
+			close(b->efd);
 		free(b);
 		return err;
 	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	err = pthread_create(&b->thr, NULL, bird_worker, b);
+	b->thr_ok = !err;
+	if (err) /* sync_bird reports it and retries: no announcements without it */
+		pr_warn("bgp: starting the BIRD worker thread: %s", strerror(err));
 	exists = !stat(cfg->bgp_config_file, &st);
 	b->drained = exists && fragment_says_drained(cfg->bgp_config_file);
 	b->hold_ms = exists && at_start ? startup_hold_ms(cfg) : 0;
@@ -449,10 +573,21 @@ void lbd_bgp_free(struct lbd *l)
 
 	if (!b)
 		return;
+	sync_wait(l); /* a job in flight finishes (bounded by BIRD_TIMEOUT_MS) */
 	if (b->pending)
 		pr_warn("bgp: exiting with %s not confirmed by BIRD (%s)", b->path[0] ? b->path :
 			l->cfg.bgp_config_file, b->last_result);
+	if (b->thr_ok) {
+		pthread_mutex_lock(&b->mu);
+		b->quit = true;
+		pthread_cond_signal(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->thr, NULL);
+	}
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
 	close(b->tfd);
+	close(b->efd); /* leaves the epoll set with its last reference */
 	free(b->cur);
 	free(b);
 	l->bgp = NULL;
@@ -513,8 +648,10 @@ json_t *lbd_bgp_set_drained(struct lbd *l, bool drained)
 	b->started = true; /* the operator's word ends a start-up hold */
 	b->marked = true;
 	/* Now, not at the end of the loop iteration: the answer says whether BIRD took it. */
+	sync_wait(l); /* a job already in flight goes first */
 	b->pending = true;
 	lbd_bgp_flush(l);
+	sync_wait(l);
 	o = lbd_bgp_node_json(l);
 	if (b->pending) {
 		json_decref(o);

@@ -205,7 +205,8 @@ void lbd_cluster_metrics(struct lbd *l, bool *enabled, bool *up, long long *rev)
 
 /* ---- bgp.c: announcing the VIPs through BIRD (docs/multinode.md) ---- */
 
-#define LBD_BGP_EV_TAG (1ull << 60) /* epoll data of bgp's timer: pass to lbd_bgp_event() */
+/* epoll data of bgp's timer (TAG) and of its BIRD worker's eventfd (TAG | 1): lbd_bgp_event() */
+#define LBD_BGP_EV_TAG (1ull << 60)
 
 /* Start announcing (reads back the drain state of an existing fragment). 0 or -errno. */
 int lbd_bgp_init(struct lbd *l, int epfd);
@@ -213,7 +214,7 @@ int lbd_bgp_init(struct lbd *l, int epfd);
 void lbd_bgp_mark(struct lbd *l);
 /* End of an event-loop iteration: if marked, recompute; write and reconfigure on a change. */
 void lbd_bgp_flush(struct lbd *l);
-void lbd_bgp_event(struct lbd *l);
+void lbd_bgp_event(struct lbd *l, __u64 data);
 void lbd_bgp_free(struct lbd *l);
 /*
  * After a reload committed l->cfg (old: the config before it): a bgp: section

@@ -333,8 +333,8 @@ static int run(struct lbd *l, int lfd)
 
 			if (what & XLB_HC_EV_TAG) {
 				lbd_health_event(l, what, evs[i].events);
-			} else if (what == LBD_BGP_EV_TAG) {
-				lbd_bgp_event(l);
+			} else if ((what & ~1ull) == LBD_BGP_EV_TAG) {
+				lbd_bgp_event(l, what);
 			} else if (what == LBD_DRAIN_EV_TAG) {
 				lbd_drain_event(l);
 			} else if (what == LBD_OBS_EV_TAG) {
