@@ -791,6 +791,11 @@ static void test_roundtrip_everything(void **state)
 	assert_true(cfg.services[0].backends[2].backup);
 	assert_string_equal(cfg.services[0].backends[1].zone, "zone-b");
 	assert_int_equal(cfg.services[1].hc.type, XLB_HC_TCP); /* udp, but asked for tcp */
+	assert_int_equal(cfg.services[2].hc.type, XLB_HC_DNS);
+	assert_string_equal(cfg.services[2].hc.query, "health.example.com");
+	assert_int_equal(cfg.services[3].hc.type, XLB_HC_UDP);
+	assert_string_equal(cfg.services[3].hc.payload, "<14>xlb health probe\n");
+	assert_false(cfg.services[3].hc.expect_reply);
 	xlb_config_free(&empty);
 	xlb_config_free(&cfg);
 }

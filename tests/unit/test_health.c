@@ -4,7 +4,10 @@
  * (table-driven), and real probes through the real event loop code against
  * listeners on 127.0.0.1: a TCP listener, HTTP servers answering 200 and 503,
  * a closed port, a listener whose backlog is full (SYNs dropped: timeout) and
- * one that accepts but never answers (HTTP timeout).
+ * one that accepts but never answers (HTTP timeout); UDP and DNS probes
+ * against an echo server, a silent socket, a closed port and DNS servers
+ * answering NOERROR, SERVFAIL and with another query id; the DNS query and
+ * answer codec on fixed bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +129,20 @@ static void test_settings(void **state)
 	assert_false(xlb_hc_check_equal(&a, &b));
 	assert_int_equal(xlb_hc_type_parse("http", &t), 0);
 	assert_int_equal(t, XLB_HC_HTTP);
-	assert_int_equal(xlb_hc_type_parse("udp", &t), -EINVAL);
+	assert_int_equal(xlb_hc_type_parse("udp", &t), 0);
+	assert_int_equal(t, XLB_HC_UDP);
+	assert_int_equal(xlb_hc_type_parse("dns", &t), 0);
+	assert_int_equal(t, XLB_HC_DNS);
+	assert_int_equal(xlb_hc_type_parse("icmp", &t), -EINVAL);
+	assert_true(a.expect_reply);
+	assert_string_equal(a.query, ".");
+	assert_string_equal(a.payload, "");
+	b = a;
+	strcpy(b.query, "example.com");
+	assert_false(xlb_hc_check_equal(&a, &b)); /* another question: other state */
+	b = a;
+	b.expect_reply = false;
+	assert_false(xlb_hc_check_equal(&a, &b));
 }
 
 /* ---- real probes ---- */
@@ -293,6 +309,182 @@ static void test_real_probes(void **state)
 	close(l_silent);
 }
 
+/* ---- UDP and DNS ---- */
+
+/* A bound UDP socket on 127.0.0.1 (port in *port). */
+static int udp_socket(__u16 *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/*
+ * A child answering every datagram on fd: mode 'e' echoes it, 'd' answers
+ * it as a DNS query with RCODE rcode (QR set, same id), 'w' the same with
+ * the id changed (an answer to some other query).
+ */
+static pid_t udp_server(int fd, char mode, int rcode)
+{
+	pid_t pid = fork();
+	struct sockaddr_storage from;
+	socklen_t fl;
+	__u8 buf[600];
+	ssize_t n;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			continue;
+		if (mode != 'e' && n >= 12) {
+			buf[2] |= 0x80; /* QR: a response */
+			buf[3] = (buf[3] & 0xf0) | rcode;
+			if (mode == 'w')
+				buf[1] ^= 0x5a;
+		}
+		sendto(fd, buf, n, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+static void test_dns_codec(void **state)
+{
+	static const __u8 want[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 7,
+				     'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1,
+				     0, 1 };
+	static const __u8 root[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 };
+	__u8 buf[600], ans[12] = { 0x12, 0x34, 0x81, 0x80 };
+	int rcode;
+
+	assert_int_equal(xlb_dns_query(0x1234, "a.example.com", buf, sizeof(buf)), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(xlb_dns_query(0x1234, "a.example.com.", buf, sizeof(buf)), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(xlb_dns_query(1, ".", buf, sizeof(buf)), sizeof(root));
+	assert_memory_equal(buf, root, sizeof(root));
+	assert_int_equal(xlb_dns_query(1, "a..b", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(xlb_dns_query(1, "x", buf, 100), -EINVAL); /* buffer too short */
+	assert_true(xlb_dns_name_ok("health.example.com"));
+	assert_true(xlb_dns_name_ok("_dns._udp.example"));
+	assert_false(xlb_dns_name_ok(""));
+	assert_false(xlb_dns_name_ok(".example"));
+	assert_false(xlb_dns_name_ok("sp ace.example"));
+	memset(buf, 'a', 64);
+	buf[64] = 0;
+	assert_false(xlb_dns_name_ok((char *)buf)); /* a 64-byte label */
+	buf[63] = 0;
+	assert_true(xlb_dns_name_ok((char *)buf));
+	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_OK); /* NOERROR */
+	ans[3] = 0x83; /* NXDOMAIN: the server answers */
+	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_OK);
+	assert_int_equal(rcode, 3);
+	ans[3] = 0x85; /* REFUSED */
+	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_DNS_RCODE);
+	assert_int_equal(rcode, 5);
+	assert_int_equal(xlb_dns_check(0x1235, ans, 12, &rcode), XLB_HC_R_BAD_RESPONSE);
+	assert_int_equal(xlb_dns_check(0x1234, ans, 11, &rcode), XLB_HC_R_BAD_RESPONSE);
+	ans[2] = 0x01; /* a query, not a response */
+	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_BAD_RESPONSE);
+}
+
+static void test_udp_dns_probes(void **state)
+{
+	__u16 p_echo, p_silent, p_closed, p_ok, p_fail, p_wrong;
+	int f_echo = udp_socket(&p_echo), f_silent = udp_socket(&p_silent);
+	int f_closed = udp_socket(&p_closed), f_ok = udp_socket(&p_ok);
+	int f_fail = udp_socket(&p_fail), f_wrong = udp_socket(&p_wrong), epfd, k, n;
+	pid_t kids[4];
+	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
+	struct xlb_hc_check chk;
+	struct xlb_hc *hc;
+	long long deadline;
+	struct probe_case pcs[] = {
+		{ "udp echo", XLB_HC_UDP, p_echo, XLB_HC_R_OK, 0, true },
+		{ "udp silent, reply expected", XLB_HC_UDP, p_silent, XLB_HC_R_TIMEOUT, 0, false },
+		{ "udp silent, no reply needed", XLB_HC_UDP, p_silent, XLB_HC_R_OK, 0, true },
+		{ "udp closed port", XLB_HC_UDP, p_closed, XLB_HC_R_REFUSED, 0, false },
+		{ "udp closed, no reply needed", XLB_HC_UDP, p_closed, XLB_HC_R_REFUSED, 0, false },
+		{ "dns noerror", XLB_HC_DNS, p_ok, XLB_HC_R_OK, 0, true },
+		{ "dns servfail", XLB_HC_DNS, p_fail, XLB_HC_R_DNS_RCODE, 2, false },
+		{ "dns answer to another id", XLB_HC_DNS, p_wrong, XLB_HC_R_TIMEOUT, 0, false },
+		{ "dns closed port", XLB_HC_DNS, p_closed, XLB_HC_R_REFUSED, 0, false },
+	};
+	size_t np = sizeof(pcs) / sizeof(pcs[0]), j;
+
+	close(f_closed); /* nothing listens there: ICMP port unreachable */
+	kids[0] = udp_server(f_echo, 'e', 0);
+	kids[1] = udp_server(f_ok, 'd', 0);
+	kids[2] = udp_server(f_fail, 'd', 2);
+	kids[3] = udp_server(f_wrong, 'w', 0);
+	epfd = epoll_create1(0);
+	assert_int_equal(xlb_hc_new(epfd, count_cb, NULL, &hc), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 400;
+	chk.timeout_ms = 250;
+	chk.rise = 1;
+	chk.fall = 2;
+	strcpy(chk.payload, "ping\n");
+	strcpy(chk.query, "health.example.com");
+	for (j = 0; j < np; j++) {
+		chk.type = pcs[j].type;
+		chk.expect_reply = !strstr(pcs[j].name, "no reply needed");
+		assert_int_equal(xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, pcs[j].port, &pcs[j],
+					    &pcs[j].t),
+				 0);
+	}
+	deadline = xlb_hc_now_ns() + 6000000000LL;
+	while (xlb_hc_now_ns() < deadline) {
+		struct epoll_event evs[16];
+		bool done = true;
+
+		for (j = 0; j < np; j++)
+			done &= pcs[j].probes >= 3;
+		if (done)
+			break;
+		n = epoll_wait(epfd, evs, 16, 100);
+		for (k = 0; k < n; k++)
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+	}
+	for (k = 0; k < 4; k++) {
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], NULL, 0);
+	}
+	for (j = 0; j < np; j++) {
+		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
+		char res[48];
+
+		print_message("%-30s %d probes, last %s, %s\n", pcs[j].name, pcs[j].probes,
+			      xlb_hc_result_str(st->last, st->last_status, res, sizeof(res)),
+			      st->up ? "up" : "down");
+		if (pcs[j].probes < 3)
+			fail_msg("%s: only %d probes in 6 s", pcs[j].name, pcs[j].probes);
+		if (st->last != pcs[j].want || st->last_status != pcs[j].want_status ||
+		    st->up != pcs[j].want_up)
+			fail_msg("%s: last %s/%d up %d, want %s/%d up %d", pcs[j].name,
+				 xlb_hc_result_name(st->last), st->last_status, st->up,
+				 xlb_hc_result_name(pcs[j].want), pcs[j].want_status,
+				 pcs[j].want_up);
+		xlb_hc_del(hc, pcs[j].t);
+	}
+	xlb_hc_free(hc);
+	close(epfd);
+	close(f_echo);
+	close(f_silent);
+	close(f_ok);
+	close(f_fail);
+	close(f_wrong);
+}
+
 /* IPv6: probes to [::1] report ok for an HTTP 200 server and refused for a closed port. */
 static int listener6(int backlog, __u16 *port)
 {
@@ -412,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_real_probes),
 		cmocka_unit_test(test_real_probes_v6),
 		cmocka_unit_test(test_spread),
+		cmocka_unit_test(test_dns_codec),
+		cmocka_unit_test(test_udp_dns_probes),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -38,10 +38,10 @@
 static void check_fp(const struct xlb_hc_check *c, __u16 port, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s port %u expect %u-%u interval %u timeout %u rise %u fall %u "
-			   "jitter %u initial %s path %s host %s",
+			   "jitter %u initial %s path %s host %s payload %s reply %d query %s",
 		 xlb_hc_type_name(c->type), port, c->expect_lo, c->expect_hi, c->interval_ms,
 		 c->timeout_ms, c->rise, c->fall, c->jitter_ms, c->initial_up ? "up" : "down",
-		 c->path, c->host);
+		 c->path, c->host, c->payload, c->expect_reply, c->query);
 }
 
 static __u16 probe_port(const struct xlb_cfg_service *cs)
@@ -94,7 +94,7 @@ bool lbd_hsave_seed(struct lbd *l, const struct xlb_cfg_service *cs,
 		    const struct xlb_cfg_backend *cb, bool *up)
 {
 	json_t *s, *st;
-	char fp[1024], a[XLB_ADDR_STRLEN];
+	char fp[2048], a[XLB_ADDR_STRLEN];
 
 	if (!l->hseed || cs->hc.type == XLB_HC_NONE)
 		return false;
@@ -145,7 +145,7 @@ void lbd_hsave_flush(struct lbd *l, bool force)
 	for (i = 0; i < l->cfg.n_services; i++) {
 		const struct xlb_cfg_service *cs = &l->cfg.services[i];
 		json_t *bes = json_object();
-		char fp[1024];
+		char fp[2048];
 		size_t j;
 
 		if (cs->hc.type == XLB_HC_NONE)

@@ -707,8 +707,8 @@ static int svc_backends(struct ctx *c, yaml_node_t *v, void *obj)
 static int hc_type(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct xlb_hc_check *h = obj;
-	static const char *const names[] = {"tcp", "http", "none"};
-	static const __u8 types[] = {XLB_HC_TCP, XLB_HC_HTTP, XLB_HC_NONE};
+	static const char *const names[] = {"tcp", "http", "none", "udp", "dns"};
+	static const __u8 types[] = {XLB_HC_TCP, XLB_HC_HTTP, XLB_HC_NONE, XLB_HC_UDP, XLB_HC_DNS};
 	__u8 i;
 	int err;
 
@@ -800,6 +800,47 @@ static int hc_expect(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* UDP: the datagram sent, as text (YAML escapes such as "\n" work; no NUL). */
+static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	const char *s = NULL;
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (strlen(s) != v->data.scalar.length)
+		return fail(c, v, "a NUL byte cannot be sent (the payload is text)");
+	if (strlen(s) >= sizeof(h->payload))
+		return fail(c, v, "%zu bytes: at most %zu", strlen(s), sizeof(h->payload) - 1);
+	strcpy(h->payload, s);
+	return 0;
+}
+
+static int hc_expect_reply(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_bool(c, v, &((struct xlb_hc_check *)obj)->expect_reply);
+}
+
+/* DNS: the name asked for; "." is the root. */
+static int hc_query(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+	const char *s = NULL;
+	char q[64];
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	if (!xlb_dns_name_ok(s) || strlen(s) >= sizeof(h->query))
+		return fail(c, v, "%s is not a DNS name (\".\" or labels of 1..63 letters, digits, - "
+			    "or _, at most 253 characters)", quote(s, q, sizeof(q)));
+	strcpy(h->query, s);
+	return 0;
+}
+
 static int hc_interval(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	return get_uint(c, v, 10, 3600000, &((struct xlb_hc_check *)obj)->interval_ms);
@@ -849,6 +890,9 @@ static const struct field hc_fields[] = {
     {"fall", false, hc_fall},
     {"jitter_ms", false, hc_jitter},
     {"initial", false, hc_initial},
+    {"payload", false, hc_payload},
+    {"expect_reply", false, hc_expect_reply},
+    {"query", false, hc_query},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */
@@ -878,6 +922,27 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 	err = walk_map(c, v, hc_fields, ARRAY_SIZE(hc_fields), h);
 	if (err)
 		return err;
+	{
+		/* settings of one probe type only: a mistake elsewhere, not a no-op */
+		static const struct {
+			const char *key;
+			__u8 type;
+		} only[] = {{"payload", XLB_HC_UDP}, {"expect_reply", XLB_HC_UDP},
+			    {"query", XLB_HC_DNS}};
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(only); i++) {
+			yaml_node_t *k = map_value(c, v, only[i].key);
+
+			if (k == v || h->type == only[i].type)
+				continue;
+			old = path_key(c, only[i].key);
+			err = fail(c, k, "only for type: %s (this check is %s)",
+				   xlb_hc_type_name(only[i].type), xlb_hc_type_name(h->type));
+			path_pop(c, old);
+			return err;
+		}
+	}
 	if (h->timeout_ms >= h->interval_ms) {
 		old = path_key(c, "timeout_ms");
 		err = fail(c, map_value(c, v, "timeout_ms"), "%u must be less than interval_ms (%u)", h->timeout_ms,

@@ -166,6 +166,16 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		"      jitter_ms: %u\n      initial: %s\n",
 		h->interval_ms, h->timeout_ms, h->rise, h->fall, h->jitter_ms,
 		h->initial_up ? "up" : "down");
+	if (h->type == XLB_HC_UDP) {
+		fprintf(f, "      payload: ");
+		put_str(f, h->payload);
+		fprintf(f, "\n      expect_reply: %s\n", h->expect_reply ? "true" : "false");
+	}
+	if (h->type == XLB_HC_DNS) {
+		fprintf(f, "      query: ");
+		put_str(f, h->query);
+		fprintf(f, "\n");
+	}
 }
 
 static void put_node(FILE *f, const struct xlb_config *cfg)

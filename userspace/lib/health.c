@@ -10,6 +10,7 @@
  * a stale event (from a socket closed earlier in the same epoll batch, or a
  * target removed meanwhile) is recognised and ignored.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,10 +45,79 @@ void xlb_hc_check_default(struct xlb_hc_check *c)
 	c->fall = XLB_HC_DEFAULT_FALL;
 	c->initial_up = true;
 	strcpy(c->path, "/");
+	c->expect_reply = true;
+	strcpy(c->query, ".");
+}
+
+/* ---- DNS probes (RFC 1035 4.1) ---------------------------------------------- */
+
+bool xlb_dns_name_ok(const char *name)
+{
+	size_t n = strlen(name), lab = 0, i;
+
+	if (!strcmp(name, "."))
+		return true;
+	if (!n || n > 253 || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = name[i];
+
+		if (ch == '.') {
+			if (!lab && i + 1 < n)
+				return false; /* empty label */
+			lab = 0;
+			continue;
+		}
+		if (!isalnum(ch) && ch != '-' && ch != '_')
+			return false;
+		if (++lab > 63)
+			return false;
+	}
+	return true;
+}
+
+int xlb_dns_query(__u16 id, const char *name, __u8 *buf, size_t len)
+{
+	size_t off = 12, n;
+	const char *p = name, *dot;
+
+	if (!xlb_dns_name_ok(name) || len < 12 + 255 + 5)
+		return -EINVAL;
+	memset(buf, 0, 12);
+	buf[0] = id >> 8;
+	buf[1] = id & 0xff;
+	buf[2] = 0x01; /* RD */
+	buf[5] = 1; /* QDCOUNT */
+	while (strcmp(p, ".") && *p) {
+		dot = strchr(p, '.');
+		n = dot ? (size_t)(dot - p) : strlen(p);
+		buf[off++] = (__u8)n;
+		memcpy(buf + off, p, n);
+		off += n;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	buf[off++] = 0; /* the root */
+	buf[off++] = 0;
+	buf[off++] = 1; /* QTYPE A */
+	buf[off++] = 0;
+	buf[off++] = 1; /* QCLASS IN */
+	return (int)off;
+}
+
+enum xlb_hc_result xlb_dns_check(__u16 id, const __u8 *buf, size_t len, int *rcode)
+{
+	*rcode = 0;
+	if (len < 12 || ((buf[0] << 8) | buf[1]) != id || !(buf[2] & 0x80))
+		return XLB_HC_R_BAD_RESPONSE;
+	*rcode = buf[3] & 0x0f;
+	return *rcode == 0 || *rcode == 3 ? XLB_HC_R_OK : XLB_HC_R_DNS_RCODE;
 }
 
 static const char *const type_names[XLB_HC_TYPE_MAX] = {
 	[XLB_HC_TCP] = "tcp", [XLB_HC_HTTP] = "http", [XLB_HC_NONE] = "none",
+	[XLB_HC_UDP] = "udp", [XLB_HC_DNS] = "dns",
 };
 
 const char *xlb_hc_type_name(__u8 type)
@@ -74,7 +144,9 @@ bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check 
 	       a->expect_hi == b->expect_hi && a->interval_ms == b->interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall &&
 	       a->jitter_ms == b->jitter_ms && a->initial_up == b->initial_up &&
-	       !strcmp(a->path, b->path) && !strcmp(a->host, b->host);
+	       !strcmp(a->path, b->path) && !strcmp(a->host, b->host) &&
+	       !strcmp(a->payload, b->payload) && a->expect_reply == b->expect_reply &&
+	       !strcmp(a->query, b->query);
 }
 
 static const char *const result_names[XLB_HC_R_MAX] = {
@@ -87,6 +159,7 @@ static const char *const result_names[XLB_HC_R_MAX] = {
 	[XLB_HC_R_HTTP_STATUS] = "http",
 	[XLB_HC_R_BAD_RESPONSE] = "bad-response",
 	[XLB_HC_R_ERROR] = "error",
+	[XLB_HC_R_DNS_RCODE] = "dns",
 };
 
 const char *xlb_hc_result_name(enum xlb_hc_result r)
@@ -96,7 +169,9 @@ const char *xlb_hc_result_name(enum xlb_hc_result r)
 
 const char *xlb_hc_result_str(enum xlb_hc_result r, int http_status, char *buf, size_t len)
 {
-	if (http_status && (r == XLB_HC_R_HTTP_STATUS || r == XLB_HC_R_OK))
+	if (r == XLB_HC_R_DNS_RCODE)
+		snprintf(buf, len, "dns rcode %d", http_status);
+	else if (http_status && (r == XLB_HC_R_HTTP_STATUS || r == XLB_HC_R_OK))
 		snprintf(buf, len, "%s%shttp %d", r == XLB_HC_R_OK ? "ok" : "",
 			 r == XLB_HC_R_OK ? ", " : "", http_status);
 	else
@@ -163,6 +238,7 @@ struct xlb_hc_target {
 	long long start_ns, result_ns;
 	size_t rlen;
 	char resp[RESP_MAX];
+	__u16 dns_id; /* DNS: the id of the query in flight */
 };
 
 struct xlb_hc {
@@ -394,10 +470,64 @@ static void http_send(struct xlb_hc *hc, struct xlb_hc_target *t)
 		finish(hc, t, XLB_HC_R_ERROR, 0);
 }
 
+/* UDP and DNS: send the datagram, then wait for the answer (or an ICMP error). */
+static void dgram_send(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	__u8 q[512];
+	const void *msg = t->chk.payload;
+	ssize_t n = (ssize_t)strlen(t->chk.payload);
+
+	if (t->chk.type == XLB_HC_DNS) {
+		t->dns_id = (__u16)rnd(hc);
+		n = xlb_dns_query(t->dns_id, t->chk.query, q, sizeof(q));
+		if (n < 0) {
+			finish(hc, t, XLB_HC_R_ERROR, 0);
+			return;
+		}
+		msg = q;
+	}
+	errno = 0;
+	if (send(t->fd, msg, n, MSG_DONTWAIT) != n) {
+		finish(hc, t, errno && errno != EAGAIN ? classify(errno) : XLB_HC_R_ERROR, 0);
+		return;
+	}
+	t->ph = PH_READING;
+	ev.data.u64 = ev_data(t);
+	if (epoll_ctl(hc->epfd, EPOLL_CTL_MOD, t->fd, &ev))
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+}
+
+/* UDP and DNS: an answer, or the ICMP error that arrived as a socket error. */
+static void dgram_read(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	__u8 buf[512];
+	ssize_t n;
+	int rcode;
+	enum xlb_hc_result r;
+
+	n = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			finish(hc, t, classify(errno), 0);
+		return;
+	}
+	if (t->chk.type != XLB_HC_DNS) {
+		finish(hc, t, XLB_HC_R_OK, 0);
+		return;
+	}
+	r = xlb_dns_check(t->dns_id, buf, (size_t)n, &rcode);
+	if (r == XLB_HC_R_BAD_RESPONSE && n >= 2 && ((buf[0] << 8) | buf[1]) != t->dns_id)
+		return; /* a late answer to an earlier probe: keep waiting */
+	finish(hc, t, r, rcode);
+}
+
 static void connected(struct xlb_hc *hc, struct xlb_hc_target *t)
 {
 	if (t->chk.type == XLB_HC_HTTP)
 		http_send(hc, t);
+	else if (t->chk.type == XLB_HC_UDP || t->chk.type == XLB_HC_DNS)
+		dgram_send(hc, t);
 	else
 		finish(hc, t, XLB_HC_R_OK, 0);
 }
@@ -453,6 +583,7 @@ static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long no
 	static const long long bounds[] = { 1, 10, 50, 100, 500, 1000, 5000 };
 	size_t b;
 	int one = 1;
+	bool dgram;
 
 	if (late < 0)
 		late = 0;
@@ -465,17 +596,20 @@ static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long no
 
 	t->start_ns = now;
 	t->gen++;
+	dgram = t->chk.type == XLB_HC_UDP || t->chk.type == XLB_HC_DNS;
 	t->fd = socket(t->family == XLB_AF_INET6 ? AF_INET6 : AF_INET,
-		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		       (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
 		finish(hc, t, XLB_HC_R_ERROR, 0);
 		return;
 	}
 	hc->stats.in_flight++;
 	t->ph = PH_CONNECTING;
-	/* Close with RST: thousands of probes a second leave no TIME_WAIT behind. */
-	setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!dgram) {
+		/* Close with RST: thousands of probes a second leave no TIME_WAIT behind. */
+		setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (t->family == XLB_AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
@@ -523,6 +657,8 @@ static void on_timer(struct xlb_hc *hc)
 
 		if (t->ph == PH_IDLE)
 			start_probe(hc, t, now);
+		else if (t->chk.type == XLB_HC_UDP && !t->chk.expect_reply && t->ph == PH_READING)
+			finish(hc, t, XLB_HC_R_OK, 0); /* sent, and no ICMP error came back */
 		else
 			finish(hc, t, XLB_HC_R_TIMEOUT, 0);
 		now = xlb_hc_now_ns();
@@ -542,7 +678,10 @@ static void on_socket(struct xlb_hc *hc, struct xlb_hc_target *t, __u32 events)
 		else if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			connected(hc, t);
 	} else if (t->ph == PH_READING) {
-		http_read(hc, t);
+		if (t->chk.type == XLB_HC_HTTP)
+			http_read(hc, t);
+		else
+			dgram_read(hc, t);
 	}
 }
 

@@ -27,11 +27,15 @@ enum xlb_hc_type {
 	XLB_HC_TCP = 0, /* connect() succeeds */
 	XLB_HC_HTTP, /* GET path answers with a status in [expect_lo, expect_hi] */
 	XLB_HC_NONE, /* no probing: always up */
+	XLB_HC_UDP, /* a datagram (payload) gets a reply; or, expect_reply false, no ICMP error */
+	XLB_HC_DNS, /* a DNS query for `query` gets an answer with RCODE NOERROR or NXDOMAIN */
 	XLB_HC_TYPE_MAX,
 };
 
 #define XLB_HC_PATH_MAX 256
 #define XLB_HC_HOST_MAX 256
+#define XLB_HC_PAYLOAD_MAX 256
+#define XLB_HC_QUERY_MAX 254 /* a DNS name in text, without the final dot: 253 */
 
 /* Per-service check settings (config: health_check). */
 struct xlb_hc_check {
@@ -44,6 +48,9 @@ struct xlb_hc_check {
 	bool initial_up; /* state before the first decision */
 	char path[XLB_HC_PATH_MAX]; /* HTTP: "/" default */
 	char host[XLB_HC_HOST_MAX]; /* HTTP Host header; "" = the backend address */
+	char payload[XLB_HC_PAYLOAD_MAX]; /* UDP: the datagram sent (text; "" = empty) */
+	bool expect_reply; /* UDP: a reply is required (default); false: no ICMP error is enough */
+	char query[XLB_HC_QUERY_MAX]; /* DNS: the name asked for (type A), "." = the root */
 };
 
 #define XLB_HC_DEFAULT_INTERVAL_MS 1000
@@ -53,7 +60,7 @@ struct xlb_hc_check {
 
 /* Defaults: tcp, interval 1000, timeout 500, rise 2, fall 3, jitter 0, up, "/", 200-399. */
 void xlb_hc_check_default(struct xlb_hc_check *c);
-const char *xlb_hc_type_name(__u8 type); /* "tcp", "http", "none" */
+const char *xlb_hc_type_name(__u8 type); /* "tcp", "http", "none", "udp", "dns" */
 int xlb_hc_type_parse(const char *s, __u8 *type);
 /* Same settings (a reload that keeps them keeps the state)? */
 bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check *b);
@@ -69,10 +76,27 @@ enum xlb_hc_result {
 	XLB_HC_R_HTTP_STATUS, /* answered with a status outside the expected range */
 	XLB_HC_R_BAD_RESPONSE, /* closed early or not an HTTP status line */
 	XLB_HC_R_ERROR, /* any other local error (socket(), ...) */
+	XLB_HC_R_DNS_RCODE, /* a DNS answer with an RCODE other than NOERROR and NXDOMAIN */
 	XLB_HC_R_MAX,
 };
 
-/* "ok", "timeout", "refused", "reset", "unreachable", "http", "bad-response", "error". */
+/*
+ * DNS probes (pure, unit-tested): a standard query (id, RD, one question of
+ * type A class IN for name, "." for the root) into buf; its length, or
+ * -EINVAL for a bad name or a short buffer.
+ */
+int xlb_dns_query(__u16 id, const char *name, __u8 *buf, size_t len);
+/* Is name a DNS name lbd can ask for ("." or labels of 1..63 of [A-Za-z0-9-_], <= 253)? */
+bool xlb_dns_name_ok(const char *name);
+/*
+ * Check an answer to query id: XLB_HC_R_OK (RCODE NOERROR or NXDOMAIN: the
+ * server answers), XLB_HC_R_DNS_RCODE with the RCODE in *rcode, or
+ * XLB_HC_R_BAD_RESPONSE (short, not a response, another id, truncated
+ * header).
+ */
+enum xlb_hc_result xlb_dns_check(__u16 id, const __u8 *buf, size_t len, int *rcode);
+
+/* "ok", "timeout", "refused", "reset", "unreachable", "http", "bad-response", "error", "dns". */
 const char *xlb_hc_result_name(enum xlb_hc_result r);
 /* "ok", "timeout", "http 503", "refused", ... (for logs and lbctl). */
 const char *xlb_hc_result_str(enum xlb_hc_result r, int http_status, char *buf, size_t len);
