@@ -11,6 +11,7 @@
 #  - conflicting writes: an etcdctl write of the same backend between node 1's
 #    read and its compare-and-swap is reported as a conflict; one of another
 #    backend is merged;
+#  - rate limits set and cleared through any node reach every node;
 #  - an acl added on node 1 is in effect on every node (acl list and the pinned
 #    LPM tries) within a second;
 #  - 3 members: the member every node talks to, made the leader first, is
@@ -301,6 +302,20 @@ wait_for 2 acl_all_have -198.51.100.0/24 -203.0.113.0/24 || fail "acl removal: n
 info "acl removed from node 3: gone on every node"
 R=$(desired_rev)
 wait_all_at "$R"
+
+# rate limits: a change of the document too, in effect on every node
+rl_of() { nctl "$1" --json ratelimit show --service web | jget "d['services'][0]['effective']"; }
+rl_all() { local n; for n in n1 n2 n3; do [ "$(rl_of $n)" = "$1" ] || return 1; done; }
+out=$(nctl n2 --json ratelimit set --rate 500 --burst 50)
+echo "$out" | jget "d['cluster_revision']" >/dev/null || fail "ratelimit set in cluster mode is not a change of the document: $out"
+want='{"new_flows_per_s": 500, "burst": 50, "prefix_v4": 32, "prefix_v6": 64}'
+wait_for 2 rl_all "$want" || fail "global rate limit not on every node: n3 $(rl_of n3)"
+ectl get "${PFX}desired" --print-value-only | grep -q 'new_flows_per_s.*500' ||
+	fail "the rate limit is not in the document"
+nctl n3 ratelimit clear >/dev/null || fail "ratelimit clear from node 3"
+wait_for 2 rl_all None || fail "cleared rate limit still on some node: n1 $(rl_of n1)"
+info "rate limit set from node 2 and cleared from node 3: in effect on every node"
+wait_all_at "$(desired_rev)"
 
 info "cluster status"
 nctl n2 cluster status

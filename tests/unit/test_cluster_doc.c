@@ -502,6 +502,90 @@ static void test_acl_conflict_decision(void **st)
 	xlb_config_free(&fresh);
 }
 
+/* lbctl ratelimit set|clear in cluster mode: a change of the document, as acl changes are. */
+static void test_rate_changes(void **st)
+{
+	struct xlb_config local, doc, out, out2, dec, eff, fresh;
+	struct xlb_cluster_change ch, g, sv;
+	char *text, err[256], what[256];
+	json_t *a;
+
+	parse(node_yaml, &local);
+	doc_of(doc_yaml, "[\"services\", \"acl\", \"rate_limit\", \"roles\"]", &doc);
+	/* bad limits are refused before the document is read (lib/filter.c's checks) */
+	a = json_pack("{s:i}", "rate", 0);
+	assert_int_equal(xlb_cluster_change_from_cmd("ratelimit.set", a, 0, &ch, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "rate 0"));
+	json_decref(a);
+	a = json_pack("{s:i}", "rate", 5);
+	assert_int_equal(xlb_cluster_change_from_cmd("ratelimit.clear", a, 0, &ch, err,
+						     sizeof(err)),
+			 -EINVAL);
+	json_decref(a);
+
+	/* global: the document's rate_limit section, kept through encode/decode and merge */
+	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":500,\"burst\":50,\"prefix_v4\":24}",
+				 &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_true(out.rate_limit.set);
+	assert_int_equal(out.rate_limit.rate, 500);
+	assert_int_equal(out.rate_limit.burst, 50);
+	assert_int_equal(out.rate_limit.prefix4, 24);
+	assert_int_equal(out.rate_limit.prefix6, XLB_RATE_DEFAULT_PREFIX6);
+	assert_int_equal(xlb_cluster_doc_encode(&out, "n1", 2, &text), 0);
+	assert_int_equal(xlb_cluster_doc_decode(text, strlen(text), "doc", &dec, err, sizeof(err)),
+			 0);
+	free(text);
+	assert_int_equal(xlb_cluster_merge(&local, &dec, &eff, err, sizeof(err)), 0);
+	assert_int_equal(eff.rate_limit.rate, 500); /* every node: the document's limit */
+	xlb_config_free(&eff);
+	xlb_config_free(&dec);
+	/* the same limit again: nothing to write */
+	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":500,\"burst\":50,\"prefix_v4\":24}",
+				 &out, &out2, err, sizeof(err)), XLB_CL_NOOP);
+	assert_int_equal(acl_try("ratelimit.clear", "{}", &out, &out2, err, sizeof(err)),
+			 XLB_CL_OK);
+	assert_false(out2.rate_limit.set);
+	xlb_config_free(&out2);
+	xlb_config_free(&out);
+
+	/* a service's limit: part of the service */
+	assert_int_equal(acl_try("ratelimit.set", "{\"service\":\"web\",\"rate\":100}", &doc,
+				 &out, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(out.services[0].rate_limit.rate, 100);
+	assert_int_equal(out.services[0].rate_limit.burst, 100); /* burst = rate by default */
+	xlb_config_free(&out);
+	assert_int_equal(acl_try("ratelimit.set", "{\"service\":\"nope\",\"rate\":100}", &doc,
+				 &out, err, sizeof(err)), XLB_CL_NOT_FOUND);
+
+	/* conflicts: only a change of the same limit by another writer */
+	doc_of(doc_yaml, "[\"services\", \"acl\", \"rate_limit\", \"roles\"]", &fresh);
+	change("ratelimit.set", "{\"rate\":7}", &g);
+	change("ratelimit.set", "{\"service\":\"web\",\"rate\":9}", &sv);
+	fresh.services[0].backends[0].drain = true;
+	assert_true(xlb_cluster_change_clean(&g, &doc, &fresh, what, sizeof(what)));
+	assert_true(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	fresh.rate_limit.set = true;
+	fresh.rate_limit.rate = fresh.rate_limit.burst = 3;
+	assert_false(xlb_cluster_change_clean(&g, &doc, &fresh, what, sizeof(what)));
+	assert_non_null(strstr(what, "global rate limit"));
+	assert_true(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	fresh.services[0].rate_limit = fresh.rate_limit;
+	assert_false(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	xlb_cluster_change_free(&g);
+	xlb_cluster_change_free(&sv);
+	xlb_config_free(&fresh);
+	xlb_config_free(&doc);
+
+	/* an older lbd's document without the section: the global limit is the files' */
+	doc_of(doc_yaml, NULL, &doc);
+	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":5}", &doc, &out, err, sizeof(err)),
+			 XLB_CL_INVALID);
+	assert_non_null(strstr(err, "sections"));
+	xlb_config_free(&doc);
+	xlb_config_free(&local);
+}
+
 static void test_disagreements(void **st)
 {
 	json_t *nodes = json_loads("[{\"node\":\"n1\",\"revision\":5,\"health\":{\"web\":"
@@ -535,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_decision),
 		cmocka_unit_test(test_acl_changes),
 		cmocka_unit_test(test_acl_conflict_decision),
+		cmocka_unit_test(test_rate_changes),
 		cmocka_unit_test(test_disagreements),
 	};
 

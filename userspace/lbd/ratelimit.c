@@ -58,42 +58,20 @@ json_t *lbd_cmd_ratelimit_show(struct lbd *l, json_t *args)
 static json_t *rl_change(struct lbd *l, json_t *args, bool set)
 {
 	const char *name = json_string_value(json_object_get(args, "service"));
-	json_t *rate = json_object_get(args, "rate"), *burst = json_object_get(args, "burst");
-	json_t *p4 = json_object_get(args, "prefix_v4"), *p6 = json_object_get(args, "prefix_v6");
-	struct xlb_rate_limit nrl = {}, saved, *cur;
+	struct xlb_rate_limit nrl, saved, *cur;
 	struct xlb_cfg_service *s = NULL;
+	char why[128];
 	int err;
 
-	if (l->cluster)
-		return xlb_proto_error(XLB_E_INVALID_ARGUMENT,
-				       "cluster mode: rate limits come from the shared document "
-				       "(docs/cluster.md); change them there");
+	/* cluster mode: cluster.c writes the change into the document instead */
 	if (name) {
 		s = lbd_find_service(l, name);
 		if (!s)
 			return xlb_proto_error(XLB_E_NOT_FOUND, "no service \"%s\"", name);
 	}
 	cur = s ? &s->rate_limit : &l->cfg.rate_limit;
-	if (set) {
-		if (!rate)
-			return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "rate: missing");
-		nrl.set = true;
-		nrl.rate = json_integer_value(rate);
-		nrl.burst = burst ? json_integer_value(burst) : nrl.rate;
-		nrl.prefix4 = p4 ? json_integer_value(p4) : XLB_RATE_DEFAULT_PREFIX4;
-		nrl.prefix6 = p6 ? json_integer_value(p6) : XLB_RATE_DEFAULT_PREFIX6;
-		if (nrl.rate < 1 || nrl.rate > XLB_RATE_MAX)
-			return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "rate %u: expected 1..%u",
-					       nrl.rate, XLB_RATE_MAX);
-		if (nrl.burst < 1 || nrl.burst > XLB_BURST_MAX)
-			return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "burst %u: expected 1..%u",
-					       nrl.burst, XLB_BURST_MAX);
-		if (nrl.prefix4 > 32 || nrl.prefix6 > 128)
-			return xlb_proto_error(XLB_E_INVALID_ARGUMENT,
-					       "prefix_v4 0..32, prefix_v6 0..128");
-	} else if (rate || burst || p4 || p6) {
-		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "clear takes no limit");
-	}
+	if (xlb_rate_limit_from_args(args, set, &nrl, why, sizeof(why)))
+		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "%s", why);
 	saved = *cur;
 	*cur = nrl;
 	err = xlb_dp_filters_sync(l->dp, &l->cfg);

@@ -275,6 +275,8 @@ static const struct {
 	{ "service.remove", XLB_CL_SERVICE_REMOVE },
 	{ "acl.add", XLB_CL_ACL_ADD },
 	{ "acl.remove", XLB_CL_ACL_REMOVE },
+	{ "ratelimit.set", XLB_CL_RATE_SET },
+	{ "ratelimit.clear", XLB_CL_RATE_CLEAR },
 };
 
 /* acl.add|remove {service?, list, prefix}: the checks of lbd/acl.c that need no state. */
@@ -326,6 +328,15 @@ int xlb_cluster_change_from_cmd(const char *cmd, const json_t *args, long long n
 	ch->now_ms = now_ms;
 	if (ch->op == XLB_CL_ACL_ADD || ch->op == XLB_CL_ACL_REMOVE)
 		return acl_from_cmd(args, ch, err, errlen);
+	if (ch->op == XLB_CL_RATE_SET || ch->op == XLB_CL_RATE_CLEAR) {
+		if (svc && strlen(svc) >= sizeof(ch->service)) {
+			snprintf(err, errlen, "service \"%s\": name too long", svc);
+			return -EINVAL;
+		}
+		snprintf(ch->service, sizeof(ch->service), "%s", svc ? svc : "");
+		return xlb_rate_limit_from_args(args, ch->op == XLB_CL_RATE_SET, &ch->rate, err,
+						errlen) ? -EINVAL : 1;
+	}
 	if (!svc || strlen(svc) >= sizeof(ch->service)) {
 		snprintf(err, errlen, "%s: \"service\": missing or too long", cmd);
 		return -EINVAL;
@@ -436,6 +447,52 @@ static enum xlb_cluster_res acl_apply(const struct xlb_cluster_change *ch,
 	}
 }
 
+static bool is_rate_op(enum xlb_cluster_op op)
+{
+	return op == XLB_CL_RATE_SET || op == XLB_CL_RATE_CLEAR;
+}
+
+static bool rate_eq(const struct xlb_rate_limit *a, const struct xlb_rate_limit *b)
+{
+	if (!a->set || !b->set)
+		return a->set == b->set;
+	return a->rate == b->rate && a->burst == b->burst && a->prefix4 == b->prefix4 &&
+	       a->prefix6 == b->prefix6;
+}
+
+/*
+ * A rate limit change: the global limit is the document's "rate_limit"
+ * section, a service's is part of the service.
+ */
+static enum xlb_cluster_res rate_apply(const struct xlb_cluster_change *ch,
+				       const struct xlb_config *doc, struct xlb_config *out,
+				       char *err, size_t errlen)
+{
+	const struct xlb_cfg_service *s = NULL;
+	struct xlb_cfg_service *os;
+
+	if (ch->service[0]) {
+		s = svc_find(doc, ch->service);
+		if (!s) {
+			snprintf(err, errlen, "no service \"%s\"", ch->service);
+			return XLB_CL_NOT_FOUND;
+		}
+	} else if (doc->doc_sections && !(doc->doc_sections & XLB_SEC_RATE_LIMIT)) {
+		snprintf(err, errlen, "the desired state carries no \"rate_limit\" section (its "
+			 "\"sections\" lack \"rate_limit\"): the global limit is each node's file's; "
+			 "add \"rate_limit\" to the document's \"sections\" to change it "
+			 "cluster-wide");
+		return XLB_CL_INVALID;
+	}
+	if (rate_eq(s ? &s->rate_limit : &doc->rate_limit, &ch->rate))
+		return XLB_CL_NOOP;
+	if (xlb_config_copy(out, doc))
+		return XLB_CL_NOMEM;
+	os = s ? svc_find(out, s->name) : NULL;
+	*(os ? &os->rate_limit : &out->rate_limit) = ch->rate;
+	return XLB_CL_OK;
+}
+
 enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *ch,
 					      const struct xlb_config *doc, struct xlb_config *out,
 					      char *err, size_t errlen)
@@ -451,6 +508,8 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 	memset(out, 0, sizeof(*out));
 	if (is_acl_op(ch->op))
 		return acl_apply(ch, doc, out, err, errlen);
+	if (is_rate_op(ch->op))
+		return rate_apply(ch, doc, out, err, errlen);
 	if (ch->op == XLB_CL_SERVICE_ADD) {
 		if (!name_ok(ch->service)) {
 			snprintf(err, errlen, "service \"%s\": not a valid name ([A-Za-z0-9_.-], "
@@ -524,6 +583,8 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 		break;
 	case XLB_CL_ACL_ADD:
 	case XLB_CL_ACL_REMOVE: /* acl_apply() */
+	case XLB_CL_RATE_SET:
+	case XLB_CL_RATE_CLEAR: /* rate_apply() */
 		break;
 	}
 	if (bo)
@@ -591,6 +652,22 @@ bool xlb_cluster_change_clean(const struct xlb_cluster_change *ch, const struct 
 		    xlb_acl_list_eq(&read->acl.deny, &fresh->acl.deny))
 			return true;
 		snprintf(what, whatlen, "the global acl was changed by another writer");
+		return false;
+	}
+	if (is_rate_op(ch->op) && !ch->service[0]) {
+		if (!(read->doc_sections & XLB_SEC_RATE_LIMIT) ==
+			    !(fresh->doc_sections & XLB_SEC_RATE_LIMIT) &&
+		    rate_eq(&read->rate_limit, &fresh->rate_limit))
+			return true;
+		snprintf(what, whatlen, "the global rate limit was changed by another writer");
+		return false;
+	}
+	if (is_rate_op(ch->op)) {
+		if (rs && fs && !memcmp(&rs->key, &fs->key, sizeof(rs->key)) &&
+		    rate_eq(&rs->rate_limit, &fs->rate_limit))
+			return true;
+		snprintf(what, whatlen, "the rate limit of service \"%s\" was changed by another "
+			 "writer", ch->service);
 		return false;
 	}
 	if (is_acl_op(ch->op)) {

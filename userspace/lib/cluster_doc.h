@@ -70,6 +70,8 @@ enum xlb_cluster_op {
 	XLB_CL_SERVICE_REMOVE,
 	XLB_CL_ACL_ADD, /* acl ops: one prefix of the global deny list (service "") */
 	XLB_CL_ACL_REMOVE, /* or of a service's allow or deny list */
+	XLB_CL_RATE_SET, /* rate ops: the global new-flow rate limit (service "") */
+	XLB_CL_RATE_CLEAR, /* or a service's */
 };
 
 struct xlb_cluster_change {
@@ -81,6 +83,7 @@ struct xlb_cluster_change {
 	json_t *def; /* service.add: a state.h service definition (owned) */
 	bool allow; /* acl ops: the allow list (services only), else deny */
 	struct xlb_cidr prefix; /* acl ops */
+	struct xlb_rate_limit rate; /* rate ops: the new limit (clear: not set) */
 	long long now_ms; /* CLOCK_REALTIME: a drain's start */
 };
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "addr.h"
 #include "filter.h"
 
@@ -240,4 +242,47 @@ void xlb_acl6_key_of(__u8 kind, __u32 id, const struct xlb_cidr *c, struct xlb_a
 	k->prefixlen = 32 + c->plen;
 	k->scope = XLB_ACL_SCOPE(kind, id);
 	memcpy(k->addr, &c->addr, sizeof(k->addr));
+}
+
+int xlb_rate_limit_from_args(const json_t *args, bool set, struct xlb_rate_limit *out, char *err,
+			     size_t errlen)
+{
+	json_t *rate = json_object_get(args, "rate"), *burst = json_object_get(args, "burst");
+	json_t *p4 = json_object_get(args, "prefix_v4"), *p6 = json_object_get(args, "prefix_v6");
+	json_int_t r, b, q4, q6;
+
+	memset(out, 0, sizeof(*out));
+	if (!set) {
+		if (rate || burst || p4 || p6) {
+			snprintf(err, errlen, "clear takes no limit");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!rate) {
+		snprintf(err, errlen, "rate: missing");
+		return -EINVAL;
+	}
+	r = json_integer_value(rate);
+	b = burst ? json_integer_value(burst) : r;
+	q4 = p4 ? json_integer_value(p4) : XLB_RATE_DEFAULT_PREFIX4;
+	q6 = p6 ? json_integer_value(p6) : XLB_RATE_DEFAULT_PREFIX6;
+	if (r < 1 || r > XLB_RATE_MAX) {
+		snprintf(err, errlen, "rate %lld: expected 1..%u", (long long)r, XLB_RATE_MAX);
+		return -EINVAL;
+	}
+	if (b < 1 || b > XLB_BURST_MAX) {
+		snprintf(err, errlen, "burst %lld: expected 1..%u", (long long)b, XLB_BURST_MAX);
+		return -EINVAL;
+	}
+	if (q4 < 0 || q4 > 32 || q6 < 0 || q6 > 128) {
+		snprintf(err, errlen, "prefix_v4 0..32, prefix_v6 0..128");
+		return -EINVAL;
+	}
+	out->set = true;
+	out->rate = (__u32)r;
+	out->burst = (__u32)b;
+	out->prefix4 = (__u8)q4;
+	out->prefix6 = (__u8)q6;
+	return 0;
 }

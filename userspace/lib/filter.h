@@ -45,6 +45,16 @@ struct xlb_rate_limit {
 };
 
 /*
+ * The limit of a ratelimit.set request (json args rate, burst, prefix_v4,
+ * prefix_v6; proto.h checked their types), or of ratelimit.clear (set
+ * false: no limit, and no limit may be given). 0, or -EINVAL with err.
+ * Shared by lbd (node-local change) and the cluster document change.
+ */
+struct json_t;
+int xlb_rate_limit_from_args(const struct json_t *args, bool set, struct xlb_rate_limit *out,
+			     char *err, size_t errlen);
+
+/*
  * "10.0.0.0/8", "2001:db8::/32", or a bare address (= /32, /128). Host bits
  * must be zero. 0, or -EINVAL with a reason in why (may be NULL).
  */
