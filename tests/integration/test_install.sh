@@ -52,7 +52,8 @@ grep -q -- '--detach' <(grep '^Exec' "$D/usr/lib/systemd/system/xlb@.service") &
 info "tree: ${#want[@]} files with the right modes"
 
 # ---- man pages: render, and tell the truth about the code ----
-render() { MANWIDTH=200 man -l "$1" 2>/dev/null | col -b 2>/dev/null || cat "$1"; }
+# rendered text, with words hyphenated across a line break put back together
+render() { { MANWIDTH=200 man -l "$1" 2>/dev/null | col -b 2>/dev/null || cat "$1"; } | sed -z 's/‐\n[[:space:]]*//g'; }
 for m in man8/lbd.8 man8/lbctl.8 man5/xlb.conf.5; do
 	f=$D/usr/share/man/$m
 	head -c 4096 "$f" | grep -q '^\.TH ' || fail "$m: not troff (no .TH)"
