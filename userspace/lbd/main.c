@@ -87,8 +87,8 @@ static void usage(FILE *f)
 		"      --history-keep N   generations kept (default 50)\n"
 		"      --lc-idle SECONDS  least connections: a flow idle this long no longer\n"
 		"                         counts as active (default 120)\n"
-		"      --max-flows N      connection table entries (default %u, the build's;\n"
-		"                         a restart with another N resizes it, keeping flows)\n"
+		"      --max-flows N      connection table entries (default: the pinned table's,\n"
+		"                         else %u); another N resizes it, keeping flows\n"
 		"      --no-flow-cache    load the data path without its per-CPU cache of\n"
 		"                         established flows (docs/performance.md)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
@@ -300,6 +300,7 @@ static int run(struct lbd *l, int lfd)
 	lbd_hsave_done(l); /* the checker has the saved states now */
 	if (err)
 		goto out;
+	l->hsave_ready = true;
 	err = lbd_drain_init(l, epfd);
 	if (err)
 		goto out;

@@ -1343,53 +1343,109 @@ static struct dp_oldpin *oldpin_add(struct xlb_dp *dp)
 	return op;
 }
 
+/* The id of the map pinned at path (0: none), its size in *max_entries. */
+static __u32 pinned_map_id(const char *path, __u32 *max_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	if (max_entries)
+		*max_entries = info.max_entries;
+	return info.id;
+}
+
+/* Does the program behind the pinned link (the one running now) use map id? */
+static bool running_uses(const struct xlb_dp *dp, __u32 id)
+{
+	struct bpf_link_info li = {};
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(li), ids[64], i;
+	char path[PATH_MAX];
+	int fd, pfd;
+	bool used = false;
+
+	if (snprintf(path, sizeof(path), "%s/" LINK_PIN, dp->pin_dir) >= (int)sizeof(path))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
+	    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
+		len = sizeof(pi);
+		pi.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+		pi.map_ids = (__u64)(unsigned long)ids;
+		if (!bpf_obj_get_info_by_fd(pfd, &pi, &len))
+			for (i = 0; i < pi.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+				used |= ids[i] == id;
+		close(pfd);
+	}
+	close(fd);
+	return used;
+}
+
 /*
- * A pinned map whose size differs from the one wanted now (lbd --max-flows)
- * cannot be reused (libbpf refuses the load): its pin moves to NAME_resize
- * (bpffs names take no dots), libbpf creates and pins the map anew, and the
- * old entries are copied around the program switch by the upgrade path
- * (oldpins_migrate: before the switch, and again after it for entries the
- * old program created meanwhile), after which the NAME_resize pin goes. A
- * NAME_resize left by an attempt that failed before its switch still holds
- * the running program's entries: it is copied the same way.
+ * The connection table's size: --max-flows, else the pinned table's, else as
+ * built. A pinned map of another size cannot be reused (libbpf refuses the
+ * load): its pin moves to NAME_resize (bpffs names take no dots), libbpf
+ * creates and pins the map anew, and the entries are copied around the
+ * program switch by the upgrade path (oldpins_migrate: before the switch,
+ * and again after it for entries the old program created meanwhile), after
+ * which the NAME_resize pin goes. After a start that failed before its
+ * switch, both pins exist: whichever the running program uses is the one to
+ * keep and copy from; the other is an unused leftover.
  */
 static int resize_prepare(struct xlb_dp *dp, struct bpf_map *m)
 {
 	char path[PATH_MAX], rpath[PATH_MAX];
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	__u32 id, rid, have = 0, rhave = 0;
 	struct dp_oldpin *op;
-	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(path) ||
 	    snprintf(rpath, sizeof(rpath), "%s/%s_resize", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(rpath))
 		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    info.max_entries != bpf_map__max_entries(m)) {
-			/* a NAME_resize beside a live NAME is older: NAME wins */
+	id = pinned_map_id(path, &have);
+	rid = pinned_map_id(rpath, &rhave);
+	if (id && rid) {
+		if (running_uses(dp, rid) && !running_uses(dp, id)) {
+			pr_info("map %s: the running program uses %s_resize (an earlier resize did not "
+				"finish): dropping the unused %s", bpf_map__name(m),
+				bpf_map__name(m), bpf_map__name(m));
+			if (unlink(path))
+				return -errno;
+			id = 0;
+		} else {
 			if (unlink(rpath) && errno != ENOENT)
 				pr_warn("removing %s: %s", rpath, strerror(errno));
-			if (rename(path, rpath)) {
-				int err = -errno;
-
-				pr_warn("map %s: moving its pin aside to resize it (%u -> %u entries): "
-					"%s", bpf_map__name(m), info.max_entries,
-					bpf_map__max_entries(m), strerror(-err));
-				close(fd);
-				return err;
-			}
-			pr_info("map %s: resizing from %u to %u entries; its entries are copied at "
-				"the program switch", bpf_map__name(m), info.max_entries,
-				bpf_map__max_entries(m));
+			rid = 0;
 		}
-		close(fd);
 	}
-	if (access(rpath, F_OK))
+	if (!dp->max_flows && (id || rid)) {
+		/* no size asked for: keep the pinned one (a restart changes nothing) */
+		if (bpf_map__set_max_entries(m, id ? have : rhave))
+			return -EINVAL;
+	}
+	if (id && have != bpf_map__max_entries(m)) {
+		if (rename(path, rpath)) {
+			int err = -errno;
+
+			pr_warn("map %s: moving its pin aside to resize it (%u -> %u entries): %s",
+				bpf_map__name(m), have, bpf_map__max_entries(m), strerror(-err));
+			return err;
+		}
+		rid = id;
+	}
+	if (!rid)
 		return 0;
+	pr_info("map %s: resizing from %u to %u entries; its entries are copied at the program "
+		"switch", bpf_map__name(m), id ? have : rhave, bpf_map__max_entries(m));
 	op = oldpin_add(dp);
 	if (!op)
 		return -ENOMEM;
