@@ -73,7 +73,8 @@ struct lbd_bgp {
 	char last_result[256]; /* BIRD's last answer, or the failure */
 	bool last_ok;
 	long long last_change_ms, last_sync_ms, hold_ms;
-	__u64 changes, syncs, failures;
+	__u64 changes, syncs, failures; /* failures: in all (lbctl node status) */
+	__u64 failing; /* consecutive failed syncs: log throttling */
 	/* the BIRD worker (see the top): mu guards job_*, busy and quit */
 	pthread_t thr;
 	bool thr_ok;
@@ -272,7 +273,7 @@ static void sync_done(struct lbd *l)
 	b->last_sync_ms = lbd_now_ms();
 	b->last_ok = !err;
 	if (err) {
-		if (!b->failures || b->failures % 30 == 0) /* once, then every ~30 s */
+		if (b->failing++ % 30 == 0) /* once, then every ~30 s */
 			pr_warn("bgp: %s; %s written, retrying every %d ms", b->last_result,
 				cfg->bgp_config_file, RETRY_MS);
 		b->failures++;
@@ -281,11 +282,11 @@ static void sync_done(struct lbd *l)
 		arm(b, RETRY_MS);
 		return;
 	}
-	if (b->failures)
+	if (b->failing)
 		pr_info("bgp: BIRD reconfigured (%s)", b->last_result);
 	else
 		pr_debug("bgp: BIRD: %s", b->last_result);
-	b->failures = 0;
+	b->failing = 0;
 	b->pending = b->resync; /* a newer set is waiting: the next flush syncs it */
 	b->resync = false;
 }
@@ -309,7 +310,8 @@ static void sync_bird(struct lbd *l)
 			 err ? "rendering the fragment" : "the BIRD worker is not running",
 			 strerror(err ? -err : ECHILD));
 		free(text);
-		pr_warn("bgp: %s; retrying every %d ms", b->last_result, RETRY_MS);
+		if (b->failing++ % 30 == 0)
+			pr_warn("bgp: %s; retrying every %d ms", b->last_result, RETRY_MS);
 		b->failures++;
 		b->pending = true;
 		arm(b, RETRY_MS);
@@ -538,7 +540,12 @@ void lbd_bgp_reconfigure(struct lbd *l, const struct xlb_config *old)
 	if (bgp_cfg_equal(old, cfg))
 		return;
 	if (l->bgp && (!cfg->bgp_enabled || strcmp(old->bgp_config_file, cfg->bgp_config_file))) {
-		/* removed, or moved to another fragment: the old one announces nothing */
+		/*
+		 * removed, or moved to another fragment: the old one announces
+		 * nothing. The worker may be writing that very file: let it
+		 * finish first, so that the empty fragment is the last word.
+		 */
+		sync_wait(l);
 		pr_info("bgp: %s: withdrawing the VIPs announced through %s",
 			cfg->bgp_enabled ? "fragment moved" : "bgp: section removed",
 			old->bgp_config_file);
