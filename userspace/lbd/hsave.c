@@ -78,7 +78,7 @@ int lbd_hsave_load(struct lbd *l)
 		json_decref(root);
 		return 0;
 	}
-	age = lbd_realtime_ms() - json_integer_value(v);
+	age = json_integer_value(v) < 0 ? -1 : lbd_realtime_ms() - json_integer_value(v);
 	if (age < 0 || age > LBD_HSAVE_MAX_AGE_MS) {
 		pr_info("health: saved states %s are %llds old; starting from the configured "
 			"initial states", l->health_path, age / 1000);
@@ -133,7 +133,8 @@ void lbd_hsave_flush(struct lbd *l, bool force)
 	size_t i;
 	int err;
 
-	if (!l->health_path || !*l->health_path || !l->hsave_dirty)
+	/* not before the checker runs with every backend: a half-started lbd keeps the old file */
+	if (!l->health_path || !*l->health_path || !l->hsave_dirty || !l->hsave_ready)
 		return;
 	if (!force && now - l->hsave_last_ms < 1000)
 		return;

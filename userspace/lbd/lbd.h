@@ -41,6 +41,7 @@ struct lbd {
 	json_t *hseed; /* the saved states, from start until the checker runs */
 	long long hseed_age_ms;
 	bool hsave_dirty, hsave_failing;
+	bool hsave_ready; /* the checker started with every backend: states may be saved */
 	long long hsave_last_ms;
 };
 
@@ -121,7 +122,8 @@ json_t *lbd_cmd_config_export(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_add(struct lbd *l, json_t *args);
 json_t *lbd_cmd_acl_remove(struct lbd *l, json_t *args);
-/* ratelimit.c: lbctl ratelimit show|set|clear */
+/* ratelimit.c: lbctl ratelimit show|set|clear; a limit as JSON (null: none) */
+json_t *lbd_rate_limit_json(const struct xlb_rate_limit *rl);
 json_t *lbd_cmd_ratelimit_show(struct lbd *l, json_t *args);
 json_t *lbd_cmd_ratelimit_set(struct lbd *l, json_t *args);
 json_t *lbd_cmd_ratelimit_clear(struct lbd *l, json_t *args);
