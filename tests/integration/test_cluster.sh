@@ -312,7 +312,8 @@ want='{"new_flows_per_s": 500, "burst": 50, "prefix_v4": 32, "prefix_v6": 64}'
 wait_for 2 rl_all "$want" || fail "global rate limit not on every node: n3 $(rl_of n3)"
 ectl get "${PFX}desired" --print-value-only | grep -q 'new_flows_per_s.*500' ||
 	fail "the rate limit is not in the document"
-nctl n3 ratelimit clear >/dev/null || fail "ratelimit clear from node 3"
+out=$(nctl n3 ratelimit clear) || fail "ratelimit clear from node 3"
+echo "$out" | grep -q "^global: " || fail "ratelimit clear in cluster mode: unexpected answer: $out"
 wait_for 2 rl_all None || fail "cleared rate limit still on some node: n1 $(rl_of n1)"
 info "rate limit set from node 2 and cleared from node 3: in effect on every node"
 wait_all_at "$(desired_rev)"

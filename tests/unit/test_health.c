@@ -364,7 +364,7 @@ static void test_dns_codec(void **state)
 				     0, 1 };
 	static const __u8 root[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 };
 	__u8 buf[600], ans[12] = { 0x12, 0x34, 0x81, 0x80 };
-	int rcode;
+	int rcode, k;
 
 	assert_int_equal(xlb_dns_query(0x1234, "a.example.com", buf, sizeof(buf)), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
@@ -378,12 +378,25 @@ static void test_dns_codec(void **state)
 	assert_true(xlb_dns_name_ok("_dns._udp.example"));
 	assert_false(xlb_dns_name_ok(""));
 	assert_false(xlb_dns_name_ok(".example"));
+	assert_false(xlb_dns_name_ok("a.."));
+	assert_false(xlb_dns_name_ok("a..b"));
+	assert_true(xlb_dns_name_ok("a."));
 	assert_false(xlb_dns_name_ok("sp ace.example"));
 	memset(buf, 'a', 64);
 	buf[64] = 0;
 	assert_false(xlb_dns_name_ok((char *)buf)); /* a 64-byte label */
 	buf[63] = 0;
 	assert_true(xlb_dns_name_ok((char *)buf));
+	/* 253 characters are the limit; one final dot does not count */
+	memset(buf, 0, sizeof(buf));
+	for (k = 0; k < 253; k++)
+		buf[k] = k % 50 == 49 ? '.' : 'b';
+	assert_true(xlb_dns_name_ok((char *)buf));
+	buf[253] = '.';
+	assert_true(xlb_dns_name_ok((char *)buf));
+	assert_int_equal(xlb_dns_query(7, (char *)buf, buf + 300, 300), 12 + 255 + 4);
+	buf[253] = 'b';
+	assert_false(xlb_dns_name_ok((char *)buf));
 	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_OK); /* NOERROR */
 	ans[3] = 0x83; /* NXDOMAIN: the server answers */
 	assert_int_equal(xlb_dns_check(0x1234, ans, 12, &rcode), XLB_HC_R_OK);

@@ -216,6 +216,42 @@ static void test_moved_table_size(void **st)
 	xlb_config_free(&b);
 }
 
+/* UDP/DNS probe settings are part of the plan: a changed query is a changed service. */
+static void test_udp_probe_fields(void **state)
+{
+	static const char *a_yaml = "services:\n"
+				    "  - name: dns\n"
+				    "    vip: 10.100.0.10\n"
+				    "    port: 53\n"
+				    "    protocol: udp\n"
+				    "    health_check: {type: dns, query: a.example}\n"
+				    "    backends:\n"
+				    "      - address: 10.0.0.11\n";
+	static const char *b_yaml = "services:\n"
+				    "  - name: dns\n"
+				    "    vip: 10.100.0.10\n"
+				    "    port: 53\n"
+				    "    protocol: udp\n"
+				    "    health_check: {type: dns, query: b.example}\n"
+				    "    backends:\n"
+				    "      - address: 10.0.0.11\n";
+	struct xlb_config a = {}, b = {};
+	json_t *p, *f;
+
+	parse(a_yaml, &a);
+	parse(b_yaml, &b);
+	p = xlb_plan(&a, &b);
+	f = json_object_get(svc(p, "dns"), "fields");
+	assert_int_equal(json_array_size(f), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "field")),
+			    "health_check.query");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "new")),
+			    "b.example");
+	json_decref(p);
+	xlb_config_free(&a);
+	xlb_config_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_fields_and_services),
 		cmocka_unit_test(test_rename_and_drain),
 		cmocka_unit_test(test_moved_table_size),
+		cmocka_unit_test(test_udp_probe_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,15 +27,6 @@ static json_t *list_json(const struct xlb_acl_list *l)
 	return arr;
 }
 
-static json_t *rate_json(const struct xlb_rate_limit *rl)
-{
-	if (!rl->set)
-		return json_null();
-	return json_pack("{s:i, s:i, s:i, s:i}", "new_flows_per_s", (json_int_t)rl->rate, "burst",
-			 (json_int_t)rl->burst, "prefix_v4", (json_int_t)rl->prefix4, "prefix_v6",
-			 (json_int_t)rl->prefix6);
-}
-
 json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args)
 {
 	const char *name = json_string_value(json_object_get(args, "service"));
@@ -54,11 +45,11 @@ json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args)
 		json_array_append_new(svcs, json_pack("{s:s, s:o, s:o, s:o}", "name", s->name,
 						      "allow", list_json(&s->acl.allow), "deny",
 						      list_json(&s->acl.deny), "rate_limit",
-						      rate_json(&s->rate_limit)));
+						      lbd_rate_limit_json(&s->rate_limit)));
 	}
 	return xlb_proto_ok(json_pack("{s:{s:o, s:o}, s:o}", "global", "deny",
 				      list_json(&l->cfg.acl.deny), "rate_limit",
-				      rate_json(&l->cfg.rate_limit), "services", svcs));
+				      lbd_rate_limit_json(&l->cfg.rate_limit), "services", svcs));
 }
 
 static json_t *acl_change(struct lbd *l, json_t *args, bool add)

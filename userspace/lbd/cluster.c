@@ -549,6 +549,10 @@ static json_t *change_result(struct lbd *l, const struct xlb_cluster_change *ch,
 		o = json_pack("{s:s, s:s, s:s}", "scope", ch->service[0] ? ch->service : "global",
 			      "list", ch->allow ? "allow" : "deny", "prefix",
 			      xlb_cidr_str(&ch->prefix, p, sizeof(p)));
+	} else if (ch->op == XLB_CL_RATE_SET || ch->op == XLB_CL_RATE_CLEAR) {
+		/* as lbd/ratelimit.c answers: the scope and its limit now */
+		o = json_pack("{s:s, s:o}", "scope", ch->service[0] ? ch->service : "global",
+			      "rate_limit", lbd_rate_limit_json(&ch->rate));
 	} else if (s && ch->op <= XLB_CL_BACKEND_UNDRAIN &&
 		   !xlb_addr_parse(ch->address, &a, &f)) {
 		for (i = 0; i < s->n_backends; i++)

@@ -513,6 +513,15 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 
 			snprintf(ex, sizeof(ex), "%u-%u", cs->hc.expect_lo, cs->hc.expect_hi);
 			json_object_set_new(json_object_get(o, "check"), "expect", json_string(ex));
+			if (cs->hc.type == XLB_HC_UDP) {
+				json_object_set_new(json_object_get(o, "check"), "payload",
+						    json_string(cs->hc.payload));
+				json_object_set_new(json_object_get(o, "check"), "expect_reply",
+						    json_boolean(cs->hc.expect_reply));
+			} else if (cs->hc.type == XLB_HC_DNS) {
+				json_object_set_new(json_object_get(o, "check"), "query",
+						    json_string(cs->hc.query));
+			}
 			if (s) {
 				json_object_set_new(o, "recomputes", json_integer(s->recomputes));
 				json_object_set_new(o, "apply_errors", json_integer(s->apply_errors));

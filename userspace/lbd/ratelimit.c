@@ -18,7 +18,7 @@
 #include "log.h"
 #include "proto.h"
 
-static json_t *rl_json(const struct xlb_rate_limit *rl)
+json_t *lbd_rate_limit_json(const struct xlb_rate_limit *rl)
 {
 	if (!rl->set)
 		return json_null();
@@ -45,13 +45,13 @@ json_t *lbd_cmd_ratelimit_show(struct lbd *l, json_t *args)
 			continue;
 		/* effective: the service's own limit, else the global one ("from") */
 		json_array_append_new(svcs, json_pack("{s:s, s:o, s:o, s:s}", "name", s->name,
-						      "rate_limit", rl_json(&s->rate_limit),
-						      "effective", rl_json(eff), "from",
+						      "rate_limit", lbd_rate_limit_json(&s->rate_limit),
+						      "effective", lbd_rate_limit_json(eff), "from",
 						      s->rate_limit.set ? "service"
 						      : eff->set	? "global"
 									: "none"));
 	}
-	return xlb_proto_ok(json_pack("{s:o, s:o}", "global", rl_json(&l->cfg.rate_limit),
+	return xlb_proto_ok(json_pack("{s:o, s:o}", "global", lbd_rate_limit_json(&l->cfg.rate_limit),
 				      "services", svcs));
 }
 
@@ -93,7 +93,7 @@ static json_t *rl_change(struct lbd *l, json_t *args, bool set)
 		  set ? nrl.burst : saved.burst);
 	lbd_state_commit(l);
 	return xlb_proto_ok(json_pack("{s:s, s:o, s:o}", "scope", name ? name : "global",
-				      "rate_limit", rl_json(cur), "previous", rl_json(&saved)));
+				      "rate_limit", lbd_rate_limit_json(cur), "previous", lbd_rate_limit_json(&saved)));
 }
 
 json_t *lbd_cmd_ratelimit_set(struct lbd *l, json_t *args)

@@ -57,14 +57,16 @@ bool xlb_dns_name_ok(const char *name)
 
 	if (!strcmp(name, "."))
 		return true;
+	if (n && name[n - 1] == '.')
+		n--; /* one final dot: the same name, fully qualified */
 	if (!n || n > 253 || name[0] == '.')
 		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = name[i];
 
 		if (ch == '.') {
-			if (!lab && i + 1 < n)
-				return false; /* empty label */
+			if (!lab || i + 1 == n)
+				return false; /* an empty label */
 			lab = 0;
 			continue;
 		}
@@ -519,7 +521,8 @@ static void dgram_read(struct xlb_hc *hc, struct xlb_hc_target *t)
 	r = xlb_dns_check(t->dns_id, buf, (size_t)n, &rcode);
 	if (r == XLB_HC_R_BAD_RESPONSE && n >= 2 && ((buf[0] << 8) | buf[1]) != t->dns_id)
 		return; /* a late answer to an earlier probe: keep waiting */
-	finish(hc, t, r, rcode);
+	/* the status field is shown as "http N" for successes: an RCODE only on failure */
+	finish(hc, t, r, r == XLB_HC_R_DNS_RCODE ? rcode : 0);
 }
 
 static void connected(struct xlb_hc *hc, struct xlb_hc_target *t)

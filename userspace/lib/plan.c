@@ -97,6 +97,10 @@ static void service_fields(json_t *f, const struct xlb_cfg_service *o,
 	field_u(f, "health_check.rise", oh->rise, nh->rise);
 	field_u(f, "health_check.fall", oh->fall, nh->fall);
 	field_u(f, "health_check.jitter_ms", oh->jitter_ms, nh->jitter_ms);
+	field_s(f, "health_check.payload", oh->payload, nh->payload);
+	field_s(f, "health_check.expect_reply", oh->expect_reply ? "true" : "false",
+		nh->expect_reply ? "true" : "false");
+	field_s(f, "health_check.query", oh->query, nh->query);
 	field_s(f, "health_check.initial", oh->initial_up ? "up" : "down",
 		nh->initial_up ? "up" : "down");
 	field_b(f, "cross_zone", o->pol.cross_zone, n->pol.cross_zone);
