@@ -202,12 +202,58 @@ static void count_cb(void *ctx, struct xlb_hc_target *t, bool changed)
 	pc->probes++;
 }
 
+/* Run the checker until every case had 3 probes (or 6 s passed). */
+static void run_probes(struct xlb_hc *hc, int epfd, struct probe_case *pcs, size_t np)
+{
+	long long deadline = xlb_hc_now_ns() + 6000000000LL;
+	size_t j;
+	int k, n;
+
+	while (xlb_hc_now_ns() < deadline) {
+		struct epoll_event evs[16];
+		bool done = true;
+
+		for (j = 0; j < np; j++)
+			done &= pcs[j].probes >= 3;
+		if (done)
+			break;
+		n = epoll_wait(epfd, evs, 16, 100);
+		for (k = 0; k < n; k++) {
+			assert_true(evs[k].data.u64 & XLB_HC_EV_TAG);
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+		}
+	}
+}
+
+/* Each case's last result, status and state are the expected ones (printed). */
+static void check_probes(const struct probe_case *pcs, size_t np)
+{
+	size_t j;
+
+	for (j = 0; j < np; j++) {
+		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
+		char res[48];
+
+		print_message("%-30s %d probes, last %s, %s, %lld us\n", pcs[j].name, pcs[j].probes,
+			      xlb_hc_result_str(st->last, st->last_status, res, sizeof(res)),
+			      st->up ? "up" : "down", st->last_latency_us);
+		if (pcs[j].probes < 3)
+			fail_msg("%s: only %d probes in 6 s", pcs[j].name, pcs[j].probes);
+		if (st->last != pcs[j].want || st->last_status != pcs[j].want_status ||
+		    st->up != pcs[j].want_up)
+			fail_msg("%s: last %s/%d up %d, want %s/%d up %d", pcs[j].name,
+				 xlb_hc_result_name(st->last), st->last_status, st->up,
+				 xlb_hc_result_name(pcs[j].want), pcs[j].want_status,
+				 pcs[j].want_up);
+	}
+}
+
 static void test_real_probes(void **state)
 {
 	__u16 p_tcp, p_200, p_503, p_full, p_silent, p_closed;
 	int l_tcp = listener(16, &p_tcp), l_200 = listener(16, &p_200), l_503 = listener(16, &p_503);
 	int l_full = listener(0, &p_full), l_silent = listener(16, &p_silent);
-	int l_closed = listener(1, &p_closed), fill[4], epfd, i, k, n;
+	int l_closed = listener(1, &p_closed), fill[4], epfd, i;
 	pid_t s200 = (close(l_closed), http_server(l_200, 200)), s503 = http_server(l_503, 503);
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 				   .sin_port = htons(p_full) };
@@ -215,7 +261,6 @@ static void test_real_probes(void **state)
 	struct xlb_hc_stats stats;
 	struct xlb_hc_check chk;
 	struct xlb_hc *hc;
-	long long deadline;
 	struct probe_case pcs[] = {
 		{ "tcp listener", XLB_HC_TCP, p_tcp, XLB_HC_R_OK, 0, true },
 		{ "http 200", XLB_HC_HTTP, p_200, XLB_HC_R_OK, 200, true },
@@ -251,41 +296,16 @@ static void test_real_probes(void **state)
 					    &pcs[j].t),
 				 0);
 	}
-	/* run the loop until each target has had 3 probes (or 6 s pass) */
-	deadline = xlb_hc_now_ns() + 6000000000LL;
-	while (xlb_hc_now_ns() < deadline) {
-		struct epoll_event evs[16];
-		bool done = true;
-
-		for (j = 0; j < np; j++)
-			done &= pcs[j].probes >= 3;
-		if (done)
-			break;
-		n = epoll_wait(epfd, evs, 16, 100);
-		for (k = 0; k < n; k++) {
-			assert_true(evs[k].data.u64 & XLB_HC_EV_TAG);
-			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
-		}
-	}
+	run_probes(hc, epfd, pcs, np);
 	/* Stop the servers before any assertion can longjmp past it. */
 	kill(s200, SIGKILL);
 	kill(s503, SIGKILL);
 	waitpid(s200, NULL, 0);
 	waitpid(s503, NULL, 0);
+	check_probes(pcs, np);
 	for (j = 0; j < np; j++) {
 		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
 
-		print_message("%-30s %d probes, last %s (%d), %s, %lld us\n", pcs[j].name,
-			      pcs[j].probes, xlb_hc_result_name(st->last), st->last_status,
-			      st->up ? "up" : "down", st->last_latency_us);
-		if (pcs[j].probes < 3)
-			fail_msg("%s: only %d probes in 6 s", pcs[j].name, pcs[j].probes);
-		if (st->last != pcs[j].want || st->last_status != pcs[j].want_status ||
-		    st->up != pcs[j].want_up)
-			fail_msg("%s: last %s/%d up %d, want %s/%d up %d", pcs[j].name,
-				 xlb_hc_result_name(st->last), st->last_status, st->up,
-				 xlb_hc_result_name(pcs[j].want), pcs[j].want_status,
-				 pcs[j].want_up);
 		if (pcs[j].want == XLB_HC_R_TIMEOUT)
 			assert_true(st->last_latency_us >= 245000 && st->last_latency_us < 1250000);
 	}
@@ -415,12 +435,11 @@ static void test_udp_dns_probes(void **state)
 	__u16 p_echo, p_silent, p_closed, p_ok, p_fail, p_wrong;
 	int f_echo = udp_socket(&p_echo), f_silent = udp_socket(&p_silent);
 	int f_closed = udp_socket(&p_closed), f_ok = udp_socket(&p_ok);
-	int f_fail = udp_socket(&p_fail), f_wrong = udp_socket(&p_wrong), epfd, k, n;
+	int f_fail = udp_socket(&p_fail), f_wrong = udp_socket(&p_wrong), epfd, k;
 	pid_t kids[4];
 	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
 	struct xlb_hc_check chk;
 	struct xlb_hc *hc;
-	long long deadline;
 	struct probe_case pcs[] = {
 		{ "udp echo", XLB_HC_UDP, p_echo, XLB_HC_R_OK, 0, true },
 		{ "udp silent, reply expected", XLB_HC_UDP, p_silent, XLB_HC_R_TIMEOUT, 0, false },
@@ -455,40 +474,14 @@ static void test_udp_dns_probes(void **state)
 					    &pcs[j].t),
 				 0);
 	}
-	deadline = xlb_hc_now_ns() + 6000000000LL;
-	while (xlb_hc_now_ns() < deadline) {
-		struct epoll_event evs[16];
-		bool done = true;
-
-		for (j = 0; j < np; j++)
-			done &= pcs[j].probes >= 3;
-		if (done)
-			break;
-		n = epoll_wait(epfd, evs, 16, 100);
-		for (k = 0; k < n; k++)
-			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
-	}
+	run_probes(hc, epfd, pcs, np);
 	for (k = 0; k < 4; k++) {
 		kill(kids[k], SIGKILL);
 		waitpid(kids[k], NULL, 0);
 	}
-	for (j = 0; j < np; j++) {
-		const struct xlb_hc_state *st = xlb_hc_target_state(pcs[j].t);
-		char res[48];
-
-		print_message("%-30s %d probes, last %s, %s\n", pcs[j].name, pcs[j].probes,
-			      xlb_hc_result_str(st->last, st->last_status, res, sizeof(res)),
-			      st->up ? "up" : "down");
-		if (pcs[j].probes < 3)
-			fail_msg("%s: only %d probes in 6 s", pcs[j].name, pcs[j].probes);
-		if (st->last != pcs[j].want || st->last_status != pcs[j].want_status ||
-		    st->up != pcs[j].want_up)
-			fail_msg("%s: last %s/%d up %d, want %s/%d up %d", pcs[j].name,
-				 xlb_hc_result_name(st->last), st->last_status, st->up,
-				 xlb_hc_result_name(pcs[j].want), pcs[j].want_status,
-				 pcs[j].want_up);
+	check_probes(pcs, np);
+	for (j = 0; j < np; j++)
 		xlb_hc_del(hc, pcs[j].t);
-	}
 	xlb_hc_free(hc);
 	close(epfd);
 	close(f_echo);
