@@ -25,33 +25,21 @@
 
 #include "maps.h"
 
-/*
- * This CPU's state with its clock up to date, in *cp (NULL cannot happen:
- * key 0 exists); returns the coarse time in ns.
- */
-static __always_inline __u64 xlb_now_cpu(struct xlb_clock **cp)
+static __always_inline __u64 xlb_now(void)
 {
 	__u32 zero = 0;
 	__u64 j = bpf_jiffies64();
 	/* Per-CPU array with a constant key: inlined by the verifier (no call). */
 	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v2, &zero);
 
-	*cp = c;
 	if (!c)
-		return bpf_ktime_get_coarse_ns();
+		return bpf_ktime_get_coarse_ns(); /* cannot happen: key 0 exists */
 	if (c->jiffies != j || !c->ns) {
 		/* One CPU owns its entry while the program runs. */
 		c->ns = bpf_ktime_get_coarse_ns();
 		c->jiffies = j;
 	}
 	return c->ns;
-}
-
-static __always_inline __u64 xlb_now(void)
-{
-	struct xlb_clock *c;
-
-	return xlb_now_cpu(&c);
 }
 
 #endif /* XLB_BPF_CLOCK_H */

@@ -62,6 +62,38 @@ static __always_inline __u64 xlb_rotl64(__u64 x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
+enum xlb_fc_event { XLB_FC_HIT, XLB_FC_MISS, XLB_FC_FILL, XLB_FC_KILL };
+
+/*
+ * Count a flow cache event in this CPU's clock entry (a line every packet
+ * has just read), looked up again here (inlined) rather than carried from
+ * xlb_now() across the program. Call it with a constant event: the switch
+ * then folds away (a computed event cost the hit path a branch chain).
+ * Measured, interleaved: the hit path pays about 2.5 ns for its counter.
+ */
+static __always_inline void xlb_fcache_count(enum xlb_fc_event ev)
+{
+	__u32 zero = 0;
+	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v2, &zero);
+
+	if (!c)
+		return;
+	switch (ev) {
+	case XLB_FC_HIT:
+		c->fc_hits++;
+		break;
+	case XLB_FC_MISS:
+		c->fc_misses++;
+		break;
+	case XLB_FC_FILL:
+		c->fc_fills++;
+		break;
+	default:
+		c->fc_kills++;
+		break;
+	}
+}
+
 /* Packets that may use the cache: no TCP state change to record. */
 static __always_inline int xlb_fcache_eligible(__u8 tcp_flags)
 {

@@ -122,7 +122,6 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_backend *be = NULL;
 	struct xlb_filters fs;
 	struct xlb_fcache_ref fc;
-	struct xlb_clock *cpu = NULL; /* this CPU's clock and flow cache counters */
 	int cached = 0; /* fc names this flow's slot and the packet may use it */
 	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
 	__u8 fwd;
@@ -172,25 +171,25 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		 * deactivates its backends (lbd), which sends its flows down the
 		 * slow path below, where the missing service passes them.
 		 */
-		now = xlb_now_cpu(&cpu);
+		now = xlb_now();
 		/*
 		 * First the per-CPU flow cache: no kernel call on a hit
 		 * (fcache.h). Its counters live in this CPU's clock entry,
-		 * already at hand: counting costs no lookup.
+		 * a line every packet reads already.
 		 */
 		if (xlb_cfg_fcache && xlb_fcache_ref(&key, &fc)) {
 			if (xlb_fcache_eligible(pkt.tcp_flags)) {
 				cached = 1;
 			} else {
 				xlb_fcache_kill(&fc); /* SYN, FIN, RST: the table decides */
-				if (cpu)
-					cpu->fc_kills++;
+				xlb_fcache_count(XLB_FC_KILL);
 			}
 			if (cached) {
 				be = xlb_fcache_get(&fc, &key, now, &be_id, &svc_id, &fwd);
-				if (cpu)
-					*(be ? &cpu->fc_hits : &cpu->fc_misses) += 1;
+				if (!be)
+					xlb_fcache_count(XLB_FC_MISS);
 				if (be) {
+					xlb_fcache_count(XLB_FC_HIT);
 					xlb_filters_get(svc_id, &fs);
 					reason = xlb_filter_acl(&key, svc_id, &fs);
 					if (reason)
@@ -206,8 +205,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 			if (be) {
 				if (cached) {
 					xlb_fcache_put(&fc, &key, flow, be_id, now);
-					if (cpu)
-						cpu->fc_fills++;
+					xlb_fcache_count(XLB_FC_FILL);
 				}
 				svc_id = flow->svc_id;
 				xlb_filters_get(svc_id, &fs);
