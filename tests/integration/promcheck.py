@@ -89,6 +89,40 @@ def family_of(name, types):
     return name
 
 
+def check_histogram(fname, name, series):
+    """Buckets with le, cumulative, ending in +Inf == _count, and a _sum, per label set."""
+    errors, groups = [], {}
+    for key, value in series.items():
+        sname, _, lab = key.partition('{')
+        if not sname.startswith(name + '_'):
+            continue
+        labels = json.loads('{' + ','.join('"%s":%s' % tuple(kv.split('=', 1))
+                                           for kv in lab[:-1].split(',') if kv) + '}')
+        le = labels.pop('le', None)
+        g = groups.setdefault(json.dumps(labels, sort_keys=True), {'b': [], 'sum': None, 'count': None})
+        if sname == name + '_bucket':
+            if le is None:
+                errors.append('%s: %s bucket without le' % (fname, name))
+                continue
+            g['b'].append((math.inf if le == '+Inf' else float(le), value))
+        elif sname == name + '_sum':
+            g['sum'] = value
+        elif sname == name + '_count':
+            g['count'] = value
+    for labels, g in groups.items():
+        b = sorted(g['b'])
+        if not b or b[-1][0] != math.inf:
+            errors.append('%s: %s%s has no +Inf bucket' % (fname, name, labels))
+            continue
+        if any(b[i][1] > b[i + 1][1] for i in range(len(b) - 1)):
+            errors.append('%s: %s%s buckets are not cumulative' % (fname, name, labels))
+        if g['count'] is None or g['count'] != b[-1][1]:
+            errors.append('%s: %s%s _count differs from the +Inf bucket' % (fname, name, labels))
+        if g['sum'] is None:
+            errors.append('%s: %s%s has no _sum' % (fname, name, labels))
+    return errors
+
+
 def check(text, fname='<stdin>'):
     errors, series = [], {}
     helps, types, done, current = {}, {}, set(), None
@@ -174,8 +208,11 @@ def check(text, fname='<stdin>'):
             errors.append('%s: counter %s does not end in _total' % (fname, name))
         if t != 'counter' and name.endswith('_total'):
             errors.append('%s: %s %s ends in _total' % (fname, t, name))
-        if t not in ('counter', 'gauge'):
-            errors.append('%s: %s is a %s (xlb exports counters and gauges)' % (fname, name, t))
+        if t not in ('counter', 'gauge', 'histogram'):
+            errors.append('%s: %s is a %s (xlb exports counters, gauges and histograms)'
+                          % (fname, name, t))
+        if t == 'histogram':
+            errors.extend(check_histogram(fname, name, series))
     for name in helps:
         if name not in types:
             errors.append('%s: family %s has HELP but no TYPE' % (fname, name))

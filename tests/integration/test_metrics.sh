@@ -64,7 +64,7 @@ info "first scrape: $("$XT_PY" "$CHECK" "$S0")"
 for fam in xlb_service_packets_total xlb_backend_bytes_total xlb_backend_new_flows_total \
 	xlb_backend_up xlb_backend_effective_weight xlb_packets_total xlb_flow_table_capacity \
 	xlb_lbd_config_generation xlb_lbd_build_info xlb_service_active_flows \
-	xlb_flow_cache_events_total; do
+	xlb_flow_cache_events_total xlb_service_probe_duration_seconds; do
 	grep -q "^# TYPE $fam " "$S0" || fail "family $fam missing"
 done
 grep -q '^# HELP xlb_packets_total .*drop_malformed = truncated or malformed headers' "$S0" ||
@@ -130,6 +130,16 @@ within "$(d 'xlb_packets_total{action="drop",reason="drop_no_backend"}')" "$D" 1
 grep -q '^xlb_packets_total{reason="drop_malformed",action="drop"} ' "$S1" || fail "drop_malformed series"
 grep -q '^xlb_backend_probe_latency_seconds{service="web",backend="10.0.0.11"} ' "$S1" ||
 	fail "probe latency of be1"
+# probe durations: a histogram per service; every web probe is counted, +Inf holds them all
+pc=$(m "$S1" 'xlb_service_probe_duration_seconds_count{service="web"}')
+assert_ge "$pc" 3 "web probes in the duration histogram"
+assert_eq "$(m "$S1" 'xlb_service_probe_duration_seconds_bucket{le="+Inf",service="web"}')" "$pc" \
+	"the +Inf bucket holds every probe"
+# and the checker rejects a histogram whose buckets are not cumulative
+bad=$XT_WORK/bad-hist
+grep -v '^xlb_service_probe_duration_seconds_bucket{service="web",le="0.0005"}' "$S1" |
+	sed 's/^\(xlb_service_probe_duration_seconds_bucket{service="web",le="0.001"}\) .*/\1 999999/' >"$bad"
+"$XT_PY" "$CHECK" "$bad" >/dev/null 2>&1 && fail "promcheck accepted non-cumulative buckets"
 assert_eq "$(m "$S1" 'xlb_lbd_config_generation{}')" 1 "config generation at start"
 
 info "admin actions and a failing backend show up as events"

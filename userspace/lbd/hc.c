@@ -28,6 +28,11 @@ struct hbe {
 	struct xlb_pol_out out; /* last computed */
 };
 
+/* Upper bounds (seconds) of the probe duration histogram per service; one more bucket: +Inf. */
+static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				     0.05,   0.1,   0.25,   0.5,   1,    2.5 };
+#define N_LAT (sizeof(lat_bounds) / sizeof(lat_bounds[0]) + 1)
+
 struct hsvc {
 	char name[XLB_NAME_MAX];
 	struct xlb_hc_check chk;
@@ -38,6 +43,8 @@ struct hsvc {
 	bool computed;
 	__u64 recomputes, apply_errors;
 	long long last_apply_us;
+	__u64 lat[N_LAT]; /* finished probes by duration (not cumulative) */
+	double lat_sum_s;
 };
 
 struct lbd_health {
@@ -130,6 +137,21 @@ out:
 	free(pb);
 	free(out);
 	return err;
+}
+
+/* {"le": [bounds..., null], "count": [per bucket, cumulative], "sum_s": S}: Prometheus' shape */
+static json_t *lat_json(const struct hsvc *s)
+{
+	json_t *le = json_array(), *cnt = json_array();
+	__u64 c = 0;
+	size_t k;
+
+	for (k = 0; k < N_LAT; k++) {
+		c += s->lat[k];
+		json_array_append_new(le, k < N_LAT - 1 ? json_real(lat_bounds[k]) : json_null());
+		json_array_append_new(cnt, json_integer((json_int_t)c));
+	}
+	return json_pack("{s:o, s:o, s:f}", "le", le, "count", cnt, "sum_s", s->lat_sum_s);
 }
 
 int lbd_active_set(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_be_active *act,
@@ -235,6 +257,15 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 
 	xlb_addr_str(&b->addr, b->family, a, sizeof(a));
 	xlb_hc_result_str(st->last, st->last_status, res, sizeof(res));
+	{
+		double d = st->last_latency_us / 1e6;
+		size_t k = 0;
+
+		while (k < N_LAT - 1 && d > lat_bounds[k])
+			k++;
+		hs->lat[k]++;
+		hs->lat_sum_s += d;
+	}
 	if (!changed) {
 		if (st->last != XLB_HC_R_OK)
 			pr_debug("health: service \"%s\": backend %s: probe failed (%s), %u/%u",
@@ -326,6 +357,8 @@ int lbd_health_sync(struct lbd *l)
 			s->mode = old->mode;
 			s->recomputes = old->recomputes;
 			s->apply_errors = old->apply_errors;
+			memcpy(s->lat, old->lat, sizeof(s->lat));
+			s->lat_sum_s = old->lat_sum_s;
 		}
 		for (j = 0; j < cs->n_backends; j++) {
 			const struct xlb_cfg_backend *cb = &cs->backends[j];
@@ -524,6 +557,7 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 			}
 			if (s) {
 				json_object_set_new(o, "recomputes", json_integer(s->recomputes));
+				json_object_set_new(o, "probe_duration", lat_json(s));
 				json_object_set_new(o, "apply_errors", json_integer(s->apply_errors));
 				json_object_set_new(o, "last_apply_ms",
 						    json_real(s->last_apply_us / 1000.0));

@@ -114,6 +114,8 @@ static json_t *build_snapshot(struct lbd *l)
 		sc = lbd_scale_json(l, cs->name);
 		if (sc)
 			json_object_set_new(s, "scaling", sc);
+		if (json_object_get(hsvc, "probe_duration"))
+			json_object_set(s, "probe_duration", json_object_get(hsvc, "probe_duration"));
 		json_array_append_new(svcs, s);
 	}
 	json_decref(h);
@@ -342,6 +344,35 @@ static void render_state(FILE *f, json_t *svcs)
 				sample(f, "xlb_backend_probe_latency_seconds",
 				       json_number_value(json_object_get(b, "latency_s")), false,
 				       "service", sname(s), "backend", baddr(b), NULL);
+	family(f, "xlb_service_probe_duration_seconds", "histogram",
+	       "Duration of the service's finished health probes (all backends; failed probes "
+	       "too, a timeout at about timeout_ms).");
+	json_array_foreach(svcs, i, s) {
+		json_t *pd = json_object_get(s, "probe_duration"), *le, *cnt;
+		char bound[32];
+
+		if (!pd)
+			continue;
+		le = json_object_get(pd, "le");
+		cnt = json_object_get(pd, "count");
+		for (k = 0; k < json_array_size(le); k++) {
+			json_t *bv = json_array_get(le, k);
+
+			if (json_is_number(bv))
+				snprintf(bound, sizeof(bound), "%g", json_number_value(bv));
+			else
+				snprintf(bound, sizeof(bound), "+Inf");
+			sample(f, "xlb_service_probe_duration_seconds_bucket",
+			       json_integer_value(json_array_get(cnt, k)), true, "service", sname(s),
+			       "le", bound, NULL);
+		}
+		sample(f, "xlb_service_probe_duration_seconds_sum",
+		       json_number_value(json_object_get(pd, "sum_s")), false, "service", sname(s),
+		       NULL);
+		sample(f, "xlb_service_probe_duration_seconds_count",
+		       json_integer_value(json_array_get(cnt, json_array_size(cnt) - 1)), true,
+		       "service", sname(s), NULL);
+	}
 	family(f, "xlb_backend_health_transitions_total", "counter",
 	       "Up/down changes of the backend since its health check started.");
 	json_array_foreach(svcs, i, s)
