@@ -41,8 +41,9 @@ endif
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(SAN_FLAGS)
-# CAPS: capacity overrides for both sides, e.g. a separate scale build:
-#   make BUILD=build/scale CAPS=-DXLB_MAX_BACKENDS=16384 build/scale/lbd
+# CAPS: compile-time capacity overrides for both sides (services; backends and
+# flows are also lbd options: --max-backends, --max-flows), e.g.
+#   make BUILD=build/scale CAPS=-DXLB_MAX_SERVICES=1024 build/scale/lbd
 CAPS     ?=
 XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP \

@@ -50,6 +50,8 @@ typedef __u32 xlb_slot_t;
 #define XLB_SLOT_NONE 0xffffffffu
 #endif
 #define XLB_SLOT_BYTES sizeof(xlb_slot_t)
+/* Backend ids a table slot can name: 0 .. XLB_BACKEND_ID_LIMIT - 1 (lbd --max-backends). */
+#define XLB_BACKEND_ID_LIMIT ((__u32)XLB_SLOT_NONE)
 #define XLB_TABLE_PACK (8 / sizeof(xlb_slot_t))
 #define XLB_TABLE_ELEMS(size) (((size) + XLB_TABLE_PACK - 1) / XLB_TABLE_PACK)
 

@@ -5,8 +5,8 @@
 # at a 1 s interval: probes per second achieved, how late probes start against
 # their schedule (p99 bucket; goal < 100 ms) and lbd's CPU use.
 #
-# lbd's default capacity is 4096 backends (include/xlb.h), so this builds a
-# separate lbd with CAPS=-DXLB_MAX_BACKENDS=16384 into build/scale/. It runs in
+# lbd's default capacity is 4096 backends (include/xlb.h), so lbd runs with
+# --max-backends 16384 (the same build as everywhere else). It runs in
 # a private network namespace: lbd attaches to a veth there, the backends are
 # N local addresses (10.200.0.0/16 routed "local" on lo) answered by one
 # listener (build/tools/bench_httpd). Nothing outside the namespace is touched.
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 SECS=${2:-10}
-SCALE=build/scale
+BIN=${BUILD:-build}
 NS=xbh$$
 WORK=$(mktemp -d /tmp/xlb-bench-health.XXXXXX)
 SOCK=/run/xlb/$NS.sock
@@ -29,7 +29,7 @@ cleanup() {
 	[ -n "$LBD_PID" ] && kill "$LBD_PID" 2>/dev/null && sleep 0.5
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
 	if [ -e "/run/netns/$NS" ]; then
-		nsenter --net="/run/netns/$NS" "$SCALE/lbd" --iface "$NS-a" --pin-dir "$PIN" --detach \
+		nsenter --net="/run/netns/$NS" "$BIN/lbd" --iface "$NS-a" --pin-dir "$PIN" --detach \
 			>/dev/null 2>&1
 		ip netns pids "$NS" 2>/dev/null | xargs -r kill -9
 		ip netns del "$NS"
@@ -40,7 +40,7 @@ trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace, XDP)"
 [ "$N" -ge 1 ] && [ "$N" -le 16000 ] || die "backends: 1..16000"
-make -s BUILD="$SCALE" CAPS=-DXLB_MAX_BACKENDS=16384 "$SCALE/lbd" "$SCALE/lbctl" >/dev/null
+make -s BUILD="$BIN" "$BIN/lbd" "$BIN/lbctl" >/dev/null
 make -s build/tools/bench_httpd >/dev/null
 
 ip netns add "$NS"
@@ -67,17 +67,17 @@ for s in range((n + per - 1) // per):
 PY
 
 mkdir -p /run/xlb
-nsenter --net="/run/netns/$NS" "$SCALE/lbd" --config "$WORK/xlb.yaml" --iface "$NS-a" \
+nsenter --net="/run/netns/$NS" "$BIN/lbd" --config "$WORK/xlb.yaml" --iface "$NS-a" --max-backends 16384 \
 	--pin-dir "$PIN" --socket "$SOCK" --state-dir "$WORK" --log-level warn \
 	</dev/null >"$WORK/lbd.log" 2>&1 &
 LBD_PID=$!
 for _ in $(seq 100); do
-	"$SCALE/lbctl" -s "$SOCK" status >/dev/null 2>&1 && break
+	"$BIN/lbctl" -s "$SOCK" status >/dev/null 2>&1 && break
 	kill -0 "$LBD_PID" 2>/dev/null || { tail -5 "$WORK/lbd.log" >&2; die "lbd exited"; }
 	sleep 0.1
 done
 
-health() { "$SCALE/lbctl" -s "$SOCK" --json health; }
+health() { "$BIN/lbctl" -s "$SOCK" --json health; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$LBD_PID/stat"; }
 sleep 2 # one interval spreads the first probes, then measure
 health >"$WORK/h0.json"; c0=$(cpu_ticks) t0=$(date +%s.%N)

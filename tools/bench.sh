@@ -56,6 +56,6 @@ echo "== results in $OUT: micro.txt, scaling.{txt,tsv,md}, e2e.{csv,md,png}, e2e
 echo "== bench_health: the health checker with 10,000 backends at a 1 s interval (goal: p99 lateness < 100 ms)"
 mkdir -p "$BUILD"/bench
 "$BUILD"/tools/bench_health --backends 10000 --interval-ms 1000 --seconds 10 | tee "$BUILD"/bench/health.txt
-echo "== bench-health-lbd: lbd itself probing 10,000 backends (a 16384-backend build; goal: p99 lateness < 100 ms)"
+echo "== bench-health-lbd: lbd itself probing 10,000 backends (lbd --max-backends 16384; goal: p99 lateness < 100 ms)"
 timeout 120 tools/bench-health-lbd.sh 10000 10 | tee "$BUILD"/bench/health-lbd.txt ||
 	echo "bench: bench-health-lbd failed or timed out" >&2

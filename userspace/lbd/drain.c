@@ -143,19 +143,19 @@ void lbd_drain_event(struct lbd *l)
 
 void lbd_flow_counts_load(struct lbd *l)
 {
-	__u32 *c = calloc(XLB_MAX_BACKENDS, sizeof(*c));
+	__u32 n = xlb_config_max_backends(), *c = calloc(n, sizeof(*c));
 
 	l->flow_counts = NULL;
 	l->n_flow_counts = 0;
 	if (!c)
 		return;
-	if (xlb_dp_flow_counts(l->dp, c, XLB_MAX_BACKENDS, LBD_FLOW_ACTIVE_S * 1000000000ull,
+	if (xlb_dp_flow_counts(l->dp, c, n, LBD_FLOW_ACTIVE_S * 1000000000ull,
 			       NULL)) {
 		free(c);
 		return;
 	}
 	l->flow_counts = c;
-	l->n_flow_counts = XLB_MAX_BACKENDS;
+	l->n_flow_counts = n;
 }
 
 void lbd_flow_counts_done(struct lbd *l)

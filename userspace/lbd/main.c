@@ -89,13 +89,15 @@ static void usage(FILE *f)
 		"                         counts as active (default 120)\n"
 		"      --max-flows N      connection table entries (default: the pinned table's,\n"
 		"                         else %u); another N resizes it, keeping flows\n"
+		"      --max-backends N   backend capacity, all services (default: the pinned\n"
+		"                         maps', else %u; a change needs --detach first)\n"
 		"      --no-flow-cache    load the data path without its per-CPU cache of\n"
 		"                         established flows (docs/performance.md)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
 		"  -h, --help             this text\n",
-		(unsigned int)XLB_MAX_FLOWS);
+		(unsigned int)XLB_MAX_FLOWS, (unsigned int)XLB_MAX_BACKENDS);
 }
 
 /* IF.state -> IF<ext> (other names: ext appended; "" stays "": none). */
@@ -417,7 +419,7 @@ const char *lbd_state_dir = XLB_STATE_DIR;
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_MAX_FLOWS, OPT_HISTORY, OPT_STATE_DIR,
+	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_MAX_FLOWS, OPT_MAX_BACKENDS, OPT_HISTORY, OPT_STATE_DIR,
 	       OPT_HISTORY_KEEP };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -432,6 +434,7 @@ int main(int argc, char **argv)
 		{ "lc-idle", required_argument, NULL, OPT_LC_IDLE },
 		{ "no-flow-cache", no_argument, NULL, OPT_NO_FCACHE },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-backends", required_argument, NULL, OPT_MAX_BACKENDS },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
@@ -489,6 +492,21 @@ int main(int argc, char **argv)
 			dpo.max_flows = (__u32)v;
 			break;
 		}
+		case OPT_MAX_BACKENDS: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || !v ||
+			    v > XLB_BACKEND_ID_LIMIT) {
+				fprintf(stderr, "lbd: --max-backends \"%s\": expected backends, 1..%u\n",
+					optarg, XLB_BACKEND_ID_LIMIT);
+				return 2;
+			}
+			dpo.max_backends = (__u32)v;
+			break;
+		}
 		case OPT_HISTORY_KEEP: {
 			char *end;
 			unsigned long v;
@@ -544,6 +562,13 @@ int main(int argc, char **argv)
 	}
 	xlb_log_libbpf();
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The backend capacity the config is validated against: the option,
+	 * else what the pinned maps hold (a restart keeps it), else as built.
+	 */
+	if (!dpo.max_backends && l.pin_dir)
+		dpo.max_backends = xlb_dp_pinned_max_backends(l.pin_dir);
+	xlb_config_set_max_backends(dpo.max_backends);
 
 	if (detach) {
 		/* with --config: withdraw the node's BGP announcements first (bgp.c) */

@@ -294,7 +294,7 @@ static void render_traffic(FILE *f, struct lbd_metrics *m, json_t *svcs,
 			__u32 id;
 
 			sample(f, "xlb_backend_active_flows",
-			       get_id(b, &id) && id < XLB_MAX_BACKENDS ? fs->be_active[id] : 0, true,
+			       get_id(b, &id) && id < XLB_BACKEND_ID_LIMIT ? fs->be_active[id] : 0, true,
 			       "service", sname(s), "backend", baddr(b), NULL);
 		}
 	}
@@ -486,7 +486,7 @@ static void render_lbd(FILE *f, json_t *snap, const struct xlb_flowstat *fs)
 	       NULL);
 	family(f, "xlb_backends_capacity", "gauge",
 	       "(service, backend) pairs the data path can hold.");
-	sample(f, "xlb_backends_capacity", XLB_MAX_BACKENDS, true, NULL);
+	sample(f, "xlb_backends_capacity", xlb_config_max_backends(), true, NULL);
 
 	family(f, "xlb_lbd_build_info", "gauge", "Always 1: lbd's version and data path as labels.");
 	sample(f, "xlb_lbd_build_info", 1, true, "version", XLB_VERSION, "iface",

@@ -494,6 +494,19 @@ static yaml_node_t at_line(int line)
 	return n;
 }
 
+/* lbd --max-backends: the capacity of its data path (config.h). */
+static __u32 max_backends = XLB_MAX_BACKENDS;
+
+void xlb_config_set_max_backends(__u32 n)
+{
+	max_backends = n ? n : XLB_MAX_BACKENDS;
+}
+
+__u32 xlb_config_max_backends(void)
+{
+	return max_backends;
+}
+
 static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_service *s)
 {
 	yaml_node_item_t *it;
@@ -508,9 +521,9 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 	n = seq->data.sequence.items.top - seq->data.sequence.items.start;
 	if (!n)
 		return 0;
-	if (n > XLB_MAX_BACKENDS || c->total_backends + n > XLB_MAX_BACKENDS)
+	if (n > max_backends || c->total_backends + n > max_backends)
 		return fail(c, seq, "too many backends (at most %u over all services)",
-			    XLB_MAX_BACKENDS);
+			    max_backends);
 	s->backends = calloc(n, sizeof(*s->backends));
 	addr_line = calloc(n, sizeof(*addr_line));
 	if (!s->backends || !addr_line) {

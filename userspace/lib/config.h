@@ -136,6 +136,14 @@ int xlb_config_parse(const char *buf, size_t len, const char *name, struct xlb_c
 int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsigned int flags,
 			   struct xlb_config *cfg, char *err, size_t errlen);
 int xlb_config_load(const char *path, struct xlb_config *cfg, char *err, size_t errlen);
+
+/*
+ * The backend capacity the validator checks against (all services
+ * together): XLB_MAX_BACKENDS unless lbd runs with --max-backends (or found
+ * pinned maps of another size). Process-wide; set before parsing.
+ */
+void xlb_config_set_max_backends(__u32 n);
+__u32 xlb_config_max_backends(void);
 void xlb_config_free(struct xlb_config *cfg);
 
 /* Names <-> enums, shared by config, lbd and lbctl. parse: 0 or -EINVAL. */

@@ -107,6 +107,7 @@ struct xlb_dp {
 	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
 	bool no_flow_cache; /* load with xlb_cfg_fcache = 0 */
 	__u32 max_flows; /* 0: as built */
+	__u32 want_backends; /* 0: as built */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
 	long long last_swap_ns; /* CLOCK_MONOTONIC when the last table swap was issued */
 	__u32 inner_flags; /* map_flags every inner table must carry */
@@ -1330,6 +1331,18 @@ static struct bpf_program *xdp_program(struct bpf_object *obj)
 	return NULL;
 }
 
+static __u32 pinned_map_id(const char *path, __u32 *max_entries);
+
+__u32 xlb_dp_pinned_max_backends(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	__u32 n = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, XLB_MAP_BACKENDS) >= (int)sizeof(path))
+		return 0;
+	return pinned_map_id(path, &n) ? n : 0;
+}
+
 /* One more (zeroed) entry of dp->oldpins, or NULL. */
 static struct dp_oldpin *oldpin_add(struct xlb_dp *dp)
 {
@@ -1514,6 +1527,30 @@ static int load(struct xlb_dp *dp)
 		if (err) {
 			pr_warn("setting the pin path of %s: %s", bpf_map__name(m), strerror(-err));
 			return err;
+		}
+	}
+	/* Backend capacity (--max-backends): every map indexed by backend id. */
+	if (dp->want_backends) {
+		static const char *const by_id[] = { XLB_MAP_BACKENDS, XLB_MAP_BE_STATS,
+						     XLB_MAP_CONNS, XLB_MAP_NHCACHE };
+		__u32 have = xlb_dp_pinned_max_backends(dp->pin_dir);
+		size_t k;
+
+		if (have && have != dp->want_backends) {
+			pr_warn("the pinned maps under %s hold %u backends, --max-backends asks for "
+				"%u: changing the backend capacity needs `lbd --detach --iface %s` "
+				"first (the data path stops balancing until lbd starts again)",
+				dp->pin_dir, have, dp->want_backends, dp->iface);
+			return -EEXIST;
+		}
+		for (k = 0; k < sizeof(by_id) / sizeof(by_id[0]); k++) {
+			struct bpf_map *bm = bpf_object__find_map_by_name(dp->obj, by_id[k]);
+
+			if (!bm || bpf_map__set_max_entries(bm, dp->want_backends)) {
+				pr_warn("sizing %s to %u entries: %s", by_id[k], dp->want_backends,
+					bm ? strerror(errno) : "no such map");
+				return -EINVAL;
+			}
 		}
 	}
 	/* The connection table's size (--max-flows, else as built); a pinned one may differ. */
@@ -1864,6 +1901,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	dp->attach_mode = opts->mode;
 	dp->no_flow_cache = opts->no_flow_cache;
 	dp->max_flows = opts->max_flows;
+	dp->want_backends = opts->max_backends;
 	dp->ifindex = if_nametoindex(opts->iface);
 	if (!dp->ifindex) {
 		err = -errno;

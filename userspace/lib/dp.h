@@ -60,10 +60,22 @@ struct xlb_dp_opts {
 	 * entries copied over around the program switch (like an upgrade's).
 	 */
 	__u32 max_flows;
+	/*
+	 * Backend capacity (the backends map and the per-backend counters,
+	 * connection counts and next-hop cache); 0: XLB_MAX_BACKENDS. Pinned
+	 * maps of another size are refused: changing it is a detach and start.
+	 */
+	__u32 max_backends;
 };
 
 #define XLB_MAX_FLOWS_MIN 1024u
 #define XLB_MAX_FLOWS_MAX (1u << 26)
+
+/*
+ * The backend capacity of pinned maps under pin_dir (the size of its
+ * backends map), 0 when there are none: what a restart keeps.
+ */
+__u32 xlb_dp_pinned_max_backends(const char *pin_dir);
 
 struct xlb_dp;
 

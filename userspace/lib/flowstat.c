@@ -42,7 +42,7 @@ static void count_one(struct xlb_flowstat *fs, const struct xlb_flow *f, __u64 n
 	fs->active++;
 	if (f->svc_id < XLB_MAX_SERVICES)
 		fs->svc_active[f->svc_id]++;
-	if (f->backend_id < XLB_MAX_BACKENDS)
+	if (f->backend_id < XLB_BACKEND_ID_LIMIT)
 		fs->be_active[f->backend_id]++;
 }
 

@@ -27,7 +27,7 @@ struct xlb_flowstat {
 	__u64 capacity; /* max_entries */
 	__u64 active; /* active flows, all services */
 	__u32 svc_active[XLB_MAX_SERVICES]; /* by service id */
-	__u32 be_active[XLB_MAX_BACKENDS]; /* by backend id */
+	__u32 be_active[XLB_BACKEND_ID_LIMIT]; /* by backend id (any --max-backends) */
 };
 
 /* Open the flow table pinned under pin_dir: fd or -errno. */
