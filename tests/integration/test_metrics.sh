@@ -124,7 +124,7 @@ assert_ge "$inv" $((2 * N)) "invalidations (each HTTP connection's SYN and FIN)"
 fc=$(lbctl --json stats | jget "d['flow_cache']")
 assert_eq "$(echo "$fc" | jget "d['enabled']")" True "lbctl stats: flow cache enabled"
 assert_ge "$(echo "$fc" | jget "d['hits']")" "$hits" "lbctl stats: flow cache hits"
-lbctl stats | grep -q "^flow cache: on; hits" || fail "lbctl stats: no flow cache line"
+{ lbctl stats || true; } | grep -q "^flow cache: on; hits" || fail "lbctl stats: no flow cache line"
 info "drop reasons"
 within "$(d 'xlb_packets_total{action="drop",reason="drop_no_backend"}')" "$D" 1 "drop_no_backend"
 grep -q '^xlb_packets_total{reason="drop_malformed",action="drop"} ' "$S1" || fail "drop_malformed series"
@@ -145,7 +145,7 @@ assert_eq "$(m "$S1" 'xlb_lbd_config_generation{}')" 1 "config generation at sta
 info "admin actions and a failing backend show up as events"
 lbctl backend weight web 10.0.0.12 50 >/dev/null
 lbctl backend add web 10.0.0.99 >/dev/null # nobody there: its health check fails
-has_health_event() { lbctl --json events | grep -q '"kind": "health"'; }
+has_health_event() { local e; e=$(lbctl --json events) && grep -q '"kind": "health"' <<<"$e"; }
 wait_for 15 has_health_event || fail "no health event for 10.0.0.99"
 lbctl backend remove web 10.0.0.99 >/dev/null
 ev=$(lbctl events)
