@@ -15,6 +15,7 @@ G_SOCK=$P-sock G_OPS=$P-ops
 USERS=("$U_VIEW" "$U_OP" "$U_ADM" "$U_SCOP" "$U_NONE" "$U_OUT")
 access_cleanup() {
 	local rc=$? u
+	set +e # errexit in a trap: the (exit "$rc") below would end it before xt_cleanup
 	[ "$rc" -eq 0 ] || { [ -n "$XT_WORK" ] && tail -n 30 "$XT_WORK/lbd.log"; }
 	for u in "${USERS[@]}"; do userdel "$u" >/dev/null 2>&1; done
 	rm -f "/tmp/$XT_NAME-plan.yaml"
