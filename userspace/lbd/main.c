@@ -100,6 +100,23 @@ static void usage(FILE *f)
 		(unsigned int)XLB_MAX_FLOWS, (unsigned int)XLB_MAX_BACKENDS);
 }
 
+/* --opt ARG: a decimal in [lo, hi] into *out, else a message naming the option and false. */
+static bool opt_uint(const char *opt, const char *arg, const char *what, unsigned long lo,
+		     unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+		fprintf(stderr, "lbd: --%s \"%s\": expected %s, %lu..%lu\n", opt, arg, what, lo, hi);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 /* IF.state -> IF<ext> (other names: ext appended; "" stays "": none). */
 static void state_sibling(const char *state, const char *ext, char *buf, size_t len)
 {
@@ -448,6 +465,7 @@ int main(int argc, char **argv)
 	char pin_dir[256], err[4096], state_path[512], history_dir[512], health_path[512];
 	struct xlb_dp_diff diff;
 	int opt, ret, lfd;
+	unsigned long v; /* a numeric option (opt_uint) */
 
 	if (getenv("XLB_STATE_DIR") && *getenv("XLB_STATE_DIR"))
 		lbd_state_dir = getenv("XLB_STATE_DIR");
@@ -477,64 +495,27 @@ int main(int argc, char **argv)
 		case OPT_STATE_DIR: lbd_state_dir = optarg; break;
 		case OPT_HISTORY: l.history_dir = optarg; break;
 		case OPT_NO_FCACHE: dpo.no_flow_cache = true; break;
-		case OPT_MAX_FLOWS: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' ||
-			    v < XLB_MAX_FLOWS_MIN || v > XLB_MAX_FLOWS_MAX) {
-				fprintf(stderr, "lbd: --max-flows \"%s\": expected entries, %u..%u\n",
-					optarg, XLB_MAX_FLOWS_MIN, XLB_MAX_FLOWS_MAX);
+		case OPT_MAX_FLOWS:
+			if (!opt_uint("max-flows", optarg, "entries", XLB_MAX_FLOWS_MIN,
+				      XLB_MAX_FLOWS_MAX, &v))
 				return 2;
-			}
 			dpo.max_flows = (__u32)v;
 			break;
-		}
-		case OPT_MAX_BACKENDS: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || !v ||
-			    v > XLB_BACKEND_ID_LIMIT) {
-				fprintf(stderr, "lbd: --max-backends \"%s\": expected backends, 1..%u\n",
-					optarg, XLB_BACKEND_ID_LIMIT);
+		case OPT_MAX_BACKENDS:
+			if (!opt_uint("max-backends", optarg, "backends", 1, XLB_BACKEND_ID_LIMIT, &v))
 				return 2;
-			}
 			dpo.max_backends = (__u32)v;
 			break;
-		}
-		case OPT_HISTORY_KEEP: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || v < 1 || v > XLB_HISTORY_KEEP_MAX) {
-				fprintf(stderr, "lbd: --history-keep \"%s\": expected 1..%u\n", optarg,
-					XLB_HISTORY_KEEP_MAX);
+		case OPT_HISTORY_KEEP:
+			if (!opt_uint("history-keep", optarg, "generations", 1, XLB_HISTORY_KEEP_MAX, &v))
 				return 2;
-			}
 			l.history_keep = v;
 			break;
-		}
-		case OPT_LC_IDLE: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-' || !v || v > 86400) {
-				fprintf(stderr, "lbd: --lc-idle \"%s\": expected seconds, 1..86400\n",
-					optarg);
+		case OPT_LC_IDLE:
+			if (!opt_uint("lc-idle", optarg, "seconds", 1, 86400, &v))
 				return 2;
-			}
 			l.lc_idle_ns = v * 1000000000ull;
 			break;
-		}
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
