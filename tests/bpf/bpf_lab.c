@@ -60,6 +60,18 @@ int bpf_lab_table_create(const __u32 *slots, __u32 size)
 	return xlb_table_create(slots, size, BPF_F_INNER_MAP | BPF_F_MMAPABLE, XLB_SLOT_BYTES);
 }
 
+int bpf_lab_table_install(int tables_fd, __u32 svc_id, const __u32 *slots, __u32 size)
+{
+	int fd = bpf_lab_table_create(slots, size), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(tables_fd, &svc_id, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int bpf_lab_run_xdp(int prog_fd, const void *pkt, __u32 len, int ifindex, void *out,
 		    __u32 *out_len, int *action)
 {

@@ -33,6 +33,12 @@ int bpf_lab_netns(const char *const *cmds, size_t n);
 int bpf_lab_table_create(const __u32 *slots, __u32 size);
 
 /*
+ * Create such a table and make it svc_id's in the outer map tables_fd (the
+ * outer map keeps its own reference). 0 or -errno.
+ */
+int bpf_lab_table_install(int tables_fd, __u32 svc_id, const __u32 *slots, __u32 size);
+
+/*
  * One BPF_PROG_TEST_RUN of an XDP program on pkt[0..len-1] arriving on
  * ifindex; the output frame goes to out (PKT_MAX bytes), its length to
  * *out_len, the XDP action to *action. 0 or -errno.

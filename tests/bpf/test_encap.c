@@ -202,11 +202,7 @@ static void set_node(const char *a4, const char *a6, __u16 gue_port)
 /* A lookup table for svc_id (packed with the template's map_flags, as lbd does). */
 static void install_table(__u32 svc_id, const __u32 *slots)
 {
-	int fd = bpf_lab_table_create(slots, TBL_SIZE);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_update_elem(xfd(XLB_MAP_TABLES), &svc_id, &fd, BPF_ANY), 0);
-	close(fd); /* the outer map holds its own reference */
+	assert_int_equal(bpf_lab_table_install(xfd(XLB_MAP_TABLES), svc_id, slots, TBL_SIZE), 0);
 }
 
 static void base_config(void)

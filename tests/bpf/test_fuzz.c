@@ -162,17 +162,13 @@ static void config(void)
 		struct xlb_vip_key vk = {.port = htons(s->port), .proto = s->proto};
 		struct xlb_svc sv = {.id = s->id, .table_size = TBL};
 		__u32 slots[TBL];
-		int fd;
 		__u32 b, w;
 		__u64 bits;
 
 		for (j = 0; j < TBL; j++)
 			slots[j] = s->be;
-		fd = bpf_lab_table_create(slots, TBL);
-		assert_true(fd >= 0);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v3), &s->id, &fd, 0),
-				 0);
-		close(fd);
+		assert_int_equal(
+		    bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), s->id, slots, TBL), 0);
 		assert_int_equal(xlb_addr_parse(s->vip, &vk.addr, &vk.family), 0);
 		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &sv, 0), 0);
 		b = xlb_vfilter_bucket(&vk.addr, vk.port);

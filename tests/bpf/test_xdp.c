@@ -213,12 +213,8 @@ static void addr_of(const char *s, struct xlb_addr *a, __u8 *family)
 /* Install a fresh lookup table (an inner map of `size` slots) for svc_id. */
 static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
 {
-	int fd = bpf_lab_table_create(slots, size);
-
-	assert_true(fd >= 0);
 	assert_int_equal(
-	    bpf_map_update_elem(mfd(lab.skel->maps.xlb_tables_v3), &svc_id, &fd, BPF_ANY), 0);
-	close(fd); /* the outer map holds its own reference */
+	    bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), svc_id, slots, size), 0);
 }
 
 static void set_backend_flags(__u32 id, __u8 flags)
