@@ -34,7 +34,9 @@
 #include "history.h"
 #include "lbd.h"
 #include "log.h"
+#include "num.h"
 #include "state.h"
+#include "version.h"
 
 #define MAX_CLIENTS 64
 #define CLIENT_SEND_TIMEOUT_MS 2000
@@ -96,6 +98,7 @@ static void usage(FILE *f)
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
+		"  -V, --version          print lbd's version and exit\n"
 		"  -h, --help             this text\n",
 		(unsigned int)XLB_MAX_FLOWS, (unsigned int)XLB_MAX_BACKENDS);
 }
@@ -104,12 +107,10 @@ static void usage(FILE *f)
 static bool opt_uint(const char *opt, const char *arg, const char *what, unsigned long lo,
 		     unsigned long hi, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	unsigned long long v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+	/* digits only: strtoul would take " 5", "+5" and "-1" (wrapped) */
+	if (xlb_parse_uint(arg, lo, hi, &v)) {
 		fprintf(stderr, "lbd: --%s \"%s\": expected %s, %lu..%lu\n", opt, arg, what, lo, hi);
 		return false;
 	}
@@ -457,6 +458,7 @@ int main(int argc, char **argv)
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
@@ -469,7 +471,7 @@ int main(int argc, char **argv)
 
 	if (getenv("XLB_STATE_DIR") && *getenv("XLB_STATE_DIR"))
 		lbd_state_dir = getenv("XLB_STATE_DIR");
-	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': l.config_path = optarg; break;
 		case 'i': l.iface = optarg; break;
@@ -518,6 +520,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("lbd %s\n", xlb_version); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
