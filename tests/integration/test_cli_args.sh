@@ -6,7 +6,8 @@
 #    lbd as a missing argument);
 #  - PORT out of range says 1..65535 (0 is refused too);
 #  - lbctl plan on something that is not a regular file says what it is;
-#  - numbers are digits only: " 5", "5 ", "+5" are refused everywhere.
+#  - numbers are digits only: " 5", "5 ", "+5" are refused everywhere;
+#  - an error that stops lbd from starting is logged as "error", not "warn".
 # Every refusal exits 2 and leaves lbd's state as it was.
 source "$(dirname "$0")/lib.sh"
 xt_setup --backends 2
@@ -70,6 +71,16 @@ refused '" 1"' -- lbctl rollback " 1"
 refused '" 100"' -- lbctl ratelimit set --rate " 100"
 refused '--max-flows " 5000"' -- "$XT_LBD" --config "$XT_CONF" --iface lo --max-flows " 5000"
 refused '--lc-idle "+5"' -- "$XT_LBD" --config "$XT_CONF" --iface lo --lc-idle "+5"
+
+info "a fatal start error is logged at error level"
+set +e
+out=$(timeout 10 nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --config "$XT_CONF" --iface "$XT_LB_IF" \
+	--pin-dir "$XT_PIN_DIR" --socket "$XT_SOCK" --state "" 2>&1); rc=$?
+set -e
+info "  second lbd on the same socket: exit $rc: $(echo "$out" | grep -v ' debug: ' | tail -n 2)"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "a second lbd on the same socket started (exit $rc)"
+case "$out" in *" error: another lbd is serving $XT_SOCK"*) ;;
+*) fail "the refusal is not logged at error level: $out" ;; esac
 
 lbd_alive || fail "lbd died"
 assert_eq "$(snap)" "$before" "backends after the refused commands"

@@ -76,7 +76,7 @@ static void usage(FILE *f)
 		"  -p, --pin-dir DIR      where maps and the link are pinned (default " XLB_PIN_ROOT "/IF)\n"
 		"  -s, --socket PATH      control socket (default " XLB_DEFAULT_SOCKET ")\n"
 		"  -m, --mode MODE        auto (native, else generic), native or generic (default auto)\n"
-		"  -l, --log-level LEVEL  warn, info or debug (default info)\n"
+		"  -l, --log-level LEVEL  error, warn, info or debug (default info)\n"
 		"      --state FILE       runtime changes made with lbctl, kept across restarts\n"
 		"                         (default STATE_DIR/IF.state; \"\" = none)\n"
 		"      --audit-log FILE   audit log when the config has no audit.file\n"
@@ -140,7 +140,7 @@ static int ensure_bpffs(void)
 	mkdir(BPFFS, 0700);
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
 		err = -errno;
-		pr_warn("mounting bpffs at %s: %s", BPFFS, strerror(-err));
+		pr_err("mounting bpffs at %s: %s", BPFFS, strerror(-err));
 		return err;
 	}
 	pr_info("mounted bpffs at %s", BPFFS);
@@ -154,13 +154,13 @@ static int check_socket(const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		pr_warn("socket path %s is too long", path);
+		pr_err("socket path %s is too long", path);
 		return -ENAMETOOLONG;
 	}
 	fd = xlb_proto_connect(path);
 	if (fd >= 0) {
 		close(fd);
-		pr_warn("another lbd is serving %s: stop it or use --socket", path);
+		pr_err("another lbd is serving %s: stop it or use --socket", path);
 		return -EADDRINUSE;
 	}
 	return 0;
@@ -175,7 +175,7 @@ static int listen_socket(const char *path)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	err = xlb_mkdir_parent(path, 0755);
 	if (err) {
-		pr_warn("creating the directory of %s: %s", path, strerror(-err));
+		pr_err("creating the directory of %s: %s", path, strerror(-err));
 		return err;
 	}
 	if (unlink(path) == 0)
@@ -189,7 +189,7 @@ static int listen_socket(const char *path)
 	umask(old_mask);
 	if (err || listen(fd, 16)) {
 		err = -errno;
-		pr_warn("control socket %s: %s", path, strerror(-err));
+		pr_err("control socket %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -304,7 +304,7 @@ static int run(struct lbd *l, int lfd)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
 		err = -errno;
-		pr_warn("setting up the event loop: %s", strerror(-err));
+		pr_err("setting up the event loop: %s", strerror(-err));
 		goto out;
 	}
 	ev.events = EPOLLIN;
@@ -346,7 +346,7 @@ static int run(struct lbd *l, int lfd)
 			if (errno == EINTR)
 				continue;
 			err = -errno;
-			pr_warn("epoll_wait: %s", strerror(-err));
+			pr_err("epoll_wait: %s", strerror(-err));
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -486,7 +486,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (xlb_log_set_level(optarg)) {
-				fprintf(stderr, "lbd: --log-level \"%s\": expected warn, info or debug\n",
+				fprintf(stderr, "lbd: --log-level \"%s\": expected error, warn, info or debug\n",
 					optarg);
 				return 2;
 			}
@@ -621,7 +621,7 @@ int main(int argc, char **argv)
 		goto out_cfg;
 	lbd_hsave_load(&l); /* backends start as the last run left them, if recent */
 	if (lbd_apply_config(&l, &l.cfg, &diff)) {
-		pr_warn("programming the services of %s failed", l.config_path);
+		pr_err("programming the services of %s failed", l.config_path);
 		goto out_dp;
 	}
 	if (xlb_dp_attach(l.dp))
