@@ -290,9 +290,19 @@ static int run_status(const struct command *c, char **argv, int argc)
 			double u = json_integer_value(json_object_get(o, "used"));
 			double mx = json_integer_value(json_object_get(o, "max"));
 
-			printf("%-13s %s / %s (%.1f%%)\n", k == 0 ? "map flows:" : k == 1 ?
+			printf("%-13s %s / %s (%.1f%%)", k == 0 ? "map flows:" : k == 1 ?
 			       "map services:" : "map backends:", jnum(o, "used"), jnum(o, "max"),
 			       mx > 0 ? 100.0 * u / mx : 0.0);
+			/* flows: lbd's periodic count, not a walk per status */
+			if (json_is_integer(json_object_get(o, "counted_ms_ago"))) {
+				json_int_t age = json_integer_value(json_object_get(o, "counted_ms_ago"));
+
+				if (age < 0)
+					printf(", not counted yet");
+				else
+					printf(", counted %.1f s ago", age / 1000.0);
+			}
+			printf("\n");
 		}
 	}
 	json_decref(r);
@@ -1419,7 +1429,9 @@ usage:
 }
 
 static const struct command commands[] = {
-	{ "status", "", 0, 0, "Show the interface, attach mode, pin directory, uptime and config of lbd.",
+	{ "status", "", 0, 0,
+	  "Show the interface, attach mode, pin directory, uptime and config of lbd, and\n"
+	  "the map fill levels (connection table entries as lbd counted them last, every 5 s).",
 	  run_status },
 	{ "service list", "", 0, 0,
 	  "List services: VIP, port, protocol, scheduler, forwarding mode, table size,\n"

@@ -371,6 +371,8 @@ static int run(struct lbd *l, int lfd)
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					xlb_dp_neigh_refresh(l->dp);
 					xlb_dp_lc_recount(l->dp, l->lc_idle_ns);
+					/* the count status reports (the lc walk above refreshed it, if any) */
+					xlb_dp_flows_refresh(l->dp, 1000);
 				}
 			} else if (what == EV_SIGNAL) {
 				struct signalfd_siginfo si;
@@ -626,6 +628,7 @@ int main(int argc, char **argv)
 	}
 	if (xlb_dp_attach(l.dp))
 		goto out_dp;
+	xlb_dp_flows_refresh(l.dp, 0); /* status has a count from the start (an adopted table) */
 	pr_info("%s: %zu services (%u installed, %u updated, %u unchanged, %u removed)",
 		l.config_path, l.cfg.n_services, diff.added, diff.changed, diff.unchanged,
 		diff.removed);

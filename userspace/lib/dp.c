@@ -106,6 +106,13 @@ struct xlb_dp {
 	int fd_vfilt;
 	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
 	bool no_flow_cache; /* load with xlb_cfg_fcache = 0 */
+	/*
+	 * Entries of xlb_flows_v2 at the end of the last full walk, and when
+	 * (CLOCK_MONOTONIC ms; 0: never counted). A walk of a full table costs
+	 * 100-200 ms: status reports this instead of walking (xlb_dp_fill).
+	 */
+	__u32 flows_seen;
+	__u64 flows_seen_ms;
 	__u32 max_flows; /* 0: as built */
 	__u32 want_backends; /* 0: as built */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
@@ -2039,9 +2046,18 @@ out:
 
 /* ---- connection table views (draining, status) ---- */
 
-int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
+static __u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+int xlb_dp_flow_counts(struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
 		       __u32 *total)
 {
+	__u32 seen = 0;
 	enum { BATCH = 4096 };
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct xlb_flow_key *keys = NULL;
@@ -2052,7 +2068,7 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 	int fd, err = 0;
 	__u32 n, i;
 
-	fd = map_fd((struct xlb_dp *)dp, XLB_MAP_FLOWS, NULL);
+	fd = map_fd(dp, XLB_MAP_FLOWS, NULL);
 	if (fd < 0)
 		return fd;
 	if (counts)
@@ -2084,8 +2100,7 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 		first = false;
 		in = out;
 		for (i = 0; i < n; i++) {
-			if (total)
-				(*total)++;
+			seen++;
 			if (!counts || vals[i].backend_id >= n_ids ||
 			    (vals[i].flags & XLB_FLOW_F_CLOSED))
 				continue;
@@ -2095,17 +2110,28 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 			counts[vals[i].backend_id]++;
 		}
 	}
+	if (total)
+		*total = seen;
+	/* every complete walk refreshes the count that status reports */
+	dp->flows_seen = seen;
+	dp->flows_seen_ms = mono_ms();
 out:
 	free(keys);
 	free(vals);
 	return err;
 }
 
+int xlb_dp_flows_refresh(struct xlb_dp *dp, __u64 max_age_ms)
+{
+	if (dp->flows_seen_ms && mono_ms() - dp->flows_seen_ms < max_age_ms)
+		return 0;
+	return xlb_dp_flow_counts(dp, NULL, 0, 0, NULL);
+}
+
 int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, XLB_MAP_FLOWS);
 	size_t i;
-	int err;
 
 	memset(f, 0, sizeof(*f));
 	f->flows_max = m ? bpf_map__max_entries(m) : 0;
@@ -2114,8 +2140,10 @@ int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
 	f->backends_max = dp->max_backends;
 	for (i = 0; i < dp->n_svcs; i++)
 		f->backends += dp->svcs[i].n_be;
-	err = xlb_dp_flow_counts(dp, NULL, 0, 0, &f->flows);
-	return err;
+	/* no walk here: the count of the last one (xlb_dp_flows_refresh) */
+	f->flows = dp->flows_seen;
+	f->flows_age_ms = dp->flows_seen_ms ? (__s64)(mono_ms() - dp->flows_seen_ms) : -1;
+	return 0;
 }
 
 int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)
