@@ -53,6 +53,10 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
 LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
 TEST_LDLIBS := -lcmocka
 
+# The version lbd and lbctl report (--version): git describe of this tree,
+# else "unknown" (e.g. a release tarball: make XLB_VERSION=1.2.3).
+XLB_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+
 # ---- sources -----------------------------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -183,6 +187,16 @@ $(BUILD)/%.o: %.c $(DEPS_STAMP) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+# Only version.o carries the version; build/version.txt changes (and rebuilds
+# it) only when the version does.
+.PHONY: FORCE
+$(BUILD)/version.txt: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(XLB_VERSION)' | cmp -s - $@ || echo '$(XLB_VERSION)' >$@
+
+$(BUILD)/userspace/lib/version.o: $(BUILD)/version.txt
+$(BUILD)/userspace/lib/version.o: XCFLAGS += -DXLB_VERSION='"$(XLB_VERSION)"'
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

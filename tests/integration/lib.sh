@@ -157,6 +157,11 @@ lbd_stop() { # lbd_stop [SIGNAL]
 }
 
 xt_bg() { # xt_bg CMD.. : run in the background, killed at cleanup; PID in XT_BG_PID
+	# in_ns is a function: in the background it would run in a forked bash
+	# and $! would name that bash; nsenter execs CMD, so $! names CMD itself.
+	if [ "$1" = in_ns ]; then
+		set -- nsenter --net="/run/netns/$XT_NAME-$2" "${@:3}"
+	fi
 	"$@" &
 	XT_BG_PID=$!
 	XT_BG_PIDS+=("$XT_BG_PID")

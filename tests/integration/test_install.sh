@@ -127,6 +127,21 @@ got=$(PATH=/usr/bin:/bin complete_line /nonexistent/lbctl ba) # lbctl not runnab
 [ "$got" = backend ] || fail "completion without lbctl: gave \"$got\", want backend"
 info "bash completion: commands, subcommands, options"
 
+# ---- capabilities: the unit and docs/operations.md say the same ----
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/packaging/xlb@.service")
+amb_caps=$(sed -n 's/^AmbientCapabilities=//p' "$TOP/packaging/xlb@.service")
+[ "$unit_caps" = "$amb_caps" ] || fail "unit: CapabilityBoundingSet ($unit_caps) != AmbientCapabilities ($amb_caps)"
+# the sentence "The unit runs lbd ... `CapabilityBoundingSet=...`" (may wrap lines)
+doc_caps=$(tr '\n' ' ' <"$TOP/docs/operations.md" | grep -o 'CapabilityBoundingSet=[A-Z_ ]*`' |
+	head -n 1 | sed 's/^CapabilityBoundingSet=//; s/`$//; s/  */ /g; s/ $//')
+[ "$doc_caps" = "$unit_caps" ] ||
+	fail "docs/operations.md says CapabilityBoundingSet=$doc_caps, the unit has $unit_caps"
+for c in $unit_caps; do
+	grep -q "^| \`$c\` |" "$TOP/docs/operations.md" ||
+		fail "docs/operations.md: no table row for $c, which the unit grants"
+done
+info "capabilities: unit and docs/operations.md agree ($unit_caps)"
+
 # ---- a second install keeps the operator's config; uninstall removes all ----
 echo "# edited by the operator" >>"$D/etc/xlb/xlb.yaml"
 mk install >>"$W/install.log" 2>&1 || fail "second make install"

@@ -14,7 +14,9 @@ xt_config "$XT_CONF" 100 100 100
 lbd_start --max-flows 2048
 
 flows_max() { lbctl --json status | jget "d['maps']['flows']['max']"; }
-flows_used() { lbctl --json status | jget "d['maps']['flows']['used']"; }
+# status reports lbd's last count of the table (every 5 s); backend list walks
+# the table for its per-backend flows, and that walk refreshes the count now.
+flows_used() { lbctl backend list >/dev/null; lbctl --json status | jget "d['maps']['flows']['used']"; }
 assert_eq "$(flows_max)" 2048 "connection table size with --max-flows 2048"
 
 info "keep-alive connection k1, then 100 new connections"

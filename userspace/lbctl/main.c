@@ -20,8 +20,10 @@
 #include "config.h"
 #include "lbctl.h"
 #include "history.h"
+#include "num.h"
 #include "plan.h"
 #include "proto.h"
+#include "version.h"
 
 #define EXIT_USAGE 2
 
@@ -159,15 +161,14 @@ static int check_address(const char *s)
 
 static int check_weight(const char *s, long *w)
 {
-	char *end;
+	unsigned long long v;
 
-	errno = 0;
-	*w = strtol(s, &end, 10);
-	if (!*s || *end || errno || *w < 0 || *w > XLB_MAX_WEIGHT) {
+	if (xlb_parse_uint(s, 0, XLB_MAX_WEIGHT, &v)) {
 		fprintf(stderr, "lbctl: weight \"%s\": expected an integer 0..%d\n", s,
 			XLB_MAX_WEIGHT);
 		return -EINVAL;
 	}
+	*w = (long)v;
 	return 0;
 }
 
@@ -289,9 +290,19 @@ static int run_status(const struct command *c, char **argv, int argc)
 			double u = json_integer_value(json_object_get(o, "used"));
 			double mx = json_integer_value(json_object_get(o, "max"));
 
-			printf("%-13s %s / %s (%.1f%%)\n", k == 0 ? "map flows:" : k == 1 ?
+			printf("%-13s %s / %s (%.1f%%)", k == 0 ? "map flows:" : k == 1 ?
 			       "map services:" : "map backends:", jnum(o, "used"), jnum(o, "max"),
 			       mx > 0 ? 100.0 * u / mx : 0.0);
+			/* flows: lbd's periodic count, not a walk per status */
+			if (json_is_integer(json_object_get(o, "counted_ms_ago"))) {
+				json_int_t age = json_integer_value(json_object_get(o, "counted_ms_ago"));
+
+				if (age < 0)
+					printf(", not counted yet");
+				else
+					printf(", counted %.1f s ago", age / 1000.0);
+			}
+			printf("\n");
 		}
 	}
 	json_decref(r);
@@ -467,16 +478,18 @@ static int run_backend_drain(const struct command *c, char **argv, int argc)
 	return 0;
 }
 
-static int parse_uint_opt(const char *name, const char *s, unsigned long max, unsigned long *out)
+/* A decimal integer in lo..hi (digits only: no sign, no whitespace). */
+static int parse_uint_opt(const char *name, const char *s, unsigned long lo, unsigned long hi,
+			  unsigned long *out)
 {
-	char *end;
+	unsigned long long v;
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (!*s || *end || errno || *s == '-' || *out > max) {
-		fprintf(stderr, "lbctl: %s \"%s\": expected an integer 0..%lu\n", name, s, max);
+	if (xlb_parse_uint(s, lo, hi, &v)) {
+		fprintf(stderr, "lbctl: %s \"%s\": expected an integer %lu..%lu\n", name, s, lo,
+			hi);
 		return -EINVAL;
 	}
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -514,7 +527,7 @@ static int run_service_add(const struct command *c, char **argv, int argc)
 			unsigned long u;
 
 			if (k >= 3) {
-				if (parse_uint_opt(opts[k], val, k == 3 ? XLB_MAX_TABLE_SIZE
+				if (parse_uint_opt(opts[k], val, 0, k == 3 ? XLB_MAX_TABLE_SIZE
 									 : XLB_MAX_DRAIN_TIMEOUT_S, &u))
 					goto usage;
 				json_object_set_new(args, keys[k], json_integer(u));
@@ -548,11 +561,8 @@ static int run_service_add(const struct command *c, char **argv, int argc)
 	{
 		unsigned long port;
 
-		if (check_address(pos[1]) || parse_uint_opt("PORT", pos[2], 65535, &port) || !port) {
-			if (!strcmp(pos[2], "0"))
-				fprintf(stderr, "lbctl: PORT 0: expected 1..65535\n");
+		if (check_address(pos[1]) || parse_uint_opt("PORT", pos[2], 1, 65535, &port))
 			goto usage;
-		}
 		json_object_set_new(args, "service", json_string(pos[0]));
 		json_object_set_new(args, "vip", json_string(pos[1]));
 		json_object_set_new(args, "port", json_integer(port));
@@ -725,10 +735,10 @@ static int run_stats(const struct command *c, char **argv, int argc)
 			watch = true;
 			secs = 2;
 			if (k + 1 < argc && argv[k + 1][0] != '-' &&
-			    parse_uint_opt("SECONDS", argv[++k], 3600, &secs))
+			    parse_uint_opt("SECONDS", argv[++k], 0, 3600, &secs))
 				return EXIT_USAGE;
 		} else if (!strcmp(argv[k], "--count")) {
-			if (k + 1 >= argc || parse_uint_opt("--count", argv[++k], 1000000, &count))
+			if (k + 1 >= argc || parse_uint_opt("--count", argv[++k], 0, 1000000, &count))
 				return EXIT_USAGE;
 		} else {
 			fprintf(stderr, "lbctl: stats: unexpected argument \"%s\"\n", argv[k]);
@@ -853,14 +863,15 @@ static int run_top(const struct command *c, char **argv, int argc)
  */
 static int file_args(const char *path, json_t **args)
 {
-	char *text, *line;
-	size_t len;
+	char *text, *line, why[128], name[512];
+	json_t *j;
+	size_t len, i;
 	int err;
 
 	err = xlb_read_file(path, 16u << 20, &text, &len);
 	if (err) {
 		fprintf(stderr, "lbctl: %s: %s\n", path,
-			err == -EFBIG ? "larger than 16 MiB" : strerror(-err));
+			xlb_read_file_why(path, err, 16u << 20, why, sizeof(why)));
 		return EXIT_USAGE;
 	}
 	if (memchr(text, 0, len)) {
@@ -868,11 +879,18 @@ static int file_args(const char *path, json_t **args)
 		free(text);
 		return EXIT_USAGE;
 	}
+	/* the name only labels the plan: a path that is not UTF-8 goes with '?' for its bytes */
+	snprintf(name, sizeof(name), "%s", path);
+	j = json_string(name);
+	for (i = 0; !j && name[i]; i++)
+		if ((unsigned char)name[i] >= 0x80)
+			name[i] = '?';
+	json_decref(j);
 	/* an empty file is a config without services; the protocol refuses "" */
-	*args = json_pack("{s:s, s:s}", "yaml", len ? text : "\n", "name", path);
+	*args = json_pack("{s:s, s:s}", "yaml", len ? text : "\n", "name", name);
 	free(text);
 	if (!*args) {
-		fprintf(stderr, "lbctl: %s: not valid UTF-8\n", path);
+		fprintf(stderr, "lbctl: %s: not a text file (not valid UTF-8)\n", path);
 		return EXIT_USAGE;
 	}
 	line = json_dumps(*args, JSON_COMPACT);
@@ -979,11 +997,8 @@ static int parse_gen(const char *what, const char *s, json_int_t *g)
 {
 	unsigned long v;
 
-	if (parse_uint_opt(what, s, 1UL << 53, &v) || !v) {
-		if (!strcmp(s, "0"))
-			fprintf(stderr, "lbctl: %s 0: generations start at 1\n", what);
+	if (parse_uint_opt(what, s, 1, 1UL << 53, &v)) /* generations start at 1 */
 		return -EINVAL;
-	}
 	*g = v;
 	return 0;
 }
@@ -1145,20 +1160,27 @@ static int run_node(const struct command *c, char **argv, int argc)
 /* --since: unix seconds, or an age: 90s, 30m, 12h, 7d. */
 static int parse_since(const char *s, long long *out)
 {
-	char *end;
+	char num[32];
+	size_t n = strlen(s);
+	unsigned long long u;
 	long long v;
+	char unit = 0;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *s == '-' || *s == '+' || errno || end == s)
+	/* digits only, then at most one unit letter */
+	if (n && (s[n - 1] < '0' || s[n - 1] > '9'))
+		unit = s[--n];
+	if (n >= sizeof(num))
 		return -EINVAL;
-	if (!*end) {
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (xlb_parse_uint(num, 0, 1ULL << 40, &u))
+		return -EINVAL;
+	v = (long long)u;
+	if (!unit) {
 		*out = v;
 		return 0;
 	}
-	if (end[1])
-		return -EINVAL;
-	switch (*end) {
+	switch (unit) {
 	case 's': break;
 	case 'm': v *= 60; break;
 	case 'h': v *= 3600; break;
@@ -1178,9 +1200,7 @@ static int run_audit(const struct command *c, char **argv, int argc)
 	json_t *r, *rec, *args = json_object();
 	long long since;
 	const char *v;
-	char *end;
 	size_t i;
-	long n;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		bool lim = !strcmp(argv[i], "--limit") || !strcmp(argv[i], "-n");
@@ -1201,13 +1221,13 @@ static int run_audit(const struct command *c, char **argv, int argc)
 			return EXIT_USAGE;
 		}
 		if (lim) {
-			errno = 0;
-			n = strtol(v, &end, 10);
-			if (!*v || *end || errno || n < 1 || n > 10000) {
+			unsigned long long u;
+
+			if (xlb_parse_uint(v, 1, 10000, &u)) {
 				fprintf(stderr, "lbctl: audit: --limit \"%s\": expected 1..10000\n", v);
 				return EXIT_USAGE;
 			}
-			json_object_set_new(args, "limit", json_integer(n));
+			json_object_set_new(args, "limit", json_integer(u));
 		} else {
 			if (parse_since(v, &since)) {
 				fprintf(stderr, "lbctl: audit: --since \"%s\": expected unix seconds "
@@ -1369,7 +1389,7 @@ static int run_ratelimit(const struct command *c, char **argv, int argc)
 			goto usage;
 		}
 		val = argv[++i];
-		if (parse_uint_opt(opts[k].opt, val, opts[k].max, &x))
+		if (parse_uint_opt(opts[k].opt, val, 0, opts[k].max, &x))
 			goto usage;
 		json_object_set_new(args, opts[k].key, json_integer(x));
 	}
@@ -1409,7 +1429,9 @@ usage:
 }
 
 static const struct command commands[] = {
-	{ "status", "", 0, 0, "Show the interface, attach mode, pin directory, uptime and config of lbd.",
+	{ "status", "", 0, 0,
+	  "Show the interface, attach mode, pin directory, uptime and config of lbd, and\n"
+	  "the map fill levels (connection table entries as lbd counted them last, every 5 s).",
 	  run_status },
 	{ "service list", "", 0, 0,
 	  "List services: VIP, port, protocol, scheduler, forwarding mode, table size,\n"
@@ -1606,6 +1628,7 @@ static void usage(FILE *f)
 		   "                     " XLB_DEFAULT_SOCKET ")\n"
 		   "      --json         print lbd's answer as JSON instead of a table\n"
 		   "  -h, --help         this text; COMMAND --help describes COMMAND\n"
+		   "  -V, --version      print lbctl's version and exit\n"
 		   "\n"
 		   "Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
@@ -1617,6 +1640,85 @@ static void usage(FILE *f)
 static void command_usage(FILE *f, const struct command *c)
 {
 	fprintf(f, "Usage: lbctl [-s PATH] [--json] %s %s\n\n%s\n", c->words, c->args, c->help);
+}
+
+/*
+ * An argument that is not valid UTF-8 cannot travel in a JSON request
+ * (json_pack() would fail and the argument would silently go missing): say
+ * which one it is. Its name: the option it follows, else the positional
+ * name from c->args. FILE arguments are paths, which may be any bytes.
+ */
+/* Does option opt take a value, by c->args ("[--weight N]" yes, "[--force]" no)? */
+static bool opt_takes_value(const struct command *c, const char *opt)
+{
+	char buf[128], *w, *save;
+	size_t l = strlen(opt);
+
+	snprintf(buf, sizeof(buf), "%s", c->args);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		w += *w == '[';
+		if (!strncmp(w, opt, l) && (!w[l] || w[l] == ']'))
+			return !w[l];
+	}
+	return true; /* an option lbctl does not list: the command refuses it anyway */
+}
+
+static int check_utf8_args(const struct command *c, char **argv, int argc)
+{
+	char buf[128], name[64] = "argument", *w, *save;
+	json_t *j;
+	int i, k = 0, pos;
+
+	for (i = 0; i < argc; i++) {
+		const char *eq = argv[i][0] == '-' ? strchr(argv[i], '=') : NULL;
+		const char *val = eq ? eq + 1 : argv[i];
+
+		pos = argv[i][0] != '-' &&
+		      !(i > 0 && argv[i - 1][0] == '-' && !strchr(argv[i - 1], '=') &&
+			opt_takes_value(c, argv[i - 1]));
+		j = json_string(val);
+		if (j) {
+			json_decref(j);
+			k += pos;
+			continue;
+		}
+		if (eq) {
+			snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[i]), argv[i]);
+		} else if (!pos && i > 0) {
+			snprintf(name, sizeof(name), "%s", argv[i - 1]);
+		} else {
+			bool value = false; /* w is an option's value ("--weight N]") */
+			int n = 0;
+
+			snprintf(buf, sizeof(buf), "%s", c->args);
+			for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				bool opt = !strncmp(w, "-", 1) || !strncmp(w, "[-", 2);
+
+				if (value || opt) {
+					/* an option whose bracket stays open takes a value */
+					value = opt && w[strlen(w) - 1] != ']';
+					continue;
+				}
+				w += *w == '[';
+				w[strcspn(w, "]")] = 0;
+				if (n++ == k)
+					break;
+			}
+			if (w && !strcmp(w, "FILE"))
+				continue; /* a path: sent as lbctl reads it (file_args) */
+			if (w)
+				snprintf(name, sizeof(name), "%s", w);
+		}
+		fprintf(stderr, "lbctl: %s: %s \"", c->words, name);
+		for (val = eq ? eq + 1 : argv[i]; *val; val++)
+			if ((unsigned char)*val >= 0x20 && (unsigned char)*val < 0x7f)
+				fputc(*val, stderr);
+			else
+				fprintf(stderr, "\\x%02x", (unsigned char)*val);
+		fprintf(stderr, "\": not valid UTF-8\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Does argv start with the words of c? Returns how many argv entries matched. */
@@ -1653,6 +1755,9 @@ int main(int argc, char **argv)
 			json_out = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("lbctl %s\n", xlb_version);
 			return 0;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "lbctl: unknown option \"%s\"\n", argv[i]);
@@ -1712,5 +1817,7 @@ int main(int argc, char **argv)
 		command_usage(stderr, c);
 		return EXIT_USAGE;
 	}
+	if (check_utf8_args(c, argv, argc))
+		return EXIT_USAGE;
 	return c->run(c, argv, argc);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lbctl.h"
+#include "num.h"
 #include "proto.h"
 #include "xlb.h"
 
@@ -66,11 +67,7 @@ static bool nap(double s)
 
 static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtod(s ? s : "", &end);
-	if (!s || !*s || *end || errno || !(*out >= lo && *out <= hi)) {
+	if (xlb_parse_decimal(s, lo, hi, out)) {
 		fprintf(stderr, "lbctl: %s \"%s\": expected a number %g..%g\n", opt, s ? s : "", lo,
 			hi);
 		return -EINVAL;

@@ -34,7 +34,9 @@
 #include "history.h"
 #include "lbd.h"
 #include "log.h"
+#include "num.h"
 #include "state.h"
+#include "version.h"
 
 #define MAX_CLIENTS 64
 #define CLIENT_SEND_TIMEOUT_MS 2000
@@ -74,7 +76,7 @@ static void usage(FILE *f)
 		"  -p, --pin-dir DIR      where maps and the link are pinned (default " XLB_PIN_ROOT "/IF)\n"
 		"  -s, --socket PATH      control socket (default " XLB_DEFAULT_SOCKET ")\n"
 		"  -m, --mode MODE        auto (native, else generic), native or generic (default auto)\n"
-		"  -l, --log-level LEVEL  warn, info or debug (default info)\n"
+		"  -l, --log-level LEVEL  error, warn, info or debug (default info)\n"
 		"      --state FILE       runtime changes made with lbctl, kept across restarts\n"
 		"                         (default STATE_DIR/IF.state; \"\" = none)\n"
 		"      --audit-log FILE   audit log when the config has no audit.file\n"
@@ -96,6 +98,7 @@ static void usage(FILE *f)
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
+		"  -V, --version          print lbd's version and exit\n"
 		"  -h, --help             this text\n",
 		(unsigned int)XLB_MAX_FLOWS, (unsigned int)XLB_MAX_BACKENDS);
 }
@@ -104,12 +107,10 @@ static void usage(FILE *f)
 static bool opt_uint(const char *opt, const char *arg, const char *what, unsigned long lo,
 		     unsigned long hi, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	unsigned long long v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+	/* digits only: strtoul would take " 5", "+5" and "-1" (wrapped) */
+	if (xlb_parse_uint(arg, lo, hi, &v)) {
 		fprintf(stderr, "lbd: --%s \"%s\": expected %s, %lu..%lu\n", opt, arg, what, lo, hi);
 		return false;
 	}
@@ -139,7 +140,7 @@ static int ensure_bpffs(void)
 	mkdir(BPFFS, 0700);
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
 		err = -errno;
-		pr_warn("mounting bpffs at %s: %s", BPFFS, strerror(-err));
+		pr_err("mounting bpffs at %s: %s", BPFFS, strerror(-err));
 		return err;
 	}
 	pr_info("mounted bpffs at %s", BPFFS);
@@ -153,13 +154,13 @@ static int check_socket(const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		pr_warn("socket path %s is too long", path);
+		pr_err("socket path %s is too long", path);
 		return -ENAMETOOLONG;
 	}
 	fd = xlb_proto_connect(path);
 	if (fd >= 0) {
 		close(fd);
-		pr_warn("another lbd is serving %s: stop it or use --socket", path);
+		pr_err("another lbd is serving %s: stop it or use --socket", path);
 		return -EADDRINUSE;
 	}
 	return 0;
@@ -174,7 +175,7 @@ static int listen_socket(const char *path)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	err = xlb_mkdir_parent(path, 0755);
 	if (err) {
-		pr_warn("creating the directory of %s: %s", path, strerror(-err));
+		pr_err("creating the directory of %s: %s", path, strerror(-err));
 		return err;
 	}
 	if (unlink(path) == 0)
@@ -188,7 +189,7 @@ static int listen_socket(const char *path)
 	umask(old_mask);
 	if (err || listen(fd, 16)) {
 		err = -errno;
-		pr_warn("control socket %s: %s", path, strerror(-err));
+		pr_err("control socket %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -303,7 +304,7 @@ static int run(struct lbd *l, int lfd)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
 		err = -errno;
-		pr_warn("setting up the event loop: %s", strerror(-err));
+		pr_err("setting up the event loop: %s", strerror(-err));
 		goto out;
 	}
 	ev.events = EPOLLIN;
@@ -345,7 +346,7 @@ static int run(struct lbd *l, int lfd)
 			if (errno == EINTR)
 				continue;
 			err = -errno;
-			pr_warn("epoll_wait: %s", strerror(-err));
+			pr_err("epoll_wait: %s", strerror(-err));
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -370,6 +371,8 @@ static int run(struct lbd *l, int lfd)
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					xlb_dp_neigh_refresh(l->dp);
 					xlb_dp_lc_recount(l->dp, l->lc_idle_ns);
+					/* the count status reports (the lc walk above refreshed it, if any) */
+					xlb_dp_flows_refresh(l->dp, 1000);
 				}
 			} else if (what == EV_SIGNAL) {
 				struct signalfd_siginfo si;
@@ -457,6 +460,7 @@ int main(int argc, char **argv)
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
@@ -469,7 +473,7 @@ int main(int argc, char **argv)
 
 	if (getenv("XLB_STATE_DIR") && *getenv("XLB_STATE_DIR"))
 		lbd_state_dir = getenv("XLB_STATE_DIR");
-	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:p:s:m:l:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': l.config_path = optarg; break;
 		case 'i': l.iface = optarg; break;
@@ -484,7 +488,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (xlb_log_set_level(optarg)) {
-				fprintf(stderr, "lbd: --log-level \"%s\": expected warn, info or debug\n",
+				fprintf(stderr, "lbd: --log-level \"%s\": expected error, warn, info or debug\n",
 					optarg);
 				return 2;
 			}
@@ -518,6 +522,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("lbd %s\n", xlb_version); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -618,11 +623,12 @@ int main(int argc, char **argv)
 		goto out_cfg;
 	lbd_hsave_load(&l); /* backends start as the last run left them, if recent */
 	if (lbd_apply_config(&l, &l.cfg, &diff)) {
-		pr_warn("programming the services of %s failed", l.config_path);
+		pr_err("programming the services of %s failed", l.config_path);
 		goto out_dp;
 	}
 	if (xlb_dp_attach(l.dp))
 		goto out_dp;
+	xlb_dp_flows_refresh(l.dp, 0); /* status has a count from the start (an adopted table) */
 	pr_info("%s: %zu services (%u installed, %u updated, %u unchanged, %u removed)",
 		l.config_path, l.cfg.n_services, diff.added, diff.changed, diff.unchanged,
 		diff.removed);

@@ -106,6 +106,13 @@ struct xlb_dp {
 	int fd_vfilt;
 	int fd_epoch; /* XLB_MAP_EPOCH: bumped when a backend becomes usable (fcache.h) */
 	bool no_flow_cache; /* load with xlb_cfg_fcache = 0 */
+	/*
+	 * Entries of xlb_flows_v2 at the end of the last full walk, and when
+	 * (CLOCK_MONOTONIC ms; 0: never counted). A walk of a full table costs
+	 * 100-200 ms: status reports this instead of walking (xlb_dp_fill).
+	 */
+	__u32 flows_seen;
+	__u64 flows_seen_ms;
 	__u32 max_flows; /* 0: as built */
 	__u32 want_backends; /* 0: as built */
 	__u64 vfilt[XLB_VFILTER_WORDS]; /* what xlb_vfilt_v1 holds */
@@ -211,13 +218,13 @@ static int take_lock(const char *pin_dir, int *fdp)
 		return err;
 	err = xlb_mkdir_p(XLB_LOCK_DIR, 0755);
 	if (err) {
-		pr_warn("creating %s: %s", XLB_LOCK_DIR, strerror(-err));
+		pr_err("creating %s: %s", XLB_LOCK_DIR, strerror(-err));
 		return err;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
-		pr_warn("lock file %s: %s", path, strerror(-err));
+		pr_err("lock file %s: %s", path, strerror(-err));
 		return err;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -228,11 +235,11 @@ static int take_lock(const char *pin_dir, int *fdp)
 
 			if (n > 0)
 				pid[strcspn(pid, "\n")] = 0;
-			pr_warn("pin directory %s is in use by another lbd%s%s (lock %s held)", pin_dir,
+			pr_err("pin directory %s is in use by another lbd%s%s (lock %s held)", pin_dir,
 				n > 0 ? " with pid " : "", n > 0 ? pid : "", path);
 			err = -EBUSY;
 		} else {
-			pr_warn("locking %s: %s", path, strerror(-err));
+			pr_err("locking %s: %s", path, strerror(-err));
 		}
 		close(fd);
 		return err;
@@ -1182,16 +1189,16 @@ static int attach_new(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode,
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)
-			pr_warn("%s already has an XDP program, not attached through %s (an lbd "
+			pr_err("%s already has an XDP program, not attached through %s (an lbd "
 				"with another --pin-dir? detach that one, or: ip link set dev %s "
 				"xdp off)", dp->iface, dp->pin_dir, dp->iface);
 		else
-			pr_warn("attaching XDP to %s: %s", dp->iface, strerror(-err));
+			pr_err("attaching XDP to %s: %s", dp->iface, strerror(-err));
 		return err;
 	}
 	if (bpf_obj_pin(fd, path)) {
 		err = -errno;
-		pr_warn("pinning the XDP link at %s: %s", path, strerror(-err));
+		pr_err("pinning the XDP link at %s: %s", path, strerror(-err));
 		close(fd); /* last reference: detaches */
 		return err;
 	}
@@ -1213,13 +1220,13 @@ static int attach(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode)
 	if (fd < 0) {
 		if (errno != ENOENT) {
 			err = -errno;
-			pr_warn("opening the pinned link %s: %s", path, strerror(-err));
+			pr_err("opening the pinned link %s: %s", path, strerror(-err));
 			return err;
 		}
 		return attach_new(dp, prog_fd, mode, path);
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
-		pr_warn("%s is not an XDP link", path);
+		pr_err("%s is not an XDP link", path);
 		close(fd);
 		return -EINVAL;
 	}
@@ -1235,7 +1242,7 @@ static int attach(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode)
 		char other[IF_NAMESIZE] = "?";
 
 		if_indextoname(info.xdp.ifindex, other);
-		pr_warn("the link pinned at %s is attached to %s (ifindex %u), not %s: wrong --pin-dir?",
+		pr_err("the link pinned at %s is attached to %s (ifindex %u), not %s: wrong --pin-dir?",
 			path, other, info.xdp.ifindex, dp->iface);
 		close(fd);
 		return -EEXIST;
@@ -1243,7 +1250,7 @@ static int attach(struct xlb_dp *dp, int prog_fd, enum xlb_attach_mode mode)
 	/* Atomic replace: the interface never runs without a program. */
 	if (bpf_link_update(fd, prog_fd, NULL)) {
 		err = -errno;
-		pr_warn("replacing the program behind %s: %s", path, strerror(-err));
+		pr_err("replacing the program behind %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -1266,7 +1273,7 @@ static int fill_txports(struct xlb_dp *dp, __u32 max)
 
 	if (bpf_map_update_elem(dp->fd_txports, &idx, &idx, BPF_ANY)) {
 		err = -errno;
-		pr_warn("adding %s to %s: %s", dp->iface, TXPORTS_MAP, strerror(-err));
+		pr_err("adding %s to %s: %s", dp->iface, TXPORTS_MAP, strerror(-err));
 		return err;
 	}
 	n++;
@@ -1449,7 +1456,7 @@ static int resize_prepare(struct xlb_dp *dp, struct bpf_map *m)
 		if (rename(path, rpath)) {
 			int err = -errno;
 
-			pr_warn("map %s: moving its pin aside to resize it (%u -> %u entries): %s",
+			pr_err("map %s: moving its pin aside to resize it (%u -> %u entries): %s",
 				bpf_map__name(m), have, bpf_map__max_entries(m), strerror(-err));
 			return err;
 		}
@@ -1477,7 +1484,7 @@ static int load(struct xlb_dp *dp)
 	dp->skel = xlb__open();
 	if (!dp->skel) {
 		err = -errno;
-		pr_warn("opening the XDP object: %s", strerror(-err));
+		pr_err("opening the XDP object: %s", strerror(-err));
 		return err;
 	}
 	dp->obj = dp->skel->obj;
@@ -1497,7 +1504,7 @@ static int load(struct xlb_dp *dp)
 	tables = bpf_object__find_map_by_name(dp->obj, XLB_MAP_TABLES);
 	inner = tables ? bpf_map__inner_map(tables) : NULL;
 	if (!inner) {
-		pr_warn("the XDP object has no inner map template for %s", XLB_MAP_TABLES);
+		pr_err("the XDP object has no inner map template for %s", XLB_MAP_TABLES);
 		return -ENOENT;
 	}
 	dp->inner_flags = bpf_map__map_flags(inner);
@@ -1525,7 +1532,7 @@ static int load(struct xlb_dp *dp)
 			return -ENAMETOOLONG;
 		err = bpf_map__set_pin_path(m, path);
 		if (err) {
-			pr_warn("setting the pin path of %s: %s", bpf_map__name(m), strerror(-err));
+			pr_err("setting the pin path of %s: %s", bpf_map__name(m), strerror(-err));
 			return err;
 		}
 	}
@@ -1537,7 +1544,7 @@ static int load(struct xlb_dp *dp)
 		size_t k;
 
 		if (have && have != dp->want_backends) {
-			pr_warn("the pinned maps under %s hold %u backends, --max-backends asks for "
+			pr_err("the pinned maps under %s hold %u backends, --max-backends asks for "
 				"%u: changing the backend capacity needs `lbd --detach --iface %s` "
 				"first (the data path stops balancing until lbd starts again)",
 				dp->pin_dir, have, dp->want_backends, dp->iface);
@@ -1547,7 +1554,7 @@ static int load(struct xlb_dp *dp)
 			struct bpf_map *bm = bpf_object__find_map_by_name(dp->obj, by_id[k]);
 
 			if (!bm || bpf_map__set_max_entries(bm, dp->want_backends)) {
-				pr_warn("sizing %s to %u entries: %s", by_id[k], dp->want_backends,
+				pr_err("sizing %s to %u entries: %s", by_id[k], dp->want_backends,
 					bm ? strerror(errno) : "no such map");
 				return -EINVAL;
 			}
@@ -1562,14 +1569,14 @@ static int load(struct xlb_dp *dp)
 		if (!err)
 			err = resize_prepare(dp, flows);
 		if (err) {
-			pr_warn("sizing %s to %u entries: %s", XLB_MAP_FLOWS,
+			pr_err("sizing %s to %u entries: %s", XLB_MAP_FLOWS,
 				flows ? bpf_map__max_entries(flows) : 0, strerror(-err));
 			return err;
 		}
 	}
 	err = xlb__load(dp->skel);
 	if (err) {
-		pr_warn("loading the XDP program: %s (a pinned map under %s from an incompatible "
+		pr_err("loading the XDP program: %s (a pinned map under %s from an incompatible "
 			"build? lbd --detach --iface %s removes them)",
 			strerror(-err), dp->pin_dir, dp->iface);
 		return err;
@@ -1864,7 +1871,7 @@ int xlb_dp_attach(struct xlb_dp *dp)
 		return 0;
 	prog = xdp_program(dp->obj);
 	if (!prog) {
-		pr_warn("the XDP object has no XDP program");
+		pr_err("the XDP object has no XDP program");
 		return -ENOENT;
 	}
 	oldpins_migrate(dp, 1);
@@ -1905,7 +1912,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 	dp->ifindex = if_nametoindex(opts->iface);
 	if (!dp->ifindex) {
 		err = -errno;
-		pr_warn("interface %s: %s", opts->iface, strerror(-err));
+		pr_err("interface %s: %s", opts->iface, strerror(-err));
 		goto err_free;
 	}
 	dp->ncpus = libbpf_num_possible_cpus();
@@ -1918,7 +1925,7 @@ int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 		goto err_free;
 	err = xlb_mkdir_p(opts->pin_dir, 0700);
 	if (err) {
-		pr_warn("creating pin directory %s: %s", opts->pin_dir, strerror(-err));
+		pr_err("creating pin directory %s: %s", opts->pin_dir, strerror(-err));
 		goto err_unlock;
 	}
 	err = load(dp);
@@ -2039,9 +2046,18 @@ out:
 
 /* ---- connection table views (draining, status) ---- */
 
-int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
+static __u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+int xlb_dp_flow_counts(struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
 		       __u32 *total)
 {
+	__u32 seen = 0;
 	enum { BATCH = 4096 };
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct xlb_flow_key *keys = NULL;
@@ -2052,7 +2068,7 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 	int fd, err = 0;
 	__u32 n, i;
 
-	fd = map_fd((struct xlb_dp *)dp, XLB_MAP_FLOWS, NULL);
+	fd = map_fd(dp, XLB_MAP_FLOWS, NULL);
 	if (fd < 0)
 		return fd;
 	if (counts)
@@ -2084,8 +2100,7 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 		first = false;
 		in = out;
 		for (i = 0; i < n; i++) {
-			if (total)
-				(*total)++;
+			seen++;
 			if (!counts || vals[i].backend_id >= n_ids ||
 			    (vals[i].flags & XLB_FLOW_F_CLOSED))
 				continue;
@@ -2095,17 +2110,28 @@ int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u6
 			counts[vals[i].backend_id]++;
 		}
 	}
+	if (total)
+		*total = seen;
+	/* every complete walk refreshes the count that status reports */
+	dp->flows_seen = seen;
+	dp->flows_seen_ms = mono_ms();
 out:
 	free(keys);
 	free(vals);
 	return err;
 }
 
+int xlb_dp_flows_refresh(struct xlb_dp *dp, __u64 max_age_ms)
+{
+	if (dp->flows_seen_ms && mono_ms() - dp->flows_seen_ms < max_age_ms)
+		return 0;
+	return xlb_dp_flow_counts(dp, NULL, 0, 0, NULL);
+}
+
 int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, XLB_MAP_FLOWS);
 	size_t i;
-	int err;
 
 	memset(f, 0, sizeof(*f));
 	f->flows_max = m ? bpf_map__max_entries(m) : 0;
@@ -2114,8 +2140,10 @@ int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f)
 	f->backends_max = dp->max_backends;
 	for (i = 0; i < dp->n_svcs; i++)
 		f->backends += dp->svcs[i].n_be;
-	err = xlb_dp_flow_counts(dp, NULL, 0, 0, &f->flows);
-	return err;
+	/* no walk here: the count of the last one (xlb_dp_flows_refresh) */
+	f->flows = dp->flows_seen;
+	f->flows_age_ms = dp->flows_seen_ms ? (__s64)(mono_ms() - dp->flows_seen_ms) : -1;
+	return 0;
 }
 
 int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)

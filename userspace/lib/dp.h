@@ -179,7 +179,7 @@ int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_cou
  * all entries. The table is LRU without expiry: entries of finished flows stay
  * until evicted, hence the age filter. 0 or -errno.
  */
-int xlb_dp_flow_counts(const struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
+int xlb_dp_flow_counts(struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 active_ns,
 		       __u32 *total);
 
 /*
@@ -203,11 +203,19 @@ long long xlb_dp_last_swap_ns(const struct xlb_dp *dp);
 
 /* Fill levels of the maps, for status. */
 struct xlb_dp_fill {
-	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) / capacity */
+	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) at the last walk / capacity */
+	__s64 flows_age_ms; /* how old that count is (-1: never counted) */
 	__u32 services, services_max;
 	__u32 backends, backends_max; /* backend ids in use */
 };
+/* Fill levels; never walks the connection table (flows: the last walk's count). */
 int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f);
+/*
+ * Count xlb_flows_v2's entries (one batch walk) unless the last complete walk
+ * (any xlb_dp_flow_counts(), e.g. the lc recount) is younger than
+ * max_age_ms. 0 or -errno.
+ */
+int xlb_dp_flows_refresh(struct xlb_dp *dp, __u64 max_age_ms);
 
 /*
  * Make the kernel resolve the neighbour entry of every backend (or one), so

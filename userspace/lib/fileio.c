@@ -137,6 +137,40 @@ out:
 	return err;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+const char *xlb_read_file_why(const char *path, int err, size_t max, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (err == -EFBIG) {
+		if (max >= (1u << 20) && !(max % (1u << 20)))
+			snprintf(buf, len, "larger than %zu MiB", max >> 20);
+		else
+			snprintf(buf, len, "larger than %zu bytes", max);
+	} else if (err == -EISDIR) {
+		snprintf(buf, len, "a directory, not a file");
+	} else if (err == -EINVAL && !stat(path, &st) && !S_ISREG(st.st_mode)) {
+		snprintf(buf, len, "not a regular file (%s)", file_kind(st.st_mode));
+	} else {
+		snprintf(buf, len, "%s", strerror(-err));
+	}
+	return buf;
+}
+
 int xlb_mkdir_p(const char *dir, mode_t mode)
 {
 	char p[PATH_MAX], *s;

@@ -12,7 +12,7 @@ enum xlb_log_level xlb_log_level = XLB_LOG_INFO;
 
 static void vlog(enum xlb_log_level level, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = { "warn", "info", "debug" };
+	static const char *const tag[] = { "error", "warn", "info", "debug" };
 	struct timespec ts;
 	struct tm tm;
 	char when[32];
@@ -39,7 +39,9 @@ void xlb_log(enum xlb_log_level level, const char *fmt, ...)
 
 int xlb_log_set_level(const char *name)
 {
-	if (!strcmp(name, "warn"))
+	if (!strcmp(name, "error"))
+		xlb_log_level = XLB_LOG_ERROR;
+	else if (!strcmp(name, "warn"))
 		xlb_log_level = XLB_LOG_WARN;
 	else if (!strcmp(name, "info"))
 		xlb_log_level = XLB_LOG_INFO;
