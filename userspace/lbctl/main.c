@@ -279,6 +279,13 @@ static int run_status(const struct command *c, char **argv, int argc)
 	printf("services:     %s\n", jnum(r, "services"));
 	printf("uptime:       %ss (pid %s)\n", jnum(r, "uptime_s"), jnum(r, "pid"));
 	print_cluster_line(json_object_get(r, "cluster"));
+	if (json_object_get(r, "control")) {
+		json_t *ctl = json_object_get(r, "control"), *rf = json_object_get(ctl, "refused");
+
+		printf("control:      %s / %s connections; refused %s (busy) + %s (per-user "
+		       "budget); %s timed out\n", jnum(ctl, "connections"), jnum(ctl, "max"),
+		       jnum(rf, "busy"), jnum(rf, "per_user"), jnum(ctl, "timed_out"));
+	}
 	{
 		static const char *const maps[] = { "flows", "services", "backends" };
 		json_t *m = json_object_get(r, "maps");

@@ -38,6 +38,7 @@ enum xlb_err {
 	XLB_E_PERMISSION_DENIED, /* the peer's roles do not allow the command (docs/access.md) */
 	XLB_E_UNSUPPORTED_VERSION, /* "v" is an integer but not XLB_PROTO_VERSION */
 	XLB_E_CONFLICT, /* cluster mode: the desired state changed under the request */
+	XLB_E_BUSY, /* lbd refuses the connection for now: too many, or this peer has too many */
 	XLB_E_MAX,
 };
 
