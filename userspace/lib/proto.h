@@ -27,6 +27,7 @@
 #define XLB_PROTO_MAX_RESPONSE (64u << 20)
 #define XLB_DEFAULT_SOCKET "/run/xlb/lbd.sock"
 #define XLB_PROTO_TIMEOUT_MS 10000
+#define XLB_PROTO_APPLY_TIMEOUT_MS 300000 /* lbctl reload, apply, rollback */
 
 enum xlb_err {
 	XLB_E_BAD_REQUEST, /* not JSON, not an object, wrong "v", line too long */
