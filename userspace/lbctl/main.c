@@ -289,6 +289,14 @@ static int run_status(const struct command *c, char **argv, int argc)
 	if (!r)
 		return 0;
 	printf("interface:    %s (ifindex %s)\n", jstr(r, "iface"), jnum(r, "ifindex"));
+	if (json_is_false(json_object_get(json_object_get(r, "link"), "attached"))) {
+		json_t *lk = json_object_get(r, "link");
+
+		printf("link:         NOT ATTACHED: %s is gone since %ss%s%s; lbd attaches again when "
+		       "it returns\n", jstr(r, "iface"), jnum(lk, "since_s"),
+		       json_object_get(lk, "error") ? "; attaching failed: " : "",
+		       json_object_get(lk, "error") ? jstr(lk, "error") : "");
+	}
 	printf("attach mode:  %s%s\n", jstr(r, "attach_mode"),
 	       json_is_true(json_object_get(r, "adopted")) ? " (took over a running data path)" : "");
 	printf("flow cache:   %s\n",

@@ -278,6 +278,18 @@ void lbd_control_free(int epfd);
 /* Connections in use, limits, refusals by reason (status "control", metrics). */
 json_t *lbd_control_json(void);
 
+/* ---- netwatch.c: the interface going away and coming back (rtnetlink) ---- */
+
+#define LBD_NET_EV_TAG (1ull << 56) /* epoll data of the rtnetlink socket */
+
+int lbd_netwatch_init(struct lbd *l, int epfd);
+void lbd_netwatch_event(struct lbd *l);
+void lbd_netwatch_tick(struct lbd *l); /* 1 s: retry a failed re-attach */
+void lbd_netwatch_free(void);
+bool lbd_netwatch_attached(void);
+/* status "link": state (attached, gone, attach_failed), since_s, lost, reattached */
+json_t *lbd_netwatch_json(struct lbd *l);
+
 /* ---- hc.c: health checks and active sets ---- */
 
 /*

@@ -219,6 +219,9 @@ static int run(struct lbd *l, int lfd)
 		pr_warn("control socket: %s", strerror(-err));
 		goto out;
 	}
+	err = lbd_netwatch_init(l, epfd);
+	if (err)
+		goto out;
 	err = lbd_health_init(l, epfd);
 	lbd_hsave_done(l); /* the checker has the saved states now */
 	if (err)
@@ -264,6 +267,9 @@ static int run(struct lbd *l, int lfd)
 			} else if (what == LBD_OBS_EV_TAG) {
 				lbd_obs_event(l, what);
 				lbd_hsave_flush(l, false); /* the 1 s tick */
+				lbd_netwatch_tick(l);
+			} else if (what == LBD_NET_EV_TAG) {
+				lbd_netwatch_event(l);
 			} else if ((what & ~3ull) == LBD_CLUSTER_EV_TAG) {
 				lbd_cluster_event(l, what);
 			} else if ((what & ~0xffull) == LBD_CTL_EV_TAG) {
@@ -319,6 +325,7 @@ out:
 	lbd_bgp_free(l);
 	lbd_health_free(l);
 	lbd_control_free(epfd);
+	lbd_netwatch_free();
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)
