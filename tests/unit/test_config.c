@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* cmocka.h needs the headers above (setjmp.h, stdarg.h, stddef.h). */
 #include <cmocka.h>
@@ -612,6 +613,72 @@ static void test_bad_inline(void **state)
 	}
 }
 
+/*
+ * The shape limits stop the parse early: a file nested far deeper than the
+ * limit is refused at the line where it crosses it, in far less time than
+ * libyaml takes to build its document (quadratic in the nesting); too many
+ * nodes are refused at the node past the budget.
+ */
+static void test_shape_limits(void **state)
+{
+	size_t depth = 200000, n = 0, i, max;
+	char err[ERRLEN], *buf;
+	struct xlb_config cfg;
+	struct timespec t0, t1;
+	double ms;
+	int ret;
+
+	buf = malloc(2 * depth + 64);
+	assert_non_null(buf);
+	n += sprintf(buf, "# deep\nservices: ");
+	memset(buf + n, '[', depth);
+	memset(buf + n + depth, ']', depth);
+	n += 2 * depth;
+	buf[n++] = '\n';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = xlb_config_parse(buf, n, "deep.yaml", &cfg, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(err, "deep.yaml:2: nested deeper than 32 levels");
+	assert_empty(&cfg);
+	if (ms > 200)
+		fail_msg("refusing 400 KB nested 200000 deep took %.0f ms", ms);
+	free(buf);
+
+	/* 32 levels are fine for the parser (the walker then says what is wrong) */
+	n = 0;
+	buf = malloc(256);
+	n += sprintf(buf, "services: ");
+	for (i = 0; i < 31; i++)
+		buf[n++] = '[';
+	for (i = 0; i < 31; i++)
+		buf[n++] = ']';
+	buf[n++] = '\n';
+	ret = xlb_config_parse(buf, n, "t.yaml", &cfg, err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(err, "services[0]: expected a mapping"));
+	free(buf);
+
+	/* the node budget follows the backend capacity */
+	xlb_config_set_max_backends(16);
+	max = xlb_config_max_nodes();
+	buf = malloc(3 * max + 64);
+	assert_non_null(buf);
+	n = sprintf(buf, "services:\n  - [");
+	for (i = 0; i < max; i++)
+		n += sprintf(buf + n, "%s1", i ? "," : "");
+	n += sprintf(buf + n, "]\n");
+	ret = xlb_config_parse(buf, n, "wide.yaml", &cfg, err, sizeof(err));
+	xlb_config_set_max_backends(0);
+	assert_int_equal(ret, -EINVAL);
+	snprintf(buf, 128, "wide.yaml:2: more than %zu YAML nodes", max);
+	if (strncmp(err, buf, strlen(buf)))
+		fail_msg("got \"%s\", expected \"%s...\"", err, buf);
+	assert_empty(&cfg);
+	free(buf);
+}
+
 /* Files tests/configs/bad/NN-name.yaml: each names its expected fragment on line 1. */
 static void test_bad_corpus(void **state)
 {
@@ -1056,6 +1123,7 @@ int main(void)
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_bad_inline),
 	    cmocka_unit_test(test_bad_corpus),
+	    cmocka_unit_test(test_shape_limits),
 	    cmocka_unit_test(test_good_corpus),
 	    cmocka_unit_test(test_roundtrip_good_corpus),
 	    cmocka_unit_test(test_roundtrip_everything),

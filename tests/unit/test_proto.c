@@ -162,6 +162,7 @@ static void test_messages(void **state)
 	assert_string_equal(xlb_err_code(XLB_E_INTERNAL), "internal");
 	assert_string_equal(xlb_err_code(XLB_E_EXISTS), "exists");
 	assert_string_equal(xlb_err_code(XLB_E_UNKNOWN_COMMAND), "unknown_command");
+	assert_string_equal(xlb_err_code(XLB_E_BUSY), "busy");
 }
 
 static void test_linebuf(void **state)

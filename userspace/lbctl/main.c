@@ -28,6 +28,7 @@
 #define EXIT_USAGE 2
 
 static const char *sock_path = XLB_DEFAULT_SOCKET;
+static int timeout_ms; /* --timeout; 0: per command (call_timeout_ms) */
 static int json_out;
 
 static const char *const stat_names[XLB_STAT_MAX][2] = {
@@ -127,12 +128,32 @@ static void print_json(json_t *r)
 
 /* ---- calling lbd ---- */
 
+/*
+ * How long to wait for lbd's answer: --timeout, else longer for the
+ * commands that program a whole config (a large one takes lbd a while, and
+ * giving up early would leave the caller guessing whether it was applied).
+ */
+static int call_timeout_ms(const char *cmd)
+{
+	if (timeout_ms)
+		return timeout_ms;
+	if (!strcmp(cmd, "reload") || !strcmp(cmd, "apply") || !strcmp(cmd, "rollback"))
+		return XLB_PROTO_APPLY_TIMEOUT_MS;
+	return XLB_PROTO_TIMEOUT_MS;
+}
+
 static int call(const char *cmd, json_t *args, json_t **result)
 {
 	char err[1024];
-	int ret;
+	int ret, t = call_timeout_ms(cmd);
 
-	ret = xlb_proto_call(sock_path, cmd, args, result, err, sizeof(err), XLB_PROTO_TIMEOUT_MS);
+	ret = xlb_proto_call(sock_path, cmd, args, result, err, sizeof(err), t);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "lbctl: %s: no answer from lbd within %d s; the %s may still be in "
+			"progress (lbctl events and lbctl history show its outcome; --timeout "
+			"waits longer)\n", err, t / 1000, cmd);
+		return 1;
+	}
 	if (ret) {
 		fprintf(stderr, "lbctl: %s\n", err);
 		return 1;
@@ -269,6 +290,14 @@ static int run_status(const struct command *c, char **argv, int argc)
 	if (!r)
 		return 0;
 	printf("interface:    %s (ifindex %s)\n", jstr(r, "iface"), jnum(r, "ifindex"));
+	if (json_is_false(json_object_get(json_object_get(r, "link"), "attached"))) {
+		json_t *lk = json_object_get(r, "link");
+
+		printf("link:         NOT ATTACHED: %s is gone since %ss%s%s; lbd attaches again when "
+		       "it returns\n", jstr(r, "iface"), jnum(lk, "since_s"),
+		       json_object_get(lk, "error") ? "; attaching failed: " : "",
+		       json_object_get(lk, "error") ? jstr(lk, "error") : "");
+	}
 	printf("attach mode:  %s%s\n", jstr(r, "attach_mode"),
 	       json_is_true(json_object_get(r, "adopted")) ? " (took over a running data path)" : "");
 	printf("flow cache:   %s\n",
@@ -280,6 +309,13 @@ static int run_status(const struct command *c, char **argv, int argc)
 	printf("services:     %s\n", jnum(r, "services"));
 	printf("uptime:       %ss (pid %s)\n", jnum(r, "uptime_s"), jnum(r, "pid"));
 	print_cluster_line(json_object_get(r, "cluster"));
+	if (json_object_get(r, "control")) {
+		json_t *ctl = json_object_get(r, "control"), *rf = json_object_get(ctl, "refused");
+
+		printf("control:      %s / %s connections; refused %s (busy) + %s (per-user "
+		       "budget); %s timed out\n", jnum(ctl, "connections"), jnum(ctl, "max"),
+		       jnum(rf, "busy"), jnum(rf, "per_user"), jnum(ctl, "timed_out"));
+	}
 	{
 		static const char *const maps[] = { "flows", "services", "backends" };
 		json_t *m = json_object_get(r, "maps");
@@ -1619,7 +1655,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: lbctl [-s|--socket PATH] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: lbctl [-s|--socket PATH] [--json] [--timeout S] COMMAND [ARGS]\n"
 		   "\n"
 		   "Control a running lbd (the xlb load balancer agent).\n"
 		   "\n"
@@ -1627,6 +1663,8 @@ static void usage(FILE *f)
 		   "  -s, --socket PATH  lbd's control socket (default $XLB_SOCKET, else\n"
 		   "                     " XLB_DEFAULT_SOCKET ")\n"
 		   "      --json         print lbd's answer as JSON instead of a table\n"
+		   "      --timeout S    wait S seconds for lbd's answer (default 10; reload,\n"
+		   "                     apply and rollback: 300)\n"
 		   "  -h, --help         this text; COMMAND --help describes COMMAND\n"
 		   "  -V, --version      print lbctl's version and exit\n"
 		   "\n"
@@ -1753,6 +1791,22 @@ int main(int argc, char **argv)
 			sock_path = argv[i] + 9;
 		} else if (!strcmp(argv[i], "--json")) {
 			json_out = 1;
+		} else if (!strcmp(argv[i], "--timeout") || !strncmp(argv[i], "--timeout=", 10)) {
+			const char *v = argv[i][9] == '=' ? argv[i] + 10 : argv[i + 1];
+			char *end;
+			long t;
+
+			if (argv[i][9] != '=' && ++i >= argc) {
+				fprintf(stderr, "lbctl: --timeout needs SECONDS\n");
+				return EXIT_USAGE;
+			}
+			errno = 0;
+			t = strtol(v, &end, 10);
+			if (errno || end == v || *end || t < 1 || t > 86400) {
+				fprintf(stderr, "lbctl: --timeout \"%s\": expected seconds, 1..86400\n", v);
+				return EXIT_USAGE;
+			}
+			timeout_ms = (int)t * 1000;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;

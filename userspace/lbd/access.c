@@ -248,6 +248,13 @@ void lbd_access_free(void)
 	lbd_audit_close();
 }
 
+bool lbd_peer_reserved(const struct xlb_peer *p)
+{
+	bool scoped;
+
+	return p->uid == 0 || xlb_authz_role(&access_cfg, p, NULL, &scoped) == XLB_ROLE_ADMIN;
+}
+
 json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
 		     json_t *args)
 {

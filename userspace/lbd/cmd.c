@@ -132,6 +132,8 @@ static json_t *cmd_status(struct lbd *l, json_t *args)
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "flow_cache", json_boolean(xlb_dp_flow_cache(l->dp)));
 	json_object_set_new(o, "cluster", lbd_cluster_status_json(l)); /* cluster.c */
+	json_object_set_new(o, "control", lbd_control_json()); /* control.c */
+	json_object_set_new(o, "link", lbd_netwatch_json(l)); /* netwatch.c */
 	/* flows: counted by the periodic walk (main.c timer), never here: a full table takes 100+ ms */
 	json_object_set_new(o, "maps", json_pack("{s:{s:i, s:i, s:I}, s:{s:i, s:i}, s:{s:i, s:i}}",
 						"flows", "used", (json_int_t)f.flows, "max",

@@ -245,6 +245,8 @@ int lbd_peer_get(int fd, struct xlb_peer *p);
  */
 int lbd_access_apply(struct lbd *l, const struct xlb_config *cfg, bool at_start);
 void lbd_access_free(void);
+/* Root, or admin node-wide: may use the control connections kept for admins (control.c). */
+bool lbd_peer_reserved(const struct xlb_peer *p);
 /* Authorize (one check for every command), run lbd_handle, audit. p NULL: no role. */
 json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
 		     json_t *args);
@@ -257,6 +259,36 @@ void lbd_audit(const struct xlb_peer *p, const char *via, const char *cmd, json_
 json_t *lbd_cmd_audit(struct lbd *l, json_t *args);
 /* A change requested by a signal (SIGHUP: "reload"), from its sender's uid and pid. */
 void lbd_audit_signal(__u32 uid, __s32 pid, const char *cmd, int ret, const char *msg);
+
+/* ---- control.c: the control socket's connections (docs/control.md "Connections") ---- */
+
+#define LBD_CTL_EV_TAG (1ull << 57) /* | 0: the listening socket, | 1: sweep timer, | 2+i: client i */
+#define LBD_CTL_MAX 64 /* connections at once */
+#define LBD_CTL_RESERVE 8 /* ... of which the last ones only for root and admins */
+#define LBD_CTL_PER_UID 8 /* ... and at most this many per uid (root: no budget) */
+#define LBD_CTL_DEADLINE_MS 5000 /* a complete request is due this soon after accept/answer */
+#define LBD_CTL_SWEEP_MS 500 /* how often overdue connections are looked for */
+#define LBD_CTL_LOG_MS 10000 /* at most one refusal log line this often */
+
+/* Serve the listening socket lfd in epfd. 0 or -errno. */
+int lbd_control_init(struct lbd *l, int epfd, int lfd);
+/* An epoll event whose data has LBD_CTL_EV_TAG. */
+void lbd_control_event(struct lbd *l, int epfd, __u64 data);
+void lbd_control_free(int epfd);
+/* Connections in use, limits, refusals by reason (status "control", metrics). */
+json_t *lbd_control_json(void);
+
+/* ---- netwatch.c: the interface going away and coming back (rtnetlink) ---- */
+
+#define LBD_NET_EV_TAG (1ull << 56) /* epoll data of the rtnetlink socket */
+
+int lbd_netwatch_init(struct lbd *l, int epfd);
+void lbd_netwatch_event(struct lbd *l);
+void lbd_netwatch_tick(struct lbd *l); /* 1 s: retry a failed re-attach */
+void lbd_netwatch_free(void);
+bool lbd_netwatch_attached(void);
+/* status "link": state (attached, gone, attach_failed), since_s, lost, reattached */
+json_t *lbd_netwatch_json(struct lbd *l);
 
 /* ---- hc.c: health checks and active sets ---- */
 

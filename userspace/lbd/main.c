@@ -2,8 +2,8 @@
 /*
  * lbd - the xlb agent: loads and attaches the XDP data path, keeps its maps
  * equal to the config (plus runtime changes made through lbctl) and serves
- * the control socket. One thread, one epoll loop: the listening socket, its
- * clients, a signalfd (INT/TERM: exit, HUP: reload), a timerfd (periodic
+ * the control socket. One thread, one epoll loop: the listening socket and its
+ * clients (control.c), a signalfd (INT/TERM: exit, HUP: reload), a timerfd (periodic
  * neighbour refresh) and the health checker (hc.c: one timerfd and its probe
  * sockets, epoll data tagged XLB_HC_EV_TAG).
  *
@@ -38,17 +38,7 @@
 #include "state.h"
 #include "version.h"
 
-#define MAX_CLIENTS 64
-#define CLIENT_SEND_TIMEOUT_MS 2000
 #define BPFFS "/sys/fs/bpf"
-
-struct client {
-	int fd;
-	struct xlb_linebuf lb;
-	struct xlb_peer *peer; /* access.c: who connected; NULL = unknown, no role */
-};
-
-static struct client clients[MAX_CLIENTS];
 
 long long lbd_now_ms(void)
 {
@@ -196,94 +186,7 @@ static int listen_socket(const char *path)
 	return fd;
 }
 
-static void client_close(int epfd, struct client *c)
-{
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	xlb_linebuf_free(&c->lb);
-	free(c->peer);
-	c->peer = NULL;
-	c->fd = -1;
-}
-
-static void client_accept(int epfd, int lfd)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	int fd, i;
-
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		for (i = 0; i < MAX_CLIENTS && clients[i].fd >= 0; i++)
-			;
-		if (i == MAX_CLIENTS) {
-			json_t *e = xlb_proto_error(XLB_E_INTERNAL, "too many control connections");
-
-			xlb_proto_send(fd, e, 100);
-			json_decref(e);
-			close(fd);
-			continue;
-		}
-		clients[i].fd = fd;
-		memset(&clients[i].lb, 0, sizeof(clients[i].lb));
-		/* credentials as of connect(2); without them the client has no role */
-		clients[i].peer = malloc(sizeof(*clients[i].peer));
-		if (clients[i].peer && lbd_peer_get(fd, clients[i].peer)) {
-			free(clients[i].peer);
-			clients[i].peer = NULL;
-		}
-		ev.data.u64 = 100 + i;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
-			client_close(epfd, &clients[i]);
-	}
-}
-
-static void client_read(struct lbd *l, int epfd, struct client *c)
-{
-	const struct xlb_cmd_spec *spec;
-	char buf[4096], *line;
-	json_t *args, *resp;
-	ssize_t n;
-	int err;
-
-	for (;;) {
-		n = recv(c->fd, buf, sizeof(buf), 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			client_close(epfd, c);
-			return;
-		}
-		if (n < 0)
-			break;
-		err = xlb_linebuf_feed(&c->lb, buf, n);
-		if (err)
-			goto too_long;
-	}
-	while ((err = xlb_linebuf_next(&c->lb, &line)) > 0) {
-		if (xlb_proto_parse_request(line, &spec, &args, &resp)) {
-			pr_debug("control: rejected request: %s", line);
-		} else {
-			pr_debug("control: %s", line);
-			resp = lbd_dispatch(l, c->peer, spec, args); /* authorize, run, audit */
-			json_decref(args);
-			lbd_obs_changed(l);
-		}
-		free(line);
-		if (!resp || xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS)) {
-			json_decref(resp);
-			client_close(epfd, c);
-			return;
-		}
-		json_decref(resp);
-	}
-	if (!err)
-		return;
-too_long:
-	resp = xlb_proto_error(XLB_E_BAD_REQUEST, "request line longer than %d bytes",
-			       XLB_PROTO_MAX_LINE);
-	xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS);
-	json_decref(resp);
-	client_close(epfd, c);
-}
-
-enum { EV_LISTEN = 1, EV_SIGNAL, EV_TIMER };
+enum { EV_SIGNAL = 1, EV_TIMER };
 
 static int run(struct lbd *l, int lfd)
 {
@@ -308,14 +211,18 @@ static int run(struct lbd *l, int lfd)
 		goto out;
 	}
 	ev.events = EPOLLIN;
-	ev.data.u64 = EV_LISTEN;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
 	ev.data.u64 = EV_SIGNAL;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.u64 = EV_TIMER;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		clients[i].fd = -1;
+	err = lbd_control_init(l, epfd, lfd);
+	if (err) {
+		pr_warn("control socket: %s", strerror(-err));
+		goto out;
+	}
+	err = lbd_netwatch_init(l, epfd);
+	if (err)
+		goto out;
 	err = lbd_health_init(l, epfd);
 	lbd_hsave_done(l); /* the checker has the saved states now */
 	if (err)
@@ -361,10 +268,13 @@ static int run(struct lbd *l, int lfd)
 			} else if (what == LBD_OBS_EV_TAG) {
 				lbd_obs_event(l, what);
 				lbd_hsave_flush(l, false); /* the 1 s tick */
+				lbd_netwatch_tick(l);
+			} else if (what == LBD_NET_EV_TAG) {
+				lbd_netwatch_event(l);
 			} else if ((what & ~3ull) == LBD_CLUSTER_EV_TAG) {
 				lbd_cluster_event(l, what);
-			} else if (what == EV_LISTEN) {
-				client_accept(epfd, lfd);
+			} else if ((what & ~0xffull) == LBD_CTL_EV_TAG) {
+				lbd_control_event(l, epfd, what);
 			} else if (what == EV_TIMER) {
 				__u64 ticks;
 
@@ -405,11 +315,6 @@ static int run(struct lbd *l, int lfd)
 						stop = true;
 					}
 				}
-			} else if (what >= 100 && what < 100 + MAX_CLIENTS) {
-				struct client *c = &clients[what - 100];
-
-				if (c->fd >= 0)
-					client_read(l, epfd, c);
 			}
 		}
 		/* once per batch: health changes, commands and reloads mark it */
@@ -422,9 +327,8 @@ out:
 	lbd_drain_free(l);
 	lbd_bgp_free(l);
 	lbd_health_free(l);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0)
-			client_close(epfd, &clients[i]);
+	lbd_control_free(epfd);
+	lbd_netwatch_free();
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)

@@ -126,6 +126,10 @@ static json_t *build_snapshot(struct lbd *l)
 			 o->last_reload_unix, "start_unix", o->start_unix, "events_total",
 			 (json_int_t)o->ev_by_kind_total, "iface", l->iface, "attach_mode",
 			 xlb_dp_attach_mode(l->dp), "backends", (json_int_t)n_be);
+	if (snap) {
+		json_object_set_new(snap, "control", lbd_control_json()); /* control.c */
+		json_object_set_new(snap, "link", lbd_netwatch_json(l)); /* netwatch.c */
+	}
 	if (snap && l->cluster) { /* cluster.c */
 		bool on, up;
 		long long rev;
@@ -521,6 +525,42 @@ static void render_lbd(FILE *f, json_t *snap, const struct xlb_flowstat *fs)
 	family(f, "xlb_lbd_events_total", "counter", "Events recorded (lbctl events).");
 	sample(f, "xlb_lbd_events_total", json_integer_value(json_object_get(snap, "events_total")),
 	       true, NULL);
+	{
+		json_t *lk = json_object_get(snap, "link");
+
+		family(f, "xlb_lbd_interface_attached", "gauge",
+		       "1 if the XDP program is attached to lbd's interface, 0 while the interface "
+		       "is gone (or attaching to it again failed).");
+		sample(f, "xlb_lbd_interface_attached", json_is_true(json_object_get(lk, "attached")),
+		       true, NULL);
+		family(f, "xlb_lbd_interface_lost_total", "counter",
+		       "Times lbd's interface went away (deleted or moved) and took the program "
+		       "with it.");
+		sample(f, "xlb_lbd_interface_lost_total",
+		       json_integer_value(json_object_get(lk, "lost")), true, NULL);
+	}
+	{
+		json_t *ctl = json_object_get(snap, "control"), *rf;
+
+		rf = json_object_get(ctl, "refused");
+		family(f, "xlb_lbd_control_connections", "gauge",
+		       "Control socket connections open now.");
+		sample(f, "xlb_lbd_control_connections",
+		       json_integer_value(json_object_get(ctl, "connections")), true, NULL);
+		family(f, "xlb_lbd_control_refused_total", "counter",
+		       "Control connections refused (busy: no free slot for this peer; per_user: "
+		       "the uid's budget is used) or closed for not sending a complete request "
+		       "in time (timed_out).");
+		sample(f, "xlb_lbd_control_refused_total",
+		       json_integer_value(json_object_get(rf, "busy")), true, "reason", "busy",
+		       NULL);
+		sample(f, "xlb_lbd_control_refused_total",
+		       json_integer_value(json_object_get(rf, "per_user")), true, "reason",
+		       "per_user", NULL);
+		sample(f, "xlb_lbd_control_refused_total",
+		       json_integer_value(json_object_get(ctl, "timed_out")), true, "reason",
+		       "timed_out", NULL);
+	}
 	if (json_object_get(snap, "cluster")) { /* cluster mode (docs/cluster.md) */
 		json_t *cl = json_object_get(snap, "cluster");
 

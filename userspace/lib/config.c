@@ -1971,6 +1971,80 @@ static int yaml_error(struct ctx *c, yaml_parser_t *p, const char *buf, size_t l
 	return -EINVAL;
 }
 
+/*
+ * The shape check, before libyaml builds a document: one pass over the
+ * parser's events that stops at the first node nested deeper than
+ * XLB_CFG_MAX_DEPTH or beyond the node budget. libyaml's scanner does work
+ * per token in proportion to the open flow collections (its simple-key
+ * stack), so a file of "[[[[..." costs time quadratic in its nesting: 60 KB
+ * of it took seconds. A config needs 6 levels; stopping at the limit bounds
+ * that work by the file's size times the limit, and the node budget bounds
+ * the document libyaml allocates and the walk after it.
+ */
+size_t xlb_config_max_nodes(void)
+{
+	/* every backend as a mapping of its 4 keys, both full ACLs, every service at length */
+	return 16 * (size_t)max_backends + 4 * (size_t)XLB_MAX_ACL_ENTRIES +
+	       256 * (size_t)XLB_MAX_SERVICES + 4096;
+}
+
+static int check_shape(struct ctx *c, const char *buf, size_t len)
+{
+	size_t max_nodes = xlb_config_max_nodes(), nodes = 0;
+	unsigned int depth = 0;
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)(buf ? buf : ""), len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			ret = yaml_error(c, &p, buf, len);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (++depth > XLB_CFG_MAX_DEPTH) {
+				snprintf(c->err, c->errlen,
+					 "%s:%d: nested deeper than %d levels",
+					 c->file, (int)ev.start_mark.line + 1, XLB_CFG_MAX_DEPTH);
+				ret = -EINVAL;
+			}
+			/* fall through */
+		case YAML_SCALAR_EVENT:
+		case YAML_ALIAS_EVENT:
+			if (!ret && ++nodes > max_nodes) {
+				snprintf(c->err, c->errlen,
+					 "%s:%d: more than %zu YAML nodes (scalars, mappings, "
+					 "sequences); more than the largest valid config has",
+					 c->file, (int)ev.start_mark.line + 1, max_nodes);
+				ret = -EINVAL;
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		if (ev.type == YAML_STREAM_END_EVENT || ret) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (ret)
+		sanitize(c->err);
+	return ret;
+}
+
 const char *xlb_cfg_section_name(unsigned int sec)
 {
 	static const char *const names[] = {"services", "acl", "rate_limit", "roles",
@@ -2011,6 +2085,9 @@ int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsign
 	memset(cfg, 0, sizeof(*cfg));
 	if (!buf && len)
 		return -EINVAL;
+	ret = check_shape(&c, buf, len);
+	if (ret)
+		return ret;
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(c.err, c.errlen, "%s: out of memory", c.file);
 		return -ENOMEM;

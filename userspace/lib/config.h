@@ -143,6 +143,12 @@ int xlb_config_load(const char *path, struct xlb_config *cfg, char *err, size_t 
  * pinned maps of another size). Process-wide; set before parsing.
  */
 void xlb_config_set_max_backends(__u32 n);
+/*
+ * Limits checked while parsing, before a document is built: nesting depth
+ * and YAML nodes (the latter from the backend capacity above).
+ */
+#define XLB_CFG_MAX_DEPTH 32
+size_t xlb_config_max_nodes(void);
 __u32 xlb_config_max_backends(void);
 void xlb_config_free(struct xlb_config *cfg);
 

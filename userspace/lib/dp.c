@@ -1892,6 +1892,30 @@ int xlb_dp_attach(struct xlb_dp *dp)
 	return 0;
 }
 
+int xlb_dp_reattach(struct xlb_dp *dp, int ifindex)
+{
+	struct bpf_program *prog = xdp_program(dp->obj);
+	__u32 idx = (__u32)ifindex;
+	int err;
+
+	if (!prog)
+		return -ENOENT;
+	/* the kernel dropped the old device's devmap entry when it went away */
+	dp->ifindex = ifindex;
+	dp->attached = false;
+	/* the pinned link is defunct (its device is gone): attach() replaces it */
+	err = attach(dp, bpf_program__fd(prog), dp->attach_mode);
+	if (err)
+		return err;
+	dp->attached = true;
+	if (bpf_map_update_elem(dp->fd_txports, &idx, &idx, BPF_ANY))
+		pr_warn("adding %s (ifindex %d) to %s: %s", dp->iface, ifindex, TXPORTS_MAP,
+			strerror(errno));
+	pr_info("XDP program attached again on %s (ifindex %d) in %s mode", dp->iface,
+		dp->ifindex, dp->mode);
+	return 0;
+}
+
 int xlb_dp_open(const struct xlb_dp_opts *opts, struct xlb_dp **dpp)
 {
 	struct xlb_dp *dp;

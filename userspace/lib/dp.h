@@ -103,6 +103,13 @@ void xlb_dp_close(struct xlb_dp *dp);
 int xlb_dp_detach(const char *iface, const char *pin_dir);
 
 int xlb_dp_ifindex(const struct xlb_dp *dp);
+/*
+ * The interface came back (as ifindex) after it went away and took the
+ * program with it: attach the loaded program there, through a new pinned
+ * link, and make it a redirect target. The maps kept everything meanwhile.
+ * 0 or -errno (logged).
+ */
+int xlb_dp_reattach(struct xlb_dp *dp, int ifindex);
 const char *xlb_dp_attach_mode(const struct xlb_dp *dp); /* "native" / "generic" */
 const char *xlb_dp_pin_dir(const struct xlb_dp *dp);
 /* Did xlb_dp_open() replace the program of an existing link (a restart)? */

@@ -26,6 +26,7 @@ static const char *const err_codes[XLB_E_MAX] = {
 	[XLB_E_PERMISSION_DENIED] = "permission_denied",
 	[XLB_E_UNSUPPORTED_VERSION] = "unsupported_version",
 	[XLB_E_CONFLICT] = "conflict",
+	[XLB_E_BUSY] = "busy",
 };
 
 const char *xlb_err_code(enum xlb_err e)

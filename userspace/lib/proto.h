@@ -27,6 +27,7 @@
 #define XLB_PROTO_MAX_RESPONSE (64u << 20)
 #define XLB_DEFAULT_SOCKET "/run/xlb/lbd.sock"
 #define XLB_PROTO_TIMEOUT_MS 10000
+#define XLB_PROTO_APPLY_TIMEOUT_MS 300000 /* lbctl reload, apply, rollback */
 
 enum xlb_err {
 	XLB_E_BAD_REQUEST, /* not JSON, not an object, wrong "v", line too long */
@@ -38,6 +39,7 @@ enum xlb_err {
 	XLB_E_PERMISSION_DENIED, /* the peer's roles do not allow the command (docs/access.md) */
 	XLB_E_UNSUPPORTED_VERSION, /* "v" is an integer but not XLB_PROTO_VERSION */
 	XLB_E_CONFLICT, /* cluster mode: the desired state changed under the request */
+	XLB_E_BUSY, /* lbd refuses the connection for now: too many, or this peer has too many */
 	XLB_E_MAX,
 };
 
