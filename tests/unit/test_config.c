@@ -797,6 +797,8 @@ static void test_roundtrip_everything(void **state)
 	assert_string_equal(cfg.services[3].hc.payload, "<14>xlb health probe\n");
 	assert_false(cfg.services[3].hc.expect_reply);
 	assert_true(cfg.services[0].allow_local_address);
+	assert_string_equal(cfg.services[1].hc.send, "PING\r\n");
+	assert_string_equal(cfg.services[1].hc.expect_str, "+PONG");
 	xlb_config_free(&empty);
 	xlb_config_free(&cfg);
 }

@@ -822,10 +822,9 @@ static int hc_expect(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-/* UDP: the datagram sent, as text (YAML escapes such as "\n" work; no NUL). */
-static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
+/* Probe text (YAML escapes such as "\r\n" work; no NUL) of at most len - 1 bytes into out. */
+static int get_probe_text(struct ctx *c, yaml_node_t *v, char *out, size_t len, bool nonempty)
 {
-	struct xlb_hc_check *h = obj;
 	const char *s = NULL;
 	int err;
 
@@ -833,11 +832,37 @@ static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
 	if (err)
 		return err;
 	if (strlen(s) != v->data.scalar.length)
-		return fail(c, v, "a NUL byte cannot be sent (the payload is text)");
-	if (strlen(s) >= sizeof(h->payload))
-		return fail(c, v, "%zu bytes: at most %zu", strlen(s), sizeof(h->payload) - 1);
-	strcpy(h->payload, s);
+		return fail(c, v, "a NUL byte cannot be used (the value is text)");
+	if (strlen(s) >= len)
+		return fail(c, v, "%zu bytes: at most %zu", strlen(s), len - 1);
+	if (nonempty && !*s)
+		return fail(c, v, "empty (leave the key out to need no answer)");
+	strcpy(out, s);
 	return 0;
+}
+
+/* UDP: the datagram sent, as text. */
+static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->payload, sizeof(h->payload), false);
+}
+
+/* TCP: sent once connected. */
+static int hc_send(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->send, sizeof(h->send), false);
+}
+
+/* TCP: must appear in the first XLB_HC_EXPECT_WINDOW bytes of the answer. */
+static int hc_expect_string(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->expect_str, sizeof(h->expect_str), true);
 }
 
 static int hc_expect_reply(struct ctx *c, yaml_node_t *v, void *obj)
@@ -915,6 +940,8 @@ static const struct field hc_fields[] = {
     {"payload", false, hc_payload},
     {"expect_reply", false, hc_expect_reply},
     {"query", false, hc_query},
+    {"send", false, hc_send},
+    {"expect_string", false, hc_expect_string},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */
@@ -950,7 +977,8 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 			const char *key;
 			__u8 type;
 		} only[] = {{"payload", XLB_HC_UDP}, {"expect_reply", XLB_HC_UDP},
-			    {"query", XLB_HC_DNS}};
+			    {"query", XLB_HC_DNS}, {"send", XLB_HC_TCP},
+			    {"expect_string", XLB_HC_TCP}};
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(only); i++) {

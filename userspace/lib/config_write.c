@@ -176,6 +176,16 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		put_str(f, h->query);
 		fprintf(f, "\n");
 	}
+	if (h->type == XLB_HC_TCP && h->send[0]) {
+		fprintf(f, "      send: ");
+		put_str(f, h->send);
+		fprintf(f, "\n");
+	}
+	if (h->type == XLB_HC_TCP && h->expect_str[0]) {
+		fprintf(f, "      expect_string: ");
+		put_str(f, h->expect_str);
+		fprintf(f, "\n");
+	}
 }
 
 static void put_node(FILE *f, const struct xlb_config *cfg)
