@@ -43,7 +43,7 @@ resize() { # resize WANT [ARGS..]: restart lbd with ARGS, expect a table of WANT
 	assert_eq "$(flows_max)" "$want" "connection table size after restart ($*)"
 	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "resizing from .* to $want entries" ||
 		fail "no resize logged: $(tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -i flows)"
-	tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -E "xlb_flows_v2_resize: [0-9]+ entries copied" |
+	tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -E "xlb_flows_v3_resize: [0-9]+ entries copied" |
 		head -1 | sed 's/^/    /'
 	{ ls "$XT_PIN_DIR" || true; } | grep -q _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
 	u=$(flows_used)
