@@ -145,11 +145,9 @@ static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 s
  * Returns the backend (id in *be_id) or NULL if the service has no usable
  * backend for this flow.
  */
-static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flow_key *key,
-							    const struct xlb_svc *svc,
-							    struct xlb_flow *old, __u32 *be_id,
-							    __u64 now, int syn_seq_valid,
-							    __be32 syn_seq)
+static __always_inline struct xlb_backend *
+xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, struct xlb_flow *old,
+		 __u32 *be_id, __u64 now, int syn_seq_valid, __be32 syn_seq)
 {
 	struct xlb_backend *be, *be2;
 	struct xlb_flow nf = {};

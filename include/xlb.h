@@ -173,7 +173,7 @@ struct xlb_flow {
 	__u32 flags; /* XLB_FLOW_F_*; set with atomic fetch-or (several CPUs may see the flow) */
 	__u8 fwd; /* enum xlb_fwd of the service when the flow was scheduled */
 	__u8 _pad[3];
-	__be32 isn; /* TCP: sequence number of the client's SYN that created the entry (XLB_FLOW_F_ISN) */
+	__be32 isn; /* TCP: the client's SYN sequence number (XLB_FLOW_F_ISN) */
 	__u32 _pad2;
 };
 _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");

@@ -625,7 +625,8 @@ static int scaling(void)
 		return -1;
 	}
 	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
-	       bpf_map__max_entries(sk->maps.xlb_vips_v1), bpf_map__max_entries(sk->maps.xlb_bends_v1),
+	       bpf_map__max_entries(sk->maps.xlb_vips_v1),
+	       bpf_map__max_entries(sk->maps.xlb_bends_v1),
 	       bpf_map__max_entries(sk->maps.xlb_flows_v3));
 
 	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"

@@ -1076,12 +1076,13 @@ static void test_local_addresses(void **state)
 	assert_int_equal(xlb_addr_parse("192.0.2.1", &local[0], &fam[0]), 0);
 	assert_int_equal(xlb_addr_parse("10.0.0.99", &local[1], &fam[1]), 0);
 	/* none set: nothing checked against them */
-	assert_int_equal(xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err,
-					  sizeof(err)), 0);
+	assert_int_equal(
+	    xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err, sizeof(err)), 0);
 	xlb_config_free(&cfg);
 	assert_int_equal(xlb_config_set_local_addrs(local, fam, 2), 0);
-	assert_int_equal(xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err,
-					  sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "t.yaml:3: services[0].vip: 192.0.2.1 is an address of this "
 				    "node"));
 	assert_non_null(strstr(err, "allow_local_address: true"));
@@ -1098,14 +1099,16 @@ static void test_local_addresses(void **state)
 	assert_int_equal(xlb_config_parse(out, strlen(out), "w.yaml", &cfg, err, sizeof(err)), 0);
 	assert_true(cfg.services[0].allow_local_address);
 	/* runtime: a VIP of another service on the same address needs its own override */
-	assert_int_equal(xlb_cfg_check_addr(&cfg, &cfg.services[0], true, &local[0], fam[0], why,
-					    sizeof(why)), 0);
+	assert_int_equal(
+	    xlb_cfg_check_addr(&cfg, &cfg.services[0], true, &local[0], fam[0], why, sizeof(why)),
+	    0);
 	{
 		struct xlb_cfg_service ns = {.name = "other", .key = {.family = XLB_AF_INET}};
 
 		ns.key.addr = local[0];
-		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, true, &local[0], fam[0], why,
-						    sizeof(why)), -EINVAL);
+		assert_int_equal(
+		    xlb_cfg_check_addr(&cfg, &ns, true, &local[0], fam[0], why, sizeof(why)),
+		    -EINVAL);
 		assert_non_null(strstr(why, "is an address of this node"));
 		/* a VIP that is a backend of another service */
 		assert_int_equal(xlb_addr_parse("10.0.0.12", &a, &f), 0);
@@ -1116,8 +1119,9 @@ static void test_local_addresses(void **state)
 				 -EINVAL);
 		assert_string_equal(why, "is a backend of service \"web\"");
 		/* a backend that is the VIP of another service, or its own */
-		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, false, &local[0], fam[0], why,
-						    sizeof(why)), -EINVAL);
+		assert_int_equal(
+		    xlb_cfg_check_addr(&cfg, &ns, false, &local[0], fam[0], why, sizeof(why)),
+		    -EINVAL);
 		assert_string_equal(why, "is the VIP of service \"web\"");
 		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, false, &a, f, why, sizeof(why)),
 				 -EINVAL);
@@ -1132,8 +1136,8 @@ static void test_local_addresses(void **state)
 	free(yaml);
 	/* a backend on the node: no override */
 	assert_int_equal(xlb_config_set_local_addrs(local, fam, 2), 0);
-	assert_int_equal(xlb_config_parse(yaml_be, strlen(yaml_be), "t.yaml", &cfg, err,
-					  sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    xlb_config_parse(yaml_be, strlen(yaml_be), "t.yaml", &cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "t.yaml:6: services[0].backends[0].address: 10.0.0.99 is an "
 				    "address of this node"));
 	assert_int_equal(xlb_config_set_local_addrs(NULL, NULL, 0), 0);

@@ -352,8 +352,7 @@ static void test_expect_check(void **state)
 	assert_int_equal(xlb_hc_expect_check("+PONG", "", 0, true), XLB_HC_R_BAD_RESPONSE);
 	/* a substring anywhere in the window, NUL bytes before it included */
 	assert_int_equal(xlb_hc_expect_check("OK", "220 mail\0 OK", 12, false), XLB_HC_R_OK);
-	assert_int_equal(xlb_hc_expect_check("+PONG", "-ERR wrong\r\n", 12, false),
-			 XLB_HC_R_NONE);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "-ERR wrong\r\n", 12, false), XLB_HC_R_NONE);
 	/* a full window without it: no more waiting; beyond the window is not searched */
 	memset(big, 'x', sizeof(big));
 	assert_int_equal(xlb_hc_expect_check("+PONG", big, XLB_HC_EXPECT_WINDOW, false),
@@ -370,7 +369,7 @@ static void test_expect_check(void **state)
 /* A child that reads what a connection sends, answers resp (if it got want) and closes. */
 static pid_t text_server(int lfd, const char *want, const char *resp, const char *other)
 {
-	struct timeval tv = { .tv_usec = 20000 };
+	struct timeval tv = {.tv_usec = 20000};
 	pid_t pid = fork();
 	const char *r;
 	char buf[256];
@@ -407,22 +406,23 @@ static void test_tcp_send_expect(void **state)
 	__u16 p_hung, p_pong;
 	int l_hung = listener(64, &p_hung), l_pong = listener(16, &p_pong), epfd;
 	pid_t srv = text_server(l_pong, "PING\r\n", "+PONG\r\n", "-ERR unknown\r\n");
-	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
+	struct xlb_addr lo = {.a = {htonl(INADDR_LOOPBACK)}};
 	struct xlb_hc_check chk;
 	struct xlb_hc *hc;
 	struct {
 		struct probe_case pc;
 		const char *send, *expect;
 	} cs[] = {
-		{ { "hung: plain tcp", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true }, "", "" },
-		{ { "hung: send only", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true }, "PING\r\n", "" },
-		{ { "hung: send/expect", XLB_HC_TCP, p_hung, XLB_HC_R_TIMEOUT, 0, false },
-		  "PING\r\n", "+PONG" },
-		{ { "pong: send/expect", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true }, "PING\r\n",
-		  "+PONG" },
-		{ { "pong: wrong question", XLB_HC_TCP, p_pong, XLB_HC_R_BAD_RESPONSE, 0, false },
-		  "HELLO\r\n", "+PONG" },
-		{ { "pong: expect only", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true }, "", "-ERR" },
+	    {{"hung: plain tcp", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true}, "", ""},
+	    {{"hung: send only", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true}, "PING\r\n", ""},
+	    {{"hung: send/expect", XLB_HC_TCP, p_hung, XLB_HC_R_TIMEOUT, 0, false},
+	     "PING\r\n",
+	     "+PONG"},
+	    {{"pong: send/expect", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true}, "PING\r\n", "+PONG"},
+	    {{"pong: wrong question", XLB_HC_TCP, p_pong, XLB_HC_R_BAD_RESPONSE, 0, false},
+	     "HELLO\r\n",
+	     "+PONG"},
+	    {{"pong: expect only", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true}, "", "-ERR"},
 	};
 	struct probe_case pcs[sizeof(cs) / sizeof(cs[0])];
 	size_t np = sizeof(cs) / sizeof(cs[0]), j;
@@ -439,9 +439,8 @@ static void test_tcp_send_expect(void **state)
 		pcs[j] = cs[j].pc;
 		strcpy(chk.send, cs[j].send);
 		strcpy(chk.expect_str, cs[j].expect);
-		assert_int_equal(xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, pcs[j].port, &pcs[j],
-					    &pcs[j].t),
-				 0);
+		assert_int_equal(
+		    xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, pcs[j].port, &pcs[j], &pcs[j].t), 0);
 	}
 	run_probes(hc, epfd, pcs, np);
 	kill(srv, SIGKILL);
@@ -730,16 +729,11 @@ static void test_spread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_machine),
-		cmocka_unit_test(test_state_details),
-		cmocka_unit_test(test_settings),
-		cmocka_unit_test(test_real_probes),
-		cmocka_unit_test(test_real_probes_v6),
-		cmocka_unit_test(test_spread),
-		cmocka_unit_test(test_dns_codec),
-		cmocka_unit_test(test_udp_dns_probes),
-		cmocka_unit_test(test_expect_check),
-		cmocka_unit_test(test_tcp_send_expect),
+	    cmocka_unit_test(test_state_machine),  cmocka_unit_test(test_state_details),
+	    cmocka_unit_test(test_settings),	   cmocka_unit_test(test_real_probes),
+	    cmocka_unit_test(test_real_probes_v6), cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_dns_codec),	   cmocka_unit_test(test_udp_dns_probes),
+	    cmocka_unit_test(test_expect_check),   cmocka_unit_test(test_tcp_send_expect),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -209,12 +209,9 @@ static void test_stats_by_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_name_parse),
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_flow_v1),
-	    cmocka_unit_test(test_flow_v2),
-	    cmocka_unit_test(test_stats_by_name),
-	    cmocka_unit_test(test_resize),
+	    cmocka_unit_test(test_name_parse),	  cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_flow_v1),	  cmocka_unit_test(test_flow_v2),
+	    cmocka_unit_test(test_stats_by_name), cmocka_unit_test(test_resize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,7 +122,8 @@ static void test_prune_and_conflicts(void **st)
 	/* runtime additions no VIP or backend may have (made by an older lbd): dropped, said */
 	s = json_loads("{\"xlb_state\":1,\"services\":{"
 		       "\"web\":{\"backends\":{\"127.0.0.1\":{\"weight\":5},\"10.0.0.14\":{}}},"
-		       "\"bad\":{\"service\":{\"vip\":\"0.0.0.0\",\"port\":82}}}}", 0, NULL);
+		       "\"bad\":{\"service\":{\"vip\":\"0.0.0.0\",\"port\":82}}}}",
+		       0, NULL);
 	assert_non_null(s);
 	assert_int_equal(xlb_state_apply(s, &base, &eff, warn, sizeof(warn)), 0);
 	assert_non_null(strstr(warn, "backend 127.0.0.1 is a loopback address"));

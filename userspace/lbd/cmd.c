@@ -496,7 +496,8 @@ void lbd_local_addrs_refresh(void)
 
 	if (err)
 		pr_warn("cannot read this node's addresses (%s): VIPs and backends are not "
-			"checked against them", strerror(-err));
+			"checked against them",
+			strerror(-err));
 }
 
 int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)

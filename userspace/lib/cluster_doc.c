@@ -645,8 +645,7 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 	    x->pol.zone_min_healthy != y->pol.zone_min_healthy ||
 	    x->pol.panic_threshold != y->pol.panic_threshold ||
 	    x->pol.panic_mode != y->pol.panic_mode || x->n_backends != y->n_backends ||
-	    x->allow_local_address != y->allow_local_address ||
-	    !xlb_acl_eq(&x->acl, &y->acl))
+	    x->allow_local_address != y->allow_local_address || !xlb_acl_eq(&x->acl, &y->acl))
 		return false;
 	for (i = 0; i < x->n_backends; i++)
 		if (!be_equal(&x->backends[i],

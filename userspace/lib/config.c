@@ -976,8 +976,10 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 		static const struct {
 			const char *key;
 			__u8 type;
-		} only[] = {{"payload", XLB_HC_UDP}, {"expect_reply", XLB_HC_UDP},
-			    {"query", XLB_HC_DNS}, {"send", XLB_HC_TCP},
+		} only[] = {{"payload", XLB_HC_UDP},
+			    {"expect_reply", XLB_HC_UDP},
+			    {"query", XLB_HC_DNS},
+			    {"send", XLB_HC_TCP},
 			    {"expect_string", XLB_HC_TCP}};
 		size_t i;
 
@@ -1571,8 +1573,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = path_key(c, "vip");
-		err = fail(c, t.vip, "%s %s", xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)),
-			   why);
+		err = fail(c, t.vip, "%s %s",
+			   xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)), why);
 		path_pop(c, old);
 		return err;
 	}
@@ -2114,8 +2116,9 @@ static int check_backend_vips(struct ctx *c)
 			if (!xlb_cfg_check_addr(cfg, s, false, &b->addr, b->family, why,
 						sizeof(why)))
 				continue;
-			snprintf(c->err, c->errlen, "%s:%d: services[%zu].backends[%zu].address: %s %s",
-				 c->file, b->line, i, j, xlb_addr_str(&b->addr, b->family, a, sizeof(a)),
+			snprintf(c->err, c->errlen,
+				 "%s:%d: services[%zu].backends[%zu].address: %s %s", c->file,
+				 b->line, i, j, xlb_addr_str(&b->addr, b->family, a, sizeof(a)),
 				 why);
 			return -EINVAL;
 		}

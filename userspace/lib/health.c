@@ -29,7 +29,7 @@
 
 #define TIMER_IDX 0xffffffffu
 #define GEN_MASK 0x3fffffffu /* 30 bits between the index and the tag */
-#define RESP_MAX 256 /* enough for a status line, and the TCP expect window */
+#define RESP_MAX  256	      /* enough for a status line, and the TCP expect window */
 _Static_assert(RESP_MAX > XLB_HC_EXPECT_WINDOW, "resp holds the TCP expect window");
 
 /* ---- settings -------------------------------------------------------------- */
@@ -153,8 +153,7 @@ bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check 
 	       !strcmp(a->query, b->query);
 }
 
-enum xlb_hc_result xlb_hc_expect_check(const char *expect, const char *buf, size_t len,
-				       bool closed)
+enum xlb_hc_result xlb_hc_expect_check(const char *expect, const char *buf, size_t len, bool closed)
 {
 	size_t n = strlen(expect);
 
@@ -491,7 +490,7 @@ static void http_send(struct xlb_hc *hc, struct xlb_hc_target *t)
 /* TCP with send/expect: send, then wait for the expected bytes (or succeed now). */
 static void tcp_send(struct xlb_hc *hc, struct xlb_hc_target *t)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
 	ssize_t n = (ssize_t)strlen(t->chk.send);
 
 	errno = 0;

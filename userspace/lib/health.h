@@ -25,8 +25,8 @@
 
 enum xlb_hc_type {
 	XLB_HC_TCP = 0, /* connect() succeeds (then send sent, expect_str received, if set) */
-	XLB_HC_HTTP, /* GET path answers with a status in [expect_lo, expect_hi] */
-	XLB_HC_NONE, /* no probing: always up */
+	XLB_HC_HTTP,	/* GET path answers with a status in [expect_lo, expect_hi] */
+	XLB_HC_NONE,	/* no probing: always up */
 	XLB_HC_UDP, /* a datagram (payload) gets a reply; or, expect_reply false, no ICMP error */
 	XLB_HC_DNS, /* a DNS query for `query` gets an answer with RCODE NOERROR or NXDOMAIN */
 	XLB_HC_TYPE_MAX,

@@ -31,7 +31,8 @@ int xlb_map_name_parse(const char *name, char *base, size_t len, unsigned int *v
 	return 0;
 }
 
-/* ---- xlb_flows: v1 (16-byte value, before encapsulation), v2 (24 bytes, before the ISN) -> v3 ---- */
+/* ---- xlb_flows: v1 (16-byte value, before encapsulation), v2 (24 bytes, before the ISN) -> v3
+ * ---- */
 
 struct flow_v1 {
 	__u32 backend_id;
@@ -117,10 +118,10 @@ static const char *const stats_v4[] = {
  * calls them, so a stats bump needs only the old version's list here).
  */
 static const struct xlb_migration migrations[] = {
-    {"flows", 1, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v1),
-     xlb_migrate_flow_v1, NULL, 0},
-    {"flows", 2, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v2),
-     xlb_migrate_flow_v2, NULL, 0},
+    {"flows", 1, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v1), xlb_migrate_flow_v1,
+     NULL, 0},
+    {"flows", 2, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v2), xlb_migrate_flow_v2,
+     NULL, 0},
     {"stats", 2, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v2,
      N(stats_v2)},
     {"stats", 3, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v3,

@@ -541,8 +541,8 @@ static int apply_backends(const struct xlb_config *eff, const char *name, json_t
 			continue;
 		}
 		if (!b && xlb_cfg_check_addr(eff, s, false, &addr, family, why, sizeof(why))) {
-			warnf(warn, warnlen, "service \"%s\": backend %s %s; override dropped", name,
-			      k, why);
+			warnf(warn, warnlen, "service \"%s\": backend %s %s; override dropped",
+			      name, k, why);
 			continue;
 		}
 		if (!b) {
@@ -622,8 +622,10 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 				ns.allow_local_address = s->allow_local_address;
 			if (xlb_cfg_check_addr(eff, &ns, true, &ns.key.addr, ns.key.family, why,
 					       sizeof(why))) {
-				warnf(warn, warnlen, "service \"%s\" (added at runtime): vip %s; "
-				      "override dropped", name, why);
+				warnf(warn, warnlen,
+				      "service \"%s\" (added at runtime): vip %s; "
+				      "override dropped",
+				      name, why);
 				continue;
 			}
 			if (s) { /* redefined at runtime: replaces the file's */
