@@ -29,7 +29,11 @@
  *    backend becomes usable again, so a flow rescheduled away from it on
  *    another CPU is not sent back by a stale copy here.
  * A flow's packets normally arrive on one CPU (RSS hashes the 5-tuple), so a
- * copy on another CPU is rare and lives at most one TTL.
+ * copy on another CPU is rare and lives at most one TTL. The same bound holds
+ * for a 5-tuple re-used by a new connection (sched.h): its SYN invalidates
+ * the slot on the CPU it arrives on; a copy of the old entry elsewhere may
+ * send the new connection's packets to the old backend for up to one TTL,
+ * if that backend is still usable.
  *
  * New flows do not fill the cache (that would add a cache-line write to the
  * new-flow path); the first packet that finds the flow in the table does.

@@ -69,7 +69,7 @@ struct {
 	__uint(max_entries, XLB_MAX_FLOWS);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
-} xlb_flows_v2 SEC(".maps");
+} xlb_flows_v3 SEC(".maps");
 
 /* Global per-CPU packet counters, indexed by enum xlb_stat. */
 struct {

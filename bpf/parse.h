@@ -81,6 +81,7 @@ struct xlb_pkt {
 	__u8 tos;	 /* IPv4 TOS (fib tos) */
 	__be32 flowinfo; /* IPv6 flow label + class (fib flowinfo) */
 	__u8 tcp_flags;	 /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ...); 0 for UDP */
+	__be32 tcp_seq;	 /* TCP sequence number (wire order); 0 for UDP */
 	__u8 l2_len;	 /* Ethernet header (+ VLAN tag) bytes before the IP header: 14 or 18 */
 	__u8 df;	 /* IPv4 DF bit set (IPv6: 1, routers never fragment it) */
 	void *l4;	 /* XLB_PARSE_ICMP only: the ICMP header (not yet bounds-checked) */
@@ -109,6 +110,7 @@ static __always_inline int xlb_parse_l4(void *l4, void *data_end, __u32 l4_room,
 		key->sport = th->source;
 		key->dport = th->dest;
 		pkt->tcp_flags = ((__u8 *)th)[13]; /* the byte after doff/reserved */
+		pkt->tcp_seq = th->seq;
 	} else {
 		struct udphdr *uh = l4;
 		__u32 ulen;
@@ -121,6 +123,7 @@ static __always_inline int xlb_parse_l4(void *l4, void *data_end, __u32 l4_room,
 		key->sport = uh->source;
 		key->dport = uh->dest;
 		pkt->tcp_flags = 0;
+		pkt->tcp_seq = 0;
 	}
 	return XLB_PARSE_OK;
 }

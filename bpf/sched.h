@@ -7,6 +7,15 @@
  * re-assigned to another service) the flow is scheduled afresh and the
  * connection table entry is overwritten.
  *
+ * A TCP SYN whose 5-tuple has an entry is a new connection unless it is the
+ * retransmission of the SYN that created the entry (its sequence number,
+ * XLB_FLOW_F_ISN, on an entry not closed): clients re-use source ports (Linux
+ * does soon after the server closed first), and such a connection must be
+ * scheduled by the current table (drain, weight 0 and health apply) and
+ * counted as a new flow, not glued to the old connection's backend. The
+ * client's FIN or RST marks an entry closed (XLB_FLOW_F_CLOSED), for every
+ * scheduler, so that lbd counts only open flows (drain replies, metrics).
+ *
  * Every scheduler picks from the service's weighted lookup table (built by
  * lbd; an atomic swap replaces it whole), so weights, draining (weight 0 /
  * not in the table) and the active set apply to all of them alike:
@@ -25,7 +34,8 @@
  *           weight wins (ties: the first). Active flows are counted in
  *           xlb_conns_v1: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
  *           -1 once per flow on its first TCP FIN or RST (XLB_FLOW_F_CLOSED)
- *           or when it is rescheduled away. Flows that end silently (UDP,
+ *           or when it is rescheduled away (also by a new SYN on its
+ *           5-tuple, which then counts +1 where it is scheduled). Flows that end silently (UDP,
  *           idle timeout, LRU eviction) are not decremented here: lbd must
  *           recount them from the connection table (see docs/config.md).
  */
@@ -58,37 +68,29 @@ static __always_inline void xlb_conns_add(__u32 be_id, __s64 delta)
 		__sync_fetch_and_add(c, delta);
 }
 
-/* Give back the flow's lc unit, once: only the CPU that sets CLOSED decrements. */
-static __always_inline void xlb_flow_release(struct xlb_flow *flow)
+/*
+ * Mark the flow closed, once: only the CPU whose fetch-or sets CLOSED gives
+ * back the flow's lc unit, if it holds one.
+ */
+static __always_inline void xlb_flow_close(struct xlb_flow *flow)
 {
 	__u32 old;
 
-	if (!(flow->flags & XLB_FLOW_F_COUNTED) || (flow->flags & XLB_FLOW_F_CLOSED))
+	if (flow->flags & XLB_FLOW_F_CLOSED)
 		return;
 	old = __sync_fetch_and_or(&flow->flags, XLB_FLOW_F_CLOSED);
-	if (!(old & XLB_FLOW_F_CLOSED))
+	if ((old & (XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED)) == XLB_FLOW_F_COUNTED)
 		xlb_conns_add(flow->backend_id, -1);
 }
 
 /*
- * lc accounting for a packet of an established flow: FIN/RST closes it; a
- * bare SYN on a closed entry (the 5-tuple re-used by a new connection, which
- * stays on the same backend) counts it again, once.
+ * Is a bare SYN with sequence number seq the retransmission of the SYN that
+ * created this (open) entry? Otherwise it starts a new connection.
  */
-static __always_inline void xlb_flow_tcp_state(struct xlb_flow *flow, __u8 tcp_flags)
+static __always_inline int xlb_flow_syn_retrans(const struct xlb_flow *flow, __be32 seq)
 {
-	__u32 old;
-
-	if (!(flow->flags & XLB_FLOW_F_COUNTED))
-		return;
-	if (tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST)) {
-		xlb_flow_release(flow);
-	} else if ((tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN &&
-		   (flow->flags & XLB_FLOW_F_CLOSED)) {
-		old = __sync_fetch_and_and(&flow->flags, ~XLB_FLOW_F_CLOSED);
-		if (old & XLB_FLOW_F_CLOSED)
-			xlb_conns_add(flow->backend_id, 1);
-	}
+	return (flow->flags & (XLB_FLOW_F_ISN | XLB_FLOW_F_CLOSED)) == XLB_FLOW_F_ISN &&
+	       flow->isn == seq;
 }
 
 /*
@@ -138,13 +140,14 @@ static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 s
 
 /*
  * Schedule a new flow (or reschedule `old`, its stale entry, may be NULL)
- * with svc's scheduler and record it. Returns the backend (id in *be_id) or
- * NULL if the service has no usable backend for this flow.
+ * with svc's scheduler and record it; syn_seq_valid: the packet is a bare
+ * TCP SYN with sequence number syn_seq, recorded as the entry's ISN.
+ * Returns the backend (id in *be_id) or NULL if the service has no usable
+ * backend for this flow.
  */
-static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flow_key *key,
-							    const struct xlb_svc *svc,
-							    struct xlb_flow *old, __u32 *be_id,
-							    __u64 now)
+static __always_inline struct xlb_backend *
+xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, struct xlb_flow *old,
+		 __u32 *be_id, __u64 now, int syn_seq_valid, __be32 syn_seq)
 {
 	struct xlb_backend *be, *be2;
 	struct xlb_flow nf = {};
@@ -202,28 +205,33 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	if (!be)
 		return NULL;
 	if (old)
-		xlb_flow_release(old); /* rescheduled away: its lc unit goes back */
+		xlb_flow_close(old); /* rescheduled away: its lc unit goes back */
 	nf.backend_id = *be_id;
 	nf.svc_id = svc_id;
 	nf.last_seen_ns = now;
 	nf.fwd = svc->fwd;
+	if (syn_seq_valid) {
+		nf.flags |= XLB_FLOW_F_ISN;
+		nf.isn = syn_seq;
+	}
 	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_ANY);
+	bpf_map_update_elem(&xlb_flows_v3, key, &nf, BPF_ANY);
 	return be;
 }
 
 /*
- * A TCP SYN (without ACK) of a service whose scheduler has no side effects
- * (maglev, sh) and no rate limit: almost always a new connection, so insert
- * its entry first with BPF_NOEXIST, one connection-table operation instead
- * of a lookup (a miss) plus an insertion. NULL when there is no usable
- * backend in the table or the entry already exists (a retransmitted SYN, a
- * re-used 5-tuple): the caller then takes the regular path (lookup, keep or
- * reschedule), so such flows stay sticky and nothing was changed.
+ * A TCP SYN (without ACK, sequence number seq) of a service whose scheduler
+ * has no side effects (maglev, sh) and no rate limit: almost always a new
+ * connection, so insert its entry first with BPF_NOEXIST, one
+ * connection-table operation instead of a lookup (a miss) plus an insertion.
+ * NULL when there is no usable backend in the table or the entry already
+ * exists (a retransmitted SYN, a re-used 5-tuple): the caller then takes the
+ * regular path (lookup; keep a retransmission, reschedule anything else),
+ * and nothing was changed here.
  */
 static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flow_key *key,
 							    const struct xlb_svc *svc, __u32 *be_id,
-							    __u64 now)
+							    __u64 now, __be32 seq)
 {
 	struct xlb_backend *be;
 	struct xlb_flow nf = {};
@@ -241,7 +249,9 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	nf.svc_id = svc_id;
 	nf.last_seen_ns = now;
 	nf.fwd = svc->fwd;
-	if (bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_NOEXIST))
+	nf.flags = XLB_FLOW_F_ISN;
+	nf.isn = seq;
+	if (bpf_map_update_elem(&xlb_flows_v3, key, &nf, BPF_NOEXIST))
 		return NULL;
 	return be;
 }

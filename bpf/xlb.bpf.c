@@ -94,7 +94,7 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	default:
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	}
-	flow = bpf_map_lookup_elem(&xlb_flows_v2, key);
+	flow = bpf_map_lookup_elem(&xlb_flows_v3, key);
 	if (!flow)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	now = xlb_now();
@@ -123,7 +123,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	struct xlb_filters fs;
 	struct xlb_fcache_ref fc;
 	int cached = 0; /* fc names this flow's slot and the packet may use it */
-	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn;
+	__u32 be_id = 0, new_flow = 0, svc_id, reason, syn, renew = 0;
 	__u8 fwd;
 	__u64 len, now;
 
@@ -199,7 +199,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 			}
 		}
 		if (!syn)
-			flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
+			flow = bpf_map_lookup_elem(&xlb_flows_v3, &key);
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
@@ -237,7 +237,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	 */
 	if (syn && (svc->sched == XLB_SCHED_MAGLEV || svc->sched == XLB_SCHED_SH) &&
 	    !xlb_rate_limited(&fs)) {
-		be = xlb_schedule_syn(&key, svc, &be_id, now);
+		be = xlb_schedule_syn(&key, svc, &be_id, now, pkt.tcp_seq);
 		if (be) {
 			new_flow = 1;
 			fwd = svc->fwd;
@@ -245,8 +245,15 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		}
 	}
 	if (!xlb_cfg_prefilter || syn) {
-		flow = bpf_map_lookup_elem(&xlb_flows_v2, &key);
-		if (flow && flow->svc_id == svc_id)
+		flow = bpf_map_lookup_elem(&xlb_flows_v3, &key);
+		/*
+		 * A SYN other than the retransmission of the entry's own is a new
+		 * connection on a re-used 5-tuple (sched.h): schedule it afresh.
+		 */
+		if (flow && flow->svc_id == svc_id && syn &&
+		    !xlb_flow_syn_retrans(flow, pkt.tcp_seq))
+			renew = 1;
+		else if (flow && flow->svc_id == svc_id)
 			be = xlb_flow_backend(flow, now, &be_id);
 	}
 	if (be)
@@ -254,10 +261,19 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	/* New flow, or its backend is no longer usable: (re)schedule. */
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */
-	/* Only a flow without an entry is new; rescheduling an existing one is not limited. */
-	if (!flow && !xlb_rate_ok(&key, svc_id, now, &fs))
+	/*
+	 * Only a new connection is limited (no entry, or a new SYN on a re-used
+	 * 5-tuple); rescheduling an existing flow away from its backend is not.
+	 */
+	if ((!flow || renew) && !xlb_rate_ok(&key, svc_id, now, &fs))
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_RATE_LIMIT);
-	be = xlb_schedule_new(&key, svc, flow, &be_id, now);
+	/*
+	 * Verifier: without the barrier clang 14 folds "flow != NULL" into
+	 * flags computed for the branches above, and the verifier, which cannot
+	 * relate them, sees a NULL dereference in xlb_flow_close(old).
+	 */
+	asm volatile("" : "+r"(flow));
+	be = xlb_schedule_new(&key, svc, flow, &be_id, now, syn, pkt.tcp_seq);
 	if (!be) {
 		xlb_counters_add(&xlb_svcst_v1, svc_id, len, 0);
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_BACKEND);
@@ -268,8 +284,8 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 
 established:
 	fwd = flow->fwd; /* the mode the flow started with, even if the service changed since */
-	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST | XLB_TCP_SYN))
-		xlb_flow_tcp_state(flow, pkt.tcp_flags);
+	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST))
+		xlb_flow_close(flow); /* the client ends it: no longer counted as open */
 forward:
 	/*
 	 * Service and backend counters count what was scheduled; a later FIB,

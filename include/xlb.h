@@ -61,7 +61,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
 #define XLB_MAP_TABLES "xlb_tables_v3" /* v3: packed slots (xlb_slot_t) */
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
-#define XLB_MAP_FLOWS "xlb_flows_v2"
+#define XLB_MAP_FLOWS "xlb_flows_v3" /* v3: + the client's ISN */
 #define XLB_MAP_STATS "xlb_stats_v4" /* v4: filter drop reasons added */
 #define XLB_MAP_SVC_STATS "xlb_svcst_v1"
 #define XLB_MAP_BE_STATS "xlb_best_v1"
@@ -173,17 +173,25 @@ struct xlb_flow {
 	__u32 flags; /* XLB_FLOW_F_*; set with atomic fetch-or (several CPUs may see the flow) */
 	__u8 fwd; /* enum xlb_fwd of the service when the flow was scheduled */
 	__u8 _pad[3];
+	__be32 isn; /* TCP: the client's SYN sequence number (XLB_FLOW_F_ISN) */
+	__u32 _pad2;
 };
-_Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
+_Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
 
 /*
  * XLB_FLOW_F_COUNTED: the flow holds one unit of XLB_MAP_CONNS[backend_id]
- * (scheduled by lc). XLB_FLOW_F_CLOSED: a TCP FIN or RST was seen and that
- * unit was given back; the CPU whose fetch-or set the bit does the decrement,
- * so it happens once per flow.
+ * (scheduled by lc). XLB_FLOW_F_CLOSED: the client sent a TCP FIN or RST
+ * (any scheduler; in DSR the balancer sees only client -> server), so the
+ * flow no longer counts as open, and a counted flow's unit was given back;
+ * the CPU whose fetch-or set the bit does the decrement, so it happens once
+ * per flow. XLB_FLOW_F_ISN: the entry was created by a TCP SYN and isn holds
+ * its sequence number: a SYN with that number on an open entry is a
+ * retransmission (same backend); any other SYN is a new connection on a
+ * re-used 5-tuple, scheduled afresh (bpf/sched.h).
  */
 #define XLB_FLOW_F_COUNTED (1u << 0)
 #define XLB_FLOW_F_CLOSED (1u << 1)
+#define XLB_FLOW_F_ISN (1u << 2)
 
 /*
  * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of

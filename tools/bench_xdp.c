@@ -255,7 +255,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 static void clear_flows(const struct bcase *c)
 {
 	struct xlb_flow_key k;
-	int i, fd = bpf_map__fd(b.xlb->maps.xlb_flows_v2);
+	int i, fd = bpf_map__fd(b.xlb->maps.xlb_flows_v3);
 
 	for (i = 0; i < c->npkts; i++) {
 		/* The builder's spec is gone; re-derive the key from the frame. */
@@ -625,8 +625,9 @@ static int scaling(void)
 		return -1;
 	}
 	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
-	       bpf_map__max_entries(sk->maps.xlb_vips_v1), bpf_map__max_entries(sk->maps.xlb_bends_v1),
-	       bpf_map__max_entries(sk->maps.xlb_flows_v2));
+	       bpf_map__max_entries(sk->maps.xlb_vips_v1),
+	       bpf_map__max_entries(sk->maps.xlb_bends_v1),
+	       bpf_map__max_entries(sk->maps.xlb_flows_v3));
 
 	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"
 	       "  (%d rounds, medians; %d packets per run)\n", SCALE_ROUNDS, SCALE_NPK);

@@ -193,7 +193,7 @@ static void base(void)
 		vk.proto = 0;
 		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vaddr_v1), &vk, &n, 0), 0);
 	}
-	clear_map(mfd(lab.skel->maps.xlb_flows_v2), sizeof(struct xlb_flow_key));
+	clear_map(mfd(lab.skel->maps.xlb_flows_v3), sizeof(struct xlb_flow_key));
 	clear_map(mfd(lab.skel->maps.xlb_acl4_v1), sizeof(struct xlb_acl4_key));
 	clear_map(mfd(lab.skel->maps.xlb_acl6_v1), sizeof(struct xlb_acl6_key));
 	clear_map(mfd(lab.skel->maps.xlb_rate_v1), sizeof(struct xlb_rate_key));

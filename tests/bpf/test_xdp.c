@@ -229,7 +229,7 @@ static void set_backend_flags(__u32 id, __u8 flags)
 
 static void clear_flows(void)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v2);
+	int fd = mfd(lab.skel->maps.xlb_flows_v3);
 	struct xlb_flow_key k;
 
 	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
@@ -797,7 +797,7 @@ static void test_flow_entry(void **state)
 
 	lab_require();
 	base_config();
-	fd = mfd(lab.skel->maps.xlb_flows_v2);
+	fd = mfd(lab.skel->maps.xlb_flows_v3);
 	pkt_flow_key(&s, &k);
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
@@ -867,7 +867,7 @@ static __u32 send_to(const struct pkt_spec *s)
 /* Point the connection-table entry of s at backend be (as another CPU's reschedule would). */
 static void flow_set_backend(const struct pkt_spec *s, __u32 be)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v2);
+	int fd = mfd(lab.skel->maps.xlb_flows_v3);
 	struct xlb_flow_key k;
 	struct xlb_flow f;
 
@@ -966,7 +966,7 @@ static void test_flow_cache(void **state)
 	cpu = pin_cpu(&old);
 
 	base_config();
-	fd_flows = mfd(lab.skel->maps.xlb_flows_v2);
+	fd_flows = mfd(lab.skel->maps.xlb_flows_v3);
 	ack.tcp_flags = 0x10;
 	fin.tcp_flags = 0x11;
 	rst.tcp_flags = 0x04;
@@ -1055,7 +1055,7 @@ out:
  */
 static void cache_proof(const struct pkt_spec *s, __u32 svc, __u32 be, int cpu)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v2), cached = lab.prefilter && lab.fcache;
+	int fd = mfd(lab.skel->maps.xlb_flows_v3), cached = lab.prefilter && lab.fcache;
 	struct snap before, after;
 	struct xlb_fcache_ent e;
 	struct xlb_flow_key k;
@@ -1113,7 +1113,7 @@ static void test_flow_cache_rules(void **state)
 	lab_require();
 	cpu = pin_cpu(&old);
 	base_config();
-	fd_flows = mfd(lab.skel->maps.xlb_flows_v2);
+	fd_flows = mfd(lab.skel->maps.xlb_flows_v3);
 	v6.family = 6;
 	v6.src = CLIENT6;
 	v6.tcp_flags = 0x10;
@@ -1333,7 +1333,7 @@ static void test_sched_wrr(void **state)
 /*
  * lc: power of two choices over xlb_conns_v1, predicted exactly in user
  * space; a loaded backend gets (almost) nothing; FIN/RST give a flow's unit
- * back once; a SYN re-using a closed entry takes it again.
+ * back once; a new SYN re-using a closed entry is scheduled and counted afresh.
  */
 static void test_sched_lc(void **state)
 {
@@ -1379,8 +1379,8 @@ static void test_sched_lc(void **state)
 	/* Close the first flow: FIN gives its unit back, once; RST after FIN does nothing. */
 	s.sport = 40000;
 	pkt_flow_key(&s, &k);
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v2), &k, &f), 0);
-	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &k, &f), 0);
+	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_ISN);
 	be = f.backend_id;
 	s.tcp_flags = 0x11; /* FIN|ACK */
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
@@ -1389,12 +1389,32 @@ static void test_sched_lc(void **state)
 	s.tcp_flags = 0x04; /* RST */
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(get_conns(be), sim[be] - 1);
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v2), &k, &f), 0);
-	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED);
-	/* The 5-tuple re-used by a new connection: same backend, counted again. */
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &k, &f), 0);
+	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED | XLB_FLOW_F_ISN);
+	/*
+	 * The 5-tuple re-used by a new connection (a new ISN): scheduled by lc
+	 * afresh, where it takes a unit; the closed entry's unit stays given back.
+	 */
+	sim[be]--;
+	{
+		__u32 h, a2, b2;
+
+		h = xlb_flow_hash(&k);
+		a2 = slots[h % TBL_SIZE];
+		b2 = slots[xlb_flow_hash2(h) % TBL_SIZE];
+		if (b2 != a2 && sim[b2] < sim[a2])
+			a2 = b2;
+		be = a2;
+	}
+	sim[be]++;
 	s.tcp_flags = 0x02;
+	s.seq = 5555;
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(out_backend(out), be);
+	for (id = 0; id < NBE; id++)
+		assert_int_equal(get_conns(id), sim[id]);
+	/* Its retransmission takes nothing more. */
+	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(get_conns(be), sim[be]);
 	/* Rescheduled away (backend deactivated): the old backend's unit is given back. */
 	set_backend_flags(be, 0);
@@ -1409,6 +1429,84 @@ static void test_sched_lc(void **state)
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_not_equal(out_backend(out), be);
 	assert_int_equal(get_conns(be), sim[be] - 1);
+	clear_flows();
+}
+
+/*
+ * A SYN on a recorded 5-tuple (Linux re-uses a source port soon after the
+ * server closed first): the retransmission of the recorded SYN (same ISN,
+ * flow open) keeps its backend; any other SYN is a new connection, scheduled
+ * by the current table, so a drained backend (out of the table, still
+ * active for its open flows; weight 0 looks the same here) gets none, and
+ * counted in new_flows. The client's FIN marks the entry closed, so that
+ * lbd's counts of open flows leave it out.
+ */
+static void test_syn_reuse(void **state)
+{
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	__u32 slots[TBL_SIZE], i, be, nbe;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct snap a, b;
+	int fd;
+
+	lab_require();
+	base_config();
+	fd = mfd(lab.skel->maps.xlb_flows_v3);
+	pkt_flow_key(&s, &k);
+	s.payload_len = 0;
+	s.seq = 1000;
+	take_snap(&a);
+	be = send_to(&s);
+	assert_int_equal(be, predict(&s, base_slots(1), TBL_SIZE));
+	/* Drain be: out of the table, still active for its flows. */
+	for (i = 0; i < TBL_SIZE; i++)
+		slots[i] = base_slots(1)[i] == be ? (be == 2 ? 3 : 2) : base_slots(1)[i];
+	install_table(1, slots, TBL_SIZE);
+	/* The SYN retransmitted: same backend, not another new flow. */
+	assert_int_equal(send_to(&s), be);
+	take_snap(&b);
+	assert_int_equal(b.svc[1].new_flows - a.svc[1].new_flows, 1);
+	assert_int_equal(b.be[be].new_flows - a.be[be].new_flows, 1);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_false(f.flags & XLB_FLOW_F_CLOSED);
+	s.tcp_flags = 0x10; /* ACK */
+	assert_int_equal(send_to(&s), be);
+	/* The client closes: the entry is marked closed, lc or not. */
+	s.tcp_flags = 0x11; /* FIN|ACK */
+	assert_int_equal(send_to(&s), be);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_true(f.flags & XLB_FLOW_F_CLOSED);
+	s.tcp_flags = 0x10; /* the last ACK still reaches the old backend */
+	assert_int_equal(send_to(&s), be);
+
+	/* The port re-used by a new connection (another ISN): the current table decides. */
+	s.tcp_flags = 0x02;
+	s.seq = 777777;
+	take_snap(&a);
+	nbe = send_to(&s);
+	assert_int_not_equal(nbe, be);
+	assert_int_equal(nbe, predict(&s, slots, TBL_SIZE));
+	take_snap(&b);
+	assert_int_equal(b.svc[1].new_flows - a.svc[1].new_flows, 1);
+	assert_int_equal(b.be[nbe].new_flows - a.be[nbe].new_flows, 1);
+	assert_int_equal(b.be[be].new_flows - a.be[be].new_flows, 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
+	assert_int_equal(f.backend_id, nbe);
+	assert_false(f.flags & XLB_FLOW_F_CLOSED);
+	/* Its own retransmission and its packets stay there. */
+	assert_int_equal(send_to(&s), nbe);
+	s.tcp_flags = 0x10;
+	assert_int_equal(send_to(&s), nbe);
+
+	/* A new SYN on an entry still open (its FIN never seen, e.g. lost) is new as well. */
+	flow_set_backend(&s, be);
+	s.tcp_flags = 0x02;
+	s.seq = 888888;
+	take_snap(&a);
+	assert_int_equal(send_to(&s), nbe);
+	take_snap(&b);
+	assert_int_equal(b.svc[1].new_flows - a.svc[1].new_flows, 1);
 	clear_flows();
 }
 
@@ -1569,7 +1667,7 @@ static void test_hash_mixing(void **state)
 
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 11 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 12 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -1585,17 +1683,18 @@ int main(void)
 	tests[NCASES + 3] = (struct CMUnitTest)cmocka_unit_test(test_sched_sh);
 	tests[NCASES + 4] = (struct CMUnitTest)cmocka_unit_test(test_sched_wrr);
 	tests[NCASES + 5] = (struct CMUnitTest)cmocka_unit_test(test_sched_lc);
-	tests[NCASES + 6] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
-	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache);
-	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_rules);
-	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 6] = (struct CMUnitTest)cmocka_unit_test(test_syn_reuse);
+	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
+	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache);
+	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_rules);
+	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 11] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 9, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 10, group_setup_prefilter,
 					 group_teardown);
 	/* And the flow cache knob off. */
-	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 7], 2,
+	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 8], 2,
 					 group_setup_nocache, group_teardown);
 	return fails;
 }

@@ -45,7 +45,7 @@ resize() { # resize WANT [ARGS..]: restart lbd with ARGS, expect a table of WANT
 	assert_eq "$(flows_max)" "$want" "connection table size after restart ($*)"
 	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "resizing from .* to $want entries" ||
 		fail "no resize logged: $(tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -i flows)"
-	tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -E "xlb_flows_v2_resize: [0-9]+ entries copied" |
+	tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -E "xlb_flows_v3_resize: [0-9]+ entries copied" |
 		head -1 | sed 's/^/    /'
 	{ ls "$XT_PIN_DIR" || true; } | grep -q _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
 	u=$(flows_used)
@@ -71,13 +71,13 @@ assert_eq "$(flows_max)" 8192 "connection table size after a restart without --m
 # Made here by hand (bpftool), then a normal start must keep the live one.
 info "leftover of a failed resize: live table under _resize, an empty one in its place"
 lbd_stop TERM
-P=$XT_PIN_DIR/xlb_flows_v2
+P=$XT_PIN_DIR/xlb_flows_v3
 mv "$P" "${P}_resize" || fail "cannot move the pin (bpffs rename)"
-bpftool map create "$P" type lru_hash key 40 value 24 entries 4096 name xlb_flows_v2 ||
+bpftool map create "$P" type lru_hash key 40 value 32 entries 4096 name xlb_flows_v3 ||
 	fail "bpftool map create"
 lines=$(wc -l <"$XT_WORK/lbd.log")
 lbd_start --max-flows 16384
-{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "the running program uses xlb_flows_v2_resize" ||
+{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "the running program uses xlb_flows_v3_resize" ||
 	fail "the live _resize table was not recognised: $(tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -i flows)"
 assert_eq "$(flows_max)" 16384 "connection table size after the recovered resize"
 { ls "$XT_PIN_DIR" || true; } | grep -q _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"

@@ -5,13 +5,13 @@
 # xlb_flows_v1 (LRU hash, 16-byte values) naming backends of the running
 # service, an xlb_stats_v3 (per-CPU counters of the v3 reason list) and a pin
 # no migration knows (xlb_svcst_v0) -- then lbd is restarted. The new lbd
-# copies the flows into xlb_flows_v2 (converted: + flags 0, fwd dsr-l2), the
+# copies the flows into xlb_flows_v3 (converted: + flags 0, fwd dsr-l2), the
 # counters by name into the current xlb_stats, logs what it did and what
 # starts empty, and removes the old pins after the switch; a keep-alive
 # connection through the VIP survives the restart, and lbd --detach leaves no
 # pin behind, stale versions included. The running program's flows are moved
-# into the v1 pin and xlb_flows_v2 unpinned, so the new lbd starts from an
-# empty xlb_flows_v2 as after a real upgrade.
+# into the v1 pin and xlb_flows_v3 unpinned, so the new lbd starts from an
+# empty xlb_flows_v3 as after a real upgrade.
 source "$(dirname "$0")/lib.sh"
 command -v bpftool >/dev/null || skip "bpftool missing"
 xt_setup --backends 3
@@ -52,10 +52,10 @@ for i in 1 2 3 4 5; do
 		value $(hexargs "struct.pack('<IIQ', $be, $svc, $now)")
 done
 # The running program's own flows (the keep-alive's among them) go into the
-# v1 pin too, 16-byte values, and xlb_flows_v2 is unpinned: as after a real
-# upgrade, the new lbd creates an empty xlb_flows_v2 and only the migration
+# v1 pin too, 16-byte values, and xlb_flows_v3 is unpinned: as after a real
+# upgrade, the new lbd creates an empty xlb_flows_v3 and only the migration
 # can tell it where established flows go.
-bpftool -j map dump pinned "$P/xlb_flows_v2" >"$XT_WORK/live.json"
+bpftool -j map dump pinned "$P/xlb_flows_v3" >"$XT_WORK/live.json"
 "$XT_PY" - "$XT_WORK/live.json" >"$XT_WORK/live.batch" <<'PY'
 import json, sys
 for e in json.load(open(sys.argv[1])):
@@ -67,7 +67,7 @@ live=$(wc -l <"$XT_WORK/live.batch")
 sed -i "s|PIN|$P/xlb_flows_v1|" "$XT_WORK/live.batch"
 [ "$live" -eq 0 ] || bpftool batch file "$XT_WORK/live.batch" >/dev/null
 assert_ge "$live" 1 "live flows copied into the v1 pin (keep-alive)"
-rm "$P/xlb_flows_v2"
+rm "$P/xlb_flows_v3"
 want=$((5 + live))
 assert_eq "$(bpftool -j map dump pinned "$P/xlb_flows_v1" | jget 'len(d)')" "$want" "v1 flow entries made"
 bpftool map create "$P/xlb_stats_v3" type percpu_array key 4 value 8 entries 17 name xlb_stats_v3
@@ -86,8 +86,8 @@ assert_eq "$(lbctl --json status | jget "d.get('adopted')")" True "the restarted
 
 log=$XT_WORK/lbd.log
 run_log=$(sed -n '/==== lbd start/h;/==== lbd start/!H;${x;p}' "$log")
-grep -q "map xlb_flows_v1: migrating to xlb_flows_v2" <<<"$run_log" || fail "no flows migration logged"
-grep -q "map xlb_flows_v1: $want entries copied to xlb_flows_v2" <<<"$run_log" || fail "flows copy not logged"
+grep -q "map xlb_flows_v1: migrating to xlb_flows_v3" <<<"$run_log" || fail "no flows migration logged"
+grep -q "map xlb_flows_v1: $want entries copied to xlb_flows_v3" <<<"$run_log" || fail "flows copy not logged"
 grep -q "map xlb_stats_v3: 17 counters copied by name to $S" <<<"$run_log" || fail "stats copy not logged"
 grep -q "map xlb_svcst_v0 v0: no migration to v1, xlb_svcst_v1 starts empty" <<<"$run_log" ||
 	fail "no 'starts empty' for xlb_svcst_v0"
@@ -98,8 +98,8 @@ for p in xlb_flows_v1 xlb_stats_v3 xlb_svcst_v0; do
 	[ ! -e "$P/$p" ] || fail "old pin $p still there"
 done
 
-# the converted entries in xlb_flows_v2: 24-byte values, ids kept, flags 0, fwd 0 (dsr-l2)
-bpftool -j map dump pinned "$P/xlb_flows_v2" >"$XT_WORK/flows.json"
+# the converted entries in xlb_flows_v3: 32-byte values, ids kept, flags 0, fwd 0 (dsr-l2), no ISN
+bpftool -j map dump pinned "$P/xlb_flows_v3" >"$XT_WORK/flows.json"
 got=$("$XT_PY" - "$XT_WORK/flows.json" "$svc" "$be1" "$be2" <<'PY'
 import json, struct, sys
 d = json.load(open(sys.argv[1]))
@@ -111,18 +111,18 @@ for e in d:
     if k[:3] != bytes([10, 9, 9]):
         continue
     i = k[3]
-    assert len(v) == 24, len(v)
+    assert len(v) == 32, len(v)
     be, s, ts, flags, fwd = struct.unpack("<IIQIB", v[:21])
     assert struct.unpack("!H", k[32:34])[0] == 40000 + i, k.hex()
     assert be == (be2 if i % 2 == 0 else be1) and s == svc, (i, be, s)
-    assert flags == 0 and fwd == 0 and v[21:] == bytes(3), v.hex()
+    assert flags == 0 and fwd == 0 and v[21:] == bytes(11), v.hex()
     n += 1
 print(n)
 PY
 )
-assert_eq "$got" 5 "converted v1 flows in xlb_flows_v2"
+assert_eq "$got" 5 "converted v1 flows in xlb_flows_v3"
 # the running program's flows came back too (their keys are in the new map)
-"$XT_PY" - "$XT_WORK/live.json" "$XT_WORK/flows.json" <<'PY' || fail "live flows missing in the new xlb_flows_v2"
+"$XT_PY" - "$XT_WORK/live.json" "$XT_WORK/flows.json" <<'PY' || fail "live flows missing in the new xlb_flows_v3"
 import json, sys
 old = {tuple(e["key"]): e["value"][:4] for e in json.load(open(sys.argv[1]))}
 new = {tuple(e["key"]): e["value"][:4] for e in json.load(open(sys.argv[2]))}
@@ -149,4 +149,4 @@ bpftool map create "$P/xlb_flows_v0" type hash key 4 value 4 entries 4 name xlb_
 lbd_stop TERM
 in_ns lb "$XT_LBD" --iface "$XT_LB_IF" --pin-dir "$P" --detach >>"$log" 2>&1 || fail "lbd --detach failed"
 [ ! -e "$P" ] || fail "pins left after --detach: $(ls "$P")"
-pass "upgrade: flows v1 -> v2 converted, stats v3 -> $S by name, old pins removed, keep-alive connection kept"
+pass "upgrade: flows v1 -> v3 converted, stats v3 -> $S by name, old pins removed, keep-alive connection kept"

@@ -79,6 +79,58 @@ static void test_rejects(void **state)
 	assert_int_equal(xlb_addr_parse(NULL, &a, &fam), -EINVAL);
 }
 
+/* Addresses no VIP or backend can have, and some that are fine. */
+static void test_unusable(void **state)
+{
+	static const struct {
+		const char *s;
+		const char *why; /* fragment; NULL = usable */
+	} cases[] = {
+	    {"0.0.0.0", "unspecified"},
+	    {"0.1.2.3", "unspecified"},
+	    {"255.255.255.255", "broadcast"},
+	    {"224.0.0.1", "multicast"},
+	    {"239.255.255.250", "multicast"},
+	    {"127.0.0.1", "loopback"},
+	    {"127.200.0.1", "loopback"},
+	    {"169.254.1.1", "link-local"},
+	    {"::", "unspecified"},
+	    {"::1", "loopback"},
+	    {"ff02::1", "multicast"},
+	    {"fe80::1", "link-local"},
+	    {"febf::1", "link-local"},
+	    {"::ffff:10.0.0.1", "IPv4-mapped"},
+	    {"10.0.0.1", NULL},
+	    {"1.0.0.0", NULL},
+	    {"223.255.255.254", NULL},
+	    {"240.0.0.1", NULL},
+	    {"169.253.1.1", NULL},
+	    {"128.0.0.1", NULL},
+	    {"fd00::1", NULL},
+	    {"2001:db8::10", NULL},
+	    {"fec0::1", NULL},
+	    {"::2", NULL},
+	    {"::10.0.0.1", NULL},
+	};
+	struct xlb_addr a;
+	const char *why;
+	size_t i;
+	__u8 f;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(xlb_addr_parse(cases[i].s, &a, &f), 0);
+		why = xlb_addr_unusable(&a, f);
+		if (!cases[i].why && why)
+			fail_msg("%s: refused (%s)", cases[i].s, why);
+		if (cases[i].why && (!why || !strstr(why, cases[i].why)))
+			fail_msg("%s: \"%s\", expected \"%s\"", cases[i].s, why ? why : "(usable)",
+				 cases[i].why);
+	}
+	memset(&a, 0, sizeof(a));
+	assert_non_null(xlb_addr_unusable(&a, 0));
+}
+
 static void test_cmp(void **state)
 {
 	struct xlb_addr a, b, c;
@@ -107,7 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),	      cmocka_unit_test(test_v4_layout),
 	    cmocka_unit_test(test_rejects),	      cmocka_unit_test(test_cmp),
-	    cmocka_unit_test(test_format_bad_family),
+	    cmocka_unit_test(test_format_bad_family), cmocka_unit_test(test_unusable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

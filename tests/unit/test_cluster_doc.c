@@ -325,6 +325,22 @@ static void test_changes(void **st)
 	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":80}", &ch);
 	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_EXISTS);
 	xlb_cluster_change_free(&ch);
+	/* addresses no backend or VIP can have: refused as invalid, naming them */
+	change("backend.add", "{\"service\":\"web\",\"address\":\"127.0.0.1\"}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CL_INVALID);
+	assert_string_equal(err, "backend \"127.0.0.1\": is a loopback address (127.0.0.0/8)");
+	xlb_cluster_change_free(&ch);
+	change("backend.add", "{\"service\":\"web\",\"address\":\"10.100.0.10\"}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CL_INVALID);
+	assert_string_equal(err, "backend \"10.100.0.10\": is the service's own VIP");
+	xlb_cluster_change_free(&ch);
+	change("service.add", "{\"service\":\"api\",\"vip\":\"224.1.2.3\",\"port\":81}", &ch);
+	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CL_INVALID);
+	assert_string_equal(err, "vip \"224.1.2.3\": is a multicast address (224.0.0.0/4)");
+	xlb_cluster_change_free(&ch);
 	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":81,"
 	       "\"table_size\":251}", &ch);
 	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_OK);

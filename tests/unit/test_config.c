@@ -863,6 +863,9 @@ static void test_roundtrip_everything(void **state)
 	assert_int_equal(cfg.services[3].hc.type, XLB_HC_UDP);
 	assert_string_equal(cfg.services[3].hc.payload, "<14>xlb health probe\n");
 	assert_false(cfg.services[3].hc.expect_reply);
+	assert_true(cfg.services[0].allow_local_address);
+	assert_string_equal(cfg.services[1].hc.send, "PING\r\n");
+	assert_string_equal(cfg.services[1].hc.expect_str, "+PONG");
 	xlb_config_free(&empty);
 	xlb_config_free(&cfg);
 }
@@ -1112,6 +1115,101 @@ static void test_truncation_and_corruption(void **state)
 	}
 }
 
+/*
+ * The node's own addresses (lbd sets them; here by hand): refused as VIP
+ * unless the service says allow_local_address: true, refused as a backend
+ * always; the same check answers for runtime changes (xlb_cfg_check_addr).
+ */
+static void test_local_addresses(void **state)
+{
+	static const char *const yaml_vip = "services:\n"
+					    "  - name: web\n"
+					    "    vip: 192.0.2.1\n"
+					    "    port: 443\n"
+					    "    backends:\n"
+					    "      - address: 10.0.0.11\n";
+	static const char *const yaml_be = "services:\n"
+					   "  - name: web\n"
+					   "    vip: 10.100.0.10\n"
+					   "    port: 80\n"
+					   "    backends:\n"
+					   "      - address: 10.0.0.99\n";
+	struct xlb_addr local[2], a;
+	__u8 fam[2], f;
+	struct xlb_config cfg;
+	char err[ERRLEN], why[256], *yaml, *out = NULL;
+
+	(void)state;
+	assert_int_equal(xlb_addr_parse("192.0.2.1", &local[0], &fam[0]), 0);
+	assert_int_equal(xlb_addr_parse("10.0.0.99", &local[1], &fam[1]), 0);
+	/* none set: nothing checked against them */
+	assert_int_equal(
+	    xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err, sizeof(err)), 0);
+	xlb_config_free(&cfg);
+	assert_int_equal(xlb_config_set_local_addrs(local, fam, 2), 0);
+	assert_int_equal(
+	    xlb_config_parse(yaml_vip, strlen(yaml_vip), "t.yaml", &cfg, err, sizeof(err)),
+	    -EINVAL);
+	assert_non_null(strstr(err, "t.yaml:3: services[0].vip: 192.0.2.1 is an address of this "
+				    "node"));
+	assert_non_null(strstr(err, "allow_local_address: true"));
+	/* the override (after the vip: checked once the service is read) */
+	yaml = malloc(strlen(yaml_vip) + 64);
+	assert_non_null(yaml);
+	sprintf(yaml, "%s    allow_local_address: true\n", yaml_vip);
+	assert_int_equal(xlb_config_parse(yaml, strlen(yaml), "t.yaml", &cfg, err, sizeof(err)), 0);
+	assert_true(cfg.services[0].allow_local_address);
+	/* written out and read back with it */
+	assert_int_equal(xlb_config_write_str(&cfg, 0, &out), 0);
+	assert_non_null(strstr(out, "allow_local_address: true"));
+	xlb_config_free(&cfg);
+	assert_int_equal(xlb_config_parse(out, strlen(out), "w.yaml", &cfg, err, sizeof(err)), 0);
+	assert_true(cfg.services[0].allow_local_address);
+	/* runtime: a VIP of another service on the same address needs its own override */
+	assert_int_equal(
+	    xlb_cfg_check_addr(&cfg, &cfg.services[0], true, &local[0], fam[0], why, sizeof(why)),
+	    0);
+	{
+		struct xlb_cfg_service ns = {.name = "other", .key = {.family = XLB_AF_INET}};
+
+		ns.key.addr = local[0];
+		assert_int_equal(
+		    xlb_cfg_check_addr(&cfg, &ns, true, &local[0], fam[0], why, sizeof(why)),
+		    -EINVAL);
+		assert_non_null(strstr(why, "is an address of this node"));
+		/* a VIP that is a backend of another service */
+		assert_int_equal(xlb_addr_parse("10.0.0.12", &a, &f), 0);
+		ns.key.addr = a;
+		assert_int_equal(xlb_config_set_local_addrs(NULL, NULL, 0), 0);
+		cfg.services[0].backends[0].addr = a;
+		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, true, &a, f, why, sizeof(why)),
+				 -EINVAL);
+		assert_string_equal(why, "is a backend of service \"web\"");
+		/* a backend that is the VIP of another service, or its own */
+		assert_int_equal(
+		    xlb_cfg_check_addr(&cfg, &ns, false, &local[0], fam[0], why, sizeof(why)),
+		    -EINVAL);
+		assert_string_equal(why, "is the VIP of service \"web\"");
+		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, false, &a, f, why, sizeof(why)),
+				 -EINVAL);
+		assert_string_equal(why, "is the service's own VIP");
+		assert_int_equal(xlb_addr_parse("0.0.0.0", &a, &f), 0);
+		assert_int_equal(xlb_cfg_check_addr(&cfg, &ns, false, &a, f, why, sizeof(why)),
+				 -EINVAL);
+		assert_non_null(strstr(why, "unspecified"));
+	}
+	xlb_config_free(&cfg);
+	free(out);
+	free(yaml);
+	/* a backend on the node: no override */
+	assert_int_equal(xlb_config_set_local_addrs(local, fam, 2), 0);
+	assert_int_equal(
+	    xlb_config_parse(yaml_be, strlen(yaml_be), "t.yaml", &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.yaml:6: services[0].backends[0].address: 10.0.0.99 is an "
+				    "address of this node"));
+	assert_int_equal(xlb_config_set_local_addrs(NULL, NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1128,6 +1226,7 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_good_corpus),
 	    cmocka_unit_test(test_roundtrip_everything),
 	    cmocka_unit_test(test_truncation_and_corruption),
+	    cmocka_unit_test(test_local_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,14 @@ static void test_settings(void **state)
 	b = a;
 	b.expect_reply = false;
 	assert_false(xlb_hc_check_equal(&a, &b));
+	assert_string_equal(a.send, "");
+	assert_string_equal(a.expect_str, "");
+	b = a;
+	strcpy(b.send, "PING\r\n");
+	assert_false(xlb_hc_check_equal(&a, &b));
+	b = a;
+	strcpy(b.expect_str, "+PONG");
+	assert_false(xlb_hc_check_equal(&a, &b));
 }
 
 /* ---- real probes ---- */
@@ -327,6 +335,123 @@ static void test_real_probes(void **state)
 	close(l_503);
 	close(l_full);
 	close(l_silent);
+}
+
+/* ---- TCP send / expect ---- */
+
+/* Where the expected bytes may be found, and when the search is over. */
+static void test_expect_check(void **state)
+{
+	char big[XLB_HC_EXPECT_WINDOW + 20];
+
+	(void)state;
+	assert_int_equal(xlb_hc_expect_check("+PONG", "+PONG\r\n", 7, false), XLB_HC_R_OK);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "+PO", 3, false), XLB_HC_R_NONE);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "+PO", 3, true), XLB_HC_R_BAD_RESPONSE);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "", 0, false), XLB_HC_R_NONE);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "", 0, true), XLB_HC_R_BAD_RESPONSE);
+	/* a substring anywhere in the window, NUL bytes before it included */
+	assert_int_equal(xlb_hc_expect_check("OK", "220 mail\0 OK", 12, false), XLB_HC_R_OK);
+	assert_int_equal(xlb_hc_expect_check("+PONG", "-ERR wrong\r\n", 12, false), XLB_HC_R_NONE);
+	/* a full window without it: no more waiting; beyond the window is not searched */
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(xlb_hc_expect_check("+PONG", big, XLB_HC_EXPECT_WINDOW, false),
+			 XLB_HC_R_BAD_RESPONSE);
+	memcpy(big + XLB_HC_EXPECT_WINDOW - 5, "+PONG", 5);
+	assert_int_equal(xlb_hc_expect_check("+PONG", big, XLB_HC_EXPECT_WINDOW, false),
+			 XLB_HC_R_OK);
+	memset(big, 'x', sizeof(big));
+	memcpy(big + XLB_HC_EXPECT_WINDOW - 2, "+PONG", 5);
+	assert_int_equal(xlb_hc_expect_check("+PONG", big, sizeof(big), false),
+			 XLB_HC_R_BAD_RESPONSE);
+}
+
+/* A child that reads what a connection sends, answers resp (if it got want) and closes. */
+static pid_t text_server(int lfd, const char *want, const char *resp, const char *other)
+{
+	struct timeval tv = {.tv_usec = 20000};
+	pid_t pid = fork();
+	const char *r;
+	char buf[256];
+	ssize_t n;
+	int c;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			continue;
+		/* a client that sends nothing gets `other` after 20 ms, not a hang */
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = recv(c, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		r = strstr(buf, want) ? resp : other;
+		if (write(c, r, strlen(r)) < 0)
+			_exit(1);
+		close(c);
+	}
+}
+
+/*
+ * A hung server (here: a listener nobody accepts from; a SIGSTOPped server
+ * looks the same, the kernel completes the handshake from the backlog):
+ * plain tcp stays up, tcp with send/expect goes down. A server that answers
+ * right is up, one that answers otherwise or closes is a bad response.
+ */
+static void test_tcp_send_expect(void **state)
+{
+	__u16 p_hung, p_pong;
+	int l_hung = listener(64, &p_hung), l_pong = listener(16, &p_pong), epfd;
+	pid_t srv = text_server(l_pong, "PING\r\n", "+PONG\r\n", "-ERR unknown\r\n");
+	struct xlb_addr lo = {.a = {htonl(INADDR_LOOPBACK)}};
+	struct xlb_hc_check chk;
+	struct xlb_hc *hc;
+	struct {
+		struct probe_case pc;
+		const char *send, *expect;
+	} cs[] = {
+	    {{"hung: plain tcp", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true}, "", ""},
+	    {{"hung: send only", XLB_HC_TCP, p_hung, XLB_HC_R_OK, 0, true}, "PING\r\n", ""},
+	    {{"hung: send/expect", XLB_HC_TCP, p_hung, XLB_HC_R_TIMEOUT, 0, false},
+	     "PING\r\n",
+	     "+PONG"},
+	    {{"pong: send/expect", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true}, "PING\r\n", "+PONG"},
+	    {{"pong: wrong question", XLB_HC_TCP, p_pong, XLB_HC_R_BAD_RESPONSE, 0, false},
+	     "HELLO\r\n",
+	     "+PONG"},
+	    {{"pong: expect only", XLB_HC_TCP, p_pong, XLB_HC_R_OK, 0, true}, "", "-ERR"},
+	};
+	struct probe_case pcs[sizeof(cs) / sizeof(cs[0])];
+	size_t np = sizeof(cs) / sizeof(cs[0]), j;
+
+	(void)state;
+	epfd = epoll_create1(0);
+	assert_int_equal(xlb_hc_new(epfd, count_cb, NULL, &hc), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 400;
+	chk.timeout_ms = 250;
+	chk.rise = 1;
+	chk.fall = 2;
+	for (j = 0; j < np; j++) {
+		pcs[j] = cs[j].pc;
+		strcpy(chk.send, cs[j].send);
+		strcpy(chk.expect_str, cs[j].expect);
+		assert_int_equal(
+		    xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, pcs[j].port, &pcs[j], &pcs[j].t), 0);
+	}
+	run_probes(hc, epfd, pcs, np);
+	kill(srv, SIGKILL);
+	waitpid(srv, NULL, 0);
+	check_probes(pcs, np);
+	for (j = 0; j < np; j++)
+		xlb_hc_del(hc, pcs[j].t);
+	xlb_hc_free(hc);
+	close(epfd);
+	close(l_hung);
+	close(l_pong);
 }
 
 /* ---- UDP and DNS ---- */
@@ -604,14 +729,11 @@ static void test_spread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_machine),
-		cmocka_unit_test(test_state_details),
-		cmocka_unit_test(test_settings),
-		cmocka_unit_test(test_real_probes),
-		cmocka_unit_test(test_real_probes_v6),
-		cmocka_unit_test(test_spread),
-		cmocka_unit_test(test_dns_codec),
-		cmocka_unit_test(test_udp_dns_probes),
+	    cmocka_unit_test(test_state_machine),  cmocka_unit_test(test_state_details),
+	    cmocka_unit_test(test_settings),	   cmocka_unit_test(test_real_probes),
+	    cmocka_unit_test(test_real_probes_v6), cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_dns_codec),	   cmocka_unit_test(test_udp_dns_probes),
+	    cmocka_unit_test(test_expect_check),   cmocka_unit_test(test_tcp_send_expect),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Map migrations (userspace/lib/migrate.c): names, the table, flows v1 -> v2, stats by name. */
+/* Map migrations (userspace/lib/migrate.c): names, the table, flows v1/v2 -> v3, stats by name. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,7 +49,7 @@ static void test_table(void **state)
 	const struct xlb_migration *m;
 
 	(void)state;
-	/* flows v1 -> the current version (v2) */
+	/* flows v1 and v2 -> the current version (v3) */
 	assert_int_equal(xlb_map_name_parse(XLB_MAP_FLOWS, base, sizeof(base), &cur), 0);
 	m = xlb_migration_find("flows", 1, cur);
 	assert_non_null(m);
@@ -58,6 +58,13 @@ static void test_table(void **state)
 	assert_int_equal(m->value_size, 16);
 	assert_null(xlb_migration_find("flows", 1, cur + 1)); /* written for one target */
 	assert_null(xlb_migration_find("flows", 0, cur));
+	assert_int_equal(cur, 3);
+	m = xlb_migration_find("flows", 2, cur);
+	assert_non_null(m);
+	assert_int_equal(m->kind, XLB_MIGRATE_ENTRIES);
+	assert_int_equal(m->key_size, sizeof(struct xlb_flow_key));
+	assert_int_equal(m->value_size, 24);
+	assert_ptr_equal(m->convert, xlb_migrate_flow_v2);
 	/* stats: v2, v3 and v4 go by name to any later version */
 	assert_int_equal(xlb_map_name_parse(XLB_MAP_STATS, base, sizeof(base), &cur), 0);
 	for (unsigned int v = 2; v < cur; v++) {
@@ -78,7 +85,7 @@ static void test_table(void **state)
 		assert_string_equal(m->names[i], cur_names[i]);
 }
 
-static void test_flow_v1_v2(void **state)
+static void test_flow_v1(void **state)
 {
 	/* v1: backend_id 7, svc_id 3, last_seen_ns 0x0102030405060708 (host order) */
 	__u8 old[16], out[sizeof(struct xlb_flow)];
@@ -91,7 +98,7 @@ static void test_flow_v1_v2(void **state)
 	memcpy(old + 4, &svc, 4);
 	memcpy(old + 8, &ts, 8);
 	memset(out, 0xaa, sizeof(out));
-	xlb_migrate_flow_v1_v2(old, out);
+	xlb_migrate_flow_v1(old, out);
 	memcpy(&f, out, sizeof(f));
 	assert_int_equal(f.backend_id, 7);
 	assert_int_equal(f.svc_id, 3);
@@ -102,6 +109,37 @@ static void test_flow_v1_v2(void **state)
 	/* the same bytes as the converter's table entry promises */
 	assert_memory_equal(out, old, 16);
 	assert_int_equal(out[16] | out[17] | out[18] | out[19] | out[20], 0);
+	assert_int_equal(f.isn | f._pad2, 0);
+}
+
+/*
+ * v2 (24 bytes) -> v3: everything kept but no ISN, so that the next SYN on
+ * the 5-tuple is taken for a new connection, never for a retransmission.
+ */
+static void test_flow_v2(void **state)
+{
+	__u8 old[24], out[sizeof(struct xlb_flow)];
+	__u32 be = 9, svc = 4, flags = XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED;
+	__u64 ts = 0x1112131415161718ull;
+	struct xlb_flow f;
+
+	(void)state;
+	memset(old, 0, sizeof(old));
+	memcpy(old, &be, 4);
+	memcpy(old + 4, &svc, 4);
+	memcpy(old + 8, &ts, 8);
+	memcpy(old + 16, &flags, 4);
+	old[20] = XLB_FWD_GUE;
+	memset(out, 0xaa, sizeof(out));
+	xlb_migrate_flow_v2(old, out);
+	memcpy(&f, out, sizeof(f));
+	assert_int_equal(f.backend_id, 9);
+	assert_int_equal(f.svc_id, 4);
+	assert_true(f.last_seen_ns == ts);
+	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED);
+	assert_int_equal(f.fwd, XLB_FWD_GUE);
+	assert_int_equal(f.isn | f._pad2, 0);
+	assert_memory_equal(out, old, 24);
 }
 
 /* Resizing (lbd --max-flows): flows are copied as they are; nothing else resizes. */
@@ -171,11 +209,9 @@ static void test_stats_by_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_name_parse),
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_flow_v1_v2),
-	    cmocka_unit_test(test_stats_by_name),
-	    cmocka_unit_test(test_resize),
+	    cmocka_unit_test(test_name_parse),	  cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_flow_v1),	  cmocka_unit_test(test_flow_v2),
+	    cmocka_unit_test(test_stats_by_name), cmocka_unit_test(test_resize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

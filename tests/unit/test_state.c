@@ -119,6 +119,20 @@ static void test_prune_and_conflicts(void **st)
 	xlb_config_free(&eff);
 	json_decref(s);
 
+	/* runtime additions no VIP or backend may have (made by an older lbd): dropped, said */
+	s = json_loads("{\"xlb_state\":1,\"services\":{"
+		       "\"web\":{\"backends\":{\"127.0.0.1\":{\"weight\":5},\"10.0.0.14\":{}}},"
+		       "\"bad\":{\"service\":{\"vip\":\"0.0.0.0\",\"port\":82}}}}",
+		       0, NULL);
+	assert_non_null(s);
+	assert_int_equal(xlb_state_apply(s, &base, &eff, warn, sizeof(warn)), 0);
+	assert_non_null(strstr(warn, "backend 127.0.0.1 is a loopback address"));
+	assert_non_null(strstr(warn, "service \"bad\" (added at runtime): vip is an unspecified"));
+	assert_null(svc(&eff, "bad"));
+	assert_int_equal(svc(&eff, "web")->n_backends, 4); /* 10.0.0.14 added, 127.0.0.1 not */
+	xlb_config_free(&eff);
+	json_decref(s);
+
 	/* the file now says weight 50 too: the override is gone from the diff */
 	parse("services:\n  - name: web\n    vip: 10.100.0.10\n    port: 80\n    backends:\n"
 	      "      - {address: 10.0.0.11, weight: 50}\n", &nbase);

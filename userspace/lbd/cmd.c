@@ -245,7 +245,7 @@ static json_t *cmd_backend_add(struct lbd *l, json_t *args)
 	json_t *w = json_object_get(args, "weight"), *resp = NULL;
 	struct xlb_cfg_service *s;
 	struct xlb_cfg_backend *nb;
-	char a[XLB_ADDR_STRLEN];
+	char a[XLB_ADDR_STRLEN], why[160];
 	struct xlb_addr addr;
 	__u8 family;
 
@@ -255,6 +255,8 @@ static json_t *cmd_backend_add(struct lbd *l, json_t *args)
 	if (find_backend(s, &addr, family))
 		return xlb_proto_error(XLB_E_EXISTS, "service \"%s\" already has backend %s",
 				       s->name, a);
+	if (xlb_cfg_check_addr(&l->cfg, s, false, &addr, family, why, sizeof(why)))
+		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "address \"%s\": %s", a, why);
 	nb = malloc((s->n_backends + 1) * sizeof(*nb));
 	if (!nb)
 		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
@@ -472,6 +474,8 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 	json_t *r;
 	size_t i;
 
+	/* what a VIP or backend may not be: this node's addresses, as they are now */
+	lbd_local_addrs_refresh();
 	/* cluster mode: changes of the desired state are written to etcd (cluster.c) */
 	if (l->cluster && (r = lbd_cluster_handle(l, spec->name, args)))
 		return r;
@@ -490,6 +494,16 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 	return xlb_proto_error(XLB_E_UNKNOWN_COMMAND, "unknown command \"%s\"", spec->name);
 }
 
+void lbd_local_addrs_refresh(void)
+{
+	int err = xlb_config_read_local_addrs();
+
+	if (err)
+		pr_warn("cannot read this node's addresses (%s): VIPs and backends are not "
+			"checked against them",
+			strerror(-err));
+}
+
 int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)
 {
 	return lbd_reload_ex(l, false, diff, err, errlen);
@@ -503,6 +517,7 @@ int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err
 	size_t len;
 	int ret;
 
+	lbd_local_addrs_refresh();
 	/* the text too: it becomes a generation of the history (apply.c) */
 	ret = xlb_read_file(l->config_path, 16u << 20, &text, &len);
 	if (ret) {

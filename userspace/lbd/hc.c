@@ -554,7 +554,13 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 			} else if (cs->hc.type == XLB_HC_DNS) {
 				json_object_set_new(json_object_get(o, "check"), "query",
 						    json_string(cs->hc.query));
+			} else if (cs->hc.type == XLB_HC_TCP && cs->hc.send[0]) {
+				json_object_set_new(json_object_get(o, "check"), "send",
+						    json_string(cs->hc.send));
 			}
+			if (cs->hc.type == XLB_HC_TCP && cs->hc.expect_str[0])
+				json_object_set_new(json_object_get(o, "check"), "expect_string",
+						    json_string(cs->hc.expect_str));
 			if (s) {
 				json_object_set_new(o, "recomputes", json_integer(s->recomputes));
 				json_object_set_new(o, "probe_duration", lat_json(s));

@@ -37,11 +37,13 @@
 /* The check settings a saved state is valid for (xlb_hc_check_equal + the probe port). */
 static void check_fp(const struct xlb_hc_check *c, __u16 port, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s port %u expect %u-%u interval %u timeout %u rise %u fall %u "
-			   "jitter %u initial %s path %s host %s payload %s reply %d query %s",
+	snprintf(buf, len,
+		 "%s port %u expect %u-%u interval %u timeout %u rise %u fall %u "
+		 "jitter %u initial %s path %s host %s payload %s reply %d query %s "
+		 "send %s expect %s",
 		 xlb_hc_type_name(c->type), port, c->expect_lo, c->expect_hi, c->interval_ms,
 		 c->timeout_ms, c->rise, c->fall, c->jitter_ms, c->initial_up ? "up" : "down",
-		 c->path, c->host, c->payload, c->expect_reply, c->query);
+		 c->path, c->host, c->payload, c->expect_reply, c->query, c->send, c->expect_str);
 }
 
 static __u16 probe_port(const struct xlb_cfg_service *cs)

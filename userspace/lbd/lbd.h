@@ -61,6 +61,12 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen);
 /* reset: drop the runtime changes (state file) and take the file as it is. */
 int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen);
+/*
+ * Re-read this node's addresses (config.h: no VIP or backend may have them);
+ * before every parse and runtime change. A failure is logged; the previous
+ * list stays.
+ */
+void lbd_local_addrs_refresh(void);
 
 /* ---- events.c, metrics.c, scale.c: events, /metrics, scaling hooks (obs.h) ---- */
 

@@ -473,6 +473,7 @@ int main(int argc, char **argv)
 		return xlb_dp_detach(l.iface, l.pin_dir) ? 1 : 0;
 	}
 
+	lbd_local_addrs_refresh(); /* no VIP or backend on this node's own addresses */
 	ret = xlb_config_load(l.config_path, &l.cfg, err, sizeof(err));
 	if (check) {
 		if (ret) {

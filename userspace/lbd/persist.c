@@ -96,7 +96,7 @@ json_t *lbd_cmd_service_add(struct lbd *l, json_t *args)
 	json_t *port = json_object_get(args, "port"), *ts = json_object_get(args, "table_size");
 	json_t *dt = json_object_get(args, "drain_timeout");
 	struct xlb_cfg_service s = {}, *ns;
-	char k[XLB_ADDR_STRLEN];
+	char k[XLB_ADDR_STRLEN], why[160];
 	size_t i;
 	int err;
 
@@ -109,6 +109,8 @@ json_t *lbd_cmd_service_add(struct lbd *l, json_t *args)
 	if (xlb_addr_parse(vip, &s.key.addr, &s.key.family))
 		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "vip \"%s\": not an IPv4/IPv6 address",
 				       vip);
+	if (xlb_cfg_check_addr(&l->cfg, &s, true, &s.key.addr, s.key.family, why, sizeof(why)))
+		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "vip \"%s\": %s", vip, why);
 	if (!json_integer_value(port))
 		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "port 0: expected 1..65535");
 	s.key.port = htons((__u16)json_integer_value(port));

@@ -50,3 +50,41 @@ int xlb_addr_cmp(__u8 fa, const struct xlb_addr *a, __u8 fb, const struct xlb_ad
 	/* Byte order, i.e. network order: the same order as the text forms sort numerically. */
 	return memcmp(a, b, sizeof(*a));
 }
+
+const char *xlb_addr_unusable(const struct xlb_addr *addr, __u8 family)
+{
+	const __u8 *b = (const __u8 *)addr;
+	static const __u8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	size_t i;
+
+	if (family == XLB_AF_INET) {
+		__u32 a = ntohl(addr->a[0]);
+
+		if (a >> 24 == 0)
+			return "is an unspecified (\"this network\", 0.0.0.0/8) address";
+		if (a == 0xffffffffu)
+			return "is the broadcast address";
+		if (a >> 28 == 0xe)
+			return "is a multicast address (224.0.0.0/4)";
+		if (a >> 24 == 127)
+			return "is a loopback address (127.0.0.0/8)";
+		if (a >> 16 == 0xa9fe)
+			return "is a link-local address (169.254.0.0/16)";
+		return NULL;
+	}
+	if (family != XLB_AF_INET6)
+		return "is not an IPv4/IPv6 address";
+	for (i = 0; i < 15 && !b[i]; i++)
+		;
+	if (i == 15 && b[15] == 0)
+		return "is the unspecified address (::)";
+	if (i == 15 && b[15] == 1)
+		return "is the loopback address (::1)";
+	if (b[0] == 0xff)
+		return "is a multicast address (ff00::/8)";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "is a link-local address (fe80::/10)";
+	if (!memcmp(b, mapped, sizeof(mapped)))
+		return "is an IPv4-mapped IPv6 address (::ffff:0:0/96): use the IPv4 form";
+	return NULL;
+}

@@ -500,7 +500,8 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 	const struct xlb_cfg_service *s = svc_find(doc, ch->service);
 	const struct xlb_cfg_backend *b = NULL;
 	json_t *st, *so, *bo = NULL;
-	char warn[1024];
+	char warn[1024], why[160];
+	const char *vip;
 	struct xlb_addr a;
 	__u8 family = 0;
 	int ret;
@@ -519,6 +520,16 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 		if (s) {
 			snprintf(err, errlen, "service \"%s\" already exists", ch->service);
 			return XLB_CL_EXISTS;
+		}
+		vip = json_string_value(json_object_get(ch->def, "vip"));
+		if (vip && !xlb_addr_parse(vip, &a, &family)) {
+			struct xlb_cfg_service ns = {.key = {.addr = a, .family = family}};
+
+			snprintf(ns.name, sizeof(ns.name), "%s", ch->service);
+			if (xlb_cfg_check_addr(doc, &ns, true, &a, family, why, sizeof(why))) {
+				snprintf(err, errlen, "vip \"%s\": %s", vip, why);
+				return XLB_CL_INVALID;
+			}
 		}
 	} else if (!s) {
 		snprintf(err, errlen, "no service \"%s\"", ch->service);
@@ -539,6 +550,11 @@ enum xlb_cluster_res xlb_cluster_change_apply(const struct xlb_cluster_change *c
 			snprintf(err, errlen, "service \"%s\" already has backend %s", s->name,
 				 ch->address);
 			return XLB_CL_EXISTS;
+		}
+		if (ch->op == XLB_CL_BACKEND_ADD &&
+		    xlb_cfg_check_addr(doc, s, false, &a, family, why, sizeof(why))) {
+			snprintf(err, errlen, "backend \"%s\": %s", ch->address, why);
+			return XLB_CL_INVALID;
 		}
 		if (ch->op != XLB_CL_BACKEND_ADD && !b) {
 			snprintf(err, errlen, "service \"%s\" has no backend %s", s->name, ch->address);
@@ -629,7 +645,7 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 	    x->pol.zone_min_healthy != y->pol.zone_min_healthy ||
 	    x->pol.panic_threshold != y->pol.panic_threshold ||
 	    x->pol.panic_mode != y->pol.panic_mode || x->n_backends != y->n_backends ||
-	    !xlb_acl_eq(&x->acl, &y->acl))
+	    x->allow_local_address != y->allow_local_address || !xlb_acl_eq(&x->acl, &y->acl))
 		return false;
 	for (i = 0; i < x->n_backends; i++)
 		if (!be_equal(&x->backends[i],

@@ -11,6 +11,8 @@
  * Parsing stops at the first error.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -534,7 +536,7 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		yaml_node_t *bn = yaml_document_get_node(c->doc, *it);
 		struct xlb_cfg_backend *b = &s->backends[i];
 		struct be_tmp t = {.be = b};
-		char a1[XLB_ADDR_STRLEN];
+		char a1[XLB_ADDR_STRLEN], why[160];
 
 		old = path_index(c, i);
 		b->weight = XLB_DEFAULT_WEIGHT;
@@ -552,6 +554,13 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 				   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)),
 				   b->family == XLB_AF_INET ? "IPv4" : "IPv6",
 				   s->key.family == XLB_AF_INET ? "IPv4" : "IPv6");
+			goto out;
+		}
+		if (xlb_cfg_check_addr(NULL, s, false, &b->addr, b->family, why, sizeof(why))) {
+			yaml_node_t ln = at_line(t.addr_line);
+
+			err = fail(c, &ln, "%s %s",
+				   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), why);
 			goto out;
 		}
 		for (j = 0; j < i; j++) {
@@ -813,10 +822,9 @@ static int hc_expect(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-/* UDP: the datagram sent, as text (YAML escapes such as "\n" work; no NUL). */
-static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
+/* Probe text (YAML escapes such as "\r\n" work; no NUL) of at most len - 1 bytes into out. */
+static int get_probe_text(struct ctx *c, yaml_node_t *v, char *out, size_t len, bool nonempty)
 {
-	struct xlb_hc_check *h = obj;
 	const char *s = NULL;
 	int err;
 
@@ -824,11 +832,37 @@ static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
 	if (err)
 		return err;
 	if (strlen(s) != v->data.scalar.length)
-		return fail(c, v, "a NUL byte cannot be sent (the payload is text)");
-	if (strlen(s) >= sizeof(h->payload))
-		return fail(c, v, "%zu bytes: at most %zu", strlen(s), sizeof(h->payload) - 1);
-	strcpy(h->payload, s);
+		return fail(c, v, "a NUL byte cannot be used (the value is text)");
+	if (strlen(s) >= len)
+		return fail(c, v, "%zu bytes: at most %zu", strlen(s), len - 1);
+	if (nonempty && !*s)
+		return fail(c, v, "empty (leave the key out to need no answer)");
+	strcpy(out, s);
 	return 0;
+}
+
+/* UDP: the datagram sent, as text. */
+static int hc_payload(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->payload, sizeof(h->payload), false);
+}
+
+/* TCP: sent once connected. */
+static int hc_send(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->send, sizeof(h->send), false);
+}
+
+/* TCP: must appear in the first XLB_HC_EXPECT_WINDOW bytes of the answer. */
+static int hc_expect_string(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_hc_check *h = obj;
+
+	return get_probe_text(c, v, h->expect_str, sizeof(h->expect_str), true);
 }
 
 static int hc_expect_reply(struct ctx *c, yaml_node_t *v, void *obj)
@@ -906,6 +940,8 @@ static const struct field hc_fields[] = {
     {"payload", false, hc_payload},
     {"expect_reply", false, hc_expect_reply},
     {"query", false, hc_query},
+    {"send", false, hc_send},
+    {"expect_string", false, hc_expect_string},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */
@@ -940,8 +976,11 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 		static const struct {
 			const char *key;
 			__u8 type;
-		} only[] = {{"payload", XLB_HC_UDP}, {"expect_reply", XLB_HC_UDP},
-			    {"query", XLB_HC_DNS}};
+		} only[] = {{"payload", XLB_HC_UDP},
+			    {"expect_reply", XLB_HC_UDP},
+			    {"query", XLB_HC_DNS},
+			    {"send", XLB_HC_TCP},
+			    {"expect_string", XLB_HC_TCP}};
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(only); i++) {
@@ -999,6 +1038,137 @@ static int svc_drain_timeout(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	return get_uint(c, v, 0, XLB_MAX_DRAIN_TIMEOUT_S,
 			&((struct svc_tmp *)obj)->s->drain_timeout_s);
+}
+
+static int svc_allow_local(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_bool(c, v, &((struct svc_tmp *)obj)->s->allow_local_address);
+}
+
+/* ---- addresses a VIP or backend may not have ------------------------------ */
+
+struct local_addr {
+	struct xlb_addr a;
+	__u8 family;
+};
+
+static struct local_addr *local_addrs;
+static size_t n_local_addrs;
+
+int xlb_config_set_local_addrs(const struct xlb_addr *addrs, const __u8 *families, size_t n)
+{
+	struct local_addr *l = NULL;
+	size_t i;
+
+	if (n) {
+		l = calloc(n, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			l[i].a = addrs[i];
+			l[i].family = families[i];
+		}
+	}
+	free(local_addrs);
+	local_addrs = l;
+	n_local_addrs = n;
+	return 0;
+}
+
+int xlb_config_read_local_addrs(void)
+{
+	struct xlb_addr *a = NULL;
+	struct ifaddrs *ifa, *i;
+	__u8 *f = NULL;
+	size_t n = 0, cap = 0;
+	int err;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) ||
+		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			struct xlb_addr *na = realloc(a, nc * sizeof(*a));
+			__u8 *nf;
+
+			if (na)
+				a = na;
+			nf = na ? realloc(f, nc * sizeof(*f)) : NULL;
+			if (!nf) {
+				err = -ENOMEM;
+				goto out;
+			}
+			f = nf;
+			cap = nc;
+		}
+		memset(&a[n], 0, sizeof(a[n]));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			a[n].a[0] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			f[n] = XLB_AF_INET;
+		} else {
+			memcpy(&a[n], &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			f[n] = XLB_AF_INET6;
+		}
+		n++;
+	}
+	err = xlb_config_set_local_addrs(a, f, n);
+out:
+	freeifaddrs(ifa);
+	free(a);
+	free(f);
+	return err;
+}
+
+static bool same_addr(__u8 fa, const struct xlb_addr *a, __u8 fb, const struct xlb_addr *b)
+{
+	return !xlb_addr_cmp(fa, a, fb, b);
+}
+
+int xlb_cfg_check_addr(const struct xlb_config *cfg, const struct xlb_cfg_service *s, bool vip,
+		       const struct xlb_addr *a, __u8 family, char *why, size_t len)
+{
+	const char *p = xlb_addr_unusable(a, family);
+	size_t i, j;
+
+	if (p) {
+		snprintf(why, len, "%s", p);
+		return -EINVAL;
+	}
+	for (i = 0; i < n_local_addrs; i++) {
+		if (!same_addr(family, a, local_addrs[i].family, &local_addrs[i].a))
+			continue;
+		if (vip && s->allow_local_address)
+			break;
+		snprintf(why, len, "is an address of this node%s",
+			 vip ? " (a VIP there takes the port from the node's own servers; "
+			       "allow_local_address: true on the service if that is meant)"
+			     : ": a backend cannot be the balancer itself");
+		return -EINVAL;
+	}
+	if (!vip && same_addr(family, a, s->key.family, &s->key.addr)) {
+		snprintf(why, len, "is the service's own VIP");
+		return -EINVAL;
+	}
+	for (i = 0; cfg && i < cfg->n_services; i++) {
+		const struct xlb_cfg_service *o = &cfg->services[i];
+
+		if (o == s || !strcmp(o->name, s->name))
+			continue;
+		if (!vip && same_addr(family, a, o->key.family, &o->key.addr)) {
+			snprintf(why, len, "is the VIP of service \"%s\"", o->name);
+			return -EINVAL;
+		}
+		for (j = 0; vip && j < o->n_backends; j++) {
+			if (same_addr(family, a, o->backends[j].family, &o->backends[j].addr)) {
+				snprintf(why, len, "is a backend of service \"%s\"", o->name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 /* ---- scaling, metrics, events (docs/config.md) ---------------------------- */
@@ -1374,6 +1544,7 @@ static const struct field service_fields[] = {
     {"panic_mode", false, svc_panic_mode},
     {"scaling", false, svc_scaling},
     {"drain_timeout", false, svc_drain_timeout},
+    {"allow_local_address", false, svc_allow_local},
     {"acl", false, svc_acl},
     {"rate_limit", false, svc_rate_limit},
 };
@@ -1382,7 +1553,7 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 {
 	struct xlb_cfg_service *s = &c->cfg->services[idx];
 	struct svc_tmp t = {.s = s};
-	char a[XLB_ADDR_STRLEN];
+	char a[XLB_ADDR_STRLEN], why[160];
 	size_t i, old;
 	int err;
 
@@ -1399,6 +1570,14 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
 	if (err)
 		return err;
+	/* After the walk: allow_local_address may come after vip. */
+	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
+		old = path_key(c, "vip");
+		err = fail(c, t.vip, "%s %s",
+			   xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)), why);
+		path_pop(c, old);
+		return err;
+	}
 	/* A TCP connect says nothing about a UDP service: no probe unless asked. */
 	if (!t.hc_given && s->key.proto == IPPROTO_UDP)
 		s->hc.type = XLB_HC_NONE;
@@ -1918,6 +2097,35 @@ static int check_encap(struct ctx *c)
 	return 0;
 }
 
+/*
+ * After all services: no backend is another service's VIP (checked from the
+ * backend's side, at its line; each service checked its own VIP already).
+ */
+static int check_backend_vips(struct ctx *c)
+{
+	const struct xlb_config *cfg = c->cfg;
+	char why[160], a[XLB_ADDR_STRLEN];
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct xlb_cfg_service *s = &cfg->services[i];
+
+		for (j = 0; j < s->n_backends; j++) {
+			const struct xlb_cfg_backend *b = &s->backends[j];
+
+			if (!xlb_cfg_check_addr(cfg, s, false, &b->addr, b->family, why,
+						sizeof(why)))
+				continue;
+			snprintf(c->err, c->errlen,
+				 "%s:%d: services[%zu].backends[%zu].address: %s %s", c->file,
+				 b->line, i, j, xlb_addr_str(&b->addr, b->family, a, sizeof(a)),
+				 why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 void xlb_config_free(struct xlb_config *cfg)
@@ -2124,6 +2332,8 @@ int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsign
 		goto out_doc;
 	}
 	ret = walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
+	if (!ret)
+		ret = check_backend_vips(&c);
 	if (!ret && !(flags & XLB_PARSE_NO_NODE_CHECKS))
 		ret = check_encap(&c);
 out_doc:

@@ -51,6 +51,7 @@ struct xlb_cfg_service {
 	struct xlb_pol_service pol; /* cross_zone, zone_min_healthy, panic_* */
 	struct xlb_scale_cfg scaling; /* scaling: hook (metric XLB_SCALE_OFF = none) */
 	__u32 drain_timeout_s; /* deregistration delay of a drained backend, default 300 */
+	bool allow_local_address; /* allow_local_address: the VIP may be an address of this node */
 	struct xlb_acl acl; /* acl: allow/deny source prefixes of the VIP's family (owned) */
 	struct xlb_rate_limit rate_limit; /* rate_limit: new flows per source bucket; !set = global */
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
@@ -151,6 +152,32 @@ void xlb_config_set_max_backends(__u32 n);
 size_t xlb_config_max_nodes(void);
 __u32 xlb_config_max_backends(void);
 void xlb_config_free(struct xlb_config *cfg);
+
+/*
+ * The node's own addresses, which no backend and (unless the service says
+ * allow_local_address: true) no VIP may have: a VIP there takes the port
+ * away from the node's own servers, a backend there is the balancer itself.
+ * Addresses of loopback interfaces are not the node's in this sense: a VIP
+ * held on lo is the usual way to own it. Process-wide, like the backend
+ * capacity: lbd reads them (xlb_config_read_local_addrs(): getifaddrs() of
+ * its network namespace) before each parse and runtime change; with none
+ * set (lbctl, tests) nothing is checked against them. set: a copy is kept;
+ * 0 or -ENOMEM.
+ */
+int xlb_config_set_local_addrs(const struct xlb_addr *addrs, const __u8 *families, size_t n);
+int xlb_config_read_local_addrs(void);
+
+/*
+ * The one check of a VIP (vip true) or backend address of service s, for
+ * the config file, the cluster document and the runtime commands alike:
+ * xlb_addr_unusable(), the node's own addresses (above), and against cfg
+ * (may be NULL): a backend may not be its service's VIP nor another
+ * service's VIP, a VIP may not be another service's backend. Returns 0, or
+ * -EINVAL with a phrase in why ("is a loopback address (127.0.0.0/8)") that
+ * the caller prefixes with the field or argument.
+ */
+int xlb_cfg_check_addr(const struct xlb_config *cfg, const struct xlb_cfg_service *s, bool vip,
+		       const struct xlb_addr *a, __u8 family, char *why, size_t len);
 
 /* Names <-> enums, shared by config, lbd and lbctl. parse: 0 or -EINVAL. */
 const char *xlb_sched_name(__u8 sched);

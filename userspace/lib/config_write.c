@@ -176,6 +176,16 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		put_str(f, h->query);
 		fprintf(f, "\n");
 	}
+	if (h->type == XLB_HC_TCP && h->send[0]) {
+		fprintf(f, "      send: ");
+		put_str(f, h->send);
+		fprintf(f, "\n");
+	}
+	if (h->type == XLB_HC_TCP && h->expect_str[0]) {
+		fprintf(f, "      expect_string: ");
+		put_str(f, h->expect_str);
+		fprintf(f, "\n");
+	}
 }
 
 static void put_node(FILE *f, const struct xlb_config *cfg)
@@ -285,6 +295,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 		   "    forwarding: %s\n    table_size: %u\n    drain_timeout: %u\n",
 		ntohs(s->key.port), xlb_proto_name(s->key.proto), xlb_sched_name(s->sched),
 		xlb_fwd_name(s->fwd), s->table_size, s->drain_timeout_s);
+	if (s->allow_local_address)
+		fprintf(f, "    allow_local_address: true\n");
 	put_check(f, &s->hc);
 	fprintf(f, "    cross_zone: %s\n    zone_min_healthy: ",
 		s->pol.cross_zone ? "true" : "false");

@@ -1592,8 +1592,8 @@ static void unload(struct xlb_dp *dp)
 /* ---- upgrades: pins of other versions of our maps (migrate.h) ---- */
 
 /*
- * An upgrade that changes a map's layout renames it (xlb_flows_v1 ->
- * xlb_flows_v2): libbpf then creates the new map empty and the old pin stays.
+ * An upgrade that changes a map's layout renames it (xlb_flows_v2 ->
+ * xlb_flows_v3): libbpf then creates the new map empty and the old pin stays.
  * Order, around the program switch (xlb_dp_attach):
  *  1. at open, find the pins of other versions and decide (log) what is
  *     migrated and what starts empty;

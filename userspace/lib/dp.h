@@ -179,7 +179,7 @@ int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_co
 int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c);
 
 /*
- * Connection-table entries per backend id, in one batch walk of xlb_flows_v2:
+ * Connection-table entries per backend id, in one batch walk of xlb_flows_v3:
  * counts[id] (n_ids entries, zeroed first; NULL: only count) gets every entry
  * naming id that is not closed (TCP FIN/RST seen, lc only) and, if active_ns
  * is not 0, whose last packet is at most active_ns old. *total (if not NULL):
@@ -210,7 +210,7 @@ long long xlb_dp_last_swap_ns(const struct xlb_dp *dp);
 
 /* Fill levels of the maps, for status. */
 struct xlb_dp_fill {
-	__u32 flows, flows_max; /* xlb_flows_v2 entries (any age) at the last walk / capacity */
+	__u32 flows, flows_max; /* xlb_flows_v3 entries (any age) at the last walk / capacity */
 	__s64 flows_age_ms; /* how old that count is (-1: never counted) */
 	__u32 services, services_max;
 	__u32 backends, backends_max; /* backend ids in use */

@@ -6,7 +6,7 @@
  *
  * Active means: an entry whose last packet was seen within window_ns (the
  * data path stamps last_seen_ns with the coarse monotonic clock) and that is
- * not marked closed (XLB_FLOW_F_CLOSED, set on FIN/RST for lc-counted flows).
+ * not marked closed (XLB_FLOW_F_CLOSED, set on the client's FIN or RST).
  * This is an approximation, on purpose cheap: the LRU table keeps entries
  * after a connection ends, so a connection closed less than window_ns ago
  * still counts, and an idle connection older than that does not.

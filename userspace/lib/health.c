@@ -29,7 +29,8 @@
 
 #define TIMER_IDX 0xffffffffu
 #define GEN_MASK 0x3fffffffu /* 30 bits between the index and the tag */
-#define RESP_MAX 256 /* enough for a status line */
+#define RESP_MAX  256	      /* enough for a status line, and the TCP expect window */
+_Static_assert(RESP_MAX > XLB_HC_EXPECT_WINDOW, "resp holds the TCP expect window");
 
 /* ---- settings -------------------------------------------------------------- */
 
@@ -148,7 +149,21 @@ bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check 
 	       a->jitter_ms == b->jitter_ms && a->initial_up == b->initial_up &&
 	       !strcmp(a->path, b->path) && !strcmp(a->host, b->host) &&
 	       !strcmp(a->payload, b->payload) && a->expect_reply == b->expect_reply &&
+	       !strcmp(a->send, b->send) && !strcmp(a->expect_str, b->expect_str) &&
 	       !strcmp(a->query, b->query);
+}
+
+enum xlb_hc_result xlb_hc_expect_check(const char *expect, const char *buf, size_t len, bool closed)
+{
+	size_t n = strlen(expect);
+
+	if (len > XLB_HC_EXPECT_WINDOW)
+		len = XLB_HC_EXPECT_WINDOW;
+	if (n <= len && memmem(buf, len, expect, n))
+		return XLB_HC_R_OK;
+	if (closed || len == XLB_HC_EXPECT_WINDOW)
+		return XLB_HC_R_BAD_RESPONSE;
+	return XLB_HC_R_NONE;
 }
 
 static const char *const result_names[XLB_HC_R_MAX] = {
@@ -472,6 +487,51 @@ static void http_send(struct xlb_hc *hc, struct xlb_hc_target *t)
 		finish(hc, t, XLB_HC_R_ERROR, 0);
 }
 
+/* TCP with send/expect: send, then wait for the expected bytes (or succeed now). */
+static void tcp_send(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
+	ssize_t n = (ssize_t)strlen(t->chk.send);
+
+	errno = 0;
+	if (n && send(t->fd, t->chk.send, n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		finish(hc, t, errno && errno != EAGAIN ? classify(errno) : XLB_HC_R_ERROR, 0);
+		return;
+	}
+	if (!t->chk.expect_str[0]) {
+		finish(hc, t, XLB_HC_R_OK, 0);
+		return;
+	}
+	t->ph = PH_READING;
+	t->rlen = 0;
+	ev.data.u64 = ev_data(t);
+	if (epoll_ctl(hc->epfd, EPOLL_CTL_MOD, t->fd, &ev))
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+}
+
+/* TCP: the answer so far, searched for expect_str (xlb_hc_expect_check). */
+static void tcp_read(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	enum xlb_hc_result r;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(t->fd, t->resp + t->rlen, XLB_HC_EXPECT_WINDOW - t->rlen, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			finish(hc, t, classify(errno), 0);
+			return;
+		}
+		t->rlen += n;
+		r = xlb_hc_expect_check(t->chk.expect_str, t->resp, t->rlen, n == 0);
+		if (r != XLB_HC_R_NONE) {
+			finish(hc, t, r, 0);
+			return;
+		}
+	}
+}
+
 /* UDP and DNS: send the datagram, then wait for the answer (or an ICMP error). */
 static void dgram_send(struct xlb_hc *hc, struct xlb_hc_target *t)
 {
@@ -531,6 +591,8 @@ static void connected(struct xlb_hc *hc, struct xlb_hc_target *t)
 		http_send(hc, t);
 	else if (t->chk.type == XLB_HC_UDP || t->chk.type == XLB_HC_DNS)
 		dgram_send(hc, t);
+	else if (t->chk.type == XLB_HC_TCP && (t->chk.send[0] || t->chk.expect_str[0]))
+		tcp_send(hc, t);
 	else
 		finish(hc, t, XLB_HC_R_OK, 0);
 }
@@ -683,6 +745,8 @@ static void on_socket(struct xlb_hc *hc, struct xlb_hc_target *t, __u32 events)
 	} else if (t->ph == PH_READING) {
 		if (t->chk.type == XLB_HC_HTTP)
 			http_read(hc, t);
+		else if (t->chk.type == XLB_HC_TCP)
+			tcp_read(hc, t);
 		else
 			dgram_read(hc, t);
 	}

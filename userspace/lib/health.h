@@ -24,9 +24,9 @@
 #include "xlb.h"
 
 enum xlb_hc_type {
-	XLB_HC_TCP = 0, /* connect() succeeds */
-	XLB_HC_HTTP, /* GET path answers with a status in [expect_lo, expect_hi] */
-	XLB_HC_NONE, /* no probing: always up */
+	XLB_HC_TCP = 0, /* connect() succeeds (then send sent, expect_str received, if set) */
+	XLB_HC_HTTP,	/* GET path answers with a status in [expect_lo, expect_hi] */
+	XLB_HC_NONE,	/* no probing: always up */
 	XLB_HC_UDP, /* a datagram (payload) gets a reply; or, expect_reply false, no ICMP error */
 	XLB_HC_DNS, /* a DNS query for `query` gets an answer with RCODE NOERROR or NXDOMAIN */
 	XLB_HC_TYPE_MAX,
@@ -51,7 +51,17 @@ struct xlb_hc_check {
 	char payload[XLB_HC_PAYLOAD_MAX]; /* UDP: the datagram sent (text; "" = empty) */
 	bool expect_reply; /* UDP: a reply is required (default); false: no ICMP error is enough */
 	char query[XLB_HC_QUERY_MAX]; /* DNS: the name asked for (type A), "." = the root */
+	/*
+	 * TCP: sent once connected ("" = nothing), then expect_str ("" = no
+	 * answer needed) must appear within the first XLB_HC_EXPECT_WINDOW
+	 * bytes received before the timeout. A connect alone proves only the
+	 * kernel: it completes handshakes for a hung (stopped) server too.
+	 */
+	char send[XLB_HC_PAYLOAD_MAX];
+	char expect_str[XLB_HC_PAYLOAD_MAX];
 };
+
+#define XLB_HC_EXPECT_WINDOW 255 /* bytes of a TCP answer searched for expect_str */
 
 #define XLB_HC_DEFAULT_INTERVAL_MS 1000
 #define XLB_HC_DEFAULT_TIMEOUT_MS 500
@@ -95,6 +105,16 @@ bool xlb_dns_name_ok(const char *name);
  * header).
  */
 enum xlb_hc_result xlb_dns_check(__u16 id, const __u8 *buf, size_t len, int *rcode);
+
+/*
+ * TCP send/expect (pure, unit-tested): what the first len bytes received
+ * (buf) say about expect: XLB_HC_R_OK once it appears in them,
+ * XLB_HC_R_BAD_RESPONSE when it cannot any more (closed: the peer ended the
+ * stream; or XLB_HC_EXPECT_WINDOW bytes came without it), XLB_HC_R_NONE
+ * while more bytes may bring it.
+ */
+enum xlb_hc_result xlb_hc_expect_check(const char *expect, const char *buf, size_t len,
+				       bool closed);
 
 /* "ok", "timeout", "refused", "reset", "unreachable", "http", "bad-response", "error", "dns". */
 const char *xlb_hc_result_name(enum xlb_hc_result r);

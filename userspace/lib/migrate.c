@@ -31,7 +31,8 @@ int xlb_map_name_parse(const char *name, char *base, size_t len, unsigned int *v
 	return 0;
 }
 
-/* ---- xlb_flows: v1 (16-byte value, before encapsulation) -> v2 ---- */
+/* ---- xlb_flows: v1 (16-byte value, before encapsulation), v2 (24 bytes, before the ISN) -> v3
+ * ---- */
 
 struct flow_v1 {
 	__u32 backend_id;
@@ -40,7 +41,17 @@ struct flow_v1 {
 };
 _Static_assert(sizeof(struct flow_v1) == 16, "xlb_flows_v1 value layout");
 
-void xlb_migrate_flow_v1_v2(const void *old_val, void *new_val)
+struct flow_v2 {
+	__u32 backend_id;
+	__u32 svc_id;
+	__u64 last_seen_ns;
+	__u32 flags; /* COUNTED, CLOSED (CLOSED only ever set on lc flows) */
+	__u8 fwd;
+	__u8 _pad[3];
+};
+_Static_assert(sizeof(struct flow_v2) == 24, "xlb_flows_v2 value layout");
+
+void xlb_migrate_flow_v1(const void *old_val, void *new_val)
 {
 	struct flow_v1 o;
 	struct xlb_flow n;
@@ -52,6 +63,21 @@ void xlb_migrate_flow_v1_v2(const void *old_val, void *new_val)
 	n.last_seen_ns = o.last_seen_ns;
 	n.flags = 0; /* not counted by lc: lbd's recount takes it into account */
 	n.fwd = XLB_FWD_DSR_L2;
+	memcpy(new_val, &n, sizeof(n));
+}
+
+void xlb_migrate_flow_v2(const void *old_val, void *new_val)
+{
+	struct flow_v2 o;
+	struct xlb_flow n;
+
+	memcpy(&o, old_val, sizeof(o));
+	memset(&n, 0, sizeof(n));
+	n.backend_id = o.backend_id;
+	n.svc_id = o.svc_id;
+	n.last_seen_ns = o.last_seen_ns;
+	n.flags = o.flags & (XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED);
+	n.fwd = o.fwd;
 	memcpy(new_val, &n, sizeof(n));
 }
 
@@ -92,8 +118,10 @@ static const char *const stats_v4[] = {
  * calls them, so a stats bump needs only the old version's list here).
  */
 static const struct xlb_migration migrations[] = {
-    {"flows", 1, 2, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v1),
-     xlb_migrate_flow_v1_v2, NULL, 0},
+    {"flows", 1, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v1), xlb_migrate_flow_v1,
+     NULL, 0},
+    {"flows", 2, 3, XLB_MIGRATE_ENTRIES, FLOW_KEY_SIZE, sizeof(struct flow_v2), xlb_migrate_flow_v2,
+     NULL, 0},
     {"stats", 2, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v2,
      N(stats_v2)},
     {"stats", 3, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v3,

@@ -63,8 +63,16 @@ const struct xlb_migration *xlb_migration_resize(const char *base);
 const struct xlb_migration *xlb_migration_find(const char *base, unsigned int from,
 					       unsigned int to);
 
-/* xlb_flows_v1 -> v2 value: + flags 0, fwd XLB_FWD_DSR_L2 (v1 had no encapsulation). */
-void xlb_migrate_flow_v1_v2(const void *old_val, void *new_val);
+/*
+ * xlb_flows_v1 -> current (v3) value: + flags 0, fwd XLB_FWD_DSR_L2 (v1 had
+ * no encapsulation), no ISN.
+ */
+void xlb_migrate_flow_v1(const void *old_val, void *new_val);
+/*
+ * xlb_flows_v2 -> current (v3) value: everything kept, no ISN (XLB_FLOW_F_ISN
+ * clear: the next SYN on the 5-tuple counts as a new connection).
+ */
+void xlb_migrate_flow_v2(const void *old_val, void *new_val);
 
 /*
  * One CPU's counters by name: for each old counter whose name is in

@@ -138,7 +138,7 @@ int pkt_build(const struct pkt_spec *s, struct pkt *p)
 
 		th->source = htons(s->sport);
 		th->dest = htons(s->dport);
-		th->seq = htonl(1000);
+		th->seq = htonl(s->seq ? s->seq : 1000);
 		th->doff = 5;
 		((__u8 *)th)[13] = s->tcp_flags ? s->tcp_flags : 0x02; /* SYN */
 		th->window = htons(65535);

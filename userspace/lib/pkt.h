@@ -24,6 +24,7 @@ struct pkt_spec {
 	__u8 smac[6], dmac[6];
 	__u16 payload_len; /* bytes of L4 payload (pattern filled) */
 	__u8 tcp_flags;	   /* default (0) means SYN */
+	__u32 seq;	   /* TCP sequence number; default (0) means 1000 */
 };
 
 struct pkt {

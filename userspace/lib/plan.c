@@ -101,6 +101,8 @@ static void service_fields(json_t *f, const struct xlb_cfg_service *o,
 	field_s(f, "health_check.expect_reply", oh->expect_reply ? "true" : "false",
 		nh->expect_reply ? "true" : "false");
 	field_s(f, "health_check.query", oh->query, nh->query);
+	field_s(f, "health_check.send", oh->send, nh->send);
+	field_s(f, "health_check.expect_string", oh->expect_str, nh->expect_str);
 	field_s(f, "health_check.initial", oh->initial_up ? "up" : "down",
 		nh->initial_up ? "up" : "down");
 	field_b(f, "cross_zone", o->pol.cross_zone, n->pol.cross_zone);

@@ -497,9 +497,12 @@ static void del_service(struct xlb_config *c, struct xlb_cfg_service *s)
 	c->n_services--;
 }
 
-static int apply_backends(const char *name, json_t *bes, struct xlb_cfg_service *s, char *err,
-			  size_t errlen, char *warn, size_t warnlen)
+static int apply_backends(const struct xlb_config *eff, const char *name, json_t *bes,
+			  struct xlb_cfg_service *s, char *err, size_t errlen, char *warn,
+			  size_t warnlen)
 {
+	char why[160];
+
 	const char *k;
 	json_t *bo;
 
@@ -537,6 +540,11 @@ static int apply_backends(const char *name, json_t *bes, struct xlb_cfg_service 
 			s->n_backends--;
 			continue;
 		}
+		if (!b && xlb_cfg_check_addr(eff, s, false, &addr, family, why, sizeof(why))) {
+			warnf(warn, warnlen, "service \"%s\": backend %s %s; override dropped",
+			      name, k, why);
+			continue;
+		}
 		if (!b) {
 			nb = realloc(s->backends, (s->n_backends + 1) * sizeof(*nb));
 			if (!nb)
@@ -559,7 +567,7 @@ static int apply_backends(const char *name, json_t *bes, struct xlb_cfg_service 
 int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct xlb_config *eff,
 		    char *warn, size_t warnlen)
 {
-	char err[256] = "";
+	char err[256] = "", why[160];
 	json_t *svcs, *o;
 	const char *name;
 	int ret;
@@ -610,6 +618,16 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 				      "override dropped", name, eff->services[i].name);
 				continue;
 			}
+			if (s) /* a runtime definition cannot say it: the file's word stays */
+				ns.allow_local_address = s->allow_local_address;
+			if (xlb_cfg_check_addr(eff, &ns, true, &ns.key.addr, ns.key.family, why,
+					       sizeof(why))) {
+				warnf(warn, warnlen,
+				      "service \"%s\" (added at runtime): vip %s; "
+				      "override dropped",
+				      name, why);
+				continue;
+			}
 			if (s) { /* redefined at runtime: replaces the file's */
 				ns.line = s->line;
 				free(s->backends);
@@ -631,7 +649,7 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 			      "overrides dropped", name);
 			continue;
 		}
-		ret = apply_backends(name, bes, s, err, sizeof(err), warn, warnlen);
+		ret = apply_backends(eff, name, bes, s, err, sizeof(err), warn, warnlen);
 		if (ret)
 			goto fail;
 	}
