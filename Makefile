@@ -50,8 +50,14 @@ XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
-LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
-TEST_LDLIBS := -lcmocka
+# Each program is linked with the libraries it uses, no more: from libxlb.a
+# the linker takes only the objects a program calls, and these lists name
+# what those objects need (lbctl: no libbpf, libyaml, libcurl, libmicrohttpd).
+# libbpf brings its own libelf and zlib.
+LDLIBS       := -lbpf -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
+LBCTL_LDLIBS := -ljansson -lm
+TOOL_LDLIBS  := -lbpf
+TEST_LDLIBS  := $(LDLIBS) -lcmocka
 
 # ---- sources -----------------------------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -194,19 +200,21 @@ $(BUILD)/lbd: $(LBD_OBJS) $(LIB)
 
 $(BUILD)/lbctl: $(LBCTL_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LBCTL_LDLIBS)
 
+# The health and HTTP benchmarks need no BPF.
+$(BUILD)/tools/bench_health $(BUILD)/tools/bench_httpd: TOOL_LDLIBS :=
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(BPF_HELP) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@
