@@ -100,8 +100,17 @@ all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS) $(MAN_PAGES)
 
 tests: all $(UNIT_TESTS) $(BPF_TESTS)
 
-deps $(DEPS_STAMP): tools/deps.sh
+# Packages: `make deps` installs what is missing (tools/deps.sh, as root), and
+# so do `make test` and `make demo`, the two commands for a fresh machine (CI
+# runs `make test` on a fresh clone). Every other target only checks, and
+# stops with a message pointing to `make deps`: a build never installs.
+DEPS_INSTALL := $(filter deps test demo,$(MAKECMDGOALS))
+
+deps:
 	$(Q)tools/deps.sh
+
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)tools/deps.sh $(if $(DEPS_INSTALL),,--check)
 	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
 # SANITIZE=1 runs the unit and BPF suites only (integration tests use build/).
