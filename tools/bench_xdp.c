@@ -2,7 +2,7 @@
 /*
  * bench_xdp - cost of each path of the XDP data path (bpf/xlb.bpf.c) under
  * BPF_PROG_TEST_RUN, relative to a trivial XDP_DROP program
- * (bpf/bench_drop.bpf.c) measured the same way in the same process.
+ * (tools/bpf/bench_drop.bpf.c) measured the same way in the same process.
  *
  * Output, one line per case:   case ns_per_packet ratio_to_xdp_drop
  * `bench_xdp --scaling`: the established and new-flow paths with 1..100,000
