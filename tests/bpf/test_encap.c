@@ -265,7 +265,7 @@ static __u64 dstat_of(enum xlb_decap_stat r)
 	__u32 k = r;
 	int c;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.dskel->maps.xlb_dstat_v1), &k, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.dskel->maps.XLB_DECAP_STATS_MAP), &k, v), 0);
 	for (c = 0; c < lab.ncpus; c++)
 		sum += v[c];
 	return sum;
@@ -547,14 +547,14 @@ static void test_decap_pass(void **state)
 		struct xlb_decap_cfg dc = {.gue_port = htons(7000)};
 		__u32 zero = 0;
 
-		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.xlb_dcfg_v1), &zero, &dc,
+		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.XLB_DECAP_CFG_MAP), &zero, &dc,
 						     BPF_ANY),
 				 0);
 		assert_int_equal(run_decap(out, out_len, dout, &dlen), TC_ACT_OK);
 		assert_int_equal(dlen, 14 + p.len - p.l3_off);
 		assert_bytes(dout + 14, p.buf + p.l3_off, p.len - p.l3_off, "inner packet");
 		dc.gue_port = 0;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.xlb_dcfg_v1), &zero, &dc,
+		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.XLB_DECAP_CFG_MAP), &zero, &dc,
 						     BPF_ANY),
 				 0);
 	}
