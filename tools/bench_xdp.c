@@ -609,15 +609,15 @@ static int scaling(void)
 		return -1;
 	}
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
-	/* By the shared names: this code follows map renames without edits. */
+	/* Through the skeleton, by the maps' aliases: version bumps need no edit here. */
 	sf = (struct sfd){
-	    .vips = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPS),
-	    .vaddr = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPADDRS),
-	    .vfilt = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPFILTER),
-	    .tables = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_TABLES),
-	    .bends = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_BACKENDS),
-	    .flows = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_FLOWS),
-	    .stats = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_STATS),
+	    .vips = bpf_map__fd(sk->maps.XLB_VIPS_MAP),
+	    .vaddr = bpf_map__fd(sk->maps.XLB_VIPADDRS_MAP),
+	    .vfilt = bpf_map__fd(sk->maps.XLB_VIPFILTER_MAP),
+	    .tables = bpf_map__fd(sk->maps.XLB_TABLES_MAP),
+	    .bends = bpf_map__fd(sk->maps.XLB_BACKENDS_MAP),
+	    .flows = bpf_map__fd(sk->maps.XLB_FLOWS_MAP),
+	    .stats = bpf_map__fd(sk->maps.XLB_STATS_MAP),
 	    .prog = bpf_program__fd(sk->progs.xlb_xdp_ingress)};
 	if (sf.vips < 0 || sf.vaddr < 0 || sf.vfilt < 0 || sf.tables < 0 || sf.bends < 0 ||
 	    sf.flows < 0 || sf.stats < 0) {
