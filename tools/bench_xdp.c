@@ -8,7 +8,7 @@
  * `bench_xdp --scaling`: the established and new-flow paths with 1..100,000
  * services and 10..1,000,000 flows (see scaling() below).
  *
- * Method (see ../shared/PLATFORM.md for why):
+ * Method (docs/performance.md, "Microbenchmarks", has the results):
  *  - Private network namespace with a veth pair, addresses, forwarding and
  *    permanent neighbour entries, so bpf_fib_lookup does its real work.
  *  - xlb is loaded as lbd loads it (VIP prefilter knob on); one IPv4 and one
