@@ -23,7 +23,7 @@
  *   lc      power of two choices: the backends of two slots (flow hash and a
  *           re-mixed flow hash); the one with fewer active flows per unit of
  *           weight wins (ties: the first). Active flows are counted in
- *           xlb_conns_v1: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
+ *           XLB_CONNS_MAP: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
  *           -1 once per flow on its first TCP FIN or RST (XLB_FLOW_F_CLOSED)
  *           or when it is rescheduled away. Flows that end silently (UDP,
  *           idle timeout, LRU eviction) are not decremented here: lbd must
@@ -52,7 +52,7 @@ static __always_inline int xlb_backend_usable(const struct xlb_backend *be, __u3
 
 static __always_inline void xlb_conns_add(__u32 be_id, __s64 delta)
 {
-	__s64 *c = bpf_map_lookup_elem(&xlb_conns_v1, &be_id);
+	__s64 *c = bpf_map_lookup_elem(&XLB_CONNS_MAP, &be_id);
 
 	if (c)
 		__sync_fetch_and_add(c, delta);
@@ -99,7 +99,7 @@ static __always_inline struct xlb_backend *xlb_flow_backend(struct xlb_flow *flo
 							    __u32 *be_id)
 {
 	__u32 id = flow->backend_id;
-	struct xlb_backend *be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
+	struct xlb_backend *be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, &id);
 
 	if (!be || !xlb_backend_usable(be, flow->svc_id))
 		return NULL;
@@ -130,7 +130,7 @@ static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 s
 	if (v == XLB_SLOT_NONE)
 		return NULL;
 	*be_id = v;
-	be = bpf_map_lookup_elem(&xlb_bends_v1, be_id);
+	be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, be_id);
 	if (!be || !xlb_backend_usable(be, svc_id))
 		return NULL;
 	return be;
@@ -152,7 +152,7 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	__s64 *c1, *c2;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
+	table = bpf_map_lookup_elem(&XLB_TABLES_MAP, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	switch (svc->sched) {
@@ -161,7 +161,7 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 		break;
 	case XLB_SCHED_RR:
 	case XLB_SCHED_WRR:
-		cur = bpf_map_lookup_elem(&xlb_rrcur_v1, &svc_id);
+		cur = bpf_map_lookup_elem(&XLB_RRCURSOR_MAP, &svc_id);
 		if (!cur)
 			return NULL;
 		/* Per-CPU value: no other CPU writes it while we run. */
@@ -184,8 +184,8 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 			be = be2;
 			*be_id = id2;
 		} else if (be2 && id2 != *be_id) {
-			c1 = bpf_map_lookup_elem(&xlb_conns_v1, be_id);
-			c2 = bpf_map_lookup_elem(&xlb_conns_v1, &id2);
+			c1 = bpf_map_lookup_elem(&XLB_CONNS_MAP, be_id);
+			c2 = bpf_map_lookup_elem(&XLB_CONNS_MAP, &id2);
 			/* Fewer active flows per weight: c2/w2 < c1/w1, cross-multiplied (no division). */
 			if (c1 && c2 &&
 			    *c2 * (__s64)(be->weight ? be->weight : 1) <
@@ -208,7 +208,7 @@ static __always_inline struct xlb_backend *xlb_schedule_new(const struct xlb_flo
 	nf.last_seen_ns = now;
 	nf.fwd = svc->fwd;
 	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_ANY);
+	bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_ANY);
 	return be;
 }
 
@@ -230,7 +230,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	__u32 svc_id = svc->id, size = svc->table_size, slot;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
+	table = bpf_map_lookup_elem(&XLB_TABLES_MAP, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	slot = (svc->sched == XLB_SCHED_SH ? xlb_src_hash(key) : xlb_flow_hash(key)) % size;
@@ -241,7 +241,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	nf.svc_id = svc_id;
 	nf.last_seen_ns = now;
 	nf.fwd = svc->fwd;
-	if (bpf_map_update_elem(&xlb_flows_v2, key, &nf, BPF_NOEXIST))
+	if (bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_NOEXIST))
 		return NULL;
 	return be;
 }
