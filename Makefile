@@ -50,17 +50,28 @@ XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-
             -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
-LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
-TEST_LDLIBS := -lcmocka
+# Each program is linked with the libraries it uses, no more: from libxlb.a
+# the linker takes only the objects a program calls, and these lists name
+# what those objects need (lbctl: no libbpf, libyaml, libcurl, libmicrohttpd).
+# libbpf brings its own libelf and zlib.
+LDLIBS       := -lbpf -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
+LBCTL_LDLIBS := -ljansson -lm
+TOOL_LDLIBS  := -lbpf
+TEST_LDLIBS  := $(LDLIBS) -lcmocka
 
 # The version lbd and lbctl report (--version): git describe of this tree,
 # else "unknown" (e.g. a release tarball: make XLB_VERSION=1.2.3).
 XLB_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 
 # ---- sources -----------------------------------------------------------
+# bpf/ holds the product's programs only; the benchmark and test programs
+# live in tools/bpf/. Both build into $(BUILD)/bpf/, where tools find them.
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+PRODUCT_BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SRCS  += $(wildcard tools/bpf/*.bpf.c)
+BPF_NAMES := $(patsubst %.bpf.c,%,$(notdir $(BPF_SRCS)))
+BPF_OBJS  := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_NAMES))
+BPF_SKELS := $(patsubst %,$(BUILD)/bpf/%.skel.h,$(BPF_NAMES))
 # Benchmark-only copy of the data path with larger capacities, for the scaling
 # sweep of tools/bench_xdp --scaling (100,000 services, 1,000,000 flows).
 BENCH_SCALE_CAPS := -DXLB_MAX_SERVICES=131072 -DXLB_MAX_BACKENDS=524288 -DXLB_MAX_FLOWS=2097152
@@ -82,14 +93,17 @@ UNIT_HELP  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/unit/test_%,$(wildc
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 BPF_HELP   := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/bpf/test_%,$(wildcard tests/bpf/*.c)))
 TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+# tests/lib: helpers for tests and benchmarks (the packet builder), never in
+# libxlb.a; linked into the BPF tests and the tools that build packets.
+TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 # docs/man/NAME.SECTION.scd -> build/man/NAME.SECTION (scdoc)
 MAN_PAGES  := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
 # Installed BPF objects: for inspection (lbd embeds its own through the
-# skeleton) and for programs loaded by other tools; not the benchmark helpers.
-INSTALL_BPF := $(filter-out $(BUILD)/bpf/bench_% $(BUILD)/bpf/pktgen%,$(BPF_OBJS))
+# skeleton) and for programs loaded by other tools (decap); the product only.
+INSTALL_BPF := $(PRODUCT_BPF_OBJS)
 
 # ---- top-level targets -------------------------------------------------
 .PHONY: fuzz all deps test test-unit test-bpf test-integration demo bench clean install uninstall
@@ -98,8 +112,17 @@ all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS) $(MAN_PAGES)
 
 tests: all $(UNIT_TESTS) $(BPF_TESTS)
 
-deps $(DEPS_STAMP): tools/deps.sh
+# Packages: `make deps` installs what is missing (tools/deps.sh, as root), and
+# so do `make test` and `make demo`, the two commands for a fresh machine (CI
+# runs `make test` on a fresh clone). Every other target only checks, and
+# stops with a message pointing to `make deps`: a build never installs.
+DEPS_INSTALL := $(filter deps test demo,$(MAKECMDGOALS))
+
+deps:
 	$(Q)tools/deps.sh
+
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)tools/deps.sh $(if $(DEPS_INSTALL),,--check)
 	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
 # SANITIZE=1 runs the unit and BPF suites only (integration tests use build/).
@@ -173,6 +196,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/bpf/%.bpf.o: tools/bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
 $(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_SCALE_CAPS) -MMD -MP -c $< -o $@
@@ -183,6 +210,8 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # ---- user space --------------------------------------------------------
 # Every user-space object may include a skeleton: generate them first.
+# Tests and tools may use tests/lib (pkt.h); the product may not.
+$(BUILD)/tests/%.o $(BUILD)/tools/%.o: XCFLAGS += -Itests/lib
 $(BUILD)/%.o: %.c $(DEPS_STAMP) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -208,19 +237,22 @@ $(BUILD)/lbd: $(LBD_OBJS) $(LIB)
 
 $(BUILD)/lbctl: $(LBCTL_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LBCTL_LDLIBS)
 
+# The health and HTTP benchmarks need no BPF.
+$(BUILD)/tools/bench_health $(BUILD)/tools/bench_httpd: TOOL_LDLIBS :=
+$(BUILD)/tools/bench_xdp $(BUILD)/tools/pktgen: $(TESTLIB_OBJS)
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TOOL_LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-$(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(BPF_HELP) $(LIB)
+$(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(BPF_HELP) $(TESTLIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@

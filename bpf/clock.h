@@ -7,7 +7,7 @@
  * calls, each paying the return-thunk mitigation on this CPU: about 4 ns per
  * packet, measured). bpf_jiffies64() is inlined by the verifier into one
  * load, and the coarse clock only moves when the tick does, so the coarse
- * time is read once per tick per CPU and cached in xlb_clock_v2 (which also
+ * time is read once per tick per CPU and cached in XLB_CLOCK_MAP (which also
  * holds this CPU's flow cache counters, fcache.h).
  *
  * Precision: the cached value lags the coarse clock by at most one tick
@@ -30,7 +30,7 @@ static __always_inline __u64 xlb_now(void)
 	__u32 zero = 0;
 	__u64 j = bpf_jiffies64();
 	/* Per-CPU array with a constant key: inlined by the verifier (no call). */
-	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v2, &zero);
+	struct xlb_clock *c = bpf_map_lookup_elem(&XLB_CLOCK_MAP, &zero);
 
 	if (!c)
 		return bpf_ktime_get_coarse_ns(); /* cannot happen: key 0 exists */

@@ -48,7 +48,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_decap_cfg);
-} xlb_dcfg_v1 SEC(".maps");
+} XLB_DECAP_CFG_MAP SEC(".maps");
 
 /* Per-CPU counters by enum xlb_decap_stat. */
 struct {
@@ -56,11 +56,11 @@ struct {
 	__uint(max_entries, XLB_DECAP_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_dstat_v1 SEC(".maps");
+} XLB_DECAP_STATS_MAP SEC(".maps");
 
 static __always_inline int xlb_dcount(int action, __u32 reason)
 {
-	__u64 *v = bpf_map_lookup_elem(&xlb_dstat_v1, &reason);
+	__u64 *v = bpf_map_lookup_elem(&XLB_DECAP_STATS_MAP, &reason);
 
 	if (v)
 		*v += 1;
@@ -114,7 +114,7 @@ int xlb_tc_decap(struct __sk_buff *skb)
 	}
 	if ((void *)(eth + 1) > data_end)
 		return xlb_dcount(TC_ACT_OK, XLB_DECAP_PASS);
-	cfg = bpf_map_lookup_elem(&xlb_dcfg_v1, &zero);
+	cfg = bpf_map_lookup_elem(&XLB_DECAP_CFG_MAP, &zero);
 	if (cfg && cfg->gue_port)
 		gue_port = cfg->gue_port;
 

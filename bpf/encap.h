@@ -10,7 +10,7 @@
  *         encapsulation" (draft-ietf-intarea-gue section 4), as Katran does.
  *         The receiver tells IPv4 from IPv6 by the first nibble.
  *
- * Outer source: this node's address of the family (xlb_node_v1, from the
+ * Outer source: this node's address of the family (XLB_NODE_MAP, from the
  * config's node.address_v4 / address_v6); destination: the backend. Outer
  * family = VIP family = backend family (config validation guarantees it).
  *
@@ -189,7 +189,7 @@ static __always_inline int xlb_fwd_encap(struct xdp_md *ctx, const struct xlb_fl
 	struct ethhdr *eth;
 	void *data;
 
-	node = bpf_map_lookup_elem(&xlb_node_v1, &zero);
+	node = bpf_map_lookup_elem(&XLB_NODE_MAP, &zero);
 	if (!node)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_NODE_ADDR);
 	/*

@@ -15,7 +15,7 @@
  *  - for packets without FIN, RST or SYN: those go to the table, which keeps
  *    the lc state of the flow, and they invalidate the slot of their flow on
  *    the way (a SYN may create a new table entry for a re-used 5-tuple, a FIN
- *    or RST ends the flow) by bumping the slot's generation in xlb_fcgen_v1,
+ *    or RST ends the flow) by bumping the slot's generation in XLB_FCGEN_MAP,
  *    a small per-CPU array that stays in the CPU cache: the slot's own cache
  *    line is not touched (a store to it cost a new flow 10-40 ns, measured);
  *  - while expires_ns is ahead (XLB_FCACHE_TTL_NS): the table entry is then
@@ -25,7 +25,7 @@
  *  - while its backend is still usable for its service (checked on every
  *    hit, as the table path does): a backend that went down or was removed
  *    sends the flow to the table, which reschedules it and refills the slot;
- *  - while its epoch equals xlb_epoch_v1[0]: lbd bumps the epoch whenever a
+ *  - while its epoch equals XLB_EPOCH_MAP[0]: lbd bumps the epoch whenever a
  *    backend becomes usable again, so a flow rescheduled away from it on
  *    another CPU is not sent back by a stale copy here.
  * A flow's packets normally arrive on one CPU (RSS hashes the 5-tuple), so a
@@ -78,7 +78,7 @@ enum xlb_fc_event { XLB_FC_HIT, XLB_FC_MISS, XLB_FC_FILL, XLB_FC_KILL };
 static __always_inline void xlb_fcache_count(enum xlb_fc_event ev)
 {
 	__u32 zero = 0;
-	struct xlb_clock *c = bpf_map_lookup_elem(&xlb_clock_v2, &zero);
+	struct xlb_clock *c = bpf_map_lookup_elem(&XLB_CLOCK_MAP, &zero);
 
 	if (!c)
 		return;
@@ -106,7 +106,7 @@ static __always_inline int xlb_fcache_eligible(__u8 tcp_flags)
 
 static __always_inline __u32 xlb_epoch(void)
 {
-	__u32 zero = 0, *e = bpf_map_lookup_elem(&xlb_epoch_v1, &zero);
+	__u32 zero = 0, *e = bpf_map_lookup_elem(&XLB_EPOCH_MAP, &zero);
 
 	return e ? *e : 0;
 }
@@ -141,8 +141,8 @@ static __always_inline int xlb_fcache_ref(const struct xlb_flow_key *key, struct
 	slot = h >> (64 - XLB_FCACHE_BITS);
 	gi = slot / 4;
 	/* Per-CPU arrays with a known map: inlined by the verifier (no call). */
-	r->e = bpf_map_lookup_elem(&xlb_fcache_v1, &slot);
-	g = bpf_map_lookup_elem(&xlb_fcgen_v1, &gi);
+	r->e = bpf_map_lookup_elem(&XLB_FCACHE_MAP, &slot);
+	g = bpf_map_lookup_elem(&XLB_FCGEN_MAP, &gi);
 	if (!r->e || !g)
 		return 0;
 	r->gen = (__u16 *)g + slot % 4;
@@ -183,7 +183,7 @@ static __always_inline struct xlb_backend *xlb_fcache_get(const struct xlb_fcach
 	if (!xlb_fcache_match(r, key, now))
 		return NULL;
 	id = e->backend_id;
-	be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
+	be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, &id);
 	if (!be || !xlb_backend_usable(be, e->svc_id))
 		return NULL;
 	*be_id = id;

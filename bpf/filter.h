@@ -44,12 +44,12 @@ static __always_inline int xlb_acl_match(const struct xlb_flow_key *key, __u32 s
 		struct xlb_acl4_key k = {
 		    .prefixlen = 64, .scope = scope, .addr = key->src.a[0]};
 
-		return bpf_map_lookup_elem(&xlb_acl4_v1, &k) != NULL;
+		return bpf_map_lookup_elem(&XLB_ACL4_MAP, &k) != NULL;
 	} else {
 		struct xlb_acl6_key k = {.prefixlen = 160, .scope = scope};
 
 		__builtin_memcpy(k.addr, &key->src, sizeof(k.addr));
-		return bpf_map_lookup_elem(&xlb_acl6_v1, &k) != NULL;
+		return bpf_map_lookup_elem(&XLB_ACL6_MAP, &k) != NULL;
 	}
 }
 
@@ -68,10 +68,10 @@ static __always_inline void xlb_filters_get(__u32 svc_id, struct xlb_filters *fs
 	__u32 idx = XLB_FILTER_GLOBAL;
 
 	/* Array lookups with a constant map: inlined by the verifier (no call). */
-	fs->glob = bpf_map_lookup_elem(&xlb_filt_v1, &idx);
+	fs->glob = bpf_map_lookup_elem(&XLB_FILTER_MAP, &idx);
 	fs->svc = NULL;
 	if (!fs->glob || !(fs->glob->flags & XLB_FILTER_F_SVC_NONE))
-		fs->svc = bpf_map_lookup_elem(&xlb_filt_v1, &svc_id);
+		fs->svc = bpf_map_lookup_elem(&XLB_FILTER_MAP, &svc_id);
 }
 
 /* ACL verdict for a packet of service svc_id: 0 = pass, else its XLB_STAT_* drop reason. */
@@ -146,11 +146,11 @@ static __always_inline int xlb_rate_ok(const struct xlb_flow_key *key, __u32 svc
 	for (i = 0; i < 4; i++)
 		rk.src.a[i] = key->src.a[i] & xlb_mask32(plen - 32 * i);
 
-	tat = bpf_map_lookup_elem(&xlb_rate_v1, &rk);
+	tat = bpf_map_lookup_elem(&XLB_RATE_MAP, &rk);
 	if (!tat) {
 		next = now + interval; /* a new bucket starts full and gives one token now */
 		/* A concurrent creator wins: one extra flow at most (documented above). */
-		bpf_map_update_elem(&xlb_rate_v1, &rk, &next, BPF_NOEXIST);
+		bpf_map_update_elem(&XLB_RATE_MAP, &rk, &next, BPF_NOEXIST);
 		return 1;
 	}
 #pragma unroll

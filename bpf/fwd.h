@@ -20,7 +20,7 @@
 #define XLB_FIB_AF_INET6 10
 
 /*
- * Loader knob: how long a next-hop cache entry (xlb_nhc_v1) is trusted, in
+ * Loader knob: how long a next-hop cache entry (XLB_NHCACHE_MAP) is trusted, in
  * ns; 0 disables the cache (a FIB lookup for every packet). A neighbour or
  * route change reaches the data path within this time; failed lookups are
  * never cached, so a missing neighbour recovers on the first packet after
@@ -49,8 +49,8 @@ xlb_nexthop(struct xdp_md *ctx, const struct xlb_flow_key *key, const struct xlb
 	__u32 mtu = 0;
 	int rc;
 
-	nh = bpf_map_lookup_elem(&xlb_nhc_v1, &be_id);
-	if (!nh) { /* be_id out of range: cannot happen for ids from xlb_bends_v1 */
+	nh = bpf_map_lookup_elem(&XLB_NHCACHE_MAP, &be_id);
+	if (!nh) { /* be_id out of range: cannot happen for ids from XLB_BACKENDS_MAP */
 		*reason = XLB_STAT_DROP_FIB;
 		return NULL;
 	}
@@ -141,9 +141,9 @@ static __always_inline int xlb_xmit(struct xdp_md *ctx, struct ethhdr *eth, __u3
 		/*
 		 * Only records the target; the frame leaves after we return, so
 		 * the MACs can still be written below. flags 0: a port missing
-		 * from xlb_txports yields XDP_ABORTED (0), and we drop untouched.
+		 * from XLB_TXPORTS_MAP yields XDP_ABORTED (0), and we drop untouched.
 		 */
-		if (bpf_redirect_map(&xlb_txports, nh->ifindex, 0) != XDP_REDIRECT)
+		if (bpf_redirect_map(&XLB_TXPORTS_MAP, nh->ifindex, 0) != XDP_REDIRECT)
 			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_REDIRECT);
 		action = XDP_REDIRECT;
 		reason = XLB_STAT_FWD_REDIRECT;

@@ -2,8 +2,9 @@
 /*
  * maps.h - every map of the XDP data path, declared in one place.
  *
- * The C variable name is the kernel map name and must equal the XLB_MAP_*
- * string in include/xlb.h. No map carries a `pinning` attribute: lbd chooses
+ * Each map is declared under its alias from include/xlb.h (XLB_FLOWS_MAP ->
+ * xlb_flows_v3): the kernel map name, the skeleton's field and the XLB_MAP_*
+ * string user space pins it by all follow that one line. No map carries a `pinning` attribute: lbd chooses
  * pin paths with bpf_map__set_pin_path(), tests pin nothing.
  */
 #ifndef XLB_BPF_MAPS_H
@@ -21,7 +22,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, struct xlb_vip_key);
 	__type(value, struct xlb_svc);
-} xlb_vips_v1 SEC(".maps");
+} XLB_VIPS_MAP SEC(".maps");
 
 /* VIP addresses (port 0, proto 0) -> number of services: drop-or-pass for unparsable packets. */
 struct {
@@ -29,10 +30,10 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, struct xlb_vip_key);
 	__type(value, __u32);
-} xlb_vaddr_v1 SEC(".maps");
+} XLB_VIPADDRS_MAP SEC(".maps");
 
 /*
- * Inner map template of xlb_tables_v3: lookup table slots -> backend ids,
+ * Inner map template of XLB_TABLES_MAP: lookup table slots -> backend ids,
  * XLB_TABLE_PACK slots per 8-byte element (include/xlb.h, xlb_slot_t).
  * BPF_F_INNER_MAP lets user space install inner arrays of any (prime) size;
  * the kernel then requires the same map_flags on every inner map, and the
@@ -53,7 +54,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, __u32);
 	__array(values, struct xlb_table_inner);
-} xlb_tables_v3 SEC(".maps");
+} XLB_TABLES_MAP SEC(".maps");
 
 /* Backend id -> address, owning service, flags. */
 struct {
@@ -61,7 +62,7 @@ struct {
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, struct xlb_backend);
-} xlb_bends_v1 SEC(".maps");
+} XLB_BACKENDS_MAP SEC(".maps");
 
 /* Connection table: client flow 5-tuple -> backend id, service id, last seen. */
 struct {
@@ -69,7 +70,7 @@ struct {
 	__uint(max_entries, XLB_MAX_FLOWS);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
-} xlb_flows_v3 SEC(".maps");
+} XLB_FLOWS_MAP SEC(".maps");
 
 /* Global per-CPU packet counters, indexed by enum xlb_stat. */
 struct {
@@ -77,7 +78,7 @@ struct {
 	__uint(max_entries, XLB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_stats_v4 SEC(".maps");
+} XLB_STATS_MAP SEC(".maps");
 
 /* Per-CPU counters per service id. */
 struct {
@@ -85,7 +86,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, __u32);
 	__type(value, struct xlb_counters);
-} xlb_svcst_v1 SEC(".maps");
+} XLB_SVC_STATS_MAP SEC(".maps");
 
 /* Per-CPU counters per backend id. */
 struct {
@@ -93,7 +94,7 @@ struct {
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, struct xlb_counters);
-} xlb_best_v1 SEC(".maps");
+} XLB_BE_STATS_MAP SEC(".maps");
 
 /* rr/wrr: per-CPU cursor (next table slot) per service id. */
 struct {
@@ -101,7 +102,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES);
 	__type(key, __u32);
 	__type(value, __u32);
-} xlb_rrcur_v1 SEC(".maps");
+} XLB_RRCURSOR_MAP SEC(".maps");
 
 /* lc: active (scheduled, not yet FIN/RST) flows per backend id; shared, atomic. */
 struct {
@@ -109,7 +110,7 @@ struct {
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, __s64);
-} xlb_conns_v1 SEC(".maps");
+} XLB_CONNS_MAP SEC(".maps");
 
 /* Per-CPU next-hop cache: backend id -> last bpf_fib_lookup result (see fwd.h). */
 struct {
@@ -117,7 +118,7 @@ struct {
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, struct xlb_nexthop);
-} xlb_nhc_v1 SEC(".maps");
+} XLB_NHCACHE_MAP SEC(".maps");
 
 /* Per-CPU cache of the coarse clock, refreshed when jiffies moves (see clock.h). */
 struct {
@@ -125,7 +126,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_clock);
-} xlb_clock_v2 SEC(".maps");
+} XLB_CLOCK_MAP SEC(".maps");
 
 /* Per-CPU direct-mapped cache of established flows (see fcache.h). */
 struct {
@@ -133,10 +134,10 @@ struct {
 	__uint(max_entries, XLB_FCACHE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct xlb_fcache_ent);
-} xlb_fcache_v1 SEC(".maps");
+} XLB_FCACHE_MAP SEC(".maps");
 
 /*
- * Per-CPU generation of each xlb_fcache_v1 slot, four 16-bit counters per
+ * Per-CPU generation of each XLB_FCACHE_MAP slot, four 16-bit counters per
  * element (16 KiB per CPU, stays in cache): SYN, FIN and RST bump their
  * slot's, which invalidates the slot without touching its cache line.
  */
@@ -145,7 +146,7 @@ struct {
 	__uint(max_entries, XLB_FCACHE_SLOTS / 4);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_fcgen_v1 SEC(".maps");
+} XLB_FCGEN_MAP SEC(".maps");
 
 /* Key 0: the flow cache epoch; lbd bumps it to invalidate every cached flow. */
 struct {
@@ -153,13 +154,13 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
-} xlb_epoch_v1 SEC(".maps");
+} XLB_EPOCH_MAP SEC(".maps");
 
 /*
  * VIP prefilter: bit b of word b/64 set = some service's (VIP, port) has
  * xlb_vfilter_bucket() == b. Only read when the loader sets the
  * xlb_cfg_prefilter knob; user space must set a service's bit before adding
- * it to xlb_vips_v1 and clear bits only after removal (recomputed from the
+ * it to XLB_VIPS_MAP and clear bits only after removal (recomputed from the
  * full service set).
  */
 struct {
@@ -167,7 +168,7 @@ struct {
 	__uint(max_entries, XLB_VFILTER_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_vfilt_v1 SEC(".maps");
+} XLB_VIPFILTER_MAP SEC(".maps");
 
 /* This node's encapsulation settings (key 0): outer source addresses, GUE port. */
 struct {
@@ -175,7 +176,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_node);
-} xlb_node_v1 SEC(".maps");
+} XLB_NODE_MAP SEC(".maps");
 
 /* ACL entries, IPv4: (scope = list kind | service id, source prefix) -> 1 (see filter.h). */
 struct {
@@ -184,7 +185,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
 	__type(key, struct xlb_acl4_key);
 	__type(value, __u32);
-} xlb_acl4_v1 SEC(".maps");
+} XLB_ACL4_MAP SEC(".maps");
 
 /* ACL entries, IPv6: (scope, source prefix) -> 1. */
 struct {
@@ -193,7 +194,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct xlb_acl6_key);
 	__type(value, __u32);
-} xlb_acl6_v1 SEC(".maps");
+} XLB_ACL6_MAP SEC(".maps");
 
 /* Filter settings per service id; index XLB_FILTER_GLOBAL = the global ones. */
 struct {
@@ -201,7 +202,7 @@ struct {
 	__uint(max_entries, XLB_MAX_SERVICES + 1);
 	__type(key, __u32);
 	__type(value, struct xlb_filter);
-} xlb_filt_v1 SEC(".maps");
+} XLB_FILTER_MAP SEC(".maps");
 
 /* New-flow token buckets: (masked source, scope) -> GCRA theoretical arrival time (ns). */
 struct {
@@ -209,7 +210,7 @@ struct {
 	__uint(max_entries, XLB_MAX_RATE_BUCKETS);
 	__type(key, struct xlb_rate_key);
 	__type(value, __u64);
-} xlb_rate_v1 SEC(".maps");
+} XLB_RATE_MAP SEC(".maps");
 
 /* Egress ifindex -> ifindex for bpf_redirect_map (never pinned: libbpf 1.1.2 cannot reuse it). */
 struct {
@@ -217,6 +218,6 @@ struct {
 	__uint(max_entries, XLB_MAX_TXPORTS);
 	__type(key, __u32);
 	__type(value, __u32);
-} xlb_txports SEC(".maps");
+} XLB_TXPORTS_MAP SEC(".maps");
 
 #endif /* XLB_BPF_MAPS_H */

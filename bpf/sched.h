@@ -32,7 +32,7 @@
  *   lc      power of two choices: the backends of two slots (flow hash and a
  *           re-mixed flow hash); the one with fewer active flows per unit of
  *           weight wins (ties: the first). Active flows are counted in
- *           xlb_conns_v1: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
+ *           XLB_CONNS_MAP: +1 when lc schedules a flow (XLB_FLOW_F_COUNTED),
  *           -1 once per flow on its first TCP FIN or RST (XLB_FLOW_F_CLOSED)
  *           or when it is rescheduled away (also by a new SYN on its
  *           5-tuple, which then counts +1 where it is scheduled). Flows that end silently (UDP,
@@ -62,7 +62,7 @@ static __always_inline int xlb_backend_usable(const struct xlb_backend *be, __u3
 
 static __always_inline void xlb_conns_add(__u32 be_id, __s64 delta)
 {
-	__s64 *c = bpf_map_lookup_elem(&xlb_conns_v1, &be_id);
+	__s64 *c = bpf_map_lookup_elem(&XLB_CONNS_MAP, &be_id);
 
 	if (c)
 		__sync_fetch_and_add(c, delta);
@@ -101,7 +101,7 @@ static __always_inline struct xlb_backend *xlb_flow_backend(struct xlb_flow *flo
 							    __u32 *be_id)
 {
 	__u32 id = flow->backend_id;
-	struct xlb_backend *be = bpf_map_lookup_elem(&xlb_bends_v1, &id);
+	struct xlb_backend *be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, &id);
 
 	if (!be || !xlb_backend_usable(be, flow->svc_id))
 		return NULL;
@@ -132,7 +132,7 @@ static __always_inline struct xlb_backend *xlb_slot_backend(void *table, __u32 s
 	if (v == XLB_SLOT_NONE)
 		return NULL;
 	*be_id = v;
-	be = bpf_map_lookup_elem(&xlb_bends_v1, be_id);
+	be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, be_id);
 	if (!be || !xlb_backend_usable(be, svc_id))
 		return NULL;
 	return be;
@@ -155,7 +155,7 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 	__s64 *c1, *c2;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
+	table = bpf_map_lookup_elem(&XLB_TABLES_MAP, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	switch (svc->sched) {
@@ -164,7 +164,7 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 		break;
 	case XLB_SCHED_RR:
 	case XLB_SCHED_WRR:
-		cur = bpf_map_lookup_elem(&xlb_rrcur_v1, &svc_id);
+		cur = bpf_map_lookup_elem(&XLB_RRCURSOR_MAP, &svc_id);
 		if (!cur)
 			return NULL;
 		/* Per-CPU value: no other CPU writes it while we run. */
@@ -187,8 +187,8 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 			be = be2;
 			*be_id = id2;
 		} else if (be2 && id2 != *be_id) {
-			c1 = bpf_map_lookup_elem(&xlb_conns_v1, be_id);
-			c2 = bpf_map_lookup_elem(&xlb_conns_v1, &id2);
+			c1 = bpf_map_lookup_elem(&XLB_CONNS_MAP, be_id);
+			c2 = bpf_map_lookup_elem(&XLB_CONNS_MAP, &id2);
 			/* Fewer active flows per weight: c2/w2 < c1/w1, cross-multiplied (no division). */
 			if (c1 && c2 &&
 			    *c2 * (__s64)(be->weight ? be->weight : 1) <
@@ -215,7 +215,7 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 		nf.isn = syn_seq;
 	}
 	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&xlb_flows_v3, key, &nf, BPF_ANY);
+	bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_ANY);
 	return be;
 }
 
@@ -238,7 +238,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	__u32 svc_id = svc->id, size = svc->table_size, slot;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xlb_tables_v3, &svc_id);
+	table = bpf_map_lookup_elem(&XLB_TABLES_MAP, &svc_id);
 	if (!table || size == 0)
 		return NULL;
 	slot = (svc->sched == XLB_SCHED_SH ? xlb_src_hash(key) : xlb_flow_hash(key)) % size;
@@ -251,7 +251,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	nf.fwd = svc->fwd;
 	nf.flags = XLB_FLOW_F_ISN;
 	nf.isn = seq;
-	if (bpf_map_update_elem(&xlb_flows_v3, key, &nf, BPF_NOEXIST))
+	if (bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_NOEXIST))
 		return NULL;
 	return be;
 }

@@ -24,7 +24,7 @@
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
- * xlb_vfilt_v1 prefilter before the exact service lookup. Off by default so
+ * XLB_VIPFILTER_MAP prefilter before the exact service lookup. Off by default so
  * that a loader unaware of the prefilter never loses VIP traffic; when off,
  * the verifier removes the dead branch.
  */
@@ -43,7 +43,7 @@ static __always_inline int xlb_maybe_vip(const struct xlb_flow_key *key)
 	__u32 b = xlb_vfilter_bucket(&key->dst, key->dport);
 	__u32 w = b / 64;
 	/* Array lookup with a constant map: inlined by the verifier (no call). */
-	__u64 *bits = bpf_map_lookup_elem(&xlb_vfilt_v1, &w);
+	__u64 *bits = bpf_map_lookup_elem(&XLB_VIPFILTER_MAP, &w);
 
 	return bits && (*bits >> (b % 64)) & 1;
 }
@@ -60,7 +60,7 @@ static __always_inline int xlb_unparsable(const struct xlb_flow_key *key, __u32 
 	__builtin_memset(&vk, 0, sizeof(vk)); /* map key: every byte defined */
 	vk.addr = key->dst;
 	vk.family = key->family;
-	if (!bpf_map_lookup_elem(&xlb_vaddr_v1, &vk))
+	if (!bpf_map_lookup_elem(&XLB_VIPADDRS_MAP, &vk))
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
 	return xlb_verdict(XDP_DROP, drop_reason);
 }
@@ -94,7 +94,7 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	default:
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	}
-	flow = bpf_map_lookup_elem(&xlb_flows_v3, key);
+	flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
 	if (!flow)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	now = xlb_now();
@@ -199,7 +199,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 			}
 		}
 		if (!syn)
-			flow = bpf_map_lookup_elem(&xlb_flows_v3, &key);
+			flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, &key);
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
@@ -221,7 +221,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	vk.port = key.dport;
 	vk.proto = key.proto;
 	vk.family = key.family;
-	svc = bpf_map_lookup_elem(&xlb_vips_v1, &vk);
+	svc = bpf_map_lookup_elem(&XLB_VIPS_MAP, &vk);
 	if (!svc)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
 	svc_id = svc->id;
@@ -245,7 +245,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		}
 	}
 	if (!xlb_cfg_prefilter || syn) {
-		flow = bpf_map_lookup_elem(&xlb_flows_v3, &key);
+		flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, &key);
 		/*
 		 * A SYN other than the retransmission of the entry's own is a new
 		 * connection on a re-used 5-tuple (sched.h): schedule it afresh.
@@ -275,7 +275,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	asm volatile("" : "+r"(flow));
 	be = xlb_schedule_new(&key, svc, flow, &be_id, now, syn, pkt.tcp_seq);
 	if (!be) {
-		xlb_counters_add(&xlb_svcst_v1, svc_id, len, 0);
+		xlb_counters_add(&XLB_SVC_STATS_MAP, svc_id, len, 0);
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NO_BACKEND);
 	}
 	new_flow = 1;
@@ -291,8 +291,8 @@ forward:
 	 * Service and backend counters count what was scheduled; a later FIB,
 	 * neighbour or redirect failure shows in the global reason counters.
 	 */
-	xlb_counters_add(&xlb_svcst_v1, svc_id, len, new_flow);
-	xlb_counters_add(&xlb_best_v1, be_id, len, new_flow);
+	xlb_counters_add(&XLB_SVC_STATS_MAP, svc_id, len, new_flow);
+	xlb_counters_add(&XLB_BE_STATS_MAP, be_id, len, new_flow);
 
 	return xlb_forward(ctx, &key, &pkt, be, be_id, now, fwd, 0);
 }

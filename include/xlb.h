@@ -9,8 +9,8 @@
  * host order.
  *
  * Changing the layout of a struct stored in a pinned map means bumping the
- * version suffix of that map's name (XLB_MAP_* below), so that an upgraded
- * lbd never adopts an incompatible pinned map.
+ * version suffix of that map's name (its XLB_*_MAP alias below), so that an
+ * upgraded lbd never adopts an incompatible pinned map.
  */
 #ifndef XLB_H
 #define XLB_H
@@ -55,30 +55,78 @@ typedef __u32 xlb_slot_t;
 #define XLB_TABLE_PACK (8 / sizeof(xlb_slot_t))
 #define XLB_TABLE_ELEMS(size) (((size) + XLB_TABLE_PACK - 1) / XLB_TABLE_PACK)
 
-/* ---- map names (<= 15 chars; bump _vN on any layout change) ---- */
-#define XLB_MAP_VIPS "xlb_vips_v1"
-#define XLB_MAP_VIPADDRS "xlb_vaddr_v1"
-#define XLB_MAP_VIPFILTER "xlb_vfilt_v1" /* bitmap prefilter, see xlb_hash.h */
-#define XLB_MAP_TABLES "xlb_tables_v3" /* v3: packed slots (xlb_slot_t) */
-#define XLB_MAP_BACKENDS "xlb_bends_v1"
-#define XLB_MAP_FLOWS "xlb_flows_v3" /* v3: + the client's ISN */
-#define XLB_MAP_STATS "xlb_stats_v4" /* v4: filter drop reasons added */
-#define XLB_MAP_SVC_STATS "xlb_svcst_v1"
-#define XLB_MAP_BE_STATS "xlb_best_v1"
-#define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
-#define XLB_MAP_RRCURSOR "xlb_rrcur_v1" /* per-CPU rr/wrr cursor per service id */
-#define XLB_MAP_CONNS "xlb_conns_v1" /* active flows per backend id (lc) */
-#define XLB_MAP_CLOCK "xlb_clock_v2" /* per CPU: coarse clock cache, flow cache counters */
-#define XLB_MAP_FCACHE "xlb_fcache_v1" /* per-CPU cache of established flows (bpf/fcache.h) */
-#define XLB_MAP_EPOCH "xlb_epoch_v1" /* one u32 that lbd bumps to invalidate every fcache entry */
-#define XLB_MAP_FCGEN "xlb_fcgen_v1" /* per-CPU generation per fcache slot (bpf/fcache.h) */
-#define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
-#define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
-#define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
-#define XLB_MAP_ACL4 "xlb_acl4_v1" /* LPM trie: (scope, IPv4 prefix) of ACL entries */
-#define XLB_MAP_ACL6 "xlb_acl6_v1" /* LPM trie: (scope, IPv6 prefix) of ACL entries */
-#define XLB_MAP_FILTER "xlb_filt_v1" /* filter settings per service id + global */
-#define XLB_MAP_RATE "xlb_rate_v1" /* LRU: token bucket (GCRA) per masked source + scope */
+/*
+ * ---- map names ----
+ * One alias per map names its current version: the BPF declaration
+ * (bpf/maps.h), every use in BPF code and the skeleton's field
+ * (skel->maps.XLB_FLOWS_MAP) all go through it, and XLB_MAP_* is its string
+ * form for lookups by name and pin paths. Changing a map's layout means
+ * bumping the _vN here, one line. At most 15 characters (the kernel's object
+ * names); lbd adopts pinned maps by these names, so they never change
+ * otherwise.
+ */
+#define XLB_MAP_NAME_(id) #id
+#define XLB_MAP_NAME(id) XLB_MAP_NAME_(id) /* the string of an alias */
+
+#define XLB_VIPS_MAP xlb_vips_v1
+#define XLB_VIPADDRS_MAP xlb_vaddr_v1
+#define XLB_VIPFILTER_MAP xlb_vfilt_v1 /* bitmap prefilter, see xlb_hash.h */
+#define XLB_TABLES_MAP xlb_tables_v3 /* v3: packed slots (xlb_slot_t) */
+#define XLB_BACKENDS_MAP xlb_bends_v1
+#define XLB_FLOWS_MAP xlb_flows_v3 /* v3: + the client's ISN */
+#define XLB_STATS_MAP xlb_stats_v4 /* v4: filter drop reasons added */
+#define XLB_SVC_STATS_MAP xlb_svcst_v1
+#define XLB_BE_STATS_MAP xlb_best_v1
+#define XLB_NHCACHE_MAP xlb_nhc_v1 /* per-CPU next-hop cache per backend id */
+#define XLB_RRCURSOR_MAP xlb_rrcur_v1 /* per-CPU rr/wrr cursor per service id */
+#define XLB_CONNS_MAP xlb_conns_v1 /* active flows per backend id (lc) */
+#define XLB_CLOCK_MAP xlb_clock_v2 /* per CPU: coarse clock cache, flow cache counters */
+#define XLB_FCACHE_MAP xlb_fcache_v1 /* per-CPU cache of established flows (bpf/fcache.h) */
+#define XLB_EPOCH_MAP xlb_epoch_v1 /* one u32 that lbd bumps to invalidate every fcache entry */
+#define XLB_FCGEN_MAP xlb_fcgen_v1 /* per-CPU generation per fcache slot (bpf/fcache.h) */
+#define XLB_NODE_MAP xlb_node_v1 /* this node's encapsulation settings (one entry) */
+#define XLB_DECAP_CFG_MAP xlb_dcfg_v1 /* decap.bpf.c: its settings (one entry) */
+#define XLB_DECAP_STATS_MAP xlb_dstat_v1 /* decap.bpf.c: per-CPU counters */
+#define XLB_ACL4_MAP xlb_acl4_v1 /* LPM trie: (scope, IPv4 prefix) of ACL entries */
+#define XLB_ACL6_MAP xlb_acl6_v1 /* LPM trie: (scope, IPv6 prefix) of ACL entries */
+#define XLB_FILTER_MAP xlb_filt_v1 /* filter settings per service id + global */
+#define XLB_RATE_MAP xlb_rate_v1 /* LRU: token bucket (GCRA) per masked source + scope */
+#define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
+
+#define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
+#define XLB_MAP_VIPADDRS XLB_MAP_NAME(XLB_VIPADDRS_MAP)
+#define XLB_MAP_VIPFILTER XLB_MAP_NAME(XLB_VIPFILTER_MAP)
+#define XLB_MAP_TABLES XLB_MAP_NAME(XLB_TABLES_MAP)
+#define XLB_MAP_BACKENDS XLB_MAP_NAME(XLB_BACKENDS_MAP)
+#define XLB_MAP_FLOWS XLB_MAP_NAME(XLB_FLOWS_MAP)
+#define XLB_MAP_STATS XLB_MAP_NAME(XLB_STATS_MAP)
+#define XLB_MAP_SVC_STATS XLB_MAP_NAME(XLB_SVC_STATS_MAP)
+#define XLB_MAP_BE_STATS XLB_MAP_NAME(XLB_BE_STATS_MAP)
+#define XLB_MAP_NHCACHE XLB_MAP_NAME(XLB_NHCACHE_MAP)
+#define XLB_MAP_RRCURSOR XLB_MAP_NAME(XLB_RRCURSOR_MAP)
+#define XLB_MAP_CONNS XLB_MAP_NAME(XLB_CONNS_MAP)
+#define XLB_MAP_CLOCK XLB_MAP_NAME(XLB_CLOCK_MAP)
+#define XLB_MAP_FCACHE XLB_MAP_NAME(XLB_FCACHE_MAP)
+#define XLB_MAP_EPOCH XLB_MAP_NAME(XLB_EPOCH_MAP)
+#define XLB_MAP_FCGEN XLB_MAP_NAME(XLB_FCGEN_MAP)
+#define XLB_MAP_NODE XLB_MAP_NAME(XLB_NODE_MAP)
+#define XLB_MAP_DECAP_CFG XLB_MAP_NAME(XLB_DECAP_CFG_MAP)
+#define XLB_MAP_DECAP_STATS XLB_MAP_NAME(XLB_DECAP_STATS_MAP)
+#define XLB_MAP_ACL4 XLB_MAP_NAME(XLB_ACL4_MAP)
+#define XLB_MAP_ACL6 XLB_MAP_NAME(XLB_ACL6_MAP)
+#define XLB_MAP_FILTER XLB_MAP_NAME(XLB_FILTER_MAP)
+#define XLB_MAP_RATE XLB_MAP_NAME(XLB_RATE_MAP)
+#define XLB_MAP_TXPORTS XLB_MAP_NAME(XLB_TXPORTS_MAP)
+
+#define XLB_MAP_NAME_FITS(m) _Static_assert(sizeof(XLB_MAP_##m) <= 16, "XLB_MAP_" #m ": over 15 characters")
+XLB_MAP_NAME_FITS(VIPS); XLB_MAP_NAME_FITS(VIPADDRS); XLB_MAP_NAME_FITS(VIPFILTER);
+XLB_MAP_NAME_FITS(TABLES); XLB_MAP_NAME_FITS(BACKENDS); XLB_MAP_NAME_FITS(FLOWS);
+XLB_MAP_NAME_FITS(STATS); XLB_MAP_NAME_FITS(SVC_STATS); XLB_MAP_NAME_FITS(BE_STATS);
+XLB_MAP_NAME_FITS(NHCACHE); XLB_MAP_NAME_FITS(RRCURSOR); XLB_MAP_NAME_FITS(CONNS);
+XLB_MAP_NAME_FITS(CLOCK); XLB_MAP_NAME_FITS(FCACHE); XLB_MAP_NAME_FITS(EPOCH);
+XLB_MAP_NAME_FITS(FCGEN); XLB_MAP_NAME_FITS(NODE); XLB_MAP_NAME_FITS(DECAP_CFG);
+XLB_MAP_NAME_FITS(DECAP_STATS); XLB_MAP_NAME_FITS(ACL4); XLB_MAP_NAME_FITS(ACL6);
+XLB_MAP_NAME_FITS(FILTER); XLB_MAP_NAME_FITS(RATE); XLB_MAP_NAME_FITS(TXPORTS);
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */

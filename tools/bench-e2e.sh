@@ -11,7 +11,7 @@
 # at full speed. Delivered packets per second (counted by the sinks) for:
 #   kernel     plain kernel forwarding: an ECMP route for the VIP over the N
 #              backends (L4 hash) - the baseline
-#   xdp-fwd    bare XDP forwarder (bpf/xdp_fwd_bare.bpf.c): fib lookup + redirect
+#   xdp-fwd    bare XDP forwarder (tools/bpf/xdp_fwd_bare.bpf.c): fib lookup + redirect
 #   xlb        build/lbd, native XDP, dsr-l2 to the N backends
 #   xlb-generic  the same with --mode generic
 #   nftables   kube-proxy-style DNAT: numgen random mod N vmap -> dnat per backend

@@ -2,13 +2,13 @@
 /*
  * bench_xdp - cost of each path of the XDP data path (bpf/xlb.bpf.c) under
  * BPF_PROG_TEST_RUN, relative to a trivial XDP_DROP program
- * (bpf/bench_drop.bpf.c) measured the same way in the same process.
+ * (tools/bpf/bench_drop.bpf.c) measured the same way in the same process.
  *
  * Output, one line per case:   case ns_per_packet ratio_to_xdp_drop
  * `bench_xdp --scaling`: the established and new-flow paths with 1..100,000
  * services and 10..1,000,000 flows (see scaling() below).
  *
- * Method (see ../shared/PLATFORM.md for why):
+ * Method (docs/performance.md, "Microbenchmarks", has the results):
  *  - Private network namespace with a veth pair, addresses, forwarding and
  *    permanent neighbour entries, so bpf_fib_lookup does its real work.
  *  - xlb is loaded as lbd loads it (VIP prefilter knob on); one IPv4 and one
@@ -167,7 +167,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 			return -EINVAL;
 		mb[i] = (struct xlb_maglev_backend){
 		    .id = id, .weight = 1, .addr = be.addr, .family = be.family};
-		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_bends_v1), &id, &be, BPF_ANY))
+		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_BACKENDS_MAP), &id, &be, BPF_ANY))
 			return -errno;
 	}
 	if (xlb_maglev_build(mb, NBACKEND, table, TBL_SIZE))
@@ -175,7 +175,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 	fd = xlb_table_create(table, TBL_SIZE, BPF_F_INNER_MAP | BPF_F_MMAPABLE, XLB_SLOT_BYTES);
 	if (fd < 0)
 		return fd;
-	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_tables_v3), &svc_id, &fd, 0))
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_TABLES_MAP), &svc_id, &fd, 0))
 		err = -errno;
 	close(fd);
 	if (err || parse_addr(vip, &vk.addr, &vk.family))
@@ -183,15 +183,15 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 	/* Prefilter bit first, as lbd does. */
 	bit = xlb_vfilter_bucket(&vk.addr, vk.port);
 	w = bit / 64;
-	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_vfilt_v1), &w, &bits))
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_VIPFILTER_MAP), &w, &bits))
 		return -errno;
 	bits |= 1ull << (bit % 64);
-	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vfilt_v1), &w, &bits, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vips_v1), &vk, &svc, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_VIPFILTER_MAP), &w, &bits, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY))
 		return -errno;
 	vk.port = 0;
 	vk.proto = 0;
-	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_vaddr_v1), &vk, &one, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_VIPADDRS_MAP), &vk, &one, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -216,7 +216,7 @@ static int load(void)
 	b.xlb_fd = bpf_program__fd(b.xlb->progs.xlb_xdp_ingress);
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
 	/* No ACL or rate limit anywhere, as lbd writes it (xlb_dp_filters_sync). */
-	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_filt_v1), &glob, &nofilt, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_FILTER_MAP), &glob, &nofilt, BPF_ANY))
 		return -errno;
 	err = add_service(1, VIP4, 80, be4, 1);
 	if (!err)
@@ -245,7 +245,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 	__u64 v[ncpu], s = 0;
 	__u32 k = reason;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v4), &k, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_STATS_MAP), &k, v))
 		return 0;
 	for (c = 0; c < ncpu; c++)
 		s += v[c];
@@ -255,7 +255,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 static void clear_flows(const struct bcase *c)
 {
 	struct xlb_flow_key k;
-	int i, fd = bpf_map__fd(b.xlb->maps.xlb_flows_v3);
+	int i, fd = bpf_map__fd(b.xlb->maps.XLB_FLOWS_MAP);
 
 	for (i = 0; i < c->npkts; i++) {
 		/* The builder's spec is gone; re-derive the key from the frame. */
@@ -609,15 +609,15 @@ static int scaling(void)
 		return -1;
 	}
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
-	/* By the shared names: this code follows map renames without edits. */
+	/* Through the skeleton, by the maps' aliases: version bumps need no edit here. */
 	sf = (struct sfd){
-	    .vips = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPS),
-	    .vaddr = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPADDRS),
-	    .vfilt = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_VIPFILTER),
-	    .tables = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_TABLES),
-	    .bends = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_BACKENDS),
-	    .flows = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_FLOWS),
-	    .stats = bpf_object__find_map_fd_by_name(sk->obj, XLB_MAP_STATS),
+	    .vips = bpf_map__fd(sk->maps.XLB_VIPS_MAP),
+	    .vaddr = bpf_map__fd(sk->maps.XLB_VIPADDRS_MAP),
+	    .vfilt = bpf_map__fd(sk->maps.XLB_VIPFILTER_MAP),
+	    .tables = bpf_map__fd(sk->maps.XLB_TABLES_MAP),
+	    .bends = bpf_map__fd(sk->maps.XLB_BACKENDS_MAP),
+	    .flows = bpf_map__fd(sk->maps.XLB_FLOWS_MAP),
+	    .stats = bpf_map__fd(sk->maps.XLB_STATS_MAP),
 	    .prog = bpf_program__fd(sk->progs.xlb_xdp_ingress)};
 	if (sf.vips < 0 || sf.vaddr < 0 || sf.vfilt < 0 || sf.tables < 0 || sf.bends < 0 ||
 	    sf.flows < 0 || sf.stats < 0) {
@@ -625,9 +625,9 @@ static int scaling(void)
 		return -1;
 	}
 	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
-	       bpf_map__max_entries(sk->maps.xlb_vips_v1),
-	       bpf_map__max_entries(sk->maps.xlb_bends_v1),
-	       bpf_map__max_entries(sk->maps.xlb_flows_v3));
+	       bpf_map__max_entries(sk->maps.XLB_VIPS_MAP),
+	       bpf_map__max_entries(sk->maps.XLB_BACKENDS_MAP),
+	       bpf_map__max_entries(sk->maps.XLB_FLOWS_MAP));
 
 	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"
 	       "  (%d rounds, medians; %d packets per run)\n", SCALE_ROUNDS, SCALE_NPK);

@@ -2,7 +2,12 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Install every Debian package xlb needs to build, test and run its demo.
 # Idempotent and quiet when everything is present; needs root to install.
+#   tools/deps.sh --check   only report what is missing (exit 1); `make` runs
+#                           this, `make deps`, `make test` and `make demo` install
 set -euo pipefail
+
+check=0
+[ "${1:-}" = --check ] && check=1
 
 PKGS=(
 	make gcc clang llvm pkg-config linux-libc-dev   # toolchain
@@ -26,6 +31,11 @@ for p in "${PKGS[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+if [ $check -eq 1 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}" >&2
+	echo "deps.sh: install them with 'make deps' as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
 	exit 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# tools/pktsink.sh - attach and read bpf/pktsink.bpf.c, an XDP receiver that
+# tools/pktsink.sh - attach and read tools/bpf/pktsink.bpf.c, an XDP receiver that
 # counts every frame and drops it (the sinks of tools/bench-e2e.sh and the
 # receiver of tests/integration/test_pktgen.sh).
 #

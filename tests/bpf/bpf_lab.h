@@ -26,7 +26,7 @@ int bpf_lab_libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list
 int bpf_lab_netns(const char *const *cmds, size_t n);
 
 /*
- * A new lookup table (inner map of xlb_tables_v3) of `size` slots holding
+ * A new lookup table (inner map of XLB_TABLES_MAP) of `size` slots holding
  * slots[0..size-1] (backend ids, XLB_BACKEND_NONE), packed and filled through
  * a shared mapping as lbd does (userspace/lib/table.c); its fd or -errno.
  */

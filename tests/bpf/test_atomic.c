@@ -15,7 +15,7 @@
  * backend has its own neighbour MAC, which the data path writes as the
  * frame's destination, so every packet is checked on its own.
  *
- * Why the whole-table swap (xlb_tables_v3[svc] = a new inner map) and not
+ * Why the whole-table swap (XLB_TABLES_MAP[svc] = a new inner map) and not
  * an in-place rewrite: rewriting ONE inner map slot by slot from A to B
  * (bpf_map_update_elem per slot, or a memcpy into its mmap) leaves the map
  * half A, half B for the whole rewrite. Packets arriving then are scheduled
@@ -33,7 +33,7 @@
  *
  * Cases:
  *   prebuilt  two inner maps, A and B, created once; the writer flips
- *             xlb_tables_v3[svc] between them as fast as it can.
+ *             XLB_TABLES_MAP[svc] between them as fast as it can.
  *   mmap      every swap creates a new inner map, fills it through mmap
  *             (as userspace/lib/dp.c install_table does), swaps, closes it.
  *   resize    as mmap, with A of 251 slots and B of 65537: the service
@@ -153,8 +153,8 @@ static int group_setup(void **state)
 		return 0;
 	}
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
-	lab.fd_vips = bpf_map__fd(lab.skel->maps.xlb_vips_v1);
-	lab.fd_tables = bpf_map__fd(lab.skel->maps.xlb_tables_v3);
+	lab.fd_vips = bpf_map__fd(lab.skel->maps.XLB_VIPS_MAP);
+	lab.fd_tables = bpf_map__fd(lab.skel->maps.XLB_TABLES_MAP);
 	lab.slots_a_big = make_slots(BIG, 1);
 	lab.slots_b_big = make_slots(BIG, 3);
 	if (!lab.slots_a_big || !lab.slots_b_big)
@@ -166,7 +166,7 @@ static int group_setup(void **state)
 
 		if (inet_pton(AF_INET, be_addr[role], &be.addr) != 1 ||
 		    pkt_parse_mac(be_mac[role], lab.mac[role]) ||
-		    bpf_map_update_elem(bpf_map__fd(lab.skel->maps.xlb_bends_v1), &id, &be, BPF_ANY))
+		    bpf_map_update_elem(bpf_map__fd(lab.skel->maps.XLB_BACKENDS_MAP), &id, &be, BPF_ANY))
 			return 0;
 	}
 	lab.state = 1;
@@ -221,7 +221,7 @@ static int set_size(__u32 svc_id, __u32 size)
 	return bpf_map_update_elem(lab.fd_vips, &vk, &svc, BPF_ANY) ? -errno : 0;
 }
 
-/* Point xlb_tables_v3[svc_id] at fd (the outer map keeps its own reference). */
+/* Point XLB_TABLES_MAP[svc_id] at fd (the outer map keeps its own reference). */
 static int swap_to(__u32 svc_id, int fd)
 {
 	return bpf_map_update_elem(lab.fd_tables, &svc_id, &fd, BPF_ANY) ? -errno : 0;
@@ -312,7 +312,7 @@ static void stats_sum(__u64 *out)
 
 	for (i = 0; i < XLB_STAT_MAX; i++) {
 		assert_int_equal(
-		    bpf_map_lookup_elem(bpf_map__fd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+		    bpf_map_lookup_elem(bpf_map__fd(lab.skel->maps.XLB_STATS_MAP), &i, v), 0);
 		out[i] = 0;
 		for (c = 0; c < lab.ncpus; c++)
 			out[i] += v[c];

@@ -155,19 +155,8 @@ static void lab_require(void)
 	assert_int_equal(lab.state, 1);
 }
 
-/* Maps by their XLB_MAP_* name: survives the version bumps of other changes. */
-static struct bpf_map *xmap(const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(lab.skel->obj, name);
-
-	assert_non_null(m);
-	return m;
-}
-
-static int xfd(const char *name)
-{
-	return bpf_map__fd(xmap(name));
-}
+/* A map of the XDP program through the skeleton, by its alias (include/xlb.h). */
+#define xfd(alias) bpf_map__fd(lab.skel->maps.alias)
 
 static int mfd(struct bpf_map *m)
 {
@@ -195,14 +184,14 @@ static void set_node(const char *a4, const char *a6, __u16 gue_port)
 		addr_of(a4, &n.addr4, &f);
 	if (a6)
 		addr_of(a6, &n.addr6, &f);
-	assert_int_equal(bpf_map_update_elem(xfd(XLB_MAP_NODE), &zero, &n, BPF_ANY),
+	assert_int_equal(bpf_map_update_elem(xfd(XLB_NODE_MAP), &zero, &n, BPF_ANY),
 			 0);
 }
 
 /* A lookup table for svc_id (packed with the template's map_flags, as lbd does). */
 static void install_table(__u32 svc_id, const __u32 *slots)
 {
-	assert_int_equal(bpf_lab_table_install(xfd(XLB_MAP_TABLES), svc_id, slots, TBL_SIZE), 0);
+	assert_int_equal(bpf_lab_table_install(xfd(XLB_TABLES_MAP), svc_id, slots, TBL_SIZE), 0);
 }
 
 static void base_config(void)
@@ -216,7 +205,7 @@ static void base_config(void)
 		    .svc_id = backends[i].svc_id, .weight = 1, .flags = XLB_BE_F_ACTIVE};
 
 		addr_of(backends[i].addr, &be.addr, &be.family);
-		assert_int_equal(bpf_map_update_elem(xfd(XLB_MAP_BACKENDS),
+		assert_int_equal(bpf_map_update_elem(xfd(XLB_BACKENDS_MAP),
 						     &backends[i].id, &be, BPF_ANY),
 				 0);
 	}
@@ -231,11 +220,11 @@ static void base_config(void)
 		install_table(s->id, slots);
 		addr_of(s->vip, &vk.addr, &vk.family);
 		assert_int_equal(
-		    bpf_map_update_elem(xfd(XLB_MAP_VIPS), &vk, &svc, BPF_ANY), 0);
+		    bpf_map_update_elem(xfd(XLB_VIPS_MAP), &vk, &svc, BPF_ANY), 0);
 	}
 	set_node(NODE4, NODE6, 0); /* gue_port 0: the default, 6080 */
-	while (bpf_map_get_next_key(xfd(XLB_MAP_FLOWS), NULL, &k) == 0)
-		assert_int_equal(bpf_map_delete_elem(xfd(XLB_MAP_FLOWS), &k), 0);
+	while (bpf_map_get_next_key(xfd(XLB_FLOWS_MAP), NULL, &k) == 0)
+		assert_int_equal(bpf_map_delete_elem(xfd(XLB_FLOWS_MAP), &k), 0);
 	/* Empty next-hop cache: each case starts with a FIB lookup. */
 	{
 		struct xlb_nexthop z[lab.ncpus];
@@ -243,7 +232,7 @@ static void base_config(void)
 		memset(z, 0, sizeof(z));
 		for (j = 1; j <= 4; j++)
 			assert_int_equal(
-			    bpf_map_update_elem(xfd(XLB_MAP_NHCACHE), &j, z, BPF_ANY), 0);
+			    bpf_map_update_elem(xfd(XLB_NHCACHE_MAP), &j, z, BPF_ANY), 0);
 	}
 }
 
@@ -253,7 +242,7 @@ static __u64 stat_of(enum xlb_stat r)
 	__u32 k = r;
 	int c;
 
-	assert_int_equal(bpf_map_lookup_elem(xfd(XLB_MAP_STATS), &k, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(xfd(XLB_STATS_MAP), &k, v), 0);
 	for (c = 0; c < lab.ncpus; c++)
 		sum += v[c];
 	return sum;
@@ -265,7 +254,7 @@ static __u64 dstat_of(enum xlb_decap_stat r)
 	__u32 k = r;
 	int c;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.dskel->maps.xlb_dstat_v1), &k, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.dskel->maps.XLB_DECAP_STATS_MAP), &k, v), 0);
 	for (c = 0; c < lab.ncpus; c++)
 		sum += v[c];
 	return sum;
@@ -547,14 +536,14 @@ static void test_decap_pass(void **state)
 		struct xlb_decap_cfg dc = {.gue_port = htons(7000)};
 		__u32 zero = 0;
 
-		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.xlb_dcfg_v1), &zero, &dc,
+		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.XLB_DECAP_CFG_MAP), &zero, &dc,
 						     BPF_ANY),
 				 0);
 		assert_int_equal(run_decap(out, out_len, dout, &dlen), TC_ACT_OK);
 		assert_int_equal(dlen, 14 + p.len - p.l3_off);
 		assert_bytes(dout + 14, p.buf + p.l3_off, p.len - p.l3_off, "inner packet");
 		dc.gue_port = 0;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.xlb_dcfg_v1), &zero, &dc,
+		assert_int_equal(bpf_map_update_elem(mfd(lab.dskel->maps.XLB_DECAP_CFG_MAP), &zero, &dc,
 						     BPF_ANY),
 				 0);
 	}

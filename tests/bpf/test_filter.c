@@ -168,7 +168,7 @@ static void base(void)
 
 		addr_of(bes[i], &be.addr, &be.family);
 		be.svc_id = id; /* backend i serves service i */
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &id, &be, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_BACKENDS_MAP), &id, &be, 0), 0);
 	}
 	for (i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
 		const struct fsvc *s = &svcs[i];
@@ -181,29 +181,29 @@ static void base(void)
 		for (j = 0; j < TBL; j++)
 			slots[j] = s->be;
 		assert_int_equal(
-		    bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), s->id, slots, TBL), 0);
+		    bpf_lab_table_install(mfd(lab.skel->maps.XLB_TABLES_MAP), s->id, slots, TBL), 0);
 		addr_of(s->vip, &vk.addr, &vk.family);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &sv, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &sv, 0), 0);
 		b = xlb_vfilter_bucket(&vk.addr, vk.port);
 		w = b / 64;
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &bits), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_VIPFILTER_MAP), &w, &bits), 0);
 		bits |= 1ull << (b % 64);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &bits, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPFILTER_MAP), &w, &bits, 0), 0);
 		vk.port = 0;
 		vk.proto = 0;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vaddr_v1), &vk, &n, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPADDRS_MAP), &vk, &n, 0), 0);
 	}
-	clear_map(mfd(lab.skel->maps.xlb_flows_v3), sizeof(struct xlb_flow_key));
-	clear_map(mfd(lab.skel->maps.xlb_acl4_v1), sizeof(struct xlb_acl4_key));
-	clear_map(mfd(lab.skel->maps.xlb_acl6_v1), sizeof(struct xlb_acl6_key));
-	clear_map(mfd(lab.skel->maps.xlb_rate_v1), sizeof(struct xlb_rate_key));
+	clear_map(mfd(lab.skel->maps.XLB_FLOWS_MAP), sizeof(struct xlb_flow_key));
+	clear_map(mfd(lab.skel->maps.XLB_ACL4_MAP), sizeof(struct xlb_acl4_key));
+	clear_map(mfd(lab.skel->maps.XLB_ACL6_MAP), sizeof(struct xlb_acl6_key));
+	clear_map(mfd(lab.skel->maps.XLB_RATE_MAP), sizeof(struct xlb_rate_key));
 	for (j = 0; j <= XLB_FILTER_GLOBAL; j++)
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &j, &zero, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &j, &zero, 0), 0);
 	/* Flows are gone: so must be their per-CPU cached copies (as lbd bumps it). */
 	j = 0;
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_epoch_v1), &j, &epoch), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_EPOCH_MAP), &j, &epoch), 0);
 	epoch++;
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_epoch_v1), &j, &epoch, 0), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_EPOCH_MAP), &j, &epoch, 0), 0);
 }
 
 /* Add an ACL entry, then set the scope's flag (the order lbd uses). */
@@ -218,16 +218,16 @@ static void acl(__u8 kind, __u32 id, const char *cidr)
 		struct xlb_acl4_key k;
 
 		xlb_acl4_key_of(kind, id, &c, &k);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_acl4_v1), &k, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_ACL4_MAP), &k, &one, 0), 0);
 	} else {
 		struct xlb_acl6_key k;
 
 		xlb_acl6_key_of(kind, id, &c, &k);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_acl6_v1), &k, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_ACL6_MAP), &k, &one, 0), 0);
 	}
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f), 0);
 	f.flags |= kind == XLB_ACL_DENY ? XLB_FILTER_F_DENY : XLB_FILTER_F_ALLOW;
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f, 0), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f, 0), 0);
 }
 
 static void rate(__u32 idx, __u32 per_s, __u32 burst, __u8 p4, __u8 p6)
@@ -236,14 +236,14 @@ static void rate(__u32 idx, __u32 per_s, __u32 burst, __u8 p4, __u8 p6)
 				    .prefix6 = p6};
 	struct xlb_filter f, n;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f), 0);
 	xlb_filter_value(NULL, &rl, &n);
 	f.flags |= n.flags;
 	f.interval_ns = n.interval_ns;
 	f.burst = n.burst;
 	f.prefix4 = n.prefix4;
 	f.prefix6 = n.prefix6;
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f, 0), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f, 0), 0);
 }
 
 static __u64 stat_sum(__u32 i)
@@ -251,7 +251,7 @@ static __u64 stat_sum(__u32 i)
 	__u64 v[lab.ncpus], s = 0;
 	int c;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_STATS_MAP), &i, v), 0);
 	for (c = 0; c < lab.ncpus; c++)
 		s += v[c];
 	return s;
@@ -439,7 +439,7 @@ static void test_flag_gates_lookup(void **state)
 	base();
 	acl(XLB_ACL_ALLOW, 1, "10.50.0.0/16");
 	sendp("10.60.0.1", "10.9.0.100", 40000, 80, XDP_DROP, XLB_STAT_DROP_ACL_ALLOW);
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &zero, 0), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &zero, 0), 0);
 	sendp("10.60.0.1", "10.9.0.100", 40000, 80, TX);
 }
 
@@ -515,7 +515,7 @@ static void test_rate_bucket_key(void **state)
 	rate(3, 10, 10, 24, 64);
 	sendp("2001:db8:9:9:aaaa::1", "fd00:9::100", 41000, 443, TX);
 	addr_of("2001:db8:9:9::", &k.src, &fam);
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_rate_v1), &k, &tat), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_RATE_MAP), &k, &tat), 0);
 	assert_true(tat > 0);
 }
 

@@ -125,7 +125,7 @@ static int group_setup(void **state)
 		return 0;
 	}
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
-	lab.stats_fd = bpf_map__fd(lab.skel->maps.xlb_stats_v4);
+	lab.stats_fd = bpf_map__fd(lab.skel->maps.XLB_STATS_MAP);
 	lab.state = 1;
 	return 0;
 }
@@ -155,7 +155,7 @@ static void config(void)
 		struct xlb_backend be = {.weight = 1, .flags = XLB_BE_F_ACTIVE, .svc_id = i};
 
 		assert_int_equal(xlb_addr_parse(bes[i], &be.addr, &be.family), 0);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &i, &be, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_BACKENDS_MAP), &i, &be, 0), 0);
 	}
 	for (i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
 		const struct fsvc *s = &svcs[i];
@@ -168,17 +168,17 @@ static void config(void)
 		for (j = 0; j < TBL; j++)
 			slots[j] = s->be;
 		assert_int_equal(
-		    bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), s->id, slots, TBL), 0);
+		    bpf_lab_table_install(mfd(lab.skel->maps.XLB_TABLES_MAP), s->id, slots, TBL), 0);
 		assert_int_equal(xlb_addr_parse(s->vip, &vk.addr, &vk.family), 0);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &sv, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &sv, 0), 0);
 		b = xlb_vfilter_bucket(&vk.addr, vk.port);
 		w = b / 64;
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &bits), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_VIPFILTER_MAP), &w, &bits), 0);
 		bits |= 1ull << (b % 64);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &bits, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPFILTER_MAP), &w, &bits, 0), 0);
 		vk.port = 0;
 		vk.proto = 0;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vaddr_v1), &vk, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPADDRS_MAP), &vk, &one, 0), 0);
 	}
 	txif = if_nametoindex("xz2");
 	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_txports), &txif, &txif, 0), 0);
@@ -191,16 +191,16 @@ static void config(void)
 		struct xlb_acl4_key k;
 
 		xlb_acl4_key_of(XLB_ACL_ALLOW, 4, &acl.allow.v[i], &k);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_acl4_v1), &k, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_ACL4_MAP), &k, &one, 0), 0);
 	}
 	for (i = 0; i < acl.deny.n; i++) {
 		struct xlb_acl4_key k;
 
 		xlb_acl4_key_of(XLB_ACL_DENY, 4, &acl.deny.v[i], &k);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_acl4_v1), &k, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_ACL4_MAP), &k, &one, 0), 0);
 	}
 	xlb_filter_value(&acl, &rl, &f);
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f, 0), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f, 0), 0);
 	xlb_acl_free(&acl);
 	{
 		struct xlb_acl4_key k;
@@ -208,11 +208,11 @@ static void config(void)
 
 		assert_int_equal(xlb_cidr_parse("10.77.0.0/16", &c, NULL, 0), 0);
 		xlb_acl4_key_of(XLB_ACL_DENY, XLB_ACL_GLOBAL_ID, &c, &k);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_acl4_v1), &k, &one, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_ACL4_MAP), &k, &one, 0), 0);
 		xlb_acl_list_add(&g.deny, &c);
 		xlb_filter_value(&g, NULL, &f);
 		idx = XLB_FILTER_GLOBAL;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_filt_v1), &idx, &f, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_FILTER_MAP), &idx, &f, 0), 0);
 		xlb_acl_free(&g);
 	}
 	/* Node addresses unset: fine, all services are dsr-l2. */

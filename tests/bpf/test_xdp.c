@@ -214,13 +214,13 @@ static void addr_of(const char *s, struct xlb_addr *a, __u8 *family)
 static void install_table(__u32 svc_id, const __u32 *slots, __u32 size)
 {
 	assert_int_equal(
-	    bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), svc_id, slots, size), 0);
+	    bpf_lab_table_install(mfd(lab.skel->maps.XLB_TABLES_MAP), svc_id, slots, size), 0);
 }
 
 static void set_backend_flags(__u32 id, __u8 flags)
 {
 	struct xlb_backend be;
-	int fd = mfd(lab.skel->maps.xlb_bends_v1);
+	int fd = mfd(lab.skel->maps.XLB_BACKENDS_MAP);
 
 	assert_int_equal(bpf_map_lookup_elem(fd, &id, &be), 0);
 	be.flags = flags;
@@ -229,7 +229,7 @@ static void set_backend_flags(__u32 id, __u8 flags)
 
 static void clear_flows(void)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v3);
+	int fd = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	struct xlb_flow_key k;
 
 	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
@@ -239,7 +239,7 @@ static void clear_flows(void)
 /* Mark (dst, dport) in the VIP prefilter, as lbd would before adding the service. */
 static void vfilter_set(const struct xlb_addr *dst, __be16 dport)
 {
-	int fd = mfd(lab.skel->maps.xlb_vfilt_v1);
+	int fd = mfd(lab.skel->maps.XLB_VIPFILTER_MAP);
 	__u32 b = xlb_vfilter_bucket(dst, dport), w = b / 64;
 	__u64 bits;
 
@@ -251,7 +251,7 @@ static void vfilter_set(const struct xlb_addr *dst, __be16 dport)
 /* Invalidate every per-CPU flow cache entry (bpf/fcache.h), as lbd does. */
 static __u32 epoch_bump(void)
 {
-	int fd = mfd(lab.skel->maps.xlb_epoch_v1);
+	int fd = mfd(lab.skel->maps.XLB_EPOCH_MAP);
 	__u32 zero = 0, e;
 
 	assert_int_equal(bpf_map_lookup_elem(fd, &zero, &e), 0);
@@ -272,7 +272,7 @@ static void base_config(void)
 
 		addr_of(b->addr, &be.addr, &be.family);
 		assert_int_equal(
-		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &b->id, &be, BPF_ANY), 0);
+		    bpf_map_update_elem(mfd(lab.skel->maps.XLB_BACKENDS_MAP), &b->id, &be, BPF_ANY), 0);
 	}
 	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
 		const struct lab_service *s = &services[i];
@@ -282,11 +282,11 @@ static void base_config(void)
 
 		addr_of(s->vip, &vk.addr, &vk.family);
 		assert_int_equal(
-		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY), 0);
+		    bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY), 0);
 		vk.port = 0;
 		vk.proto = 0;
 		assert_int_equal(
-		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vaddr_v1), &vk, &n, BPF_ANY), 0);
+		    bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPADDRS_MAP), &vk, &n, BPF_ANY), 0);
 		install_table(s->id, s->slots, TBL_SIZE);
 		vfilter_set(&vk.addr, htons(s->port));
 	}
@@ -325,14 +325,14 @@ static void take_snap(struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < XLB_STAT_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_STATS_MAP), &i, v), 0);
 		for (c = 0; c < lab.ncpus; c++)
 			s->stat[i] += v[c];
 	}
 	for (i = 0; i < NSVC; i++)
-		sum_counters(mfd(lab.skel->maps.xlb_svcst_v1), i, &s->svc[i]);
+		sum_counters(mfd(lab.skel->maps.XLB_SVC_STATS_MAP), i, &s->svc[i]);
 	for (i = 0; i < NBE; i++)
-		sum_counters(mfd(lab.skel->maps.xlb_best_v1), i, &s->be[i]);
+		sum_counters(mfd(lab.skel->maps.XLB_BE_STATS_MAP), i, &s->be[i]);
 }
 
 static const char *const stat_names[] = {
@@ -454,7 +454,7 @@ static void setup_short_table(const struct xdp_case *c)
 	struct xlb_svc svc = {.id = c->svc, .table_size = 1048573};
 
 	addr_of(c->spec.dst, &vk.addr, &vk.family);
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY),
 			 0);
 	install_table(c->svc, one, 1);
 	/* Slot 0 is the only in-range one; make sure this flow does not hash there. */
@@ -477,7 +477,7 @@ static void setup_unroutable(const struct xdp_case *c)
 {
 	struct xlb_backend be;
 	__u32 id = 6;
-	int fd = mfd(lab.skel->maps.xlb_bends_v1);
+	int fd = mfd(lab.skel->maps.XLB_BACKENDS_MAP);
 
 	assert_int_equal(bpf_map_lookup_elem(fd, &id, &be), 0);
 	addr_of("192.0.2.1", &be.addr, &be.family);
@@ -797,7 +797,7 @@ static void test_flow_entry(void **state)
 
 	lab_require();
 	base_config();
-	fd = mfd(lab.skel->maps.xlb_flows_v3);
+	fd = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	pkt_flow_key(&s, &k);
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(bpf_map_lookup_elem(fd, &k, &f), 0);
@@ -867,7 +867,7 @@ static __u32 send_to(const struct pkt_spec *s)
 /* Point the connection-table entry of s at backend be (as another CPU's reschedule would). */
 static void flow_set_backend(const struct pkt_spec *s, __u32 be)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v3);
+	int fd = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	struct xlb_flow_key k;
 	struct xlb_flow f;
 
@@ -880,7 +880,7 @@ static void flow_set_backend(const struct pkt_spec *s, __u32 be)
 /* This CPU's cache entry for s (asserts it is there), in *e; its slot in *slot. */
 static void fcache_entry(const struct pkt_spec *s, int cpu, struct xlb_fcache_ent *e, __u32 *slot)
 {
-	int fd = mfd(lab.skel->maps.xlb_fcache_v1);
+	int fd = mfd(lab.skel->maps.XLB_FCACHE_MAP);
 	struct xlb_fcache_ent v[lab.ncpus];
 	struct xlb_flow_key k;
 	__u32 i;
@@ -903,7 +903,7 @@ static struct xlb_clock cpu_state(int cpu)
 	struct xlb_clock v[lab.ncpus];
 	__u32 zero = 0;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_clock_v2), &zero, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_CLOCK_MAP), &zero, v), 0);
 	return v[cpu];
 }
 
@@ -923,7 +923,7 @@ static void fc_moved(int cpu, struct xlb_clock *before, __u64 hits, __u64 misses
 /* Make every CPU's copy of slot look expired. */
 static void fcache_expire(__u32 slot)
 {
-	int fd = mfd(lab.skel->maps.xlb_fcache_v1);
+	int fd = mfd(lab.skel->maps.XLB_FCACHE_MAP);
 	struct xlb_fcache_ent v[lab.ncpus];
 	int c;
 
@@ -966,7 +966,7 @@ static void test_flow_cache(void **state)
 	cpu = pin_cpu(&old);
 
 	base_config();
-	fd_flows = mfd(lab.skel->maps.xlb_flows_v3);
+	fd_flows = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	ack.tcp_flags = 0x10;
 	fin.tcp_flags = 0x11;
 	rst.tcp_flags = 0x04;
@@ -1055,7 +1055,7 @@ out:
  */
 static void cache_proof(const struct pkt_spec *s, __u32 svc, __u32 be, int cpu)
 {
-	int fd = mfd(lab.skel->maps.xlb_flows_v3), cached = lab.prefilter && lab.fcache;
+	int fd = mfd(lab.skel->maps.XLB_FLOWS_MAP), cached = lab.prefilter && lab.fcache;
 	struct snap before, after;
 	struct xlb_fcache_ent e;
 	struct xlb_flow_key k;
@@ -1113,7 +1113,7 @@ static void test_flow_cache_rules(void **state)
 	lab_require();
 	cpu = pin_cpu(&old);
 	base_config();
-	fd_flows = mfd(lab.skel->maps.xlb_flows_v3);
+	fd_flows = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	v6.family = 6;
 	v6.src = CLIENT6;
 	v6.tcp_flags = 0x10;
@@ -1159,7 +1159,7 @@ static void test_prefilter_knob(void **state)
 	base_config();
 	for (w = 0; w < XLB_VFILTER_WORDS; w++)
 		assert_int_equal(
-		    bpf_map_update_elem(mfd(lab.skel->maps.xlb_vfilt_v1), &w, &zero, BPF_ANY), 0);
+		    bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPFILTER_MAP), &w, &zero, BPF_ANY), 0);
 	assert_int_equal(run_spec(&s, out, &len), lab.prefilter ? XDP_PASS : XDP_TX);
 }
 
@@ -1187,7 +1187,7 @@ static void test_distribution(void **state)
 		slots[i] = i % 3 + 1;
 	install_table(1, slots, SIZE);
 	addr_of("10.9.0.100", &vk.addr, &vk.family);
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY),
 			 0);
 
 	s.payload_len = 0;
@@ -1216,7 +1216,7 @@ static void set_sched(__u8 sched, const __u32 *slots, __u32 size)
 
 	install_table(1, slots, size);
 	addr_of("10.9.0.100", &vk.addr, &vk.family);
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &svc, BPF_ANY),
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY),
 			 0);
 }
 
@@ -1226,19 +1226,19 @@ static void zero_rr_cursor(__u32 id)
 	__u32 v[lab.ncpus];
 
 	memset(v, 0, sizeof(v));
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_rrcur_v1), &id, v, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_RRCURSOR_MAP), &id, v, BPF_ANY), 0);
 }
 
 static void set_conns(__u32 id, __s64 n)
 {
-	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_conns_v1), &id, &n, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_CONNS_MAP), &id, &n, BPF_ANY), 0);
 }
 
 static __s64 get_conns(__u32 id)
 {
 	__s64 n;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_conns_v1), &id, &n), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_CONNS_MAP), &id, &n), 0);
 	return n;
 }
 
@@ -1331,7 +1331,7 @@ static void test_sched_wrr(void **state)
 }
 
 /*
- * lc: power of two choices over xlb_conns_v1, predicted exactly in user
+ * lc: power of two choices over XLB_CONNS_MAP, predicted exactly in user
  * space; a loaded backend gets (almost) nothing; FIN/RST give a flow's unit
  * back once; a new SYN re-using a closed entry is scheduled and counted afresh.
  */
@@ -1379,7 +1379,7 @@ static void test_sched_lc(void **state)
 	/* Close the first flow: FIN gives its unit back, once; RST after FIN does nothing. */
 	s.sport = 40000;
 	pkt_flow_key(&s, &k);
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &k, &f), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
 	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_ISN);
 	be = f.backend_id;
 	s.tcp_flags = 0x11; /* FIN|ACK */
@@ -1389,7 +1389,7 @@ static void test_sched_lc(void **state)
 	s.tcp_flags = 0x04; /* RST */
 	assert_int_equal(run_spec(&s, out, &len), XDP_TX);
 	assert_int_equal(get_conns(be), sim[be] - 1);
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &k, &f), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
 	assert_int_equal(f.flags, XLB_FLOW_F_COUNTED | XLB_FLOW_F_CLOSED | XLB_FLOW_F_ISN);
 	/*
 	 * The 5-tuple re-used by a new connection (a new ISN): scheduled by lc
@@ -1452,7 +1452,7 @@ static void test_syn_reuse(void **state)
 
 	lab_require();
 	base_config();
-	fd = mfd(lab.skel->maps.xlb_flows_v3);
+	fd = mfd(lab.skel->maps.XLB_FLOWS_MAP);
 	pkt_flow_key(&s, &k);
 	s.payload_len = 0;
 	s.seq = 1000;

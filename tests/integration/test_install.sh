@@ -42,7 +42,9 @@ for e in "${want[@]}"; do
 	got=$(stat -c %a "$D/$f")
 	[ "$got" = "$mode" ] || fail "$f: mode $got, want $mode"
 done
-{ ls "$D"/usr/lib/xlb || true; } | grep -qE '^(bench_|pktgen)' && fail "benchmark BPF objects installed"
+# the product's BPF programs only: no generator, sink or benchmark (tools/bpf/)
+got=$(cd "$D"/usr/lib/xlb && echo *)
+[ "$got" = "decap.bpf.o xlb.bpf.o" ] || fail "usr/lib/xlb holds \"$got\", want the product's decap.bpf.o xlb.bpf.o"
 "$D/usr/sbin/lbd" --config "$D/etc/xlb/xlb.yaml" --check-config >/dev/null ||
 	fail "the installed example config does not pass lbd --check-config"
 grep -q '^ExecStart=/usr/sbin/lbd ' "$D/usr/lib/systemd/system/xlb@.service" ||

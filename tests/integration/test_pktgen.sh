@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # tools/pktgen end to end: two namespaces joined by a veth pair. The generator
-# sends into the receiver, whose XDP sink (bpf/pktsink.bpf.c) counts every
+# sends into the receiver, whose XDP sink (tools/bpf/pktsink.bpf.c) counts every
 # frame and records distinct 5-tuples; then the receiver's kernel stack checks
 # the checksums (UDP "no port" and TCP RSTs count only valid packets; csum
 # error counters must stay 0) for IPv4/IPv6 UDP, SYN and ACK.

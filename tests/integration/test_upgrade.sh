@@ -24,7 +24,7 @@ flowkey() { # flowkey SRC SPORT: IPv4 TCP client -> VIP:80, struct xlb_flow_key
 	hexargs "ipaddress.ip_address('$1').packed + bytes(12) + ipaddress.ip_address('$XT_VIP').packed + bytes(12) + struct.pack('!HH', $2, 80) + bytes([6, 4, 0, 0])"
 }
 stat_of() { lbctl --json stats | jget "d['global']['$1']"; }
-S=$(grep -o 'XLB_MAP_STATS "[a-z_0-9]*"' "$XT_TOP/include/xlb.h" | cut -d'"' -f2)
+S=$(awk '$1 == "#define" && $2 == "XLB_STATS_MAP" { print $3 }' "$XT_TOP/include/xlb.h")
 
 info "keep-alive connection through the VIP (request every 100 ms)"
 rm -f "$XT_WORK/ka.first"

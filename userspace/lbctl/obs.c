@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * lbctl events and lbctl top (docs/metrics.md): the event log, once or
- * followed, and a live terminal view of rates computed from two successive
+ * lbctl stats, health, audit, events and top (docs/metrics.md): counters,
+ * once or watched; health checks; the audit log; the event log, once or
+ * followed; and a live terminal view of rates computed from two successive
  * "stats" and "health" answers.
  */
 #include <errno.h>
@@ -91,7 +92,7 @@ static void print_event(json_t *e, bool json)
 	fflush(stdout);
 }
 
-int lbctl_events(const char *sock, bool json, char **argv, int argc)
+static int lbctl_events(const char *sock, bool json, char **argv, int argc)
 {
 	bool follow = false;
 	double since = 0, limit = 0;
@@ -265,7 +266,7 @@ static void term_restore(void)
 	fflush(stdout);
 }
 
-int lbctl_top(const char *sock, char **argv, int argc)
+static int lbctl_top(const char *sock, char **argv, int argc)
 {
 	struct sample prev = {}, cur = {};
 	double interval = 1.0;
@@ -348,3 +349,364 @@ int lbctl_top(const char *sock, char **argv, int argc)
 		term_restore();
 	return ret;
 }
+
+static const char *const stat_names[XLB_STAT_MAX][2] = {
+#define XLB_STAT_NAME(e, name, help) [XLB_STAT_##e] = { name, help },
+	XLB_STATS(XLB_STAT_NAME)
+#undef XLB_STAT_NAME
+};
+
+static double jd(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void watch_print(json_t *r, json_t *prev, double dt, int round)
+{
+	struct table t = { 7, 0, { "SERVICE", "PACKETS", "BYTES", "NEW_FLOWS", "PPS", "BPS",
+				   "FLOWS/S" },
+			   { 0, 1, 1, 1, 1, 1, 1 } };
+	json_t *glob = json_object_get(r, "global"), *pg = json_object_get(prev, "global");
+	json_t *s;
+	double tot = 0, ptot = 0;
+	size_t i;
+
+	for (i = 0; i < XLB_STAT_MAX; i++) {
+		tot += jd(glob, stat_names[i][0]);
+		ptot += jd(pg, stat_names[i][0]);
+	}
+	if (isatty(STDOUT_FILENO))
+		printf("\033[H\033[2J");
+	printf("lbctl stats --watch: round %d, every %.0f s (Ctrl-C ends)\n", round, dt);
+	printf("all packets seen: %.0f (%.0f/s); forwarded %.0f/s, dropped %.0f/s\n\n", tot,
+	       prev ? (tot - ptot) / dt : 0.0,
+	       prev ? (jd(glob, "fwd_tx") + jd(glob, "fwd_redirect") - jd(pg, "fwd_tx") -
+		       jd(pg, "fwd_redirect")) / dt : 0.0,
+	       prev ? ((tot - ptot) - (jd(glob, "fwd_tx") + jd(glob, "fwd_redirect") -
+				      jd(pg, "fwd_tx") - jd(pg, "fwd_redirect")) -
+		       (jd(glob, "pass_not_ip") + jd(glob, "pass_not_vip") + jd(glob, "pass_not_l4") -
+			jd(pg, "pass_not_ip") - jd(pg, "pass_not_vip") - jd(pg, "pass_not_l4"))) / dt
+		    : 0.0);
+	json_array_foreach(json_object_get(r, "services"), i, s) {
+		json_t *p = NULL, *q;
+		size_t j;
+		char pps[32] = "-", bps[32] = "-", fps[32] = "-";
+
+		json_array_foreach(json_object_get(prev, "services"), j, q)
+			if (!strcmp(jstr(q, "name"), jstr(s, "name")))
+				p = q;
+		if (p) {
+			snprintf(pps, sizeof(pps), "%.1f", (jd(s, "packets") - jd(p, "packets")) / dt);
+			snprintf(bps, sizeof(bps), "%.0f", 8 * (jd(s, "bytes") - jd(p, "bytes")) / dt);
+			snprintf(fps, sizeof(fps), "%.1f",
+				 (jd(s, "new_flows") - jd(p, "new_flows")) / dt);
+		}
+		table_add(&t, jstr(s, "name"), jnum(s, "packets"), jnum(s, "bytes"),
+			  jnum(s, "new_flows"), pps, bps, fps);
+	}
+	table_print(&t);
+	fflush(stdout);
+}
+
+static int do_stats_watch(double secs, long count)
+{
+	char err[1024];
+	json_t *r, *prev = NULL;
+	int round = 0, ret = 0;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		if (xlb_proto_call(sock_path, "stats", NULL, &r, err, sizeof(err),
+				   XLB_PROTO_TIMEOUT_MS)) {
+			fprintf(stderr, "lbctl: %s\n", err);
+			ret = 1;
+			break;
+		}
+		round++;
+		if (json_out) {
+			json_object_set_new(r, "round", json_integer(round));
+			json_object_set_new(r, "interval_s", json_real(secs));
+			json_dumpf(r, stdout, JSON_COMPACT);
+			printf("\n");
+			fflush(stdout);
+		} else {
+			watch_print(r, prev, secs, round);
+		}
+		json_decref(prev);
+		prev = r;
+		if (count && round >= count)
+			break;
+		usleep((useconds_t)(secs * 1e6));
+	}
+	json_decref(prev);
+	return ret;
+}
+
+static int do_stats(const struct command *c, char **argv, int argc)
+{
+	struct table g = { 3, 0, { "COUNTER", "PACKETS", "MEANING" }, { 0, 1, 0 } };
+	json_t *r, *glob, *s, *arr;
+	size_t i;
+	unsigned long secs = 0, count = 0;
+	bool watch = false;
+	int k;
+
+	for (k = 0; k < argc; k++) {
+		if (!strcmp(argv[k], "--watch") || !strcmp(argv[k], "-w")) {
+			watch = true;
+			secs = 2;
+			if (k + 1 < argc && argv[k + 1][0] != '-' &&
+			    parse_uint_opt("SECONDS", argv[++k], 0, 3600, &secs))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[k], "--count")) {
+			if (k + 1 >= argc || parse_uint_opt("--count", argv[++k], 0, 1000000, &count))
+				return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "lbctl: stats: unexpected argument \"%s\"\n", argv[k]);
+			return EXIT_USAGE;
+		}
+	}
+	if (watch || count)
+		return do_stats_watch(secs ? secs : 2, count);
+	if (call("stats", NULL, &r))
+		return 1;
+	if (!r)
+		return 0;
+	glob = json_object_get(r, "global");
+	for (i = 0; i < XLB_STAT_MAX; i++)
+		table_add(&g, stat_names[i][0], jnum(glob, stat_names[i][0]), stat_names[i][1]);
+	table_print(&g);
+	s = json_object_get(r, "flow_cache");
+	if (json_is_object(s)) {
+		double h = json_number_value(json_object_get(s, "hits")),
+		       m = json_number_value(json_object_get(s, "misses"));
+
+		printf("\nflow cache: %s; hits %s (%.1f%% of cacheable packets), misses %s, fills %s, "
+		       "invalidations %s\n",
+		       json_is_true(json_object_get(s, "enabled")) ? "on" : "off (--no-flow-cache)",
+		       jnum(s, "hits"), h + m > 0 ? 100.0 * h / (h + m) : 0.0, jnum(s, "misses"),
+		       jnum(s, "fills"), jnum(s, "invalidations"));
+	}
+	arr = json_object_get(r, "services");
+	if (json_array_size(arr)) {
+		struct table t = { 5, 0, { "SERVICE", "ID", "PACKETS", "BYTES", "NEW_FLOWS" },
+				   { 0, 1, 1, 1, 1 } };
+		json_t *bes = json_array();
+
+		json_array_foreach(arr, i, s) {
+			table_add(&t, jstr(s, "name"), jnum(s, "id"), jnum(s, "packets"),
+				  jnum(s, "bytes"), jnum(s, "new_flows"));
+			json_array_extend(bes, json_object_get(s, "backend_list"));
+		}
+		printf("\n");
+		table_print(&t);
+		if (json_array_size(bes)) {
+			printf("\n");
+			backend_table(bes, true);
+		}
+		json_decref(bes);
+	}
+	json_decref(r);
+	return 0;
+}
+
+static const char *fmt_num(json_t *o, const char *k, const char *fmt)
+{
+	static char bufs[8][32];
+	static int next;
+	char *b = bufs[next++ % 8];
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_number(v))
+		return "-";
+	snprintf(b, 32, fmt, json_number_value(v));
+	return b;
+}
+
+static int do_health(const struct command *c, char **argv, int argc)
+{
+	json_t *r, *s, *b, *args = json_object();
+	size_t i, j;
+
+	if (argc > 0)
+		json_object_set_new(args, "service", json_string(argv[0]));
+	if (call("health", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	json_array_foreach(json_object_get(r, "services"), i, s) {
+		struct table t = { 12, 0, { "ADDRESS", "ZONE", "BACKUP", "STATE", "SINCE", "LAST",
+					    "LATENCY", "OK", "FAIL", "WEIGHT", "EFFECTIVE",
+					    "USABLE" },
+				   { 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0 } };
+		json_t *chk = json_object_get(s, "check");
+
+		printf("%sservice %s: mode %s; check %s port %s", i ? "\n" : "", jstr(s, "name"),
+		       jstr(s, "mode"), jstr(chk, "type"), jnum(chk, "port"));
+		if (!strcmp(jstr(chk, "type"), "http"))
+			printf(" GET %s expect %s", jstr(chk, "path"), jstr(chk, "expect"));
+		printf(", every %s ms (timeout %s, rise %s, fall %s)\n", jnum(chk, "interval_ms"),
+		       jnum(chk, "timeout_ms"), jnum(chk, "rise"), jnum(chk, "fall"));
+		json_array_foreach(json_object_get(s, "backends"), j, b) {
+			char since[32];
+
+			snprintf(since, sizeof(since), "%ss", fmt_num(b, "since_s", "%.1f"));
+			table_add(&t, jstr(b, "address"), *jstr(b, "zone") ? jstr(b, "zone") : "-",
+				  json_is_true(json_object_get(b, "backup")) ? "yes" : "no",
+				  jstr(b, "state"), since, jstr(b, "last_result"),
+				  fmt_num(b, "last_latency_ms", "%.2fms"), jnum(b, "successes"),
+				  jnum(b, "failures"), jnum(b, "weight"),
+				  jnum(b, "effective_weight"),
+				  json_is_true(json_object_get(b, "usable")) ? "yes" : "no");
+		}
+		table_print(&t);
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* --since: unix seconds, or an age: 90s, 30m, 12h, 7d. */
+static int parse_since(const char *s, long long *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	unsigned long long u;
+	long long v;
+	char unit = 0;
+
+	/* digits only, then at most one unit letter */
+	if (n && (s[n - 1] < '0' || s[n - 1] > '9'))
+		unit = s[--n];
+	if (n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (xlb_parse_uint(num, 0, 1ULL << 40, &u))
+		return -EINVAL;
+	v = (long long)u;
+	if (!unit) {
+		*out = v;
+		return 0;
+	}
+	switch (unit) {
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -EINVAL;
+	}
+	*out = (long long)time(NULL) - v;
+	if (*out < 0)
+		*out = 0;
+	return 0;
+}
+
+static int do_audit(const struct command *c, char **argv, int argc)
+{
+	struct table t = { 7, 0, { "TIME", "USER", "UID", "PID", "COMMAND", "RESULT", "ARGS" },
+			   { 0, 0, 1, 1, 0, 0, 0 } };
+	json_t *r, *rec, *args = json_object();
+	long long since;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		bool lim = !strcmp(argv[i], "--limit") || !strcmp(argv[i], "-n");
+
+		if (lim || !strcmp(argv[i], "--since")) {
+			if (i + 1 >= (size_t)argc) {
+				fprintf(stderr, "lbctl: audit: %s needs a value\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			v = argv[++i];
+		} else if (!strncmp(argv[i], "--limit=", 8)) {
+			lim = true;
+			v = argv[i] + 8;
+		} else if (!strncmp(argv[i], "--since=", 8)) {
+			v = argv[i] + 8;
+		} else {
+			fprintf(stderr, "lbctl: audit: unexpected argument \"%s\"\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (lim) {
+			unsigned long long u;
+
+			if (xlb_parse_uint(v, 1, 10000, &u)) {
+				fprintf(stderr, "lbctl: audit: --limit \"%s\": expected 1..10000\n", v);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(args, "limit", json_integer(u));
+		} else {
+			if (parse_since(v, &since)) {
+				fprintf(stderr, "lbctl: audit: --since \"%s\": expected unix seconds "
+						"or an age like 30m, 12h, 7d\n", v);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(args, "since", json_integer(since));
+		}
+	}
+	if (call("audit", args, &r))
+		return 1;
+	if (!r)
+		return 0;
+	json_array_foreach(json_object_get(r, "records"), i, rec) {
+		char *a = json_dumps(json_object_get(rec, "args"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		table_add(&t, jstr(rec, "time"), *jstr(rec, "user") ? jstr(rec, "user") : "-",
+			  jnum(rec, "uid"), jnum(rec, "pid"), jstr(rec, "cmd"), jstr(rec, "result"),
+			  a ? a : "-");
+		free(a);
+	}
+	table_print(&t);
+	json_decref(r);
+	return 0;
+}
+
+static int do_events(const struct command *c, char **argv, int argc)
+{
+	return lbctl_events(sock_path, json_out, argv, argc);
+}
+
+static int do_top(const struct command *c, char **argv, int argc)
+{
+	return lbctl_top(sock_path, argv, argc);
+}
+
+static const struct command cmds[] = {
+	{ "stats", "[--watch [SECONDS]] [--count N]", 0, 4,
+	  "Show the global packet counters by reason, then per service and per backend.\n"
+	  "--watch: refresh every SECONDS (default 2) with totals and rates (packets,\n"
+	  "bits and new flows per second) until Ctrl-C, or N rounds with --count; with\n"
+	  "--json one JSON object per round.",
+	  do_stats },
+	{ "health", "[SERVICE]", 0, 1,
+	  "Show health checks (of SERVICE, or all): each service's mode (normal, spill,\n"
+	  "backup, panic, fail-closed, down) and per backend its state (up/down), time\n"
+	  "since the last change, last probe result and latency, consecutive successes\n"
+	  "and failures, zone, backup flag, configured and effective weight, and whether\n"
+	  "it may keep established flows (usable).",
+	  do_health },
+	{ "audit", "[--limit N] [--since T]", 0, 4,
+	  "Show the audit log, oldest first: every change and every denied request\n"
+	  "with its time, user, uid, pid, command, arguments and result. --limit N\n"
+	  "(1..10000, default 100) shows the last N records; --since T only those at\n"
+	  "or after T (unix seconds, or an age: 90s, 30m, 12h, 7d). Needs the viewer\n"
+	  "role for all services (docs/access.md).",
+	  do_audit },
+	{ "events", "[--since SEQ] [--limit N] [--follow]", 0, 5,
+	  "Show lbd's event log, oldest first: health changes, drains, reloads, backend\n"
+	  "add/remove/weight, scaling hooks; one line each with its sequence number,\n"
+	  "time, kind, service, backend and details. --since SEQ shows only later\n"
+	  "events; --follow keeps printing new ones until Ctrl-C (--json: one object\n"
+	  "per line). lbd keeps the last 1024 (events: file: in the config keeps all).",
+	  do_events },
+	{ "top", "[--interval S] [--once]", 0, 3,
+	  "Live view of rates per service and backend: packets/s, bits/s, new flows/s,\n"
+	  "health state and configured/effective weight, and the data path's passes and\n"
+	  "drops by reason. Refreshes every S seconds (default 1); q or Ctrl-C quits.\n"
+	  "--once prints a single frame measured over S seconds and exits.",
+	  do_top },
+};
+
+const struct cmd_table obs_cmds = CMD_TABLE(cmds);

@@ -28,83 +28,6 @@
 
 #define CFG_MAX_FILE (16u << 20) /* a config larger than this is a mistake */
 
-/* ---- names <-> enums ---------------------------------------------------- */
-
-static const char *const sched_names[XLB_SCHED_MAX] = {
-    [XLB_SCHED_MAGLEV] = "maglev",
-    [XLB_SCHED_SH] = "sh",
-    [XLB_SCHED_RR] = "rr",
-    [XLB_SCHED_WRR] = "wrr",
-    [XLB_SCHED_LC] = "lc",
-};
-
-static const char *const fwd_names[XLB_FWD_MAX] = {
-    [XLB_FWD_DSR_L2] = "dsr-l2",
-    [XLB_FWD_IPIP] = "ipip",
-    [XLB_FWD_GUE] = "gue",
-};
-
-const char *xlb_sched_name(__u8 sched)
-{
-	return sched < XLB_SCHED_MAX && sched_names[sched] ? sched_names[sched] : "?";
-}
-
-int xlb_sched_parse(const char *s, __u8 *sched)
-{
-	__u8 i;
-
-	for (i = 0; s && i < XLB_SCHED_MAX; i++) {
-		if (sched_names[i] && !strcmp(s, sched_names[i])) {
-			*sched = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *xlb_fwd_name(__u8 fwd)
-{
-	return fwd < XLB_FWD_MAX && fwd_names[fwd] ? fwd_names[fwd] : "?";
-}
-
-int xlb_fwd_parse(const char *s, __u8 *fwd)
-{
-	__u8 i;
-
-	for (i = 0; s && i < XLB_FWD_MAX; i++) {
-		if (fwd_names[i] && !strcmp(s, fwd_names[i])) {
-			*fwd = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *xlb_proto_name(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	default:
-		return "?";
-	}
-}
-
-int xlb_proto_parse(const char *s, __u8 *proto)
-{
-	if (!s)
-		return -EINVAL;
-	if (!strcmp(s, "tcp"))
-		*proto = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*proto = IPPROTO_UDP;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* ---- walker state and errors ------------------------------------------- */
 
 struct ctx {
@@ -691,14 +614,14 @@ static int svc_scheduler(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct svc_tmp *t = obj;
 
-	return get_enum(c, v, sched_names, XLB_SCHED_MAX, &t->s->sched);
+	return get_enum(c, v, xlb_sched_names, XLB_SCHED_MAX, &t->s->sched);
 }
 
 static int svc_forwarding(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct svc_tmp *t = obj;
 
-	return get_enum(c, v, fwd_names, XLB_FWD_MAX, &t->s->fwd);
+	return get_enum(c, v, xlb_fwd_names, XLB_FWD_MAX, &t->s->fwd);
 }
 
 static int svc_table_size(struct ctx *c, yaml_node_t *v, void *obj)

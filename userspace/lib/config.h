@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "scaling.h"
 #include "filter.h"
+#include "names.h" /* the scheduler, forwarding and protocol names */
 
 #define XLB_NAME_MAX 64 /* service names: [A-Za-z0-9_.-], 1..63 chars */
 #define XLB_DEFAULT_WEIGHT 100
@@ -178,13 +179,5 @@ int xlb_config_read_local_addrs(void);
  */
 int xlb_cfg_check_addr(const struct xlb_config *cfg, const struct xlb_cfg_service *s, bool vip,
 		       const struct xlb_addr *a, __u8 family, char *why, size_t len);
-
-/* Names <-> enums, shared by config, lbd and lbctl. parse: 0 or -EINVAL. */
-const char *xlb_sched_name(__u8 sched);
-int xlb_sched_parse(const char *s, __u8 *sched);
-const char *xlb_fwd_name(__u8 fwd);
-int xlb_fwd_parse(const char *s, __u8 *fwd);
-const char *xlb_proto_name(__u8 proto); /* "tcp", "udp" */
-int xlb_proto_parse(const char *s, __u8 *proto);
 
 #endif

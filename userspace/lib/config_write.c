@@ -368,11 +368,6 @@ int xlb_config_write_sections(FILE *f, const struct xlb_config *cfg, unsigned in
 	return ferror(f) ? -EIO : 0;
 }
 
-int xlb_config_write(FILE *f, const struct xlb_config *cfg, long long now_ms)
-{
-	return xlb_config_write_sections(f, cfg, XLB_SEC_ALL, now_ms);
-}
-
 int xlb_config_write_sections_str(const struct xlb_config *cfg, unsigned int sections,
 				  long long now_ms, char **out)
 {

@@ -13,14 +13,13 @@
 #include "config.h"
 
 /*
- * Write cfg as a config file. Draining backends (runtime state) get a comment;
- * now_ms (CLOCK_REALTIME) dates it. 0 or -EIO.
+ * Write the XLB_SEC_* sections of cfg in `sections` as a config file (all:
+ * XLB_SEC_ALL; the cluster document: XLB_SEC_SHARED). Draining backends
+ * (runtime state) get a comment; now_ms (CLOCK_REALTIME) dates it. 0 or -EIO.
  */
-int xlb_config_write(FILE *f, const struct xlb_config *cfg, long long now_ms);
-/* Only the XLB_SEC_* sections in `sections` (the cluster document: XLB_SEC_SHARED). */
 int xlb_config_write_sections(FILE *f, const struct xlb_config *cfg, unsigned int sections,
 			      long long now_ms);
-/* The same into a malloc'd string *out. 0 or -errno. */
+/* The same into a malloc'd string *out (_str: every section). 0 or -errno. */
 int xlb_config_write_str(const struct xlb_config *cfg, long long now_ms, char **out);
 int xlb_config_write_sections_str(const struct xlb_config *cfg, unsigned int sections,
 				  long long now_ms, char **out);

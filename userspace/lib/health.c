@@ -892,19 +892,9 @@ const struct xlb_hc_state *xlb_hc_target_state(const struct xlb_hc_target *t)
 	return &t->st;
 }
 
-const struct xlb_hc_check *xlb_hc_target_check(const struct xlb_hc_target *t)
-{
-	return &t->chk;
-}
-
 void *xlb_hc_target_user(const struct xlb_hc_target *t)
 {
 	return t->user;
-}
-
-void xlb_hc_target_set_user(struct xlb_hc_target *t, void *user)
-{
-	t->user = user;
 }
 
 long long xlb_hc_target_result_ns(const struct xlb_hc_target *t)

@@ -176,9 +176,7 @@ void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events);
 /* Start target t in state up (a state saved by an earlier run) instead of its initial one. */
 void xlb_hc_target_seed(struct xlb_hc_target *t, bool up);
 const struct xlb_hc_state *xlb_hc_target_state(const struct xlb_hc_target *t);
-const struct xlb_hc_check *xlb_hc_target_check(const struct xlb_hc_target *t);
 void *xlb_hc_target_user(const struct xlb_hc_target *t);
-void xlb_hc_target_set_user(struct xlb_hc_target *t, void *user);
 /* CLOCK_MONOTONIC ns when the probe that just finished returned its result. */
 long long xlb_hc_target_result_ns(const struct xlb_hc_target *t);
 

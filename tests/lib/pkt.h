@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * pkt.h - a small packet builder for the BPF tests and tools/bench_xdp:
+ * pkt.h - a small packet builder for the BPF tests and the tools that send
+ * packets (bench_xdp, pktgen):
  * Ethernet (+ one 802.1Q tag), IPv4/IPv6, TCP/UDP/ICMP with correct lengths
  * and checksums, payload; plus
  * mutators that craft malformed variants (they keep the IPv4 header checksum
