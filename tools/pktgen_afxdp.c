@@ -41,6 +41,7 @@
 #define PGX_BATCH 32	   /* the kernel's default copy-mode TX budget per sendto() */
 #define PGX_BIG_BATCH 256  /* ... raised with XDP_MAX_TX_SKB_BUDGET where it exists */
 #define PGX_STALL_S 1.0	   /* no progress for this long: give up */
+#define PGX_BUSY_S 2.0	   /* how long to wait for a queue another socket just left */
 
 #ifndef SOL_XDP
 #define SOL_XDP 283
@@ -220,6 +221,7 @@ int pg_afxdp_open(const struct pg_opts *o, const struct pg_frames *fr, int ifind
 	socklen_t optlen = sizeof(opts);
 	int budget = PGX_BIG_BATCH;
 	struct pg_afxdp *x;
+	double t0;
 	__u32 i;
 	int err;
 
@@ -252,19 +254,33 @@ int pg_afxdp_open(const struct pg_opts *o, const struct pg_frames *fr, int ifind
 		free_push(x, (__u64)i * PGX_FRAME_SIZE);
 	}
 
-	err = xsk_umem__create(&x->umem, x->area, x->area_len, &x->fq, &x->cq, &ucfg);
-	if (err) {
-		x->umem = NULL;
-		snprintf(e->why, sizeof(e->why), "AF_XDP UMEM (xsk_umem__create): %s",
-			 strerror(-err));
-		goto err;
-	}
-	err = xsk_socket__create(&x->xsk, o->iface, 0, x->umem, NULL, &x->tx, &scfg);
-	if (err) {
+	t0 = pg_now();
+	for (;;) {
+		err = xsk_umem__create(&x->umem, x->area, x->area_len, &x->fq, &x->cq, &ucfg);
+		if (err) {
+			x->umem = NULL;
+			snprintf(e->why, sizeof(e->why), "AF_XDP UMEM (xsk_umem__create): %s",
+				 strerror(-err));
+			goto err;
+		}
+		err = xsk_socket__create(&x->xsk, o->iface, 0, x->umem, NULL, &x->tx, &scfg);
+		if (!err)
+			break;
 		x->xsk = NULL;
-		snprintf(e->why, sizeof(e->why), "AF_XDP socket on %s queue 0: %s", o->iface,
-			 strerror(-err));
-		goto err;
+		/*
+		 * EBUSY: the queue still has the pool of a socket closed a moment
+		 * ago (the kernel releases it from a work queue), e.g. the previous
+		 * pktgen run. Start again with a new UMEM: the old one's rings are
+		 * set up already and cannot be set up twice.
+		 */
+		if (err != -EBUSY || pg_now() - t0 > PGX_BUSY_S) {
+			snprintf(e->why, sizeof(e->why), "AF_XDP socket on %s queue 0: %s",
+				 o->iface, strerror(-err));
+			goto err;
+		}
+		xsk_umem__delete(x->umem);
+		x->umem = NULL;
+		usleep(20000);
 	}
 	x->fd = xsk_socket__fd(x->xsk);
 	if (getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &opts, &optlen) == 0)
