@@ -92,7 +92,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/u
 UNIT_HELP  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)))
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 BPF_HELP   := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/bpf/test_%,$(wildcard tests/bpf/*.c)))
-TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+# tools/pktgen_*.c are pktgen's engines, linked into build/tools/pktgen.
+PKTGEN_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/pktgen_*.c))
+TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/pktgen_%,$(wildcard tools/*.c)))
 # tests/lib: helpers for tests and benchmarks (the packet builder), never in
 # libxlb.a; linked into the BPF tests and the tools that build packets.
 TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
@@ -245,6 +247,11 @@ $(BUILD)/tools/bench_xdp $(BUILD)/tools/pktgen: $(TESTLIB_OBJS)
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TOOL_LDLIBS)
+
+# The afxdp engine needs libxdp's xsk API; nothing else links libxdp.
+$(BUILD)/tools/pktgen: $(BUILD)/tools/pktgen.o $(PKTGEN_OBJS) $(TESTLIB_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TOOL_LDLIBS) -lxdp
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP) $(LIB)
 	$(call msg,LINK,$@)

@@ -8,7 +8,9 @@
 #   (pktgen, CPU 0)       (threaded NAPI, CPU 1; the sinks run there too, in softirq)
 #
 # 64-byte UDP, 1024 flows to the VIP 10.100.0.10:5000, sent by build/tools/pktgen
-# at full speed. Delivered packets per second (counted by the sinks) for:
+# at full speed (its engine: auto, or XLB_PKTGEN_ENGINE; each run records the
+# engine and the rate it offered). Delivered packets per second (counted by
+# the sinks) for:
 #   kernel     plain kernel forwarding: an ECMP route for the VIP over the N
 #              backends (L4 hash) - the baseline
 #   xdp-fwd    bare XDP forwarder (tools/bpf/xdp_fwd_bare.bpf.c): fib lookup + redirect
@@ -20,9 +22,10 @@
 #
 # Environment: ROUNDS (default 5), DURATION seconds per run (default 2),
 # BACKENDS (default 4), FLOWS (default 1024), CONFIGS (space-separated subset),
-# BUILD (default build). Writes $BUILD/bench/e2e.csv (every run),
-# e2e-summary.tsv and e2e.md (medians). Needs root. Exit status says only
-# whether the benchmark could run.
+# BUILD (default build), XLB_PKTGEN_ENGINE (pktgen's engine). Writes
+# $BUILD/bench/e2e.csv (every run), e2e-summary.tsv and e2e.md (medians), all
+# three only when every run happened (old ones are removed first). Needs
+# root. Exit status says only whether the benchmark could run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -250,35 +253,48 @@ config_down() {
 	esac
 }
 
+PG_ARGS=() # set after setup: where and what pktgen sends
+
 measure() { # measure CONFIG ROUND: one run, appended to the CSV
-	local cfg=$1 round=$2 before after out secs gen delivered
+	local cfg=$1 round=$2 before after out secs gen delivered offered engine
 	config_up "$cfg"
 	pin_all
 	sleep 0.2
 	before=$(sink_total)
-	out=$("$PG" --netns "$NS_GEN" --iface "$IF_GEN" --cpu "$GEN_CPU" --dst-mac "$LB_MAC" \
-		--src 10.10.0.100-10.10.0.131 --sport 10000-10031 --dst "$VIP" --dport "$VPORT" \
-		--flows "$FLOWS" --size 64 --duration "$DURATION" -q)
+	out=$("$PG" "${PG_ARGS[@]}" --duration "$DURATION" -q 2>"$WORK/pktgen.err") || {
+		cat "$WORK/pktgen.err" >&2
+		die "pktgen failed ($cfg, round $round)"
+	}
 	sleep 0.1
 	after=$(sink_total)
 	config_down "$cfg"
-	# "total: N packets in T s: P pps, ..."
+	# "total: N packets in T s: P pps, ..."; stderr: "... pktgen: engine NAME (MODE): WHY"
 	secs=$(echo "$out" | awk '/^total:/ {print $5}')
 	gen=$(echo "$out" | awk '/^total:/ {print $2}')
+	engine=$(sed -n 's/.*pktgen: engine \([a-z]*\) .*/\1/p' "$WORK/pktgen.err" | head -n 1)
+	[ -n "$gen" ] && [ "$gen" -gt 0 ] || die "pktgen sent nothing ($cfg, round $round): $out"
 	delivered=$(awk -v d=$((after - before)) -v s="$secs" 'BEGIN {printf "%.0f", d / s}')
-	printf '%s,%d,%s,%.0f,%s\n' "$cfg" "$round" "$delivered" \
-		"$(awk -v g="$gen" -v s="$secs" 'BEGIN {print g / s}')" "$((after - before))" >>"$CSV"
-	printf '  round %d  %-12s %9s pps delivered  (offered %s pps)\n' "$round" "$cfg" "$delivered" \
-		"$(awk -v g="$gen" -v s="$secs" 'BEGIN {printf "%.0f", g / s}')"
+	offered=$(awk -v g="$gen" -v s="$secs" 'BEGIN {printf "%.0f", g / s}')
+	printf '%s,%d,%s,%s,%s,%s\n' "$cfg" "$round" "$delivered" "$offered" "$((after - before))" \
+		"${engine:-unknown}" >>"$CSV"
+	printf '  round %d  %-12s %9s pps delivered  (offered %s pps by pktgen engine %s)\n' "$round" \
+		"$cfg" "$delivered" "$offered" "${engine:-unknown}"
 }
 
 # ---- main -----------------------------------------------------------------
 read -ra CFGS <<<"$CONFIGS"
 log "topology: $BACKENDS backends, generator CPU $GEN_CPU, balancer CPU $LB_CPU," \
 	"$ROUNDS rounds x ${#CFGS[@]} configs x ${DURATION}s, 64-byte UDP, $FLOWS flows"
+rm -f "$OUT/e2e.csv" "$OUT/e2e-summary.tsv" "$OUT/e2e.md" "$OUT/e2e.png"
 setup
-CSV=$OUT/e2e.csv
-echo "config,round,delivered_pps,offered_pps,delivered_packets" >"$CSV"
+PG_ARGS=(--netns "$NS_GEN" --iface "$IF_GEN" --cpu "$GEN_CPU" --dst-mac "$LB_MAC"
+	--src 10.10.0.100-10.10.0.131 --sport 10000-10031 --dst "$VIP" --dport "$VPORT"
+	--flows "$FLOWS" --size 64)
+gen_engine=$("$PG" "${PG_ARGS[@]}" --dry-run 2>&1) || die "pktgen cannot send here: $gen_engine"
+log "generator: ${gen_engine#*pktgen: }"
+# Results are written in $WORK and moved to $OUT only when complete.
+CSV=$WORK/e2e.csv
+echo "config,round,delivered_pps,offered_pps,delivered_packets,engine" >"$CSV"
 for ((r = 1; r <= ROUNDS; r++)); do
 	# Rotate the order each round so no config always runs first or last.
 	for ((k = 0; k < ${#CFGS[@]}; k++)); do
@@ -287,30 +303,39 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # Medians and ratios to the kernel baseline.
-"$PY" - "$CSV" "$OUT" "$CONFIGS" <<-'EOF'
+"$PY" - "$CSV" "$WORK" "$CONFIGS" <<-'EOF'
 	import csv, statistics, sys, time, platform, os
 	rows = list(csv.DictReader(open(sys.argv[1])))
 	out, order = sys.argv[2], sys.argv[3].split()
+	if not rows:
+	    sys.exit("bench-e2e: no runs")
 	med = {c: statistics.median(float(r["delivered_pps"]) for r in rows if r["config"] == c)
 	       for c in order if any(r["config"] == c for r in rows)}
 	offered = {c: statistics.median(float(r["offered_pps"]) for r in rows if r["config"] == c) for c in med}
 	n = {c: sum(r["config"] == c for r in rows) for c in med}
+	eng = {c: ", ".join(sorted({r["engine"] for r in rows if r["config"] == c})) for c in med}
 	base = med.get("kernel")
 	with open(os.path.join(out, "e2e-summary.tsv"), "w") as f:
-	    f.write("config\tmedian_pps\tratio_to_kernel\truns\tmedian_offered_pps\n")
+	    f.write("config\tmedian_pps\tratio_to_kernel\truns\tmedian_offered_pps\tengine\n")
 	    for c in med:
-	        f.write("%s\t%.0f\t%s\t%d\t%.0f\n" % (c, med[c], "%.2f" % (med[c] / base) if base else "", n[c], offered[c]))
-	lines = ["| config | median delivered pps | ratio to kernel | runs | offered pps (median) |",
-	         "| --- | ---: | ---: | ---: | ---: |"]
+	        f.write("%s\t%.0f\t%s\t%d\t%.0f\t%s\n" % (c, med[c], "%.2f" % (med[c] / base) if base else "", n[c], offered[c], eng[c]))
+	lines = ["| config | median delivered pps | ratio to kernel | runs | offered pps (median) | pktgen engine |",
+	         "| --- | ---: | ---: | ---: | ---: | --- |"]
 	for c in med:
-	    lines.append("| %s | %.2f M | %s | %d | %.2f M |" % (c, med[c] / 1e6, "%.2fx" % (med[c] / base) if base else "-", n[c], offered[c] / 1e6))
+	    lines.append("| %s | %.2f M | %s | %d | %.2f M | %s |" % (c, med[c] / 1e6, "%.2fx" % (med[c] / base) if base else "-", n[c], offered[c] / 1e6, eng[c]))
 	note = "%s, %s, %d CPUs" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.release(), os.cpu_count())
 	with open(os.path.join(out, "e2e.md"), "w") as f:
 	    f.write("End-to-end forwarding, 64-byte UDP (%s)\n\n" % note + "\n".join(lines) + "\n")
 	print("\n".join(lines))
+	for c in med:
+	    if med[c] > 0.9 * offered[c]:
+	        print("note: %s delivered %.0f%% of what pktgen offered: the generator, not %s, may be the limit"
+	              % (c, 100 * med[c] / offered[c], c))
 	if "xlb" in med:
 	    for other, goal in (("nftables", "goal >= 3x"), ("xdp-fwd", "goal >= 0.90x")):
 	        if other in med:
 	            print("xlb / %s: %.2fx (%s)" % (other, med["xlb"] / med[other], goal))
 EOF
-log "results: $CSV, $OUT/e2e-summary.tsv, $OUT/e2e.md"
+mv "$WORK/e2e-summary.tsv" "$WORK/e2e.md" "$OUT/"
+mv "$CSV" "$OUT/e2e.csv"
+log "results: $OUT/e2e.csv, $OUT/e2e-summary.tsv, $OUT/e2e.md"

@@ -3,7 +3,9 @@
 #
 # tools/bench-plot.sh - bar chart of tools/bench-e2e.sh's results:
 # $BUILD/bench/e2e.csv (every run) -> $BUILD/bench/e2e.png (median delivered
-# Mpps per configuration, every run as a dot, ratio to `kernel` on the bar).
+# Mpps per configuration, every run as a dot, ratio to `kernel` on the bar;
+# the engine that fed the runs in the title), and of tools/bench-conn.sh's:
+# conn.csv -> conn.png. Plots what exists; exits 1 if there is nothing.
 # Needs gnuplot (Debian: gnuplot-nox); without it, says so and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +15,16 @@ PNG=${2:-$BUILD/bench/e2e.png}
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
 
 command -v gnuplot >/dev/null || { echo "bench-plot: gnuplot missing (apt-get install gnuplot-nox); no plot" >&2; exit 0; }
-[ -s "$CSV" ] || { echo "bench-plot: no $CSV (run tools/bench-e2e.sh)" >&2; exit 1; }
+CONN_CSV=$BUILD/bench/conn.csv
+CONN_PNG=$BUILD/bench/conn.png
+if [ ! -s "$CSV" ] && [ ! -s "$CONN_CSV" ]; then
+	echo "bench-plot: neither $CSV nor $CONN_CSV (run tools/bench-e2e.sh, tools/bench-conn.sh)" >&2
+	exit 1
+fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+
+if [ -s "$CSV" ]; then
 
 # bars.dat: index config median_mpps ratio_label ; runs.dat: index mpps
 "$PY" - "$CSV" "$WORK" <<-'PYEOF'
@@ -29,6 +38,8 @@ trap 'rm -rf "$WORK"' EXIT
 	order.sort(key=lambda c: pref.index(c) if c in pref else len(pref))
 	med = {c: statistics.median(float(r["delivered_pps"]) for r in rows if r["config"] == c) for c in order}
 	base = med.get("kernel")
+	engines = sorted({r.get("engine") or "live" for r in rows})
+	open(sys.argv[2] + "/engine.txt", "w").write(", ".join(engines))
 	with open(sys.argv[2] + "/bars.dat", "w") as b, open(sys.argv[2] + "/runs.dat", "w") as p:
 	    for i, c in enumerate(order):
 	        lab = "%.2f M (%.1fx)" % (med[c] / 1e6, med[c] / base) if base else "%.2f M" % (med[c] / 1e6)
@@ -41,7 +52,7 @@ PYEOF
 gnuplot <<-GPEOF
 	set terminal pngcairo size 900,520 font "DejaVu Sans,11"
 	set output "$PNG"
-	set title "xlb end to end: 64-byte UDP, 1024 flows, balancer on one core\n(median of interleaved runs; dots: single runs; label: ratio to kernel forwarding)"
+	set title "xlb end to end: 64-byte UDP, 1024 flows, balancer on one core, fed by pktgen engine $(cat "$WORK/engine.txt")\n(median of interleaved runs; dots: single runs; label: ratio to kernel forwarding)"
 	set ylabel "delivered packets per second (millions)"
 	set style fill solid 0.85 border -1
 	set boxwidth 0.6
@@ -56,11 +67,12 @@ gnuplot <<-GPEOF
 	     "$WORK/bars.dat" using 1:3:4 with labels offset 0,1.2
 GPEOF
 echo "bench-plot: $PNG"
+else
+	echo "bench-plot: no $CSV: no end-to-end plot" >&2
+fi
 
 # Connection level (tools/bench-conn.sh): $BUILD/bench/conn.csv -> conn.png,
 # median requests/s per balancer and mode, every run a dot, p50/p99 on the bar.
-CONN_CSV=$BUILD/bench/conn.csv
-CONN_PNG=$BUILD/bench/conn.png
 if [ -s "$CONN_CSV" ]; then
 	"$PY" - "$CONN_CSV" "$WORK" <<-'PYEOF'
 		import csv, statistics, sys

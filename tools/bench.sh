@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # tools/bench.sh -- the runner behind `make bench`: data path cost per case
-# relative to XDP_DROP (see tools/bench_xdp.c for the method). Needs root.
-# Benchmarks are not tests: the output is numbers, and the exit status only
-# says whether the benchmark could run.
+# relative to XDP_DROP (see tools/bench_xdp.c for the method), end-to-end and
+# connection-level runs, the health checker. Needs root.
+# Benchmarks are not tests: the output is numbers, and the exit status says
+# whether every part could run. A part that fails or times out is named at
+# the end and makes the exit status 1; its outputs are removed, so nothing is
+# plotted or listed from a run that did not happen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -18,44 +21,91 @@ fi
 OUT=$BUILD/bench
 mkdir -p "$OUT"
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
+export BUILD
+
+FAILED=()
+# part NAME OUTPUTS CMD..: run one part after removing its old OUTPUTS (file
+# names in $OUT); if it fails, say so, record NAME and remove what it left.
+part() {
+	local name=$1 outputs=$2 rc=0 f
+	shift 2
+	for f in $outputs; do rm -f "${OUT:?}/$f"; done
+	"$@" || rc=$?
+	[ "$rc" -eq 0 ] && return 0
+	if [ "$rc" -eq 124 ]; then
+		echo "bench: $name timed out" >&2
+	else
+		echo "bench: $name failed (exit $rc)" >&2
+	fi
+	for f in $outputs; do rm -f "${OUT:?}/$f"; done
+	FAILED+=("$name")
+	return 1
+}
+
+micro() { timeout 300 "$BUILD"/tools/bench_xdp | tee "$OUT/micro.txt"; }
+
+scaling() {
+	timeout 300 "$BUILD"/tools/bench_xdp --scaling | tee "$OUT/scaling.txt" || return
+	# scaling.txt -> scaling.tsv and scaling.md (one table per case: services x flows)
+	"$PY" - "$OUT" <<-'EOF'
+		import os, sys
+		out = sys.argv[1]
+		rows = [l.split() for l in open(os.path.join(out, "scaling.txt")) if l.strip() and not l.startswith("#")]
+		if not rows:
+		    sys.exit("bench: bench_xdp --scaling printed no results")
+		with open(os.path.join(out, "scaling.tsv"), "w") as f:
+		    f.write("case\tservices\tflows\tns_per_packet\tratio_to_xdp_drop\txdp_drop_ns\n")
+		    for r in rows:
+		        f.write("\t".join(r) + "\n")
+		svcs = sorted({int(r[1]) for r in rows})
+		flows = sorted({int(r[2]) for r in rows})
+		md = []
+		for case in dict.fromkeys(r[0] for r in rows):
+		    md += ["", "`%s`: ns per packet (ratio to XDP_DROP)" % case, "",
+		           "| services \\ flows | " + " | ".join("{:,}".format(f) for f in flows) + " |",
+		           "| ---: |" + " ---: |" * len(flows)]
+		    for s in svcs:
+		        cells = []
+		        for fl in flows:
+		            m = [r for r in rows if r[0] == case and int(r[1]) == s and int(r[2]) == fl]
+		            cells.append("%s (%sx)" % (m[0][3], m[0][4]) if m else "-")
+		        md.append("| {:,} | ".format(s) + " | ".join(cells) + " |")
+		open(os.path.join(out, "scaling.md"), "w").write("\n".join(md).lstrip() + "\n")
+		print("\n".join(md))
+	EOF
+}
+
+health() {
+	"$BUILD"/tools/bench_health --backends 10000 --interval-ms 1000 --seconds 10 |
+		tee "$OUT/health.txt"
+}
+
+health_lbd() { timeout 120 tools/bench-health-lbd.sh 10000 10 | tee "$OUT/health-lbd.txt"; }
+
 echo "== bench_xdp: BPF_PROG_TEST_RUN, ratio to XDP_DROP in the same process"
-timeout 300 "$BUILD"/tools/bench_xdp | tee "$OUT/micro.txt"
+part bench_xdp micro.txt micro || true
 echo "== bench_xdp --scaling: 1..100,000 services x 10..1,000,000 flows (bench_xlb_scale.bpf.o)"
-timeout 300 "$BUILD"/tools/bench_xdp --scaling | tee "$OUT/scaling.txt"
-# scaling.txt -> scaling.tsv and scaling.md (one table per case: services x flows)
-"$PY" - "$OUT" <<-'EOF'
-	import os, sys
-	out = sys.argv[1]
-	rows = [l.split() for l in open(os.path.join(out, "scaling.txt")) if l.strip() and not l.startswith("#")]
-	with open(os.path.join(out, "scaling.tsv"), "w") as f:
-	    f.write("case\tservices\tflows\tns_per_packet\tratio_to_xdp_drop\txdp_drop_ns\n")
-	    for r in rows:
-	        f.write("\t".join(r) + "\n")
-	svcs = sorted({int(r[1]) for r in rows})
-	flows = sorted({int(r[2]) for r in rows})
-	md = []
-	for case in dict.fromkeys(r[0] for r in rows):
-	    md += ["", "`%s`: ns per packet (ratio to XDP_DROP)" % case, "",
-	           "| services \\ flows | " + " | ".join("{:,}".format(f) for f in flows) + " |",
-	           "| ---: |" + " ---: |" * len(flows)]
-	    for s in svcs:
-	        cells = []
-	        for fl in flows:
-	            m = [r for r in rows if r[0] == case and int(r[1]) == s and int(r[2]) == fl]
-	            cells.append("%s (%sx)" % (m[0][3], m[0][4]) if m else "-")
-	        md.append("| {:,} | ".format(s) + " | ".join(cells) + " |")
-	open(os.path.join(out, "scaling.md"), "w").write("\n".join(md).lstrip() + "\n")
-	print("\n".join(md))
-EOF
+part "bench_xdp --scaling" "scaling.txt scaling.tsv scaling.md" scaling || true
 echo "== bench-e2e: delivered pps through a balancer netns (tools/bench-e2e.sh)"
-timeout 420 tools/bench-e2e.sh || echo "bench: bench-e2e failed or timed out" >&2
+part bench-e2e "e2e.csv e2e-summary.tsv e2e.md e2e.png" timeout 420 tools/bench-e2e.sh || true
 echo "== bench-conn: HTTP req/s, p50/p99 through xlb, nftables, HAProxy (tools/bench-conn.sh)"
-timeout 420 tools/bench-conn.sh || echo "bench: bench-conn failed or timed out" >&2
-tools/bench-plot.sh || true
-echo "== results in $OUT: micro.txt, scaling.{txt,tsv,md}, e2e.{csv,md,png}, e2e-summary.tsv, conn.{csv,tsv,md,png}"
+part bench-conn "conn.csv conn.tsv conn.md conn.png" timeout 420 tools/bench-conn.sh || true
+# Plots only of the runs that happened (bench-plot.sh skips a missing CSV).
+if [ -s "$OUT/e2e.csv" ] || [ -s "$OUT/conn.csv" ]; then
+	part bench-plot "" tools/bench-plot.sh || true
+fi
 echo "== bench_health: the health checker with 10,000 backends at a 1 s interval (goal: p99 lateness < 100 ms)"
-mkdir -p "$BUILD"/bench
-"$BUILD"/tools/bench_health --backends 10000 --interval-ms 1000 --seconds 10 | tee "$BUILD"/bench/health.txt
+part bench_health health.txt health || true
 echo "== bench-health-lbd: lbd itself probing 10,000 backends (lbd --max-backends 16384; goal: p99 lateness < 100 ms)"
-timeout 120 tools/bench-health-lbd.sh 10000 10 | tee "$BUILD"/bench/health-lbd.txt ||
-	echo "bench: bench-health-lbd failed or timed out" >&2
+part bench-health-lbd health-lbd.txt health_lbd || true
+
+results=()
+for f in micro.txt scaling.txt scaling.tsv scaling.md e2e.csv e2e-summary.tsv e2e.md e2e.png \
+	conn.csv conn.tsv conn.md conn.png health.txt health-lbd.txt; do
+	if [ -s "$OUT/$f" ]; then results+=("$f"); fi
+done
+echo "== results in $OUT: ${results[*]:-(none)}"
+if [ ${#FAILED[@]} -gt 0 ]; then
+	echo "bench: FAILED: ${FAILED[*]}" >&2
+	exit 1
+fi

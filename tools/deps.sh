@@ -12,6 +12,7 @@ check=0
 PKGS=(
 	make gcc clang llvm pkg-config linux-libc-dev   # toolchain
 	libbpf-dev bpftool libelf-dev zlib1g-dev        # BPF loading, skeletons
+	libxdp-dev                                      # tools/pktgen's AF_XDP engine (xsk API)
 	libjansson-dev libyaml-dev                      # control protocol, config
 	libcmocka-dev                                   # unit and BPF tests
 	libclang-rt-14-dev valgrind                     # make fuzz (libFuzzer), SANITIZE=1, test_valgrind

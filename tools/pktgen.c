@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * pktgen - a line-rate traffic generator on BPF_PROG_TEST_RUN live frames.
+ * pktgen - a traffic generator with a choice of engines (pktgen.h):
  *
- * The kernel here has no /proc/net/pktgen, and an AF_PACKET generator stops
- * near 0.7 Mpps. BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs an XDP
- * program (bpf/pktgen.bpf.c) on frames from a page pool and sends each one
- * it returns XDP_TX for out of ctx_in.ingress_ifindex: about 7 Mpps of
- * 64-byte frames from one core (see ../shared/PLATFORM.md).
+ *   live    BPF_PROG_TEST_RUN live frames (pktgen_live.c): about 7 Mpps of
+ *           64-byte frames from one core, where the host allows it
+ *   afxdp   an AF_XDP socket through libxdp (pktgen_afxdp.c)
+ *   packet  an AF_PACKET TX ring with qdisc bypass (pktgen_packet.c)
+ *   auto    the first of these the host allows, in that order
  *
- * The frame template (Ethernet, IPv4/IPv6, UDP or TCP, lengths and checksums)
- * is built with userspace/lib/pkt.c; the BPF program restores it on every run
- * and varies the 5-tuple over --flows distinct values.
+ * This file parses the options, builds the frame template (Ethernet,
+ * IPv4/IPv6, UDP or TCP, lengths and checksums, with tests/lib/pkt.c),
+ * picks the engine, and runs the one send loop every engine shares: its
+ * --count, --duration and --rate, its per-second lines and its total line
+ * are the same whichever engine sends.
  *
- * Each test-run call costs milliseconds of set-up, so calls are sized to last
- * about --chunk-ms (500 ms by default), and a --rate limit is coarse: bursts
- * of 50 ms worth of packets at full speed, then a pause.
+ * A --rate limit is coarse: bursts of 50 ms worth of packets at full speed,
+ * then a pause.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,48 +37,48 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "log.h"
 #include "pkt.h"
-#include "pktgen.skel.h"
+#include "pktgen.h"
 
-#define PG_FCS_LEN 4
-#define PG_MIN_SIZE 64	    /* ETH_ZLEN + FCS */
-#define PG_MAX_SIZE 1518    /* 1500-byte MTU + Ethernet header + FCS */
-#define PG_TMPL_MAX 80	    /* must match bpf/pktgen.bpf.c */
 #define PG_BATCH 64
 #define PG_FIRST_CALL 65536 /* packets in the first call, to estimate the rate */
+/* Exit status when the chosen engine is refused by the host (see --help). */
+#define PG_EXIT_REFUSED 3
 
-struct pg_range {
-	__u8 lo[16], hi[16]; /* network order; IPv4 in the first 4 bytes */
-	__u32 n;	     /* addresses in the range */
-};
-
-struct pg_opts {
-	const char *iface, *netns;
-	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
-	bool have_smac, have_dmac;
-	int family; /* 4 or 6, from the addresses */
-	struct pg_range src, dst;
-	__u16 sport_lo, sport_hi, dport_lo, dport_hi;
-	__u32 flows;
-	__u8 proto, tcp_flags;
-	__u32 size;
-	__u64 count;	 /* 0: no limit */
-	double duration; /* 0: no limit */
-	__u64 rate;	 /* 0: no limit */
-	int cpu;	 /* -1: do not pin */
-	__u32 chunk_ms;
-	bool quiet;
-};
-
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t pg_stop;
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	pg_stop = 1;
+}
+
+static const struct {
+	const char *name;
+	enum pg_engine_id id;
+	pg_engine_open_fn open;
+} engines[] = {
+	/* auto tries them in this order: the fastest first */
+	{ "live", PG_ENGINE_LIVE, pg_live_open },
+	{ "afxdp", PG_ENGINE_AFXDP, pg_afxdp_open },
+	{ "packet", PG_ENGINE_PACKET, pg_packet_open },
+};
+
+static int parse_engine(const char *s, enum pg_engine_id *id)
+{
+	size_t i;
+
+	if (!strcmp(s, "auto")) {
+		*id = PG_ENGINE_AUTO;
+		return 0;
+	}
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (!strcmp(s, engines[i].name)) {
+			*id = engines[i].id;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static void usage(FILE *f)
@@ -84,15 +86,34 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: pktgen --iface IF --dst-mac MAC --dst IP[-IP] [options]\n"
 "\n"
-"Sends UDP or TCP frames out of IF at up to line rate, with BPF_PROG_TEST_RUN\n"
-"live frames (an XDP program returning XDP_TX). Needs root. The peer of a veth\n"
-"IF must have an XDP program or GRO on, or the frames vanish silently.\n"
+"Sends UDP or TCP frames out of IF at up to line rate. Needs root.\n"
+"\n"
+"Engines (--engine, or XLB_PKTGEN_ENGINE in the environment; default auto):\n"
+"  live     BPF_PROG_TEST_RUN live frames: an XDP program returning XDP_TX on\n"
+"           frames of a kernel page pool. The fastest (about 7 Mpps of 64-byte\n"
+"           frames from one core), but some hosts refuse it (EPERM without\n"
+"           CAP_SYS_RESOURCE). The peer of a veth IF needs an XDP program or\n"
+"           GRO on, or the frames vanish silently.\n"
+"  afxdp    an AF_XDP socket (libxdp), TX only, no XDP program loaded: a UMEM\n"
+"           of frames built once and patched per flow; zero-copy where the\n"
+"           driver has it, copy mode otherwise (veth: about 1 Mpps, each frame\n"
+"           copied into an skb).\n"
+"  packet   an AF_PACKET socket with a TX ring (TPACKET_V2) and qdisc bypass:\n"
+"           works wherever raw sockets do; the slowest (about 0.6 Mpps).\n"
+"  auto     the first of live, afxdp, packet that the host allows: live is\n"
+"           probed with one run that sends nothing.\n"
+"The engine in use and why it was chosen go to stderr in one line\n"
+"(\"engine NAME (MODE): REASON\"). Every engine sends the same frames with\n"
+"valid checksums, counts the same way and prints the same output.\n"
 "\n"
 "Where:\n"
 "  -i, --iface IF          send out of IF (in the current network namespace)\n"
 "  -n, --netns NAME        first enter network namespace NAME (/run/netns/NAME,\n"
 "                          or a path such as /proc/PID/ns/net)\n"
 "  -c, --cpu N             pin the generator to CPU N (default: not pinned)\n"
+"  -e, --engine E          auto, live, afxdp or packet (above)\n"
+"      --dry-run           set the engine up (auto: choose it), say which, and\n"
+"                          exit without sending anything\n"
 "\n"
 "Frames:\n"
 "      --src-mac MAC       source MAC (default: the address of IF)\n"
@@ -118,24 +139,28 @@ static void usage(FILE *f)
 "                          (neither: run until SIGINT/SIGTERM)\n"
 "  -r, --rate PPS          limit to about PPS packets per second; coarse:\n"
 "                          50 ms bursts at full speed, then a pause\n"
-"      --chunk-ms MS       length of one test-run call (default 500)\n"
+"      --chunk-ms MS       live: length of one test-run call (default 500)\n"
 "  -q, --quiet             print only the total line\n"
 "  -h, --help              this text\n"
 "\n"
 "Output: one line per second (packets, pps, bits per second counted on\n"
 "frames including FCS), then\n"
 "  total: N packets in T s: P pps, B bps (S-byte frames)\n"
-"Packets are counted as generated by the XDP program; a frame the kernel\n"
-"cannot transmit (e.g. a full veth ring) is still counted.\n"
+"Packets are counted when the kernel has taken them (live: as generated by\n"
+"the XDP program; afxdp: completion ring; packet: TX ring slot released); a\n"
+"frame the kernel takes but cannot deliver (a full veth ring) still counts.\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 bad arguments, %d the engine asked for is\n"
+"refused by the host (EPERM, EOPNOTSUPP, ...; the reason is on stderr).\n"
 "\n"
 "Example (64-byte UDP, 1024 flows, 10 s, from namespace gen):\n"
 "  pktgen --netns gen -i veth0 --dst-mac 02:00:00:00:00:02 \\\n"
 "         --src 10.1.0.1-10.1.0.4 --dst 10.100.0.10 --dport 5000 \\\n"
 "         --flows 1024 --duration 10\n",
-		PG_MIN_SIZE, PG_MAX_SIZE, PG_MIN_SIZE);
+		PG_MIN_SIZE, PG_MAX_SIZE, PG_MIN_SIZE, PG_EXIT_REFUSED);
 }
 
-static double now_s(void)
+double pg_now(void)
 {
 	struct timespec ts;
 
@@ -266,11 +291,13 @@ static int iface_mac(const char *iface, __u8 mac[ETH_ALEN])
 
 static int parse_args(int argc, char **argv, struct pg_opts *o)
 {
-	enum { OPT_SMAC = 256, OPT_DMAC, OPT_SPORT, OPT_DPORT, OPT_CHUNK };
+	enum { OPT_SMAC = 256, OPT_DMAC, OPT_SPORT, OPT_DPORT, OPT_CHUNK, OPT_DRY_RUN };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "src-mac", required_argument, NULL, OPT_SMAC },
 		{ "dst-mac", required_argument, NULL, OPT_DMAC },
 		{ "src", required_argument, NULL, 's' },
@@ -288,7 +315,7 @@ static int parse_args(int argc, char **argv, struct pg_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *src = NULL, *dst = NULL;
+	const char *src = NULL, *dst = NULL, *env = getenv("XLB_PKTGEN_ENGINE");
 	__u64 v;
 	char *end;
 	int c, err;
@@ -296,9 +323,16 @@ static int parse_args(int argc, char **argv, struct pg_opts *o)
 	*o = (struct pg_opts){
 		.sport_lo = 1024, .sport_hi = 65535, .dport_lo = 9, .dport_hi = 9,
 		.flows = 1, .proto = IPPROTO_UDP, .cpu = -1,
-		.chunk_ms = 500,
+		.chunk_ms = 500, .engine = PG_ENGINE_AUTO,
 	};
-	while ((c = getopt_long(argc, argv, "i:n:c:s:d:f:p:S:N:t:r:qh", longopts, NULL)) != -1) {
+	if (env && *env) {
+		if (parse_engine(env, &o->engine)) {
+			pr_warn("XLB_PKTGEN_ENGINE '%s': not auto, live, afxdp or packet", env);
+			return -EINVAL;
+		}
+		o->engine_from = "XLB_PKTGEN_ENGINE";
+	}
+	while ((c = getopt_long(argc, argv, "i:n:c:e:s:d:f:p:S:N:t:r:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->iface = optarg;
@@ -310,6 +344,14 @@ static int parse_args(int argc, char **argv, struct pg_opts *o)
 			if (parse_u64(optarg, 0, CPU_SETSIZE - 1, &v))
 				goto bad;
 			o->cpu = v;
+			break;
+		case 'e':
+			if (parse_engine(optarg, &o->engine))
+				goto bad;
+			o->engine_from = "--engine";
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
 			break;
 		case OPT_SMAC:
 			if (pkt_parse_mac(optarg, o->smac))
@@ -421,8 +463,8 @@ bad:
 	return -EINVAL;
 }
 
-/* Build the flow-0 frame (lowest addresses and ports) into p. */
-static int build_template(struct pg_opts *o, struct pkt *p, __u32 *hdr_len)
+/* Build the flow-0 frame (lowest addresses and ports) and its flow layout into fr. */
+static int build_frames(struct pg_opts *o, struct pg_frames *fr)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	int af = o->family == 6 ? AF_INET6 : AF_INET;
@@ -437,6 +479,8 @@ static int build_template(struct pg_opts *o, struct pkt *p, __u32 *hdr_len)
 		.dport = o->dport_lo,
 		.tcp_flags = o->tcp_flags,
 	};
+	struct pkt *p;
+	__u64 tuples;
 
 	if (!o->size)
 		o->size = hdr + PG_FCS_LEN > PG_MIN_SIZE ? hdr + PG_FCS_LEN : PG_MIN_SIZE;
@@ -452,54 +496,112 @@ static int build_template(struct pg_opts *o, struct pkt *p, __u32 *hdr_len)
 	memcpy(spec.smac, o->smac, ETH_ALEN);
 	memcpy(spec.dmac, o->dmac, ETH_ALEN);
 	spec.payload_len = frame - hdr;
-	if (pkt_build(&spec, p)) {
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (pkt_build(&spec, p) || p->len != frame || p->len > sizeof(fr->buf)) {
 		pr_warn("cannot build a %u-byte frame", o->size);
+		free(p);
 		return -EINVAL;
 	}
-	*hdr_len = hdr;
-	return 0;
-}
+	memcpy(fr->buf, p->buf, p->len);
+	free(p);
+	fr->len = frame;
+	fr->hdr_len = hdr;
+	fr->family = o->family;
+	fr->proto = o->proto;
+	fr->flows = o->flows;
+	fr->nsrc = o->src.n;
+	fr->ndst = o->dst.n;
+	fr->nsport = o->sport_hi - o->sport_lo + 1;
+	fr->ndport = o->dport_hi - o->dport_lo + 1;
+	fr->src_lo = range_lo32(&o->src, o->family);
+	fr->dst_lo = range_lo32(&o->dst, o->family);
+	fr->sport_lo = o->sport_lo;
+	fr->dport_lo = o->dport_lo;
 
-static int configure(struct pktgen *skel, const struct pg_opts *o, const struct pkt *p,
-		     __u32 hdr_len)
-{
-	__u64 tuples;
-
-	if (hdr_len > PG_TMPL_MAX)
-		return -EINVAL;
-	memcpy((void *)skel->rodata->pg_tmpl, p->buf, hdr_len);
-	skel->rodata->pg_hdr_len = hdr_len;
-	skel->rodata->pg_family = o->family;
-	skel->rodata->pg_proto = o->proto;
-	skel->rodata->pg_flows = o->flows;
-	skel->rodata->pg_nsrc = o->src.n;
-	skel->rodata->pg_ndst = o->dst.n;
-	skel->rodata->pg_nsport = o->sport_hi - o->sport_lo + 1;
-	skel->rodata->pg_ndport = o->dport_hi - o->dport_lo + 1;
-	skel->rodata->pg_src_lo = range_lo32(&o->src, o->family);
-	skel->rodata->pg_dst_lo = range_lo32(&o->dst, o->family);
-	skel->rodata->pg_sport_lo = o->sport_lo;
-	skel->rodata->pg_dport_lo = o->dport_lo;
-
-	tuples = (__u64)o->src.n * o->dst.n * skel->rodata->pg_nsport * skel->rodata->pg_ndport;
+	tuples = (__u64)fr->nsrc * fr->ndst * fr->nsport * fr->ndport;
 	if (o->flows > tuples)
 		pr_warn("--flows %u: the ranges give only %llu distinct 5-tuples; flows repeat",
 			o->flows, (unsigned long long)tuples);
 	return 0;
 }
 
-/* Packets generated so far: pg_count summed over CPUs. */
-static int read_count(int map_fd, int ncpu, __u64 *vals, __u64 *total)
+/* One's-complement sums on 16-bit words in network order (RFC 1624 eqn. 3). */
+static __u32 csum_add32(__u32 sum, __u32 be_old, __u32 be_new)
 {
-	__u32 key = 0;
-	int i;
+	sum += (~be_old & 0xffff) + (~be_old >> 16);
+	sum += (be_new & 0xffff) + (be_new >> 16);
+	return sum;
+}
 
-	if (bpf_map_lookup_elem(map_fd, &key, vals))
-		return -errno;
-	*total = 0;
-	for (i = 0; i < ncpu; i++)
-		*total += vals[i];
-	return 0;
+static __u16 csum_apply(__u16 be_check, __u32 sum)
+{
+	sum += (__u16)~be_check;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/*
+ * The userspace twin of tools/bpf/pktgen.bpf.c: restore the headers from flow 0,
+ * then set flow f's addresses and ports and patch the checksums. Frames in
+ * the engines' rings sit at any alignment: memcpy for every field.
+ */
+void pg_frame_set_flow(const struct pg_frames *fr, __u8 *frame, __u32 f)
+{
+	size_t sa_off, da_off, l4_off, check_off;
+	__u32 sp, dp, sa, da, sum, old_sa, old_da, new_sa, new_da, old_ports, new_ports;
+	__u16 ports[2], check;
+
+	memcpy(frame, fr->buf, fr->hdr_len);
+	if (f == 0)
+		return; /* the template is flow 0 */
+	sp = f % fr->nsport;
+	f /= fr->nsport;
+	sa = f % fr->nsrc;
+	f /= fr->nsrc;
+	dp = f % fr->ndport;
+	f /= fr->ndport;
+	da = f % fr->ndst;
+
+	if (fr->family == 4) {
+		sa_off = ETH_HLEN + 12;
+		da_off = ETH_HLEN + 16;
+		l4_off = ETH_HLEN + 20;
+	} else {
+		sa_off = ETH_HLEN + 8 + 12; /* last word of the source address */
+		da_off = ETH_HLEN + 24 + 12;
+		l4_off = ETH_HLEN + 40;
+	}
+	check_off = l4_off + (fr->proto == IPPROTO_TCP ? 16 : 6);
+
+	memcpy(&old_sa, frame + sa_off, 4);
+	memcpy(&old_da, frame + da_off, 4);
+	new_sa = htonl(fr->src_lo + sa);
+	new_da = htonl(fr->dst_lo + da);
+	memcpy(frame + sa_off, &new_sa, 4);
+	memcpy(frame + da_off, &new_da, 4);
+	sum = csum_add32(0, old_sa, new_sa);
+	sum = csum_add32(sum, old_da, new_da);
+	if (fr->family == 4) {
+		memcpy(&check, frame + ETH_HLEN + 10, 2);
+		check = csum_apply(check, sum);
+		memcpy(frame + ETH_HLEN + 10, &check, 2);
+	}
+
+	memcpy(&old_ports, frame + l4_off, 4);
+	ports[0] = htons(fr->sport_lo + sp);
+	ports[1] = htons(fr->dport_lo + dp);
+	memcpy(&new_ports, ports, 4);
+	memcpy(frame + l4_off, ports, 4);
+	sum = csum_add32(sum, old_ports, new_ports);
+	memcpy(&check, frame + check_off, 2);
+	check = csum_apply(check, sum);
+	/* UDP: a computed 0 is sent as 0xffff (0 means "no checksum"). */
+	if (fr->proto == IPPROTO_UDP && check == 0)
+		check = 0xffff;
+	memcpy(frame + check_off, &check, 2);
 }
 
 static void print_rate(const char *what, __u64 pkts, double secs, __u32 size)
@@ -511,102 +613,129 @@ static void print_rate(const char *what, __u64 pkts, double secs, __u32 size)
 	fflush(stdout);
 }
 
-static int run(struct pktgen *skel, const struct pg_opts *o, int ifindex, const struct pkt *p)
+/*
+ * The send loop of every engine: calls of n packets, n sized to last about
+ * --chunk-ms at the measured speed (and capped by the engine), the count,
+ * the duration and the rate; a line per second and the total.
+ */
+static int run(struct pg_engine *e, const struct pg_opts *o)
 {
-	int prog_fd = bpf_program__fd(skel->progs.xlb_pktgen);
-	int map_fd = bpf_map__fd(skel->maps.pg_count), ncpu, err = 0;
 	double t0, t_last, t_call, t, pps_est = 0;
-	__u64 sent = 0, last_sent = 0, base, cur, *vals;
-	struct xdp_md ctx = { .data_end = p->len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = p->buf, .data_size_in = p->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = PG_BATCH);
+	__u64 last_done = 0, q0;
+	int err = 0;
 
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	err = read_count(map_fd, ncpu, vals, &base);
-	if (err)
-		goto out;
-
-	t0 = t_last = now_s();
-	while (!stop) {
-		double left = o->duration ? o->duration - (now_s() - t0) : 0;
+	t0 = t_last = pg_now();
+	while (!pg_stop) {
+		double left = o->duration ? o->duration - (pg_now() - t0) : 0;
 		__u64 n;
 
 		if (o->duration && left <= 0)
 			break;
-		if (o->count && sent >= o->count)
+		if (o->count && e->queued >= o->count)
 			break;
-		/* Size the call: ~chunk_ms at the measured speed. */
 		n = pps_est ? (__u64)(pps_est * o->chunk_ms / 1000) : PG_FIRST_CALL;
 		if (o->duration && pps_est && n > pps_est * left)
 			n = pps_est * left;
 		if (o->rate && n > o->rate / 20)
 			n = o->rate / 20;
-		if (o->count && n > o->count - sent)
-			n = o->count - sent;
+		if (o->count && n > o->count - e->queued)
+			n = o->count - e->queued;
+		if (e->max_call && n > e->max_call)
+			n = e->max_call;
 		if (n < 1)
 			n = 1;
-		if (n > UINT32_MAX)
-			n = UINT32_MAX;
 
-		topts.repeat = n;
-		t_call = now_s();
-		err = bpf_prog_test_run_opts(prog_fd, &topts);
-		t = now_s();
-		if (err) {
-			err = -errno;
-			if (err == -EINTR && stop) {
-				err = 0;
-			} else {
-				pr_warn("BPF_PROG_TEST_RUN on ifindex %d: %s", ifindex,
-					strerror(-err));
-				goto out;
-			}
-		}
-		err = read_count(map_fd, ncpu, vals, &cur);
+		q0 = e->queued;
+		t_call = pg_now();
+		err = e->send(e, n);
+		t = pg_now();
 		if (err)
 			goto out;
-		sent = cur - base;
-		if (t > t_call && n >= PG_BATCH)
-			pps_est = n / (t - t_call);
+		if (t > t_call && e->queued - q0 >= PG_BATCH)
+			pps_est = (e->queued - q0) / (t - t_call);
 
 		if (o->rate) {
-			double due = t0 + (double)sent / o->rate;
+			double due = t0 + (double)e->queued / o->rate;
 
-			while (!stop && (t = now_s()) < due) {
+			while (!pg_stop && (t = pg_now()) < due) {
 				struct timespec ts = { 0, (long)((due - t) * 1e9) };
 
 				nanosleep(&ts, NULL);
 			}
 		}
-		t = now_s();
+		t = pg_now();
 		if (!o->quiet && t - t_last >= 1.0) {
 			char what[32];
 
 			snprintf(what, sizeof(what), "%7.1f s: ", t - t0);
-			print_rate(what, sent - last_sent, t - t_last, o->size);
+			print_rate(what, e->done - last_done, t - t_last, o->size);
 			t_last = t;
-			last_sent = sent;
+			last_done = e->done;
 		}
 	}
-	print_rate("total: ", sent, now_s() - t0, o->size);
+	err = e->flush(e);
+	if (err)
+		goto out;
+	print_rate("total: ", e->done, pg_now() - t0, o->size);
 out:
-	free(vals);
 	return err;
+}
+
+/* Errors that mean "this host does not allow it", not "something broke". */
+static bool refusal(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -EOPNOTSUPP || err == -EAFNOSUPPORT ||
+	       err == -EPROTONOSUPPORT || err == -ENOSYS;
+}
+
+/*
+ * Open the engine o->engine, or under auto the first that opens; say once,
+ * on stderr, which one and why.
+ */
+static int open_engine(const struct pg_opts *o, const struct pg_frames *fr, int ifindex,
+		       struct pg_engine *e)
+{
+	char tried[768] = "";
+	size_t i, len = 0;
+	int err = -ENOENT;
+
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (o->engine != PG_ENGINE_AUTO && o->engine != engines[i].id)
+			continue;
+		memset(e, 0, sizeof(*e));
+		err = engines[i].open(o, fr, ifindex, e);
+		if (!err)
+			break;
+		if (o->engine != PG_ENGINE_AUTO) {
+			pr_warn("engine %s (%s): %s%s", engines[i].name, o->engine_from,
+				e->why[0] ? e->why : strerror(-err),
+				refusal(err) ? ": refused by this host" : "");
+			return err;
+		}
+		if (len < sizeof(tried))
+			len += snprintf(tried + len, sizeof(tried) - len, "%s%s refused (%s)",
+					len ? "; " : "", engines[i].name,
+					e->why[0] ? e->why : strerror(-err));
+	}
+	if (err) {
+		pr_warn("no engine works here: %s", tried);
+		return err;
+	}
+	if (o->engine != PG_ENGINE_AUTO)
+		pr_info("pktgen: engine %s (%s): chosen by %s", e->name, e->mode, o->engine_from);
+	else if (!len)
+		pr_info("pktgen: engine %s (%s): auto, live frames allowed here", e->name, e->mode);
+	else
+		pr_info("pktgen: engine %s (%s): auto, %s", e->name, e->mode, tried);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct pktgen *skel = NULL;
+	struct pg_frames *fr = NULL;
+	struct pg_engine e = {};
 	struct pg_opts o;
-	struct pkt *p = NULL;
-	__u32 hdr_len;
 	int ifindex, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -637,33 +766,24 @@ int main(int argc, char **argv)
 		}
 	}
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	fr = calloc(1, sizeof(*fr));
+	if (!fr)
 		return 1;
-	err = build_template(&o, p, &hdr_len);
+	err = build_frames(&o, fr);
 	if (err)
 		goto out;
-
-	skel = pktgen__open();
-	if (!skel) {
-		err = -errno;
-		pr_warn("opening the pktgen BPF object: %s", strerror(-err));
-		goto out;
-	}
-	err = configure(skel, &o, p, hdr_len);
-	if (err)
-		goto out;
-	err = pktgen__load(skel);
+	err = open_engine(&o, fr, ifindex, &e);
 	if (err) {
-		pr_warn("loading the pktgen BPF program: %s", strerror(-err));
-		goto out;
+		free(fr);
+		return o.engine != PG_ENGINE_AUTO && refusal(err) ? PG_EXIT_REFUSED : 1;
 	}
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	err = run(skel, &o, ifindex, p);
+	if (!o.dry_run) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		err = run(&e, &o);
+	}
+	e.close(&e);
 out:
-	pktgen__destroy(skel);
-	free(p);
+	free(fr);
 	return err ? 1 : 0;
 }

@@ -6,6 +6,9 @@
 # frame and records distinct 5-tuples; then the receiver's kernel stack checks
 # the checksums (UDP "no port" and TCP RSTs count only valid packets; csum
 # error counters must stay 0) for IPv4/IPv6 UDP, SYN and ACK.
+# All of it once per engine (live, afxdp, packet; PKTGEN_ENGINES to choose):
+# an engine the host refuses (pktgen --dry-run exits 3) is skipped with the
+# refusal in the log; any other failure fails. At least one engine must run.
 . "$(dirname "$0")/lib.sh"
 
 PG=$XT_TOP/build/tools/pktgen
@@ -44,49 +47,77 @@ rx ip addr add fd09::1/64 dev pg1 nodad
 rx ip link set pg1 up
 MAC=$(rx ip -j link show dev pg1 | "$XT_PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 
-pktgen() { "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" -q "$@"; }
+pktgen() { "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --engine "$ENGINE" -q "$@"; }
 
 # ---- 1: count and flows, at full speed, into an XDP sink -----------------
-"$SINK" attach "$RX" pg1
-"$SINK" track "$RX" pg1
-read -r before _ < <("$SINK" count "$RX" pg1)
-N=300000 FLOWS=1000
-out=$(pktgen --src 10.9.0.100-10.9.0.199 --dst 10.9.0.1-10.9.0.2 --sport 1000-1009 \
-	--dport 5000 --flows $FLOWS --count $N)
-info "pktgen: $out"
-assert_eq "$(echo "$out" | awk '/^total:/ {print $2}')" "$N" "pktgen's own count"
-read -r after _ < <("$SINK" count "$RX" pg1)
-got=$((after - before))
-info "sink received $got of $N"
-# An idle veth path loses nothing; allow 0.1% for stray frames either way.
-assert_ge "$got" $((N - N / 1000)) "packets received"
-assert_ge $((N + N / 1000)) "$got" "packets received (upper bound)"
-flows=$("$SINK" flows "$RX" pg1)
-info "distinct 5-tuples seen: $flows"
-assert_eq "$flows" "$FLOWS" "distinct flows"
-"$SINK" detach "$RX" pg1
+count_and_flows() {
+	local out before after got flows N=300000 FLOWS=1000
+	"$SINK" attach "$RX" pg1
+	"$SINK" track "$RX" pg1
+	read -r before _ < <("$SINK" count "$RX" pg1)
+	out=$(pktgen --src 10.9.0.100-10.9.0.199 --dst 10.9.0.1-10.9.0.2 --sport 1000-1009 \
+		--dport 5000 --flows $FLOWS --count $N) || fail "$ENGINE: pktgen failed"
+	info "$ENGINE: pktgen: $out"
+	assert_eq "$(echo "$out" | awk '/^total:/ {print $2}')" "$N" "$ENGINE: pktgen's own count"
+	read -r after _ < <("$SINK" count "$RX" pg1)
+	got=$((after - before))
+	info "$ENGINE: sink received $got of $N"
+	# An idle veth path loses nothing; allow 0.1% for stray frames either way.
+	assert_ge "$got" $((N - N / 1000)) "$ENGINE: packets received"
+	assert_ge $((N + N / 1000)) "$got" "$ENGINE: packets received (upper bound)"
+	flows=$("$SINK" flows "$RX" pg1)
+	info "$ENGINE: distinct 5-tuples seen: $flows"
+	assert_eq "$flows" "$FLOWS" "$ENGINE: distinct flows"
+	"$SINK" detach "$RX" pg1
+}
 
 # ---- 2: checksums, through the receiver's kernel stack -------------------
-# Without an XDP program the veth needs GRO to take XDP frames.
-rx ethtool -K pg1 gro on >/dev/null
 M=2000
 check() { # check COUNTER WANT pktgen-args..: COUNTER rises by M, no csum errors
 	local counter=$1 want=$2 got before errs; shift 2
 	# Absolute values (-a): nstat's delta history is per user, not per test.
 	before=$(rx nstat -az "$counter" | awk -v c="$counter" '$1 == c {print $2}')
-	pktgen --flows 200 --count $M --rate 50000 "$@" >/dev/null
+	pktgen --flows 200 --count $M --rate 50000 "$@" >/dev/null || fail "$ENGINE: pktgen $* failed"
 	got=$(rx nstat -az "$counter" | awk -v c="$counter" -v b="$before" '$1 == c {print $2 - b}')
 	errs=$(rx nstat -az | awk '/CsumErrors/ {s += $2} END {print s + 0}')
-	info "$*: $counter +$got, checksum errors $errs"
-	assert_eq "$errs" 0 "checksum errors ($*)"
-	assert_ge "$got" "$want" "$counter ($*)"
-	assert_ge "$want" "$got" "$counter ($*, upper bound)"
+	info "$ENGINE: $*: $counter +$got, checksum errors $errs"
+	assert_eq "$errs" 0 "$ENGINE: checksum errors ($*)"
+	assert_ge "$got" "$want" "$ENGINE: $counter ($*)"
+	assert_ge "$want" "$got" "$ENGINE: $counter ($*, upper bound)"
 }
-check UdpNoPorts $M --src 10.9.0.100-10.9.0.150 --dst 10.9.0.1 --sport 2000-2100
-check Udp6NoPorts $M --src fd09::100-fd09::150 --dst fd09::1 --sport 2000-2100
-check TcpOutRsts $M --proto syn --src 10.9.0.100-10.9.0.150 --dst 10.9.0.1 --dport 80-81
-check TcpOutRsts $M --proto ack --src fd09::100-fd09::150 --dst fd09::1 --size 300
-check UdpNoPorts $M --src 10.9.0.100 --dst 10.9.0.1 --size 1518 --sport 1-65535 --dport 1-65535
+checksums() {
+	# Without an XDP program the veth needs GRO to take live frames.
+	rx ethtool -K pg1 gro on >/dev/null
+	check UdpNoPorts $M --src 10.9.0.100-10.9.0.150 --dst 10.9.0.1 --sport 2000-2100
+	check Udp6NoPorts $M --src fd09::100-fd09::150 --dst fd09::1 --sport 2000-2100
+	check TcpOutRsts $M --proto syn --src 10.9.0.100-10.9.0.150 --dst 10.9.0.1 --dport 80-81
+	check TcpOutRsts $M --proto ack --src fd09::100-fd09::150 --dst fd09::1 --size 300
+	check UdpNoPorts $M --src 10.9.0.100 --dst 10.9.0.1 --size 1518 --sport 1-65535 --dport 1-65535
+}
+
+ran=() refused=()
+for ENGINE in ${PKTGEN_ENGINES:-live afxdp packet}; do
+	rc=0
+	why=$("$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine "$ENGINE" \
+		--dry-run 2>&1) || rc=$?
+	case $rc in
+	0) info "$ENGINE: $why" ;;
+	3)
+		info "$ENGINE: SKIPPED, refused by this host: $why"
+		refused+=("$ENGINE")
+		continue
+		;;
+	*) fail "$ENGINE: pktgen --dry-run failed (exit $rc): $why" ;;
+	esac
+	count_and_flows
+	checksums
+	ran+=("$ENGINE")
+done
+[ ${#ran[@]} -gt 0 ] || fail "no pktgen engine works on this host (refused: ${refused[*]})"
+why=$("$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine auto --dry-run 2>&1) ||
+	fail "pktgen --engine auto --dry-run: $why"
+echo "$why" | grep -qE "engine (live|afxdp|packet) .*auto" || fail "auto does not say which engine: $why"
+info "auto: $why"
 
 # ---- 3: bad arguments are refused with a clear error ---------------------
 if "$PG" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --src fd09::1 2>/dev/null; then
@@ -95,4 +126,10 @@ fi
 if "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst fd09::1 --size 70 --proto syn 2>/dev/null; then
 	fail "a frame too small for its headers accepted"
 fi
-pass "pktgen: counts exact, $FLOWS flows, valid checksums (IPv4/IPv6, UDP/SYN/ACK)"
+rc=0
+"$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine nope 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "exit status of an unknown --engine"
+rc=0
+XLB_PKTGEN_ENGINE=nope "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "exit status of an unknown XLB_PKTGEN_ENGINE"
+pass "pktgen engines ${ran[*]}: counts exact, 1000 flows, valid checksums (IPv4/IPv6, UDP/SYN/ACK)${refused[*]:+; refused by this host: ${refused[*]}}"

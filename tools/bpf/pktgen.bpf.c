@@ -42,6 +42,10 @@ const volatile __u32 pg_dst_lo;
 const volatile __u32 pg_sport_lo;
 const volatile __u32 pg_dport_lo;
 
+/* Set by tools/pktgen for its one probe run (are live frames allowed here?):
+ * the frame is dropped before it is counted, so nothing is sent. */
+volatile __u32 pg_probe;
+
 /* Packets generated on each CPU; also the flow counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -105,6 +109,8 @@ int xlb_pktgen(struct xdp_md *ctx)
 	__be16 *ports, *l4_check;
 	__u64 *cnt;
 
+	if (pg_probe)
+		return XDP_DROP;
 	cnt = bpf_map_lookup_elem(&pg_count, &key);
 	if (!cnt)
 		return XDP_ABORTED;
