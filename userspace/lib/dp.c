@@ -1539,7 +1539,8 @@ static int load(struct xlb_dp *dp)
 	/* Backend capacity (--max-backends): every map indexed by backend id. */
 	if (dp->want_backends) {
 		static const char *const by_id[] = { XLB_MAP_BACKENDS, XLB_MAP_BE_STATS,
-						     XLB_MAP_CONNS, XLB_MAP_NHCACHE };
+						     XLB_MAP_CONNS, XLB_MAP_NHCACHE,
+						     XLB_MAP_CAPS /* #21 */ };
 		__u32 have = xlb_dp_pinned_max_backends(dp->pin_dir);
 		size_t k;
 
