@@ -34,7 +34,8 @@
 #define XLB_OUTLIER_SAMPLES 32 /* ring of counter samples per backend */
 
 struct xlb_outlier_cfg {
-	bool enabled;
+	__u8 enabled; /* bool; explicit padding: configs are compared with memcmp */
+	__u8 _pad[3];
 	__u32 window_ms;       /* default 1000 */
 	__u32 min_flows;       /* default 20 */
 	__u32 ratio_pct;       /* 1..100, default 50 */
