@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "feedback.h" /* #21 */
 #include "lbd.h"
 #include "log.h"
 
@@ -130,6 +131,7 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
+		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight); /* #21: ejection, ramp */
 		act[i].weight = out[i].weight;
 		act[i].usable = out[i].usable;
 	}
@@ -257,6 +259,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 
 	xlb_addr_str(&b->addr, b->family, a, sizeof(a));
 	xlb_hc_result_str(st->last, st->last_status, res, sizeof(res));
+	lbd_feedback_probe(hs->name, &b->addr, b->family, st->last == XLB_HC_R_OK); /* #21 */
 	{
 		double d = st->last_latency_us / 1e6;
 		size_t k = 0;
@@ -489,6 +492,12 @@ static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	o = json_pack("{s:s, s:s, s:b, s:i}", "address",
 		      xlb_addr_str(&cb->addr, cb->family, a, sizeof(a)), "zone", cb->zone,
 		      "backup", cb->backup, "weight", (json_int_t)cb->weight);
+	if (o) { /* #21: ejection, slow start, cap */
+		json_t *fbj = lbd_feedback_json(l, cs, cb);
+
+		if (fbj)
+			json_object_set_new(o, "feedback", fbj);
+	}
 	if (!o || !st)
 		return o;
 	json_object_set_new(o, "state", json_string(st->up ? "up" : "down"));

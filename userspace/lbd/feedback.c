@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * feedback.c - closed-loop health glue (#21); see feedback.h.
+ *
+ * Passive ejection: every tick, for each service with outlier_detection,
+ * each backend's new_flows and syn_retx counters (bpf/sched.h) feed its
+ * window (lib/outlier.c). A backend whose window passes the threshold is
+ * ejected if the service's budget allows: weight 0 in the next table (its
+ * established flows stay: they are the client's to end). After the
+ * ejection time, its next successful active probe brings it back (a check
+ * of type none: the time alone), and it rejoins through slow start.
+ *
+ * Slow start: a backend that joins (its policy weight goes from 0 to more,
+ * it is added after lbd started, or it returns from an ejection) ramps over
+ * slow_start_s (lib/slowstart.c); the tick re-applies the service when the
+ * step changes, so a ramp costs at most about eleven table rebuilds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dp.h"
+#include "feedback.h"
+#include "log.h"
+#include "outlier.h"
+#include "slowstart.h"
+
+#define FB_BUCKETS 4096
+
+struct fb_be {
+	char svc[XLB_NAME_MAX];
+	struct xlb_addr addr;
+	__u8 family;
+	bool seen; /* the policy weight below is known */
+	bool ramping;
+	bool dirty;	 /* its service needs a re-apply */
+	__u32 policy_w;	 /* the policy's weight, before feedback */
+	__u32 applied_w; /* after feedback, as last computed */
+	long long join_ms;
+	struct xlb_outlier od;
+	struct fb_be *next;
+};
+
+static struct {
+	struct fb_be *b[FB_BUCKETS];
+	int tfd;
+	bool started; /* the first tick ran: backends seen later join (slow start) */
+	bool any_dirty;
+} fb = {.tfd = -1};
+
+static __u32 fb_hash(const char *svc, const struct xlb_addr *a, __u8 family)
+{
+	__u32 h = 2166136261u;
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)svc; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	p = (const unsigned char *)a;
+	for (i = 0; i < sizeof(*a); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return ((h ^ family) * 16777619u) % FB_BUCKETS;
+}
+
+static struct fb_be *fb_find(const char *svc, const struct xlb_addr *a, __u8 family, bool create)
+{
+	__u32 h = fb_hash(svc, a, family);
+	struct fb_be *e;
+
+	for (e = fb.b[h]; e; e = e->next)
+		if (e->family == family && !memcmp(&e->addr, a, sizeof(*a)) && !strcmp(e->svc, svc))
+			return e;
+	if (!create)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	snprintf(e->svc, sizeof(e->svc), "%s", svc);
+	e->addr = *a;
+	e->family = family;
+	e->next = fb.b[h];
+	fb.b[h] = e;
+	return e;
+}
+
+void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
+			 const struct xlb_cfg_backend *cb, __u32 *weight)
+{
+	long long now = lbd_now_ms();
+	struct fb_be *e;
+	__u32 w = *weight;
+
+	(void)l;
+	if (!cs->outlier.enabled && !cs->slow_start_s)
+		return;
+	e = fb_find(cs->name, &cb->addr, cb->family, true);
+	if (!e)
+		return;
+	if (!e->seen) {
+		e->seen = true;
+		/* at start every backend is already serving: no ramp; added later: ramp */
+		if (fb.started && w > 0) {
+			e->join_ms = now;
+			e->ramping = true;
+		}
+	} else if (e->policy_w == 0 && w > 0) {
+		e->join_ms = now; /* healthy again, undrained, enabled */
+		e->ramping = true;
+	}
+	e->policy_w = w;
+	if (e->od.ejected) {
+		w = 0;
+	} else if (e->ramping && cs->slow_start_s && w > 0) {
+		__u64 el = (__u64)(now - e->join_ms);
+
+		if (!xlb_slowstart_next_ms(el, cs->slow_start_s * 1000u))
+			e->ramping = false;
+		else
+			w = xlb_slowstart_weight(w, el, cs->slow_start_s * 1000u);
+	} else {
+		e->ramping = false;
+	}
+	e->applied_w = w;
+	*weight = w;
+}
+
+void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 family, bool ok)
+{
+	struct fb_be *e = fb_find(service, addr, family, false);
+	long long now = lbd_now_ms();
+
+	if (!e || !e->od.ejected)
+		return;
+	if (xlb_outlier_probe(&e->od, (__u64)now, ok)) {
+		e->join_ms = now;
+		e->ramping = true;
+		e->dirty = fb.any_dirty = true;
+	}
+}
+
+static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be *e, long long now)
+{
+	char a[XLB_ADDR_STRLEN];
+	__u64 flows = e->od.win_flows, retx = e->od.win_retx;
+	__u32 t = xlb_outlier_eject(&cs->outlier, &e->od, (__u64)now);
+
+	xlb_addr_str(&e->addr, e->family, a, sizeof(a));
+	pr_warn("outlier: service \"%s\": backend %s ejected for %.1f s: %llu of %llu new flows "
+		"needed a retransmitted SYN in %u ms (threshold %u%%)",
+		cs->name, a, t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
+		cs->outlier.window_ms, cs->outlier.ratio_pct);
+	lbd_event(
+	    l, "outlier", cs->name, a,
+	    "ejected for %.1f s: %llu/%llu new flows with a retransmitted SYN (ejection %llu)",
+	    t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
+	    (unsigned long long)e->od.total_ejections);
+	e->dirty = true;
+}
+
+/* One service: sample, eject within the budget, expire, ramp. true if it needs a re-apply. */
+static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long long now)
+{
+	const struct xlb_outlier_cfg *oc = &cs->outlier;
+	struct fb_be **es = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*es));
+	size_t i, n_ejected = 0, budget = xlb_outlier_budget(oc, cs->n_backends);
+	bool dirty = false;
+
+	if (!es)
+		return false;
+	for (i = 0; i < cs->n_backends; i++) {
+		const struct xlb_cfg_backend *cb = &cs->backends[i];
+		struct xlb_counters c;
+		__u32 id;
+
+		es[i] = fb_find(cs->name, &cb->addr, cb->family, true);
+		if (!es[i])
+			continue;
+		if (es[i]->od.ejected)
+			n_ejected++;
+		if (oc->enabled &&
+		    !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
+		    !xlb_dp_backend_counters(l->dp, id, &c))
+			xlb_outlier_observe(oc, &es[i]->od, (__u64)now, c.new_flows, c.syn_retx);
+	}
+	for (i = 0; i < cs->n_backends; i++) {
+		struct fb_be *e = es[i];
+
+		if (!e)
+			continue;
+		if (!oc->enabled && e->od.ejected) { /* turned off: back at once */
+			e->od.ejected = false;
+			e->dirty = true;
+		}
+		if (oc->enabled && n_ejected < budget && xlb_outlier_wants_eject(oc, &e->od)) {
+			eject(l, cs, e, now);
+			n_ejected++;
+		}
+		/* a check that never probes: the time alone ends the ejection */
+		if (e->od.ejected && cs->hc.type == XLB_HC_NONE)
+			lbd_feedback_probe(cs->name, &e->addr, e->family, true);
+		if (e->ramping && cs->slow_start_s) {
+			__u64 el = (__u64)(now - e->join_ms);
+			__u32 w = e->policy_w;
+
+			if (xlb_slowstart_next_ms(el, cs->slow_start_s * 1000u))
+				w = xlb_slowstart_weight(w, el, cs->slow_start_s * 1000u);
+			if (w != e->applied_w)
+				e->dirty = true;
+		}
+		if (e->dirty) {
+			dirty = true;
+			e->dirty = false;
+		}
+	}
+	free(es);
+	return dirty;
+}
+
+void lbd_feedback_event(struct lbd *l)
+{
+	long long now = lbd_now_ms();
+	__u64 ticks;
+	size_t i;
+	int err;
+
+	if (read(fb.tfd, &ticks, sizeof(ticks)) < 0)
+		return;
+	fb.any_dirty = false;
+	for (i = 0; i < l->cfg.n_services; i++) {
+		const struct xlb_cfg_service *cs = &l->cfg.services[i];
+
+		if (!cs->outlier.enabled && !cs->slow_start_s)
+			continue;
+		if (!tick_service(l, cs, now))
+			continue;
+		err = lbd_apply_service(l, cs, NULL);
+		if (err)
+			pr_warn("feedback: service \"%s\": applying weights: %s", cs->name,
+				strerror(-err));
+	}
+	fb.started = true;
+}
+
+int lbd_feedback_init(struct lbd *l, int epfd)
+{
+	struct itimerspec its = {.it_interval = {0, LBD_FEEDBACK_TICK_MS * 1000000L},
+				 .it_value = {0, LBD_FEEDBACK_TICK_MS * 1000000L}};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = LBD_FEEDBACK_EV_TAG};
+	int err;
+
+	(void)l;
+	fb.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fb.tfd < 0 || timerfd_settime(fb.tfd, 0, &its, NULL) ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, fb.tfd, &ev)) {
+		err = -errno;
+		pr_err("feedback: timer: %s", strerror(-err));
+		if (fb.tfd >= 0)
+			close(fb.tfd);
+		fb.tfd = -1;
+		return err;
+	}
+	return 0;
+}
+
+void lbd_feedback_free(void)
+{
+	struct fb_be *e, *n;
+	size_t i;
+
+	for (i = 0; i < FB_BUCKETS; i++) {
+		for (e = fb.b[i]; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+		fb.b[i] = NULL;
+	}
+	if (fb.tfd >= 0)
+		close(fb.tfd);
+	fb.tfd = -1;
+}
+
+json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
+			  const struct xlb_cfg_backend *cb)
+{
+	struct fb_be *e = fb_find(cs->name, &cb->addr, cb->family, false);
+	long long now = lbd_now_ms();
+	json_t *o = json_object();
+	struct xlb_cap cap;
+	__s64 open;
+	__u32 id;
+
+	if (!o)
+		return NULL;
+	if (e && cs->outlier.enabled) {
+		json_object_set_new(o, "ejected", json_boolean(e->od.ejected));
+		json_object_set_new(o, "ejections_total",
+				    json_integer((json_int_t)e->od.total_ejections));
+		json_object_set_new(o, "window_flows", json_integer((json_int_t)e->od.win_flows));
+		json_object_set_new(o, "window_syn_retx", json_integer((json_int_t)e->od.win_retx));
+		if (e->od.ejected) {
+			json_object_set_new(
+			    o, "ejected_s_ago",
+			    json_real((now - (long long)e->od.ejected_ms) / 1000.0));
+			json_object_set_new(
+			    o, "back_after_s",
+			    json_real((long long)e->od.until_ms > now
+					  ? ((long long)e->od.until_ms - now) / 1000.0
+					  : 0.0));
+			json_object_set_new(o, "reason", json_string("retransmitted SYNs"));
+		}
+	}
+	if (e && e->ramping && cs->slow_start_s) {
+		json_object_set_new(o, "slow_start_weight", json_integer(e->applied_w));
+		json_object_set_new(o, "slow_start_s_left",
+				    json_real(cs->slow_start_s - (now - e->join_ms) / 1000.0));
+	}
+	if (cb->max_flows && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
+	    !xlb_dp_backend_cap(l->dp, id, &cap, &open)) {
+		json_object_set_new(o, "max_flows", json_integer(cb->max_flows));
+		json_object_set_new(o, "open_flows", json_integer(open));
+		json_object_set_new(o, "turned_away", json_integer((json_int_t)cap.turned_away));
+	}
+	if (!json_object_size(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
