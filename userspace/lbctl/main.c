@@ -885,7 +885,7 @@ static int run_health(const struct command *c, char **argv, int argc)
 				printf("  %s: ejected (%s: %s of %s new flows in the window), back after "
 				       "%ss and a good probe; %s ejections\n",
 				       jstr(b, "address"), jstr(fb, "reason"),
-				       jnum(fb, "window_syn_retx"), jnum(fb, "window_flows"),
+				       jnum(fb, "ejected_syn_retx"), jnum(fb, "ejected_flows"),
 				       fmt_num(fb, "back_after_s", "%.1f"), jnum(fb, "ejections_total"));
 			if (json_object_get(fb, "slow_start_weight"))
 				printf("  %s: slow start, weight %s of %s, %ss to go\n", jstr(b, "address"),

@@ -42,6 +42,7 @@ struct fb_be {
 	__u32 policy_w;	 /* the policy's weight, before feedback */
 	__u32 applied_w; /* after feedback, as last computed */
 	long long join_ms;
+	__u64 ej_flows, ej_retx; /* the window that caused the last ejection */
 	struct xlb_outlier od;
 	struct fb_be *next;
 };
@@ -149,6 +150,8 @@ static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be 
 	__u64 flows = e->od.win_flows, retx = e->od.win_retx;
 	__u32 t = xlb_outlier_eject(&cs->outlier, &e->od, (__u64)now);
 
+	e->ej_flows = flows;
+	e->ej_retx = retx;
 	xlb_addr_str(&e->addr, e->family, a, sizeof(a));
 	pr_warn("outlier: service \"%s\": backend %s ejected for %.1f s: %llu of %llu new flows "
 		"needed a retransmitted SYN in %u ms (threshold %u%%)",
@@ -296,6 +299,8 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 
 	if (!o)
 		return NULL;
+	if (e && e->seen)
+		json_object_set_new(o, "effective_weight", json_integer(e->applied_w));
 	if (e && cs->outlier.enabled) {
 		json_object_set_new(o, "ejected", json_boolean(e->od.ejected));
 		json_object_set_new(o, "ejections_total",
@@ -312,6 +317,10 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 					  ? ((long long)e->od.until_ms - now) / 1000.0
 					  : 0.0));
 			json_object_set_new(o, "reason", json_string("retransmitted SYNs"));
+			json_object_set_new(o, "ejected_flows",
+					    json_integer((json_int_t)e->ej_flows));
+			json_object_set_new(o, "ejected_syn_retx",
+					    json_integer((json_int_t)e->ej_retx));
 		}
 	}
 	if (e && e->ramping && cs->slow_start_s) {

@@ -515,6 +515,10 @@ static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	json_object_set_new(o, "transitions", json_integer(st->transitions));
 	json_object_set_new(o, "effective_weight", json_integer(b->out.weight));
 	json_object_set_new(o, "usable", json_boolean(b->out.usable));
+	/* #21: the weight last applied after ejection and slow start (feedback.c) */
+	if (json_object_get(json_object_get(o, "feedback"), "effective_weight"))
+		json_object_set(o, "effective_weight",
+				json_object_get(json_object_get(o, "feedback"), "effective_weight"));
 	return o;
 }
 
