@@ -10,7 +10,7 @@ servers answer with it) and closes; one that does not complete within
 --timeout (default 3 s: long enough for the client's first SYN
 retransmission at 1 s) is abandoned. A backend that drops SYNs therefore
 costs no throughput. Prints one JSON object at the end:
-  {"attempts": N, "connected": N, "timeouts": N, "counts": {"be1": N, ...},
+  {"t0": wall-clock start (s), "attempts": N, "connected": N, "timeouts": N, "counts": {"be1": N, ...},
    "per_s": [{"be1": N, ...}, ...]}   (answers by second since the start)
 """
 import json
@@ -27,6 +27,7 @@ def main():
         timeout = float(sys.argv[sys.argv.index("--timeout") + 1])
     sel = selectors.DefaultSelector()
     t0 = time.monotonic()
+    t0_wall = time.time()
     attempts = connected = timeouts = 0
     counts, per_s = {}, []
     live = {}  # sock -> (started, state, buf)
@@ -88,7 +89,7 @@ def main():
                 if st[1] == "conn":
                     timeouts += 1
                 sel.unregister(s); s.close(); del live[s]
-    print(json.dumps({"attempts": attempts, "connected": connected, "timeouts": timeouts,
+    print(json.dumps({"t0": t0_wall, "attempts": attempts, "connected": connected, "timeouts": timeouts,
                       "counts": counts, "per_s": per_s}))
 
 

@@ -89,6 +89,17 @@ static struct fb_be *fb_find(const char *svc, const struct xlb_addr *a, __u8 fam
 	return e;
 }
 
+static void join(const struct xlb_cfg_service *cs, struct fb_be *e, long long now)
+{
+	char a[XLB_ADDR_STRLEN];
+
+	e->join_ms = now;
+	e->ramping = true;
+	if (cs->slow_start_s)
+		pr_info("slow start: service \"%s\": backend %s joins, ramp over %u s", cs->name,
+			xlb_addr_str(&e->addr, e->family, a, sizeof(a)), cs->slow_start_s);
+}
+
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
 			 const struct xlb_cfg_backend *cb, __u32 *weight)
 {
@@ -105,13 +116,10 @@ void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
 	if (!e->seen) {
 		e->seen = true;
 		/* at start every backend is already serving: no ramp; added later: ramp */
-		if (fb.started && w > 0) {
-			e->join_ms = now;
-			e->ramping = true;
-		}
+		if (fb.started && w > 0)
+			join(cs, e, now);
 	} else if (e->policy_w == 0 && w > 0) {
-		e->join_ms = now; /* healthy again, undrained, enabled */
-		e->ramping = true;
+		join(cs, e, now); /* healthy again, undrained, enabled */
 	}
 	e->policy_w = w;
 	if (e->od.ejected) {
