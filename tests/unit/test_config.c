@@ -598,6 +598,7 @@ static void test_closed_loop_keys(void **state)
 					"    vip: 10.0.0.1\n"
 					"    port: 80\n"
 					"    slow_start_s: 30\n"
+					"    agent_check: {port: 9999, interval_ms: 3000}\n"
 					"    outlier_detection:\n"
 					"      window_ms: 2000\n"
 					"      syn_retx_pct: 40\n"
@@ -616,6 +617,10 @@ static void test_closed_loop_keys(void **state)
 	    "    outlier_detection:\n      bogus: 1\n",
 	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n    backends:\n"
 	    "      - address: 10.0.1.1\n        max_flows: -1\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    agent_check: {port: 0}\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    agent_check: {port: 99, interval_ms: 1000, timeout_ms: 1000}\n",
 	};
 	struct xlb_config cfg;
 	char err[ERRLEN];
@@ -630,6 +635,9 @@ static void test_closed_loop_keys(void **state)
 	assert_int_equal(cfg.services[0].outlier.base_eject_ms, 5000);
 	assert_int_equal(cfg.services[0].outlier.min_flows, 20); /* default */
 	assert_int_equal(cfg.services[0].backends[0].max_flows, 100);
+	assert_int_equal(cfg.services[0].agent.port, 9999);
+	assert_int_equal(cfg.services[0].agent.interval_ms, 3000);
+	assert_int_equal(cfg.services[0].agent.timeout_ms, 1000); /* default */
 	assert_int_equal(cfg.services[0].backends[1].max_flows, 0);
 	roundtrip("closed-loop keys", &cfg);
 	xlb_config_free(&cfg);

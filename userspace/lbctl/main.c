@@ -891,6 +891,17 @@ static int run_health(const struct command *c, char **argv, int argc)
 				printf("  %s: slow start, weight %s of %s, %ss to go\n", jstr(b, "address"),
 				       jnum(fb, "slow_start_weight"), jnum(b, "weight"),
 				       fmt_num(fb, "slow_start_s_left", "%.1f"));
+			if (json_object_get(fb, "agent")) {
+				json_t *ag = json_object_get(fb, "agent");
+
+				printf("  %s: agent says %s, %s, %s%%%s%s%s\n", jstr(b, "address"),
+				       jstr(ag, "state"), jstr(ag, "admin"), jnum(ag, "pct"),
+				       json_object_get(ag, "reason") ? " # " : "",
+				       json_object_get(ag, "reason") ? jstr(ag, "reason") : "",
+				       json_is_true(json_object_get(ag, "error"))
+					   ? " (last attempt failed)"
+					   : "");
+			}
 			if (json_object_get(fb, "max_flows"))
 				printf("  %s: %s of max %s open flows, %s turned away\n",
 				       jstr(b, "address"), jnum(fb, "open_flows"), jnum(fb, "max_flows"),

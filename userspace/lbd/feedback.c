@@ -16,14 +16,19 @@
  * step changes, so a ramp costs at most about eleven table rebuilds.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "agent.h"
 #include "dp.h"
 #include "feedback.h"
 #include "log.h"
@@ -44,6 +49,15 @@ struct fb_be {
 	long long join_ms;
 	__u64 ej_flows, ej_retx; /* the window that caused the last ejection */
 	struct xlb_outlier od;
+	/* agent check: one attempt at a time, stepped by the tick (no epoll) */
+	bool ag_init;
+	struct xlb_agent_state ag;
+	int ag_fd; /* -1: none in flight */
+	bool ag_connected;
+	long long ag_start_ms, ag_next_ms;
+	char ag_buf[XLB_AGENT_LINE_MAX + 1];
+	size_t ag_len;
+	__u64 ag_replies, ag_errors;
 	struct fb_be *next;
 };
 
@@ -82,6 +96,8 @@ static struct fb_be *fb_find(const char *svc, const struct xlb_addr *a, __u8 fam
 	if (!e)
 		return NULL;
 	snprintf(e->svc, sizeof(e->svc), "%s", svc);
+	e->ag_fd = -1;
+	xlb_agent_state_init(&e->ag);
 	e->addr = *a;
 	e->family = family;
 	e->next = fb.b[h];
@@ -101,18 +117,25 @@ static void join(const struct xlb_cfg_service *cs, struct fb_be *e, long long no
 }
 
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight)
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable)
 {
 	long long now = lbd_now_ms();
 	struct fb_be *e;
 	__u32 w = *weight;
 
 	(void)l;
-	if (!cs->outlier.enabled && !cs->slow_start_s)
+	if (!cs->outlier.enabled && !cs->slow_start_s && !cs->agent.port)
 		return;
 	e = fb_find(cs->name, &cb->addr, cb->family, true);
 	if (!e)
 		return;
+	if (cs->agent.port) { /* the agent's word, bounded by the policy's weight */
+		bool u;
+
+		w = xlb_agent_weight(&e->ag, w, &u);
+		if (!u)
+			*usable = false;
+	}
 	if (!e->seen) {
 		e->seen = true;
 		/* at start every backend is already serving: no ramp; added later: ramp */
@@ -173,6 +196,118 @@ static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be 
 	e->dirty = true;
 }
 
+/* ---- agent check (lib/agent.h protocol) ---- */
+
+static void agent_close(struct fb_be *e)
+{
+	if (e->ag_fd >= 0)
+		close(e->ag_fd);
+	e->ag_fd = -1;
+	e->ag_connected = false;
+	e->ag_len = 0;
+}
+
+/* The attempt ended: ok with the bytes read, or an error. true if the weight or state changed. */
+static bool agent_done(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be *e, bool ok,
+		       const char *why)
+{
+	struct xlb_agent_state old = e->ag;
+	struct xlb_agent_reply r;
+	char a[XLB_ADDR_STRLEN];
+	bool uo, un;
+	__u32 wo, wn;
+
+	xlb_addr_str(&e->addr, e->family, a, sizeof(a));
+	if (ok && xlb_agent_parse(e->ag_buf, e->ag_len, &r) == 0) {
+		xlb_agent_apply(&e->ag, &r);
+		e->ag_replies++;
+	} else {
+		if (ok)
+			why = "bad reply";
+		xlb_agent_error(&e->ag, cs->agent.errors_down);
+		e->ag_errors++;
+		if (!old.error)
+			pr_info("agent: service \"%s\": backend %s: %s%s", cs->name, a, why,
+				cs->agent.errors_down ? " (errors_down: counts as down)"
+						      : " (ignored: state kept)");
+	}
+	e->ag_init = true;
+	agent_close(e);
+	wo = xlb_agent_weight(&old, 10000, &uo);
+	wn = xlb_agent_weight(&e->ag, 10000, &un);
+	if (wo == wn && uo == un)
+		return false;
+	pr_info("agent: service \"%s\": backend %s: %s, %s, %u%%%s%s", cs->name, a,
+		xlb_agent_op_name(e->ag.op), xlb_agent_admin_name(e->ag.admin), e->ag.pct,
+		e->ag.reason[0] ? " # " : "", e->ag.reason);
+	lbd_event(l, "agent", cs->name, a, "%s, %s, %u%%%s%s", xlb_agent_op_name(e->ag.op),
+		  xlb_agent_admin_name(e->ag.admin), e->ag.pct, e->ag.reason[0] ? " # " : "",
+		  e->ag.reason);
+	return true;
+}
+
+/* Advance the agent check of e by one tick. true if its weight or state changed. */
+static bool agent_step(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be *e,
+		       long long now)
+{
+	struct sockaddr_storage ss = {};
+	struct pollfd p;
+	socklen_t sl;
+	ssize_t n;
+	int err = 0;
+
+	if (e->ag_fd < 0) {
+		if (now < e->ag_next_ms)
+			return false;
+		e->ag_next_ms = now + cs->agent.interval_ms;
+		e->ag_start_ms = now;
+		if (e->family == XLB_AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(cs->agent.port);
+			memcpy(&s4->sin_addr, &e->addr.a[0], 4);
+			sl = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(cs->agent.port);
+			memcpy(&s6->sin6_addr, e->addr.a, 16);
+			sl = sizeof(*s6);
+		}
+		e->ag_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (e->ag_fd < 0)
+			return agent_done(l, cs, e, false, strerror(errno));
+		if (connect(e->ag_fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)
+			return agent_done(l, cs, e, false, strerror(errno));
+		return false;
+	}
+	p.fd = e->ag_fd;
+	p.events = e->ag_connected ? POLLIN : POLLOUT;
+	p.revents = 0;
+	if (poll(&p, 1, 0) > 0) {
+		if (!e->ag_connected) {
+			sl = sizeof(err);
+			if (getsockopt(e->ag_fd, SOL_SOCKET, SO_ERROR, &err, &sl) || err)
+				return agent_done(l, cs, e, false, strerror(err ? err : errno));
+			e->ag_connected = true;
+			return false;
+		}
+		n = read(e->ag_fd, e->ag_buf + e->ag_len, XLB_AGENT_LINE_MAX - e->ag_len);
+		if (n < 0 && errno != EAGAIN)
+			return agent_done(l, cs, e, false, strerror(errno));
+		if (n > 0)
+			e->ag_len += (size_t)n;
+		if (n == 0 || memchr(e->ag_buf, '\n', e->ag_len) || e->ag_len == XLB_AGENT_LINE_MAX)
+			return agent_done(l, cs, e, true, NULL);
+	}
+	if (now - e->ag_start_ms >= cs->agent.timeout_ms)
+		return agent_done(l, cs, e, false,
+				  e->ag_connected ? "no reply" : "connect timeout");
+	return false;
+}
+
 /* One service: sample, eject within the budget, expire, ramp. true if it needs a re-apply. */
 static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long long now)
 {
@@ -223,6 +358,8 @@ static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long l
 			if (w != e->applied_w)
 				e->dirty = true;
 		}
+		if (cs->agent.port && agent_step(l, cs, e, now))
+			e->dirty = true;
 		if (e->dirty) {
 			dirty = true;
 			e->dirty = false;
@@ -245,7 +382,7 @@ void lbd_feedback_event(struct lbd *l)
 	for (i = 0; i < l->cfg.n_services; i++) {
 		const struct xlb_cfg_service *cs = &l->cfg.services[i];
 
-		if (!cs->outlier.enabled && !cs->slow_start_s)
+		if (!cs->outlier.enabled && !cs->slow_start_s && !cs->agent.port)
 			continue;
 		if (!tick_service(l, cs, now))
 			continue;
@@ -286,6 +423,7 @@ void lbd_feedback_free(void)
 	for (i = 0; i < FB_BUCKETS; i++) {
 		for (e = fb.b[i]; e; e = n) {
 			n = e->next;
+			agent_close(e);
 			free(e);
 		}
 		fb.b[i] = NULL;
@@ -335,6 +473,17 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 		json_object_set_new(o, "slow_start_weight", json_integer(e->applied_w));
 		json_object_set_new(o, "slow_start_s_left",
 				    json_real(cs->slow_start_s - (now - e->join_ms) / 1000.0));
+	}
+	if (e && cs->agent.port) {
+		json_t *ag = json_pack(
+		    "{s:s, s:s, s:i, s:b, s:I, s:I}", "state", xlb_agent_op_name(e->ag.op), "admin",
+		    xlb_agent_admin_name(e->ag.admin), "pct", (int)e->ag.pct, "error", e->ag.error,
+		    "replies", (json_int_t)e->ag_replies, "errors", (json_int_t)e->ag_errors);
+
+		if (ag && e->ag.reason[0])
+			json_object_set_new(ag, "reason", json_string(e->ag.reason));
+		if (ag)
+			json_object_set_new(o, "agent", ag);
 	}
 	if (cb->max_flows && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
 	    !xlb_dp_backend_cap(l->dp, id, &cap, &open)) {

@@ -2,7 +2,8 @@
 /*
  * feedback.h - lbd's closed-loop health (#21): passive outlier ejection from
  * the data path's retransmitted-SYN counters, slow start of joining
- * backends, and the view of max_flows caps. The policies are pure modules
+ * backends, backend feedback through an agent check (HAProxy's protocol,
+ * lib/agent.h), and the view of max_flows caps. The policies are pure modules
  * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 250 ms
  * tick reads counters and re-applies services whose weights changed, and
  * hc.c calls two small hooks (marked #21): lbd_feedback_adjust() in its
@@ -29,11 +30,12 @@ void lbd_feedback_free(void);
 void lbd_feedback_event(struct lbd *l);
 
 /*
- * Adjust the policy's weight of backend cb of cs (hc.c's active set):
- * ejected backends take no new flows; joining ones ramp up.
+ * Adjust the policy's weight of backend cb of cs (hc.c's active set): the
+ * agent's word (percentage, drain, maint/down also clear *usable), ejected
+ * backends take no new flows, joining ones ramp up.
  */
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight);
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable);
 
 /* An active probe's result for (service, backend): may end an ejection. */
 void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 family, bool ok);

@@ -131,7 +131,8 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
-		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight); /* #21: ejection, ramp */
+		/* #21: agent, ejection, ramp */
+		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable);
 		act[i].weight = out[i].weight;
 		act[i].usable = out[i].usable;
 	}

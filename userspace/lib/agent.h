@@ -59,6 +59,15 @@ struct xlb_agent_state {
 	char reason[XLB_AGENT_REASON_MAX];
 };
 
+/* Per-service settings (config agent_check:); port 0 = no agent check. */
+struct xlb_agent_cfg {
+	__u16 port;
+	__u8 errors_down; /* bool: an agent error counts as down */
+	__u8 _pad;
+	__u32 interval_ms; /* default 2000 */
+	__u32 timeout_ms;  /* default 1000; < interval_ms */
+};
+
 void xlb_agent_state_init(struct xlb_agent_state *s);
 
 /*

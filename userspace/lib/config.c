@@ -1589,6 +1589,59 @@ static int svc_outlier(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int ag_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	__u32 p;
+	int err = get_uint(c, v, 1, 65535, &p);
+
+	((struct xlb_agent_cfg *)obj)->port = (__u16)p;
+	return err;
+}
+
+static int ag_interval(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 500, 3600000, &((struct xlb_agent_cfg *)obj)->interval_ms);
+}
+
+static int ag_timeout(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 100, 3600000, &((struct xlb_agent_cfg *)obj)->timeout_ms);
+}
+
+static int ag_errors_down(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	bool b;
+	int err = get_bool(c, v, &b);
+
+	((struct xlb_agent_cfg *)obj)->errors_down = b;
+	return err;
+}
+
+static const struct field agent_fields[] = {
+    {"port", true, ag_port},
+    {"interval_ms", false, ag_interval},
+    {"timeout_ms", false, ag_timeout},
+    {"errors_down", false, ag_errors_down},
+};
+
+static int svc_agent(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_agent_cfg *a = &((struct svc_tmp *)obj)->s->agent;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	a->interval_ms = 2000;
+	a->timeout_ms = 1000;
+	err = walk_map(c, v, agent_fields, ARRAY_SIZE(agent_fields), a);
+	if (err)
+		return err;
+	if (a->timeout_ms >= a->interval_ms)
+		return fail(c, v, "timeout_ms (%u) must be less than interval_ms (%u)", a->timeout_ms,
+			    a->interval_ms);
+	return 0;
+}
+
 static int svc_slow_start(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	return get_uint(c, v, 0, XLB_SLOWSTART_MAX_MS / 1000,
@@ -1616,6 +1669,7 @@ static const struct field service_fields[] = {
     {"rate_limit", false, svc_rate_limit},
     {"outlier_detection", false, svc_outlier},
     {"slow_start_s", false, svc_slow_start},
+    {"agent_check", false, svc_agent},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)

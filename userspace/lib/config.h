@@ -17,6 +17,7 @@
 #include "authz.h"
 #include "policy.h"
 #include "outlier.h"
+#include "agent.h"
 #include "scaling.h"
 #include "filter.h"
 
@@ -62,6 +63,7 @@ struct xlb_cfg_service {
 	/* #21: passive health and slow start (userspace/lib/outlier.h, slowstart.h) */
 	struct xlb_outlier_cfg outlier; /* outlier_detection: */
 	__u32 slow_start_s; /* slow_start_s: weight ramp of joining backends; 0 = none */
+	struct xlb_agent_cfg agent; /* agent_check: backend feedback; port 0 = none */
 };
 
 struct xlb_config {

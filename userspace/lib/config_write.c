@@ -313,6 +313,12 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 	put_rate_limit(f, "    ", &s->rate_limit);
 	if (s->slow_start_s) /* #21 */
 		fprintf(f, "    slow_start_s: %u\n", s->slow_start_s);
+	if (s->agent.port) /* #21 */
+		fprintf(f,
+			"    agent_check: {port: %u, interval_ms: %u, timeout_ms: %u, "
+			"errors_down: %s}\n",
+			s->agent.port, s->agent.interval_ms, s->agent.timeout_ms,
+			s->agent.errors_down ? "true" : "false");
 	if (s->outlier.enabled) /* #21 */
 		fprintf(f,
 			"    outlier_detection:\n      window_ms: %u\n      min_flows: %u\n"
