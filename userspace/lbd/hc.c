@@ -455,6 +455,7 @@ int lbd_health_init(struct lbd *l, int epfd)
 		free(h);
 		return err;
 	}
+	xlb_hc_share(h->hc, true); /* #21: identical checks of a backend share one probe */
 	l->health = h;
 	err = lbd_health_sync(l);
 	if (err)
@@ -596,6 +597,7 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 	for (i = 0; i < sizeof(hs.lateness_hist) / sizeof(hs.lateness_hist[0]); i++)
 		json_array_append_new(hist, json_integer((json_int_t)hs.lateness_hist[i]));
 	json_object_set_new(glob, "lateness_hist", hist);
+	json_object_set_new(glob, "shared_targets", json_integer((json_int_t)hs.shared)); /* #21 */
 	json_object_set_new(glob, "lateness_buckets",
 			    json_pack("[s,s,s,s,s,s,s,s]", "<1ms", "<10ms", "<50ms", "<100ms",
 				      "<500ms", "<1s", "<5s", ">=5s"));
