@@ -43,7 +43,8 @@ struct fb_be {
 	__u8 family;
 	bool seen; /* the policy weight below is known */
 	bool ramping;
-	bool dirty;	 /* its service needs a re-apply */
+	bool dirty; /* its service needs a re-apply */
+	__u64 tick; /* the last tick that walked it (the sweep frees the others) */
 	__u32 policy_w;	 /* the policy's weight, before feedback */
 	__u32 applied_w; /* after feedback, as last computed */
 	long long join_ms;
@@ -66,7 +67,10 @@ static struct {
 	int tfd;
 	bool started; /* the first tick ran: backends seen later join (slow start) */
 	bool any_dirty;
+	__u64 ticks;
 } fb = {.tfd = -1};
+
+#define FB_SWEEP_TICKS 40 /* every 10 s: free the state of backends no longer configured */
 
 static __u32 fb_hash(const char *svc, const struct xlb_addr *a, __u8 family)
 {
@@ -97,6 +101,7 @@ static struct fb_be *fb_find(const char *svc, const struct xlb_addr *a, __u8 fam
 		return NULL;
 	snprintf(e->svc, sizeof(e->svc), "%s", svc);
 	e->ag_fd = -1;
+	e->tick = fb.ticks;
 	xlb_agent_state_init(&e->ag);
 	e->addr = *a;
 	e->family = family;
@@ -326,6 +331,7 @@ static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long l
 		es[i] = fb_find(cs->name, &cb->addr, cb->family, true);
 		if (!es[i])
 			continue;
+		es[i]->tick = fb.ticks;
 		if (es[i]->od.ejected)
 			n_ejected++;
 		if (oc->enabled &&
@@ -369,6 +375,27 @@ static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long l
 	return dirty;
 }
 
+/*
+ * Free the state of backends whose service no longer has them (or no longer
+ * uses any feedback feature): the last tick walked every configured one.
+ */
+static void sweep(void)
+{
+	struct fb_be **pp, *e;
+	size_t i;
+
+	for (i = 0; i < FB_BUCKETS; i++)
+		for (pp = &fb.b[i]; (e = *pp);) {
+			if (e->tick == fb.ticks) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			agent_close(e);
+			free(e);
+		}
+}
+
 void lbd_feedback_event(struct lbd *l)
 {
 	long long now = lbd_now_ms();
@@ -392,6 +419,9 @@ void lbd_feedback_event(struct lbd *l)
 				strerror(-err));
 	}
 	fb.started = true;
+	if (fb.ticks % FB_SWEEP_TICKS == FB_SWEEP_TICKS - 1)
+		sweep(); /* after the walk above stamped every configured backend */
+	fb.ticks++;
 }
 
 int lbd_feedback_init(struct lbd *l, int epfd)
