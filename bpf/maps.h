@@ -104,13 +104,21 @@ struct {
 	__type(value, __u32);
 } XLB_RRCURSOR_MAP SEC(".maps");
 
-/* lc: active (scheduled, not yet FIN/RST) flows per backend id; shared, atomic. */
+/* lc and capped backends: open (scheduled, not yet FIN/RST) flows per backend id; shared, atomic. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, __s64);
 } XLB_CONNS_MAP SEC(".maps");
+
+/* Backend id -> flow cap and flows turned away at it (XLB_BE_F_CAPPED); shared, atomic. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_cap);
+} XLB_CAPS_MAP SEC(".maps");
 
 /* Per-CPU next-hop cache: backend id -> last bpf_fib_lookup result (see fwd.h). */
 struct {

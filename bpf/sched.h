@@ -38,6 +38,27 @@
  *           5-tuple, which then counts +1 where it is scheduled). Flows that end silently (UDP,
  *           idle timeout, LRU eviction) are not decremented here: lbd must
  *           recount them from the connection table (see docs/config.md).
+ *
+ * Flow caps (XLB_BE_F_CAPPED, any scheduler): a capped backend's open flows
+ * are counted in xlb_conns_v1 as lc's are (lc and caps share the unit: a
+ * flow holds at most one). A new flow takes a unit with an atomic
+ * fetch-and-add and gives it back at once if the old value had reached the
+ * cap, so concurrent CPUs never admit more than the cap between two lbd
+ * recounts. A backend at its cap is skipped like an unusable one: the flow
+ * tries XLB_CAP_TRIES other slots of the table (re-mixed hashes seeded by
+ * the flow and the clock, so a retransmitted SYN gets fresh choices), and
+ * is dropped as drop_no_backend if every one is capped or unusable. Each
+ * skip counts in xlb_caps_v1[id].turned_away. The count is honest on FIN/RST
+ * and rescheduling (as for lc); flows that end silently (UDP, idle, LRU
+ * eviction) are given back by lbd's recount from the connection table, so
+ * until that recount a backend may look fuller than it is (never emptier,
+ * but for flows admitted while the recount walks the table).
+ *
+ * Retransmitted SYNs: a SYN that repeats its open entry's ISN is the
+ * client's retransmission: the backend did not answer the first one in
+ * time. The first such SYN of a flow sets XLB_FLOW_F_RETX and counts one
+ * syn_retx for the flow's service and backend (xlb_flow_mark_retx), the
+ * passive health signal lbd's outlier detection reads.
  */
 #ifndef XLB_BPF_SCHED_H
 #define XLB_BPF_SCHED_H
@@ -45,6 +66,9 @@
 #include "maps.h"
 #include "parse.h"
 #include "xlb_hash.h"
+
+/* Other slots a new flow tries when its backend is at its cap. */
+#define XLB_CAP_TRIES 8
 
 /* Refresh a flow's last_seen_ns at most this often: saves a write per packet. */
 #define XLB_FLOW_TOUCH_NS 1000000000ull
@@ -66,6 +90,37 @@ static __always_inline void xlb_conns_add(__u32 be_id, __s64 delta)
 
 	if (c)
 		__sync_fetch_and_add(c, delta);
+}
+
+/*
+ * A new flow for capped backend be_id: take one unit of its open-flow count,
+ * or (at its cap) count it as turned away and return 0.
+ */
+static __always_inline int xlb_cap_take(__u32 be_id)
+{
+	struct xlb_cap *cap = bpf_map_lookup_elem(&XLB_CAPS_MAP, &be_id);
+	__s64 *c = bpf_map_lookup_elem(&XLB_CONNS_MAP, &be_id);
+	__s64 old;
+
+	if (!c)
+		return 1; /* cannot count: do not refuse */
+	old = __sync_fetch_and_add(c, 1);
+	if (!cap || !cap->max_flows || old < (__s64)cap->max_flows)
+		return 1;
+	__sync_fetch_and_add(c, -1);
+	__sync_fetch_and_add(&cap->turned_away, 1);
+	return 0;
+}
+
+/*
+ * The flow's first retransmitted SYN: count it once for the flow (the
+ * CPU whose fetch-or sets XLB_FLOW_F_RETX). 1 if this one counts.
+ */
+static __always_inline int xlb_flow_mark_retx(struct xlb_flow *flow)
+{
+	if (flow->flags & XLB_FLOW_F_RETX)
+		return 0;
+	return !(__sync_fetch_and_or(&flow->flags, XLB_FLOW_F_RETX) & XLB_FLOW_F_RETX);
 }
 
 /*
@@ -151,7 +206,7 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 {
 	struct xlb_backend *be, *be2;
 	struct xlb_flow nf = {};
-	__u32 svc_id = svc->id, size = svc->table_size, slot, slot2 = 0, id2, h, *cur;
+	__u32 svc_id = svc->id, size = svc->table_size, slot, slot2 = 0, id2, h, *cur, i;
 	__s64 *c1, *c2;
 	void *table;
 
@@ -197,13 +252,35 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 				*be_id = id2;
 			}
 		}
-		if (!be)
-			return NULL;
-		xlb_conns_add(*be_id, 1);
-		nf.flags = XLB_FLOW_F_COUNTED;
+	}
+	if (be && (be->flags & XLB_BE_F_CAPPED)) {
+		if (xlb_cap_take(*be_id)) {
+			nf.flags = XLB_FLOW_F_COUNTED;
+		} else {
+			/* At its cap: other slots, as if the backend were unusable. */
+			be = NULL;
+			h = xlb_flow_hash(key) ^ (__u32)(now >> 20);
+			for (i = 0; i < XLB_CAP_TRIES; i++) {
+				h = xlb_flow_hash2(h);
+				be = xlb_slot_backend(table, h % size, svc_id, be_id);
+				if (!be)
+					continue;
+				if (!(be->flags & XLB_BE_F_CAPPED))
+					break;
+				if (xlb_cap_take(*be_id)) {
+					nf.flags = XLB_FLOW_F_COUNTED;
+					break;
+				}
+				be = NULL;
+			}
+		}
 	}
 	if (!be)
 		return NULL;
+	if (svc->sched == XLB_SCHED_LC && !nf.flags) {
+		xlb_conns_add(*be_id, 1);
+		nf.flags = XLB_FLOW_F_COUNTED;
+	}
 	if (old)
 		xlb_flow_close(old); /* rescheduled away: its lc unit goes back */
 	nf.backend_id = *be_id;
@@ -243,7 +320,8 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 		return NULL;
 	slot = (svc->sched == XLB_SCHED_SH ? xlb_src_hash(key) : xlb_flow_hash(key)) % size;
 	be = xlb_slot_backend(table, slot, svc_id, be_id);
-	if (!be)
+	/* A capped backend: the regular path counts its flows. */
+	if (!be || (be->flags & XLB_BE_F_CAPPED))
 		return NULL;
 	nf.backend_id = *be_id;
 	nf.svc_id = svc_id;

@@ -36,4 +36,13 @@ static __always_inline void xlb_counters_add(void *map, __u32 id, __u64 len, __u
 	}
 }
 
+/* One more new flow of this per-CPU counter set needed a retransmitted SYN. */
+static __always_inline void xlb_counters_retx(void *map, __u32 id)
+{
+	struct xlb_counters *c = bpf_map_lookup_elem(map, &id);
+
+	if (c)
+		c->syn_retx += 1;
+}
+
 #endif /* XLB_BPF_STATS_H */

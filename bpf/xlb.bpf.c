@@ -256,8 +256,14 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		else if (flow && flow->svc_id == svc_id)
 			be = xlb_flow_backend(flow, now, &be_id);
 	}
-	if (be)
+	if (be) {
+		/* The SYN of an open entry, not renewed: a retransmission (sched.h). */
+		if (syn && xlb_flow_mark_retx(flow)) {
+			xlb_counters_retx(&XLB_SVC_STATS_MAP, svc_id);
+			xlb_counters_retx(&XLB_BE_STATS_MAP, be_id);
+		}
 		goto established;
+	}
 	/* New flow, or its backend is no longer usable: (re)schedule. */
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */

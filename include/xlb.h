@@ -79,7 +79,8 @@ typedef __u32 xlb_slot_t;
 #define XLB_BE_STATS_MAP xlb_best_v1
 #define XLB_NHCACHE_MAP xlb_nhc_v1 /* per-CPU next-hop cache per backend id */
 #define XLB_RRCURSOR_MAP xlb_rrcur_v1 /* per-CPU rr/wrr cursor per service id */
-#define XLB_CONNS_MAP xlb_conns_v1 /* active flows per backend id (lc) */
+#define XLB_CONNS_MAP xlb_conns_v1 /* open flows per backend id (lc, capped backends) */
+#define XLB_CAPS_MAP xlb_caps_v1 /* per backend id: max_flows and flows turned away */
 #define XLB_CLOCK_MAP xlb_clock_v2 /* per CPU: coarse clock cache, flow cache counters */
 #define XLB_FCACHE_MAP xlb_fcache_v1 /* per-CPU cache of established flows (bpf/fcache.h) */
 #define XLB_EPOCH_MAP xlb_epoch_v1 /* one u32 that lbd bumps to invalidate every fcache entry */
@@ -105,6 +106,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_NHCACHE XLB_MAP_NAME(XLB_NHCACHE_MAP)
 #define XLB_MAP_RRCURSOR XLB_MAP_NAME(XLB_RRCURSOR_MAP)
 #define XLB_MAP_CONNS XLB_MAP_NAME(XLB_CONNS_MAP)
+#define XLB_MAP_CAPS XLB_MAP_NAME(XLB_CAPS_MAP)
 #define XLB_MAP_CLOCK XLB_MAP_NAME(XLB_CLOCK_MAP)
 #define XLB_MAP_FCACHE XLB_MAP_NAME(XLB_FCACHE_MAP)
 #define XLB_MAP_EPOCH XLB_MAP_NAME(XLB_EPOCH_MAP)
@@ -122,7 +124,7 @@ typedef __u32 xlb_slot_t;
 XLB_MAP_NAME_FITS(VIPS); XLB_MAP_NAME_FITS(VIPADDRS); XLB_MAP_NAME_FITS(VIPFILTER);
 XLB_MAP_NAME_FITS(TABLES); XLB_MAP_NAME_FITS(BACKENDS); XLB_MAP_NAME_FITS(FLOWS);
 XLB_MAP_NAME_FITS(STATS); XLB_MAP_NAME_FITS(SVC_STATS); XLB_MAP_NAME_FITS(BE_STATS);
-XLB_MAP_NAME_FITS(NHCACHE); XLB_MAP_NAME_FITS(RRCURSOR); XLB_MAP_NAME_FITS(CONNS);
+XLB_MAP_NAME_FITS(NHCACHE); XLB_MAP_NAME_FITS(RRCURSOR); XLB_MAP_NAME_FITS(CONNS); XLB_MAP_NAME_FITS(CAPS);
 XLB_MAP_NAME_FITS(CLOCK); XLB_MAP_NAME_FITS(FCACHE); XLB_MAP_NAME_FITS(EPOCH);
 XLB_MAP_NAME_FITS(FCGEN); XLB_MAP_NAME_FITS(NODE); XLB_MAP_NAME_FITS(DECAP_CFG);
 XLB_MAP_NAME_FITS(DECAP_STATS); XLB_MAP_NAME_FITS(ACL4); XLB_MAP_NAME_FITS(ACL6);
@@ -200,6 +202,25 @@ struct xlb_backend {
 _Static_assert(sizeof(struct xlb_backend) == 24, "xlb_backend layout");
 
 #define XLB_BE_F_ACTIVE (1u << 0) /* in use; flows to an inactive id are rescheduled */
+/*
+ * The backend has a flow cap (XLB_MAP_CAPS[id].max_flows): every flow
+ * scheduled to it, whatever the scheduler, holds a unit of XLB_MAP_CONNS[id]
+ * (XLB_FLOW_F_COUNTED), and a new flow that would exceed the cap goes to
+ * another backend (bpf/sched.h). lbd writes the cap before setting the flag.
+ */
+#define XLB_BE_F_CAPPED (1u << 1)
+
+/*
+ * Value of XLB_MAP_CAPS (array, indexed by backend id; shared, atomic):
+ * the cap lbd sets, and the new flows the data path turned away from the
+ * backend because it was at its cap (lbctl health, metrics).
+ */
+struct xlb_cap {
+	__u32 max_flows; /* 0: no cap */
+	__u32 _pad;
+	__u64 turned_away;
+};
+_Static_assert(sizeof(struct xlb_cap) == 16, "xlb_cap layout");
 
 /* Key of XLB_MAP_FLOWS: a flow as seen on the balancer (client -> VIP). */
 struct xlb_flow_key {
@@ -240,6 +261,12 @@ _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
 #define XLB_FLOW_F_COUNTED (1u << 0)
 #define XLB_FLOW_F_CLOSED (1u << 1)
 #define XLB_FLOW_F_ISN (1u << 2)
+/*
+ * XLB_FLOW_F_RETX: the flow's SYN was retransmitted (counted once per flow in
+ * xlb_counters.syn_retx of its service and backend: passive health, lbd's
+ * outlier detection, userspace/lib/outlier.h).
+ */
+#define XLB_FLOW_F_RETX (1u << 3)
 
 /*
  * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of
@@ -432,7 +459,12 @@ struct xlb_counters {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
-	__u64 _reserved;
+	/*
+	 * New TCP flows whose SYN the client had to retransmit (once per flow):
+	 * the backend did not answer the first SYN in time. Was _reserved
+	 * (always 0), so the layout and the map name stay.
+	 */
+	__u64 syn_retx;
 };
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 

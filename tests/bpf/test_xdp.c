@@ -314,6 +314,7 @@ static void sum_counters(int fd, __u32 id, struct xlb_counters *out)
 		out->packets += v[c].packets;
 		out->bytes += v[c].bytes;
 		out->new_flows += v[c].new_flows;
+		out->syn_retx += v[c].syn_retx;
 	}
 }
 
@@ -1665,9 +1666,164 @@ static void test_hash_mixing(void **state)
 			 flips * 100 / trials % 100);
 }
 
+/* ---- passive health: retransmitted SYNs; flow caps ---------------------- */
+
+/*
+ * A SYN that repeats its open entry's ISN is the client's retransmission:
+ * counted once per flow in syn_retx of the service and the backend
+ * (XLB_FLOW_F_RETX); a new connection on the 5-tuple (another ISN) and
+ * other packets are not.
+ */
+static void test_syn_retx(void **state)
+{
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct snap a, b;
+	__u32 be;
+
+	lab_require();
+	base_config();
+	s.payload_len = 0;
+	s.seq = 4242;
+	pkt_flow_key(&s, &k);
+	take_snap(&a);
+	be = send_to(&s);
+	take_snap(&b);
+	assert_int_equal(b.be[be].syn_retx - a.be[be].syn_retx, 0);
+	/* Retransmitted twice: one flow that needed a retransmission. */
+	assert_int_equal(send_to(&s), be);
+	assert_int_equal(send_to(&s), be);
+	take_snap(&b);
+	assert_int_equal(b.be[be].syn_retx - a.be[be].syn_retx, 1);
+	assert_int_equal(b.svc[1].syn_retx - a.svc[1].syn_retx, 1);
+	assert_int_equal(b.be[be].new_flows - a.be[be].new_flows, 1);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
+	assert_true(f.flags & XLB_FLOW_F_RETX);
+	/* ACKs and a new connection on the 5-tuple are no retransmissions. */
+	s.tcp_flags = 0x10;
+	assert_int_equal(send_to(&s), be);
+	s.tcp_flags = 0x02;
+	s.seq = 99;
+	take_snap(&a);
+	send_to(&s);
+	take_snap(&b);
+	assert_int_equal(b.svc[1].syn_retx - a.svc[1].syn_retx, 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
+	assert_false(f.flags & XLB_FLOW_F_RETX);
+	clear_flows();
+}
+
+static void set_cap(__u32 id, __u32 max_flows)
+{
+	struct xlb_cap c = {.max_flows = max_flows};
+
+	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.XLB_CAPS_MAP), &id, &c, BPF_ANY), 0);
+	set_backend_flags(id, XLB_BE_F_ACTIVE | (max_flows ? XLB_BE_F_CAPPED : 0));
+}
+
+static __u64 turned_away(__u32 id)
+{
+	struct xlb_cap c;
+
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_CAPS_MAP), &id, &c), 0);
+	return c.turned_away;
+}
+
+/*
+ * max_flows: a capped backend never holds more open flows than its cap,
+ * whatever the scheduler; the flows it turns away go to other backends and
+ * are counted; a FIN gives a unit back; when every choice is at its cap the
+ * flow is dropped as drop_no_backend.
+ */
+static void test_caps(void **state)
+{
+	enum { N = 80 };
+	static const __u8 scheds[] = {XLB_SCHED_MAGLEV, XLB_SCHED_WRR, XLB_SCHED_LC};
+	struct pkt_spec s = TCP4("10.9.0.100", 80);
+	unsigned int count[NBE], q;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct snap a, b;
+	__u8 out[PKT_MAX];
+	__u32 i, id, be, len, closed = 0;
+
+	lab_require();
+	for (q = 0; q < sizeof(scheds); q++) {
+		base_config();
+		set_sched(scheds[q], base_slots(1), TBL_SIZE);
+		zero_rr_cursor(1);
+		for (id = 0; id < NBE; id++) {
+			set_conns(id, 0);
+			set_cap(id, 0);
+		}
+		set_cap(1, 3);
+		memset(count, 0, sizeof(count));
+		s.payload_len = 0;
+		for (i = 0; i < N; i++) {
+			s.sport = (__u16)(30000 + 2 * i);
+			s.seq = 1000 + i;
+			count[send_to(&s)]++;
+		}
+		assert_int_equal(count[1], 3);
+		assert_int_equal(count[1] + count[2] + count[3], N);
+		assert_int_equal(get_conns(1), 3);
+		assert_true(turned_away(1) > 0);
+		/* Its flows hold a unit; the uncapped backends' flows (maglev, wrr) do not. */
+		for (i = 0; i < N; i++) {
+			s.sport = (__u16)(30000 + 2 * i);
+			pkt_flow_key(&s, &k);
+			assert_int_equal(
+			    bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
+			if (f.backend_id == 1 && !closed) {
+				assert_true(f.flags & XLB_FLOW_F_COUNTED);
+				/* The client closes one: room for one more. */
+				s.tcp_flags = 0x11;
+				assert_int_equal(send_to(&s), 1);
+				s.tcp_flags = 0x02;
+				closed = 1;
+			} else if (f.backend_id != 1 && scheds[q] != XLB_SCHED_LC) {
+				assert_false(f.flags & XLB_FLOW_F_COUNTED);
+			}
+		}
+		closed = 0;
+		assert_int_equal(get_conns(1), 2);
+		for (i = N; i < 2 * N && count[1] < 4; i++) {
+			s.sport = (__u16)(30000 + 2 * i);
+			s.seq = 1000 + i;
+			count[send_to(&s)]++;
+		}
+		assert_int_equal(count[1], 4);
+		assert_int_equal(get_conns(1), 3);
+		/* Every backend at its cap: new flows are dropped (no usable backend). */
+		set_cap(2, 1);
+		set_conns(2, 1);
+		set_cap(3, 1);
+		set_conns(3, 1);
+		take_snap(&a);
+		s.sport = 20000;
+		assert_int_equal(run_spec(&s, out, &len), XDP_DROP);
+		take_snap(&b);
+		assert_int_equal(b.stat[XLB_STAT_DROP_NO_BACKEND] - a.stat[XLB_STAT_DROP_NO_BACKEND],
+				 1);
+		for (id = 1; id <= 3; id++)
+			assert_int_equal(get_conns(id), id == 1 ? 3 : 1);
+		/* Existing flows are never refused by a cap. */
+		s.sport = 30000;
+		s.tcp_flags = 0x10;
+		be = send_to(&s);
+		assert_true(be >= 1 && be <= 3);
+		s.tcp_flags = 0x02;
+		for (id = 0; id < NBE; id++)
+			set_cap(id, 0);
+		clear_flows();
+	}
+	set_sched(XLB_SCHED_MAGLEV, base_slots(1), TBL_SIZE);
+}
+
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 12 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 14 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -1687,11 +1843,13 @@ int main(void)
 	tests[NCASES + 7] = (struct CMUnitTest)cmocka_unit_test(test_icmp_errors);
 	tests[NCASES + 8] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache);
 	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_rules);
-	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 11] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_syn_retx);
+	tests[NCASES + 11] = (struct CMUnitTest)cmocka_unit_test(test_caps);
+	tests[NCASES + 12] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 13] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 10, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 12, group_setup_prefilter,
 					 group_teardown);
 	/* And the flow cache knob off. */
 	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 8], 2,

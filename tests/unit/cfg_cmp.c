@@ -11,7 +11,7 @@
  * then update the size.
  */
 _Static_assert(sizeof(struct xlb_config) == 2400, "struct xlb_config changed: see cfg_cmp.c");
-_Static_assert(sizeof(struct xlb_cfg_service) == 2056,
+_Static_assert(sizeof(struct xlb_cfg_service) == 2104,
 	       "struct xlb_cfg_service changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_cfg_backend) == 80, "struct xlb_cfg_backend changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_grant) == 64, "struct xlb_grant changed: see cfg_cmp.c");
@@ -102,6 +102,9 @@ static bool service_eq(const struct xlb_cfg_service *a, const struct xlb_cfg_ser
 		return differ(why, len, "%s.health_check", path, 0);
 	if (memcmp(&x.scaling, &y.scaling, sizeof(x.scaling)))
 		return differ(why, len, "%s.scaling", path, 0);
+	if (memcmp(&x.outlier, &y.outlier, sizeof(x.outlier)) || x.slow_start_s != y.slow_start_s ||
+	    memcmp(&x.agent, &y.agent, sizeof(x.agent)))
+		return differ(why, len, "%s.outlier_detection, slow_start_s or agent_check", path, 0);
 	if (memcmp(&x.rate_limit, &y.rate_limit, sizeof(x.rate_limit)))
 		return differ(why, len, "%s.rate_limit", path, 0);
 	if (memcmp(&x, &y, sizeof(x)))

@@ -588,6 +588,65 @@ static void assert_empty(const struct xlb_config *cfg)
 	assert_int_equal(cfg->n_services, 0);
 }
 
+static void roundtrip(const char *what, const struct xlb_config *cfg);
+
+/* #21: outlier_detection, slow_start_s, max_flows: values, defaults, round trip, bad values. */
+static void test_closed_loop_keys(void **state)
+{
+	static const char *const good = "services:\n"
+					"  - name: web\n"
+					"    vip: 10.0.0.1\n"
+					"    port: 80\n"
+					"    slow_start_s: 30\n"
+					"    agent_check: {port: 9999, interval_ms: 3000}\n"
+					"    outlier_detection:\n"
+					"      window_ms: 2000\n"
+					"      syn_retx_pct: 40\n"
+					"      base_ejection_ms: 5000\n"
+					"    backends:\n"
+					"      - address: 10.0.1.1\n"
+					"        max_flows: 100\n"
+					"      - address: 10.0.1.2\n";
+	static const char *const bad[] = {
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n    slow_start_s: 3601\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    outlier_detection:\n      syn_retx_pct: 0\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    outlier_detection:\n      base_ejection_ms: 9000\n      max_ejection_ms: 8000\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    outlier_detection:\n      bogus: 1\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n    backends:\n"
+	    "      - address: 10.0.1.1\n        max_flows: -1\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    agent_check: {port: 0}\n",
+	    "services:\n  - name: a\n    vip: 10.0.0.1\n    port: 80\n"
+	    "    agent_check: {port: 99, interval_ms: 1000, timeout_ms: 1000}\n",
+	};
+	struct xlb_config cfg;
+	char err[ERRLEN];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(xlb_config_parse(good, strlen(good), "t.yaml", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.services[0].slow_start_s, 30);
+	assert_true(cfg.services[0].outlier.enabled);
+	assert_int_equal(cfg.services[0].outlier.window_ms, 2000);
+	assert_int_equal(cfg.services[0].outlier.ratio_pct, 40);
+	assert_int_equal(cfg.services[0].outlier.base_eject_ms, 5000);
+	assert_int_equal(cfg.services[0].outlier.min_flows, 20); /* default */
+	assert_int_equal(cfg.services[0].backends[0].max_flows, 100);
+	assert_int_equal(cfg.services[0].agent.port, 9999);
+	assert_int_equal(cfg.services[0].agent.interval_ms, 3000);
+	assert_int_equal(cfg.services[0].agent.timeout_ms, 1000); /* default */
+	assert_int_equal(cfg.services[0].backends[1].max_flows, 0);
+	roundtrip("closed-loop keys", &cfg);
+	xlb_config_free(&cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (xlb_config_parse(bad[i], strlen(bad[i]), "t.yaml", &cfg, err, sizeof(err)) !=
+		    -EINVAL)
+			fail_msg("bad case %zu accepted", i);
+}
+
 static void test_bad_inline(void **state)
 {
 	size_t i;
@@ -1227,6 +1286,7 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_everything),
 	    cmocka_unit_test(test_truncation_and_corruption),
 	    cmocka_unit_test(test_local_addresses),
+	    cmocka_unit_test(test_closed_loop_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

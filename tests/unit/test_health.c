@@ -726,12 +726,104 @@ static void test_spread(void **state)
 	close(l);
 }
 
+/*
+ * Shared probes (#21): 50 targets with the same check, address and port are
+ * probed once per interval and every one of them gets each result; a
+ * different check is its own group; removing the prober hands the group on.
+ */
+static void sp_cb(void *ctx, struct xlb_hc_target *t, bool changed)
+{
+	int *n = xlb_hc_target_user(t);
+
+	(void)ctx;
+	(void)changed;
+	(*n)++;
+}
+
+static void sp_run(struct xlb_hc *hc, int epfd, int l, long long ms)
+{
+	long long end = xlb_hc_now_ns() + ms * 1000000LL;
+	int n, k;
+
+	while (xlb_hc_now_ns() < end) {
+		struct epoll_event evs[64];
+
+		n = epoll_wait(epfd, evs, 64, 10);
+		for (k = 0; k < n; k++)
+			xlb_hc_event(hc, evs[k].data.u64, evs[k].events);
+		for (;;) {
+			int c = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+
+			if (c < 0)
+				break;
+			close(c);
+		}
+	}
+}
+
+static void test_shared_probes(void **state)
+{
+	enum { N = 50 };
+	struct xlb_addr lo = { .a = { htonl(INADDR_LOOPBACK) } };
+	struct xlb_hc_target *t[N + 1];
+	struct xlb_hc_check chk, other;
+	struct xlb_hc_stats st;
+	struct xlb_hc *hc;
+	int epfd = epoll_create1(0), cnt[N + 1] = { 0 }, k;
+	__u16 port;
+	int l = listener(1024, &port);
+
+	(void)state;
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(xlb_hc_new(epfd, sp_cb, NULL, &hc), 0);
+	assert_int_equal(xlb_hc_share(hc, true), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 100;
+	chk.timeout_ms = 50;
+	other = chk;
+	other.interval_ms = 120;
+	for (k = 0; k < N; k++)
+		assert_int_equal(xlb_hc_add(hc, &chk, &lo, XLB_AF_INET, port, &cnt[k], &t[k]), 0);
+	assert_int_equal(xlb_hc_add(hc, &other, &lo, XLB_AF_INET, port, &cnt[N], &t[N]), 0);
+	xlb_hc_get_stats(hc, &st);
+	assert_int_equal(st.targets, N + 1);
+	assert_int_equal(st.shared, N - 1);
+	sp_run(hc, epfd, l, 550);
+	xlb_hc_get_stats(hc, &st);
+	print_message("550 ms, interval 100/120 ms: %llu probes for %d targets\n",
+		      (unsigned long long)st.probes, N + 1);
+	assert_true(st.probes >= 4 && st.probes <= 14); /* two probers, not 51 */
+	for (k = 0; k <= N; k++) {
+		if (cnt[k] < 3)
+			fail_msg("target %d got %d results", k, cnt[k]);
+		assert_true(xlb_hc_target_state(t[k])->up);
+		assert_int_equal(xlb_hc_target_state(t[k])->last, XLB_HC_R_OK);
+	}
+	/* The prober leaves (the first target added): another one takes over. */
+	xlb_hc_del(hc, t[0]);
+	xlb_hc_get_stats(hc, &st);
+	assert_int_equal(st.shared, N - 2);
+	memset(cnt, 0, sizeof(cnt));
+	sp_run(hc, epfd, l, 350);
+	for (k = 1; k <= N; k++)
+		if (cnt[k] < 2)
+			fail_msg("after the handover, target %d got %d results", k, cnt[k]);
+	/* A follower leaves: the others go on. */
+	xlb_hc_del(hc, t[7]);
+	xlb_hc_get_stats(hc, &st);
+	assert_int_equal(st.shared, N - 3);
+	xlb_hc_free(hc);
+	close(epfd);
+	close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_state_machine),  cmocka_unit_test(test_state_details),
 	    cmocka_unit_test(test_settings),	   cmocka_unit_test(test_real_probes),
 	    cmocka_unit_test(test_real_probes_v6), cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_shared_probes),
 	    cmocka_unit_test(test_dns_codec),	   cmocka_unit_test(test_udp_dns_probes),
 	    cmocka_unit_test(test_expect_check),   cmocka_unit_test(test_tcp_send_expect),
 	};

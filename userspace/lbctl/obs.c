@@ -561,6 +561,38 @@ static int do_health(const struct command *c, char **argv, int argc)
 				  json_is_true(json_object_get(b, "usable")) ? "yes" : "no");
 		}
 		table_print(&t);
+		/* #21: why a backend's effective weight is what it is (feedback.c) */
+		json_array_foreach(json_object_get(s, "backends"), j, b) {
+			json_t *fb = json_object_get(b, "feedback");
+
+			if (!fb)
+				continue;
+			if (json_is_true(json_object_get(fb, "ejected")))
+				printf("  %s: ejected (%s: %s of %s new flows in the window), back after "
+				       "%ss and a good probe; %s ejections\n",
+				       jstr(b, "address"), jstr(fb, "reason"),
+				       jnum(fb, "ejected_syn_retx"), jnum(fb, "ejected_flows"),
+				       fmt_num(fb, "back_after_s", "%.1f"), jnum(fb, "ejections_total"));
+			if (json_object_get(fb, "slow_start_weight"))
+				printf("  %s: slow start, weight %s of %s, %ss to go\n", jstr(b, "address"),
+				       jnum(fb, "slow_start_weight"), jnum(b, "weight"),
+				       fmt_num(fb, "slow_start_s_left", "%.1f"));
+			if (json_object_get(fb, "agent")) {
+				json_t *ag = json_object_get(fb, "agent");
+
+				printf("  %s: agent says %s, %s, %s%%%s%s%s\n", jstr(b, "address"),
+				       jstr(ag, "state"), jstr(ag, "admin"), jnum(ag, "pct"),
+				       json_object_get(ag, "reason") ? " # " : "",
+				       json_object_get(ag, "reason") ? jstr(ag, "reason") : "",
+				       json_is_true(json_object_get(ag, "error"))
+					   ? " (last attempt failed)"
+					   : "");
+			}
+			if (json_object_get(fb, "max_flows"))
+				printf("  %s: %s of max %s open flows, %s turned away\n",
+				       jstr(b, "address"), jnum(fb, "open_flows"), jnum(fb, "max_flows"),
+				       jnum(fb, "turned_away"));
+		}
 	}
 	json_decref(r);
 	return 0;

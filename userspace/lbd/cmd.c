@@ -49,6 +49,7 @@ static json_t *counters_json(json_t *o, const struct xlb_counters *c)
 	json_object_set_new(o, "packets", json_integer(c->packets));
 	json_object_set_new(o, "bytes", json_integer(c->bytes));
 	json_object_set_new(o, "new_flows", json_integer(c->new_flows));
+	json_object_set_new(o, "syn_retx", json_integer(c->syn_retx)); /* #21 */
 	return o;
 }
 

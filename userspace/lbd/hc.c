@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "feedback.h" /* #21 */
 #include "lbd.h"
 #include "log.h"
 
@@ -130,6 +131,8 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
+		/* #21: agent, ejection, ramp */
+		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable);
 		act[i].weight = out[i].weight;
 		act[i].usable = out[i].usable;
 	}
@@ -257,6 +260,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 
 	xlb_addr_str(&b->addr, b->family, a, sizeof(a));
 	xlb_hc_result_str(st->last, st->last_status, res, sizeof(res));
+	lbd_feedback_probe(hs->name, &b->addr, b->family, st->last == XLB_HC_R_OK); /* #21 */
 	{
 		double d = st->last_latency_us / 1e6;
 		size_t k = 0;
@@ -451,6 +455,7 @@ int lbd_health_init(struct lbd *l, int epfd)
 		free(h);
 		return err;
 	}
+	xlb_hc_share(h->hc, true); /* #21: identical checks of a backend share one probe */
 	l->health = h;
 	err = lbd_health_sync(l);
 	if (err)
@@ -489,6 +494,12 @@ static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	o = json_pack("{s:s, s:s, s:b, s:i}", "address",
 		      xlb_addr_str(&cb->addr, cb->family, a, sizeof(a)), "zone", cb->zone,
 		      "backup", cb->backup, "weight", (json_int_t)cb->weight);
+	if (o) { /* #21: ejection, slow start, cap */
+		json_t *fbj = lbd_feedback_json(l, cs, cb);
+
+		if (fbj)
+			json_object_set_new(o, "feedback", fbj);
+	}
 	if (!o || !st)
 		return o;
 	json_object_set_new(o, "state", json_string(st->up ? "up" : "down"));
@@ -506,6 +517,10 @@ static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	json_object_set_new(o, "transitions", json_integer(st->transitions));
 	json_object_set_new(o, "effective_weight", json_integer(b->out.weight));
 	json_object_set_new(o, "usable", json_boolean(b->out.usable));
+	/* #21: the weight last applied after ejection and slow start (feedback.c) */
+	if (json_object_get(json_object_get(o, "feedback"), "effective_weight"))
+		json_object_set(o, "effective_weight",
+				json_object_get(json_object_get(o, "feedback"), "effective_weight"));
 	return o;
 }
 
@@ -582,6 +597,7 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 	for (i = 0; i < sizeof(hs.lateness_hist) / sizeof(hs.lateness_hist[0]); i++)
 		json_array_append_new(hist, json_integer((json_int_t)hs.lateness_hist[i]));
 	json_object_set_new(glob, "lateness_hist", hist);
+	json_object_set_new(glob, "shared_targets", json_integer((json_int_t)hs.shared)); /* #21 */
 	json_object_set_new(glob, "lateness_buckets",
 			    json_pack("[s,s,s,s,s,s,s,s]", "<1ms", "<10ms", "<50ms", "<100ms",
 				      "<500ms", "<1s", "<5s", ">=5s"));

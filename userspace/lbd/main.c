@@ -32,6 +32,7 @@
 
 #include "fileio.h"
 #include "history.h"
+#include "feedback.h" /* #21 */
 #include "lbd.h"
 #include "log.h"
 #include "num.h"
@@ -228,6 +229,9 @@ static int run(struct lbd *l, int lfd)
 	if (err)
 		goto out;
 	l->hsave_ready = true;
+	err = lbd_feedback_init(l, epfd); /* #21 */
+	if (err)
+		goto out;
 	err = lbd_drain_init(l, epfd);
 	if (err)
 		goto out;
@@ -263,6 +267,8 @@ static int run(struct lbd *l, int lfd)
 				lbd_health_event(l, what, evs[i].events);
 			} else if ((what & ~1ull) == LBD_BGP_EV_TAG) {
 				lbd_bgp_event(l, what);
+			} else if (what == LBD_FEEDBACK_EV_TAG) { /* #21 */
+				lbd_feedback_event(l);
 			} else if (what == LBD_DRAIN_EV_TAG) {
 				lbd_drain_event(l);
 			} else if (what == LBD_OBS_EV_TAG) {
@@ -327,6 +333,7 @@ out:
 	lbd_drain_free(l);
 	lbd_bgp_free(l);
 	lbd_health_free(l);
+	lbd_feedback_free(); /* #21 */
 	lbd_control_free(epfd);
 	lbd_netwatch_free();
 	if (tfd >= 0)

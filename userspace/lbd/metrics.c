@@ -91,6 +91,7 @@ static json_t *build_snapshot(struct lbd *l)
 						json_object_get(hb, "effective_weight"));
 				json_object_set(b, "usable", json_object_get(hb, "usable"));
 				json_object_set(b, "transitions", json_object_get(hb, "transitions"));
+				json_object_set(b, "feedback", json_object_get(hb, "feedback")); /* #21 */
 				if (last && strcmp(last, "none"))
 					json_object_set_new(
 					    b, "latency_s",
@@ -239,6 +240,10 @@ static void render_traffic(FILE *f, struct lbd_metrics *m, json_t *svcs,
 		  offsetof(struct xlb_counters, bytes) },
 		{ "new_flows_total", "new flows (connection table entries created) scheduled to",
 		  offsetof(struct xlb_counters, new_flows) },
+		/* #21: passive health */
+		{ "syn_retransmitted_flows_total",
+		  "new TCP flows whose SYN the client retransmitted (once per flow), sent to",
+		  offsetof(struct xlb_counters, syn_retx) },
 	};
 	size_t nsvc = json_array_size(svcs), i, j, k;
 	struct xlb_counters *sc = calloc(nsvc + 1, sizeof(*sc));
@@ -408,6 +413,40 @@ static void render_state(FILE *f, json_t *svcs)
 				sample(f, "xlb_backend_usable",
 				       json_is_true(json_object_get(b, "usable")), true, "service",
 				       sname(s), "backend", baddr(b), NULL);
+	/* #21: passive health, slow start, caps (feedback.c's "feedback" object per backend) */
+	{
+		static const struct {
+			const char *name, *type, *key, *help;
+		} fb[] = {
+			{ "xlb_backend_outlier_ejected", "gauge", "ejected",
+			  "1 while outlier detection keeps the backend out of new flows." },
+			{ "xlb_backend_outlier_ejections_total", "counter", "ejections_total",
+			  "Ejections of the backend by outlier detection (retransmitted SYNs)." },
+			{ "xlb_backend_slow_start_weight", "gauge", "slow_start_weight",
+			  "Weight of the backend while it ramps up after joining (slow_start_s)." },
+			{ "xlb_backend_max_flows", "gauge", "max_flows",
+			  "Cap on the backend's open flows (0: none)." },
+			{ "xlb_backend_open_flows", "gauge", "open_flows",
+			  "Open flows the data path counts for a capped backend." },
+			{ "xlb_backend_turned_away_total", "counter", "turned_away",
+			  "New flows sent elsewhere because the backend was at its max_flows cap." },
+		};
+		json_t *fo, *v;
+		size_t q;
+
+		for (q = 0; q < sizeof(fb) / sizeof(fb[0]); q++) {
+			family(f, fb[q].name, fb[q].type, fb[q].help);
+			json_array_foreach(svcs, i, s)
+				json_array_foreach(json_object_get(s, "backends"), j, b)
+					if ((fo = json_object_get(b, "feedback")) &&
+					    (v = json_object_get(fo, fb[q].key)))
+						sample(f, fb[q].name,
+						       json_is_boolean(v) ? json_is_true(v)
+									  : json_number_value(v),
+						       true, "service", sname(s), "backend",
+						       baddr(b), NULL);
+		}
+	}
 	family(f, "xlb_scaling_metric_value", "gauge",
 	       "Last value of the service's scaling metric (per backend taking new flows).");
 	json_array_foreach(svcs, i, s)

@@ -137,6 +137,7 @@ json_t *lbd_cmd_service_add(struct lbd *l, json_t *args)
 	if (s.key.proto == IPPROTO_UDP)
 		s.hc.type = XLB_HC_NONE;
 	s.pol = XLB_POLICY_DEFAULT;
+	s.outlier = XLB_OUTLIER_DEFAULT; /* #21 */
 	for (i = 0; i < l->cfg.n_services; i++)
 		if (!memcmp(&l->cfg.services[i].key, &s.key, sizeof(s.key)))
 			return xlb_proto_error(XLB_E_EXISTS, "%s:%u/%s is already service \"%s\"",

@@ -24,6 +24,7 @@
 
 #include "announce.h"
 #include "config.h"
+#include "slowstart.h"
 #include "maglev.h"
 
 #define CFG_MAX_FILE (16u << 20) /* a config larger than this is a mistake */
@@ -402,11 +403,18 @@ static int be_backup(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_bool(c, v, &t->be->backup);
 }
 
+/* #21: max_flows: open flows cap (bpf/sched.h) */
+static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 0, 0x7fffffff, &((struct be_tmp *)obj)->be->max_flows);
+}
+
 static const struct field backend_fields[] = {
     {"address", true, be_address},
     {"weight", false, be_weight},
     {"zone", false, be_zone},
     {"backup", false, be_backup},
+    {"max_flows", false, be_max_flows},
 };
 
 /* Line-only stand-in node, so that fail() can point at a remembered line. */
@@ -1451,6 +1459,118 @@ static int top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_rate_limit(c, v, &c->cfg->rate_limit);
 }
 
+/* ---- #21: outlier_detection, slow_start_s (userspace/lib/outlier.h, slowstart.h) ---- */
+
+#define OD_U32(fn, field, lo, hi)                                                          \
+	static int fn(struct ctx *c, yaml_node_t *v, void *obj)                            \
+	{                                                                                  \
+		return get_uint(c, v, lo, hi, &((struct xlb_outlier_cfg *)obj)->field);    \
+	}
+OD_U32(od_window, window_ms, 100, 60000)
+OD_U32(od_min_flows, min_flows, 1, 1000000)
+OD_U32(od_ratio, ratio_pct, 1, 100)
+OD_U32(od_max_ejected, max_ejected_pct, 0, 100)
+OD_U32(od_base, base_eject_ms, 100, 3600000)
+OD_U32(od_max, max_eject_ms, 100, 86400000)
+OD_U32(od_decay, decay_ms, 1000, 86400000)
+#undef OD_U32
+
+static int od_enabled(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	bool b;
+	int err = get_bool(c, v, &b);
+
+	((struct xlb_outlier_cfg *)obj)->enabled = b;
+	return err;
+}
+
+static const struct field outlier_fields[] = {
+    {"enabled", false, od_enabled},
+    {"window_ms", false, od_window},
+    {"min_flows", false, od_min_flows},
+    {"syn_retx_pct", false, od_ratio},
+    {"max_ejected_pct", false, od_max_ejected},
+    {"base_ejection_ms", false, od_base},
+    {"max_ejection_ms", false, od_max},
+    {"decay_ms", false, od_decay},
+};
+
+static int svc_outlier(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_outlier_cfg *o = &((struct svc_tmp *)obj)->s->outlier;
+	const char *why;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	o->enabled = true; /* the section's presence turns it on */
+	err = walk_map(c, v, outlier_fields, ARRAY_SIZE(outlier_fields), o);
+	if (err)
+		return err;
+	if (xlb_outlier_cfg_check(o, &why))
+		return fail(c, v, "%s", why);
+	return 0;
+}
+
+static int ag_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	__u32 p;
+	int err = get_uint(c, v, 1, 65535, &p);
+
+	((struct xlb_agent_cfg *)obj)->port = (__u16)p;
+	return err;
+}
+
+static int ag_interval(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 500, 3600000, &((struct xlb_agent_cfg *)obj)->interval_ms);
+}
+
+static int ag_timeout(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 100, 3600000, &((struct xlb_agent_cfg *)obj)->timeout_ms);
+}
+
+static int ag_errors_down(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	bool b;
+	int err = get_bool(c, v, &b);
+
+	((struct xlb_agent_cfg *)obj)->errors_down = b;
+	return err;
+}
+
+static const struct field agent_fields[] = {
+    {"port", true, ag_port},
+    {"interval_ms", false, ag_interval},
+    {"timeout_ms", false, ag_timeout},
+    {"errors_down", false, ag_errors_down},
+};
+
+static int svc_agent(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct xlb_agent_cfg *a = &((struct svc_tmp *)obj)->s->agent;
+	int err;
+
+	if (is_null(v))
+		return 0;
+	a->interval_ms = 2000;
+	a->timeout_ms = 1000;
+	err = walk_map(c, v, agent_fields, ARRAY_SIZE(agent_fields), a);
+	if (err)
+		return err;
+	if (a->timeout_ms >= a->interval_ms)
+		return fail(c, v, "timeout_ms (%u) must be less than interval_ms (%u)", a->timeout_ms,
+			    a->interval_ms);
+	return 0;
+}
+
+static int svc_slow_start(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return get_uint(c, v, 0, XLB_SLOWSTART_MAX_MS / 1000,
+			&((struct svc_tmp *)obj)->s->slow_start_s);
+}
+
 static const struct field service_fields[] = {
     {"name", true, svc_name},
     {"vip", true, svc_vip},
@@ -1470,6 +1590,9 @@ static const struct field service_fields[] = {
     {"allow_local_address", false, svc_allow_local},
     {"acl", false, svc_acl},
     {"rate_limit", false, svc_rate_limit},
+    {"outlier_detection", false, svc_outlier},
+    {"slow_start_s", false, svc_slow_start},
+    {"agent_check", false, svc_agent},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
@@ -1488,6 +1611,7 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	xlb_hc_check_default(&s->hc);
 	s->pol = XLB_POLICY_DEFAULT;
 	s->drain_timeout_s = XLB_DEFAULT_DRAIN_TIMEOUT_S;
+	s->outlier = XLB_OUTLIER_DEFAULT; /* #21 */
 	s->line = line_of(n);
 
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);

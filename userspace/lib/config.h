@@ -16,6 +16,8 @@
 #include "health.h"
 #include "authz.h"
 #include "policy.h"
+#include "outlier.h"
+#include "agent.h"
 #include "scaling.h"
 #include "filter.h"
 #include "names.h" /* the scheduler, forwarding and protocol names */
@@ -36,6 +38,7 @@ struct xlb_cfg_backend {
 	__u32 weight; /* 0..XLB_MAX_WEIGHT; 0 = in the config but takes no new flows */
 	char zone[XLB_ZONE_MAX]; /* "" = none */
 	bool backup; /* backup pool: serves only when no primary is healthy */
+	__u32 max_flows; /* max_flows: open flows cap (XLB_BE_F_CAPPED); 0 = none (#21) */
 	int line; /* where it was defined, for later messages */
 	/* runtime only (lbctl backend drain, persisted in the state file; never in YAML) */
 	bool drain; /* draining: no new flows; established flows until drain_timeout */
@@ -58,6 +61,10 @@ struct xlb_cfg_service {
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
 	size_t n_backends;
 	int line;
+	/* #21: passive health and slow start (userspace/lib/outlier.h, slowstart.h) */
+	struct xlb_outlier_cfg outlier; /* outlier_detection: */
+	__u32 slow_start_s; /* slow_start_s: weight ramp of joining backends; 0 = none */
+	struct xlb_agent_cfg agent; /* agent_check: backend feedback; port 0 = none */
 };
 
 struct xlb_config {

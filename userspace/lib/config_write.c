@@ -311,6 +311,22 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 		put_cidrs(f, "      ", "deny", &s->acl.deny);
 	}
 	put_rate_limit(f, "    ", &s->rate_limit);
+	if (s->slow_start_s) /* #21 */
+		fprintf(f, "    slow_start_s: %u\n", s->slow_start_s);
+	if (s->agent.port) /* #21 */
+		fprintf(f,
+			"    agent_check: {port: %u, interval_ms: %u, timeout_ms: %u, "
+			"errors_down: %s}\n",
+			s->agent.port, s->agent.interval_ms, s->agent.timeout_ms,
+			s->agent.errors_down ? "true" : "false");
+	if (s->outlier.enabled) /* #21 */
+		fprintf(f,
+			"    outlier_detection:\n      window_ms: %u\n      min_flows: %u\n"
+			"      syn_retx_pct: %u\n      max_ejected_pct: %u\n"
+			"      base_ejection_ms: %u\n      max_ejection_ms: %u\n      decay_ms: %u\n",
+			s->outlier.window_ms, s->outlier.min_flows, s->outlier.ratio_pct,
+			s->outlier.max_ejected_pct, s->outlier.base_eject_ms, s->outlier.max_eject_ms,
+			s->outlier.decay_ms);
 	fprintf(f, "    backends:%s\n", s->n_backends ? "" : " []");
 	for (j = 0; j < s->n_backends; j++) {
 		const struct xlb_cfg_backend *b = &s->backends[j];
@@ -321,6 +337,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 		if (b->zone[0])
 			put_kv(f, "        ", "zone", b->zone);
 		fprintf(f, "        backup: %s\n", b->backup ? "true" : "false");
+		if (b->max_flows) /* #21 */
+			fprintf(f, "        max_flows: %u\n", b->max_flows);
 		if (b->drain) /* runtime state: not expressible in the file */
 			fprintf(f, "        # draining since %.1f s ago (lbctl backend drain)\n",
 				(now_ms - b->drain_since_ms) / 1000.0);

@@ -60,6 +60,7 @@ struct dp_backend {
 	__u8 active; /* XLB_BE_F_ACTIVE set: usable for established flows */
 	__u16 weight; /* effective weight (the table's), not the configured one */
 	__u32 id;
+	__u32 max_flows; /* #21: cap (XLB_BE_F_CAPPED, xlb_caps_v1); 0 = none */
 };
 
 struct dp_service {
@@ -343,6 +344,18 @@ int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_cou
 	return percpu_sum(dp, dp->fd_best, be_id, (__u64 *)c, sizeof(*c) / sizeof(__u64));
 }
 
+int xlb_dp_backend_cap(const struct xlb_dp *dp, __u32 be_id, struct xlb_cap *cap, __s64 *open)
+{
+	int fc = map_fd((struct xlb_dp *)dp, XLB_MAP_CAPS, NULL);
+	int fo = map_fd((struct xlb_dp *)dp, XLB_MAP_CONNS, NULL);
+
+	if (fc < 0 || fo < 0)
+		return fc < 0 ? fc : fo;
+	if (bpf_map_lookup_elem(fc, &be_id, cap) || bpf_map_lookup_elem(fo, &be_id, open))
+		return -errno;
+	return 0;
+}
+
 /* ---- neighbours ---- */
 
 /*
@@ -574,6 +587,24 @@ static void epoch_bump(struct xlb_dp *dp)
 		pr_warn("bumping %s: %s", XLB_MAP_EPOCH, strerror(errno));
 }
 
+/* #21: xlb_caps_v1[id].max_flows = max_flows, keeping its turned_away count. */
+static int write_cap(struct xlb_dp *dp, __u32 id, __u32 max_flows)
+{
+	int fd = map_fd(dp, XLB_MAP_CAPS, NULL);
+	struct xlb_cap c = {};
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &id, &c) == 0 && c.max_flows == max_flows)
+		return 0;
+	c.max_flows = max_flows;
+	if (bpf_map_update_elem(fd, &id, &c, BPF_ANY)) {
+		pr_warn("writing %s[%u]: %s", XLB_MAP_CAPS, id, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* present: write b (ACTIVE when b->active); else zero the entry (removed). */
 static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 svc_id, bool present)
 {
@@ -587,6 +618,9 @@ static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 sv
 		v.weight = b->weight;
 		v.svc_id = svc_id;
 		v.flags = b->active ? XLB_BE_F_ACTIVE : 0;
+		/* #21: the cap is written before the flag that makes the data path read it */
+		if (write_cap(dp, b->id, b->max_flows) == 0 && b->max_flows)
+			v.flags |= XLB_BE_F_CAPPED;
 	}
 	/*
 	 * A backend that may have been unusable becomes usable: flows that
@@ -809,6 +843,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		nb[i].family = cb->family;
 		nb[i].weight = act ? act[i].weight : cb->weight;
 		nb[i].active = act ? act[i].usable : 1;
+		nb[i].max_flows = cb->max_flows;
 		if (old) {
 			nb[i].id = old->id;
 			continue;
@@ -831,7 +866,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 
 		if (!nb[i].active) /* not in the table: written in step 4 */
 			continue;
-		if (old && old->weight == nb[i].weight && old->active && !is_new)
+		if (old && old->weight == nb[i].weight && old->active && !is_new &&
+		    old->max_flows == nb[i].max_flows)
 			continue;
 		if (fresh[i])
 			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
@@ -886,7 +922,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 	for (i = 0; i < n; i++) {
 		const struct dp_backend *old = find_backend(s, &nb[i].addr, nb[i].family);
 
-		if (nb[i].active || (old && !old->active && old->weight == nb[i].weight && !is_new))
+		if (nb[i].active || (old && !old->active && old->weight == nb[i].weight && !is_new &&
+				     old->max_flows == nb[i].max_flows))
 			continue;
 		if (fresh[i])
 			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
@@ -1117,6 +1154,13 @@ static int adopt(struct xlb_dp *dp)
 		nbe->family = be.family;
 		nbe->weight = be.weight;
 		nbe->active = !!(be.flags & XLB_BE_F_ACTIVE);
+		if (be.flags & XLB_BE_F_CAPPED) { /* #21 */
+			struct xlb_cap cap = {};
+			int cfd = map_fd(dp, XLB_MAP_CAPS, NULL);
+
+			if (cfd >= 0 && !bpf_map_lookup_elem(cfd, &id, &cap))
+				nbe->max_flows = cap.max_flows;
+		}
 		xlb_idalloc_reserve(&dp->be_ids, id);
 	}
 	for (i = 0; i < dp->n_svcs; i++) {
@@ -1539,7 +1583,8 @@ static int load(struct xlb_dp *dp)
 	/* Backend capacity (--max-backends): every map indexed by backend id. */
 	if (dp->want_backends) {
 		static const char *const by_id[] = { XLB_MAP_BACKENDS, XLB_MAP_BE_STATS,
-						     XLB_MAP_CONNS, XLB_MAP_NHCACHE };
+						     XLB_MAP_CONNS, XLB_MAP_NHCACHE,
+						     XLB_MAP_CAPS /* #21 */ };
 		__u32 have = xlb_dp_pinned_max_backends(dp->pin_dir);
 		size_t k;
 
@@ -2177,8 +2222,11 @@ int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)
 	bool any = false;
 	int fd, err;
 
-	for (i = 0; i < dp->n_svcs && !any; i++)
+	for (i = 0; i < dp->n_svcs && !any; i++) {
 		any = dp->svcs[i].svc.sched == XLB_SCHED_LC;
+		for (j = 0; j < dp->svcs[i].n_be && !any; j++) /* #21: capped backends count too */
+			any = dp->svcs[i].be[j].max_flows != 0;
+	}
 	if (!any)
 		return 0;
 	fd = map_fd(dp, XLB_MAP_CONNS, NULL);
@@ -2189,11 +2237,11 @@ int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns)
 		return -ENOMEM;
 	err = xlb_dp_flow_counts(dp, counts, dp->max_backends, idle_ns, NULL);
 	for (i = 0; !err && i < dp->n_svcs; i++) {
-		if (dp->svcs[i].svc.sched != XLB_SCHED_LC)
-			continue;
 		for (j = 0; j < dp->svcs[i].n_be; j++) {
 			__s64 v;
 
+			if (dp->svcs[i].svc.sched != XLB_SCHED_LC && !dp->svcs[i].be[j].max_flows)
+				continue;
 			id = dp->svcs[i].be[j].id;
 			if (id >= dp->max_backends)
 				continue;

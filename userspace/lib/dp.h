@@ -177,6 +177,8 @@ struct xlb_dp_fcache_stats {
 int xlb_dp_fcache_stats(const struct xlb_dp *dp, struct xlb_dp_fcache_stats *out);
 int xlb_dp_service_counters(const struct xlb_dp *dp, __u32 svc_id, struct xlb_counters *c);
 int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_counters *c);
+/* #21: a backend's cap entry (max_flows, turned_away) and open-flow count (xlb_conns_v1). */
+int xlb_dp_backend_cap(const struct xlb_dp *dp, __u32 be_id, struct xlb_cap *cap, __s64 *open);
 
 /*
  * Connection-table entries per backend id, in one batch walk of xlb_flows_v3:
@@ -197,6 +199,8 @@ int xlb_dp_flow_counts(struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 acti
  * packet within idle_ns. Racing new flows may be missed by one recount and
  * are corrected by the next: the counts stay within the new flows of one
  * walk of the real value. 0 (nothing to do without lc services) or -errno.
+ * Backends with a max_flows cap (#21) are recounted the same way, whatever
+ * their service's scheduler.
  */
 #define XLB_LC_IDLE_NS (120ull * 1000000000ull)
 int xlb_dp_lc_recount(struct xlb_dp *dp, __u64 idle_ns);

@@ -256,7 +256,19 @@ struct xlb_hc_target {
 	size_t rlen;
 	char resp[RESP_MAX];
 	__u16 dns_id; /* DNS: the id of the query in flight */
+	/*
+	 * Shared probes (xlb_hc_share): targets with the same check, address
+	 * and port form a group; its leader probes, and every result is
+	 * recorded in each follower's own state machine too. Followers are
+	 * never in the heap and never open a socket.
+	 */
+	struct xlb_hc_target *leader; /* follower: its group's leader; NULL: probes itself */
+	struct xlb_hc_target *followers; /* leader: first follower */
+	struct xlb_hc_target *fnext; /* follower: next one of the same leader */
+	struct xlb_hc_target *hnext; /* leader: next in its xlb_hc.groups bucket */
 };
+
+#define XLB_HC_GROUP_BUCKETS 4096
 
 struct xlb_hc {
 	int epfd, tfd;
@@ -271,6 +283,8 @@ struct xlb_hc {
 	long long armed_ns; /* what the timerfd is set to, 0 = disarmed */
 	__u64 rng;
 	struct xlb_hc_stats stats;
+	bool share; /* xlb_hc_share(): identical targets share one probe */
+	struct xlb_hc_target **groups; /* XLB_HC_GROUP_BUCKETS chains of leaders */
 };
 
 long long xlb_hc_now_ns(void)
@@ -459,6 +473,18 @@ static void finish(struct xlb_hc *hc, struct xlb_hc_target *t, enum xlb_hc_resul
 	set_due(hc, t, next);
 	if (hc->cb)
 		hc->cb(hc->ctx, t, changed);
+	/* shared probe: the same result for every follower, each with its own state */
+	for (struct xlb_hc_target *f = t->followers; f; f = f->fnext) {
+		bool fc = xlb_hc_state_record(&f->st, f->chk.rise, f->chk.fall, r, status,
+					      (now - t->start_ns) / 1000, now / 1000000);
+
+		f->start_ns = t->start_ns;
+		f->result_ns = now;
+		if (fc)
+			hc->stats.transitions++;
+		if (hc->cb)
+			hc->cb(hc->ctx, f, fc);
+	}
 }
 
 static void http_send(struct xlb_hc *hc, struct xlb_hc_target *t)
@@ -807,7 +833,91 @@ void xlb_hc_free(struct xlb_hc *hc)
 	free(hc->slots);
 	free(hc->free_idx);
 	free(hc->heap);
+	free(hc->groups);
 	free(hc);
+}
+
+/* ---- shared probes ---- */
+
+static __u32 group_hash(const struct xlb_hc_check *c, const struct xlb_addr *a, __u8 family,
+			__u16 port)
+{
+	__u32 h = 2166136261u, v[8] = { c->type, port, family, c->interval_ms, c->timeout_ms };
+	const unsigned char *p = (const unsigned char *)v;
+	size_t i;
+
+	memcpy(&v[5], &a->a[0], 4);
+	v[6] = a->a[3];
+	v[7] = a->a[1] ^ a->a[2];
+	for (i = 0; i < sizeof(v); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % XLB_HC_GROUP_BUCKETS;
+}
+
+int xlb_hc_share(struct xlb_hc *hc, bool on)
+{
+	if (on && !hc->groups) {
+		hc->groups = calloc(XLB_HC_GROUP_BUCKETS, sizeof(*hc->groups));
+		if (!hc->groups)
+			return -ENOMEM;
+	}
+	hc->share = on; /* targets added from now on */
+	return 0;
+}
+
+static struct xlb_hc_target *group_find(struct xlb_hc *hc, const struct xlb_hc_check *chk,
+					const struct xlb_addr *addr, __u8 family, __u16 port)
+{
+	struct xlb_hc_target *l;
+
+	if (!hc->groups)
+		return NULL;
+	for (l = hc->groups[group_hash(chk, addr, family, port)]; l; l = l->hnext)
+		if (l->family == family && l->port == port &&
+		    !memcmp(&l->addr, addr, sizeof(*addr)) && xlb_hc_check_equal(&l->chk, chk))
+			return l;
+	return NULL;
+}
+
+static void group_unlink(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	struct xlb_hc_target **pp;
+
+	if (!hc->groups)
+		return;
+	for (pp = &hc->groups[group_hash(&t->chk, &t->addr, t->family, t->port)]; *pp;
+	     pp = &(*pp)->hnext)
+		if (*pp == t) {
+			*pp = t->hnext;
+			t->hnext = NULL;
+			return;
+		}
+}
+
+/* t (a leader) goes away: its first follower leads the group from t's schedule on. */
+static void group_handover(struct xlb_hc *hc, struct xlb_hc_target *t)
+{
+	struct xlb_hc_target *n = t->followers, *f;
+	long long now = xlb_hc_now_ns();
+	__u32 b;
+
+	group_unlink(hc, t);
+	if (!n)
+		return;
+	n->leader = NULL;
+	n->followers = n->fnext;
+	n->fnext = NULL;
+	for (f = n->followers; f; f = f->fnext)
+		f->leader = n;
+	t->followers = NULL;
+	hc->stats.shared--;
+	b = group_hash(&n->chk, &n->addr, n->family, n->port);
+	n->hnext = hc->groups[b];
+	hc->groups[b] = n;
+	n->sched_ns = t->sched_ns > now ? t->sched_ns : now + 1000000;
+	n->due_ns = n->sched_ns;
+	if (heap_push(hc, n) == 0)
+		rearm(hc);
 }
 
 void xlb_hc_target_seed(struct xlb_hc_target *t, bool up)
@@ -852,6 +962,20 @@ int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct x
 		t->idx = hc->n_slots++;
 	}
 	hc->slots[t->idx] = t;
+	if (chk->type != XLB_HC_NONE && hc->share) {
+		struct xlb_hc_target *l = group_find(hc, chk, addr, family, port);
+
+		if (l) { /* probed by l: never in the heap */
+			t->leader = l;
+			t->fnext = l->followers;
+			l->followers = t;
+			hc->stats.targets++;
+			hc->stats.shared++;
+			if (tp)
+				*tp = t;
+			return 0;
+		}
+	}
 	if (chk->type != XLB_HC_NONE) {
 		/* first probe: uniformly within one interval, so targets do not fire together */
 		t->sched_ns = now + rnd_below(hc, chk->interval_ms * 1000000LL);
@@ -864,6 +988,12 @@ int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct x
 			return err;
 		}
 		rearm(hc);
+		if (hc->share) { /* the leader of a new group */
+			__u32 b = group_hash(chk, addr, family, port);
+
+			t->hnext = hc->groups[b];
+			hc->groups[b] = t;
+		}
 	}
 	hc->stats.targets++;
 	if (tp)
@@ -878,6 +1008,18 @@ void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t)
 {
 	if (!t)
 		return;
+	if (t->leader) { /* a follower: out of its group */
+		struct xlb_hc_target **pp;
+
+		for (pp = &t->leader->followers; *pp; pp = &(*pp)->fnext)
+			if (*pp == t) {
+				*pp = t->fnext;
+				break;
+			}
+		hc->stats.shared--;
+	} else {
+		group_handover(hc, t);
+	}
 	close_probe(hc, t);
 	heap_remove(hc, t);
 	hc->slots[t->idx] = NULL;

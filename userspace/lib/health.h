@@ -170,6 +170,18 @@ int xlb_hc_add(struct xlb_hc *hc, const struct xlb_hc_check *chk, const struct x
 /* Stop checking t (closes an in-flight probe) and free it. */
 void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t);
 
+/*
+ * Shared probes (#21): when on, a target added with the same check settings
+ * (xlb_hc_check_equal), address, family and port as an existing one is not
+ * probed itself: the existing target's probe results are recorded in its
+ * state machine too (each target keeps its own state and gets its own
+ * callback). 1,000 services on the same 50 backends with the same check
+ * send 50 probes per interval. Removing a group's prober hands the group to
+ * another member. Off by default; affects targets added afterwards. 0 or
+ * -ENOMEM.
+ */
+int xlb_hc_share(struct xlb_hc *hc, bool on);
+
 /* Handle one epoll event whose data.u64 had XLB_HC_EV_TAG set. */
 void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events);
 
@@ -187,6 +199,7 @@ struct xlb_hc_stats {
 	__u64 lateness_max_us; /* probe start versus its schedule */
 	__u64 lateness_hist[8]; /* <1ms, <10ms, <50ms, <100ms, <500ms, <1s, <5s, more */
 	size_t targets, in_flight;
+	size_t shared; /* targets whose results come from another target's probe (xlb_hc_share) */
 };
 void xlb_hc_get_stats(const struct xlb_hc *hc, struct xlb_hc_stats *s);
 

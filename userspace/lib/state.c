@@ -435,6 +435,7 @@ static int parse_def(const char *name, json_t *d, struct xlb_cfg_service *s, cha
 	s->drain_timeout_s = XLB_DEFAULT_DRAIN_TIMEOUT_S;
 	xlb_hc_check_default(&s->hc);
 	s->pol = XLB_POLICY_DEFAULT;
+	s->outlier = XLB_OUTLIER_DEFAULT; /* #21 */
 	if (!json_is_object(d))
 		goto bad;
 	if (!json_is_string(json_object_get(d, "vip")) || !json_object_get(d, "port"))

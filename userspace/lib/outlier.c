@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * outlier - passive outlier detection; the rules are in outlier.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "outlier.h"
+
+int xlb_outlier_cfg_check(const struct xlb_outlier_cfg *c, const char **err)
+{
+	const char *e = NULL;
+
+	if (c->window_ms < 100 || c->window_ms > 60000)
+		e = "window_ms: 100..60000";
+	else if (c->min_flows < 1)
+		e = "min_flows: at least 1";
+	else if (c->ratio_pct < 1 || c->ratio_pct > 100)
+		e = "ratio_pct: 1..100";
+	else if (c->max_ejected_pct > 100)
+		e = "max_ejected_pct: 0..100";
+	else if (c->base_eject_ms < 100)
+		e = "base_eject_ms: at least 100";
+	else if (c->max_eject_ms < c->base_eject_ms)
+		e = "max_eject_ms: at least base_eject_ms";
+	else if (c->decay_ms < 1000)
+		e = "decay_ms: at least 1000";
+	if (err)
+		*err = e;
+	return e ? -EINVAL : 0;
+}
+
+static const struct xlb_outlier_sample *sample_at(const struct xlb_outlier *o, __u32 age)
+{
+	return &o->s[(o->head + XLB_OUTLIER_SAMPLES - age) % XLB_OUTLIER_SAMPLES];
+}
+
+void xlb_outlier_reset_window(struct xlb_outlier *o)
+{
+	o->count = 0;
+	o->win_flows = o->win_retx = 0;
+}
+
+static void decay(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms)
+{
+	while (!o->ejected && o->ejections > 0 && now_ms - o->calm_since_ms >= c->decay_ms) {
+		o->ejections--;
+		o->calm_since_ms += c->decay_ms;
+	}
+}
+
+void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms,
+			 __u64 flows, __u64 retx)
+{
+	const struct xlb_outlier_sample *newest, *old = NULL;
+	__u32 age;
+
+	decay(c, o, now_ms);
+	if (o->count) {
+		newest = sample_at(o, 0);
+		if (flows < newest->flows || retx < newest->retx || now_ms < newest->t_ms)
+			xlb_outlier_reset_window(o);
+	}
+	o->head = o->count ? (o->head + 1) % XLB_OUTLIER_SAMPLES : 0;
+	o->s[o->head] = (struct xlb_outlier_sample){.t_ms = now_ms, .flows = flows, .retx = retx};
+	if (o->count < XLB_OUTLIER_SAMPLES)
+		o->count++;
+	/* The oldest sample that is still within the window (at least one step back). */
+	for (age = 1; age < o->count; age++) {
+		const struct xlb_outlier_sample *s = sample_at(o, age);
+
+		if (now_ms - s->t_ms > c->window_ms)
+			break;
+		old = s;
+	}
+	if (!old) {
+		o->win_flows = o->win_retx = 0;
+		return;
+	}
+	o->win_flows = flows - old->flows;
+	o->win_retx = retx - old->retx;
+}
+
+bool xlb_outlier_wants_eject(const struct xlb_outlier_cfg *c, const struct xlb_outlier *o)
+{
+	if (!c->enabled || o->ejected || o->win_flows < c->min_flows || o->win_flows == 0)
+		return false;
+	/* retx / flows >= ratio_pct / 100, in integers. */
+	return o->win_retx * 100 >= (__u64)c->ratio_pct * o->win_flows;
+}
+
+size_t xlb_outlier_budget(const struct xlb_outlier_cfg *c, size_t n)
+{
+	size_t b;
+
+	if (n < 2 || c->max_ejected_pct == 0)
+		return 0;
+	b = n * c->max_ejected_pct / 100;
+	if (b < 1)
+		b = 1;
+	if (b > n - 1)
+		b = n - 1; /* never every backend: someone must take the flows */
+	return b;
+}
+
+__u32 xlb_outlier_eject(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms)
+{
+	__u64 t = (__u64)c->base_eject_ms * (1 + o->ejections);
+
+	if (t > c->max_eject_ms)
+		t = c->max_eject_ms;
+	o->ejected = true;
+	o->ejected_ms = now_ms;
+	o->until_ms = now_ms + t;
+	o->ejections++;
+	o->total_ejections++;
+	xlb_outlier_reset_window(o);
+	return (__u32)t;
+}
+
+bool xlb_outlier_probe(struct xlb_outlier *o, __u64 now_ms, bool ok)
+{
+	if (!o->ejected || !ok || now_ms < o->until_ms)
+		return false;
+	o->ejected = false;
+	o->calm_since_ms = now_ms;
+	xlb_outlier_reset_window(o);
+	return true;
+}
