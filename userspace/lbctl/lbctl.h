@@ -10,4 +10,7 @@ int lbctl_events(const char *sock, bool json, char **argv, int argc);
 /* lbctl top [--interval S] [--once] (obs.c) */
 int lbctl_top(const char *sock, char **argv, int argc);
 
+/* lbctl flow explain SRC[:PORT] VIP:PORT[/PROTO] [--syn] (flow.c) */
+int lbctl_flow_explain(const char *sock, bool json, char **argv, int argc);
+
 #endif

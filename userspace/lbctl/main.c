@@ -845,6 +845,11 @@ static int run_top(const struct command *c, char **argv, int argc)
 	return lbctl_top(sock_path, argv, argc);
 }
 
+static int run_flow_explain(const struct command *c, char **argv, int argc) /* flow.c */
+{
+	return lbctl_flow_explain(sock_path, json_out, argv, argc);
+}
+
 /* ---- plan, apply, history, diff, rollback (lbd/apply.c) ---- */
 
 /*
@@ -1589,6 +1594,15 @@ static const struct command commands[] = {
 	  "drops by reason. Refreshes every S seconds (default 1); q or Ctrl-C quits.\n"
 	  "--once prints a single frame measured over S seconds and exits.",
 	  run_top },
+	{ "flow explain", "SRC[:PORT] VIP:PORT[/PROTO] [--syn]", 2, 3,
+	  "Walk the data path's decisions for the next packet of a flow, from the live\n"
+	  "maps and with the data path's hashes: service, ACLs, rate-limit bucket, flow\n"
+	  "cache, connection-table entry or the scheduling decision (table slot,\n"
+	  "backend, and why: cache, table, drain, panic, backup), forwarding mode, next\n"
+	  "hop (route and neighbour) and the counters the packet would bump. --syn\n"
+	  "explains a connection attempt (a bare SYN) instead of a segment of the flow.\n"
+	  "Reads only: no token spent, no entry created. PROTO: tcp (default) or udp.",
+	  run_flow_explain },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "addr.h"
 #include "history.h"
+#include "inspect.h"
 #include "lbd.h"
 #include "log.h"
 #include "plan.h"
@@ -461,6 +462,7 @@ static const struct {
 	{ "diff", lbd_cmd_diff, true },
 	{ "rollback", lbd_cmd_rollback, true },
 	{ "cluster.status", lbd_cluster_cmd_status, true }, /* cluster.c */
+	{ "flow.explain", lbd_cmd_flow_explain, true }, /* explain.c */
 };
 
 json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)

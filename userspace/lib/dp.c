@@ -2332,3 +2332,17 @@ long long xlb_dp_last_swap_ns(const struct xlb_dp *dp)
 {
 	return dp->last_swap_ns;
 }
+
+/* ---- read-only access for views (lbd flow explain, capture) ---- */
+
+int xlb_dp_map_fd_ro(const struct xlb_dp *dp, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int xlb_dp_ncpus(const struct xlb_dp *dp)
+{
+	return dp->ncpus;
+}

@@ -154,6 +154,16 @@ static const struct xlb_arg_spec ratelimit_set_args[] = {
 	{ NULL },
 };
 
+static const struct xlb_arg_spec flow_explain_args[] = {
+	{ "src", XLB_ARG_STRING, true, 0 }, /* client address */
+	{ "sport", XLB_ARG_UINT, false, 65535 }, /* default 0 */
+	{ "vip", XLB_ARG_STRING, true, 0 },
+	{ "port", XLB_ARG_UINT, true, 65535 },
+	{ "protocol", XLB_ARG_STRING, false, 0 }, /* default tcp */
+	{ "syn", XLB_ARG_BOOL, false, 0 }, /* explain a bare SYN (default: a segment of the flow) */
+	{ NULL },
+};
+
 const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "status", no_args, XLB_ROLE_VIEWER, RO },
 	{ "service.list", no_args, XLB_ROLE_VIEWER, RO },
@@ -190,6 +200,8 @@ const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "ratelimit.show", acl_list_args, XLB_ROLE_VIEWER, RO },
 	{ "ratelimit.set", ratelimit_set_args, XLB_ROLE_ADMIN, 0 },
 	{ "ratelimit.clear", acl_list_args, XLB_ROLE_ADMIN, 0 },
+	/* lbd/explain.c: reads the maps, changes nothing */
+	{ "flow.explain", flow_explain_args, XLB_ROLE_VIEWER, RO },
 	{ NULL, NULL },
 };
 #undef RO
