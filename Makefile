@@ -47,7 +47,7 @@ CFLAGS   += $(SAN_FLAGS)
 CAPS     ?=
 XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP \
-            -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
+            -Iinclude -Iuserspace/lib -I$(BUILD)/bpf -I$(BUILD)/gen
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
 LDLIBS   := -lbpf -lelf -lz -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
@@ -183,6 +183,13 @@ $(BUILD)/%.o: %.c $(DEPS_STAMP) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+# Files embedded into programs as C arrays (xxd -i): lbd's dashboard page.
+$(BUILD)/gen/dashboard_html.h: userspace/lbd/dashboard.html $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)xxd -i $< >$@
+$(BUILD)/userspace/lbd/dashboard.o: $(BUILD)/gen/dashboard_html.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
