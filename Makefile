@@ -62,6 +62,9 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 BENCH_SCALE_CAPS := -DXLB_MAX_SERVICES=131072 -DXLB_MAX_BACKENDS=524288 -DXLB_MAX_FLOWS=2097152
 BPF_OBJS  += $(BUILD)/bpf/bench_xlb_scale.bpf.o
 BPF_SKELS += $(BUILD)/bpf/bench_xlb_scale.skel.h
+# Benchmark-only copy without the capture hooks: bench_xdp --capture measures what they cost off.
+BPF_OBJS  += $(BUILD)/bpf/bench_xlb_nocap.bpf.o
+BPF_SKELS += $(BUILD)/bpf/bench_xlb_nocap.skel.h
 
 LIB_SRCS  := $(wildcard userspace/lib/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -172,6 +175,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 $(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_SCALE_CAPS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/bench_xlb_nocap.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -DXLB_NO_CAPTURE -MMD -MP -c $< -o $@
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -219,4 +219,34 @@ struct {
 	__type(value, __u32);
 } xlb_txports SEC(".maps");
 
+/* Packet capture (capture.h): key 0 = struct xlb_capture_cfg, written by lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_cfg);
+} xlb_capcfg_v1 SEC(".maps");
+
+/* Packet capture: records (struct xlb_capture_hdr + frame bytes) for lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XLB_CAP_RING_BYTES);
+} xlb_capring_v1 SEC(".maps");
+
+/* Packet capture, per CPU: the rate bound (GCRA) and its counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_cpu);
+} xlb_capcpu_v1 SEC(".maps");
+
+/* Packet capture, per CPU: the record being built (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_rec);
+} xlb_capbuf_v1 SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

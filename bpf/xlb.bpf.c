@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "clock.h"
 #include "fcache.h"
+#include "capture.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -108,8 +109,8 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	return xlb_forward(ctx, key, pkt, be, be_id, now, flow->fwd, 1);
 }
 
-SEC("xdp")
-int xlb_xdp_ingress(struct xdp_md *ctx)
+/* The data path (inlined once into xlb_xdp_ingress: its returns end it). */
+static __always_inline int xlb_process(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -279,6 +280,25 @@ forward:
 	xlb_counters_add(&xlb_best_v1, be_id, len, new_flow);
 
 	return xlb_forward(ctx, &key, &pkt, be, be_id, now, fwd, 0);
+}
+
+SEC("xdp")
+int xlb_xdp_ingress(struct xdp_md *ctx)
+{
+#ifdef XLB_NO_CAPTURE /* bench_xdp --capture: the same program without the hooks */
+	return xlb_process(ctx);
+#else
+	struct xlb_capture_cfg *cc = xlb_capture_cfg();
+	/* Capture off: this load and two predictable branches are all it costs. */
+	int cap = cc && cc->on, action;
+
+	if (cap)
+		xlb_capture_before(ctx);
+	action = xlb_process(ctx);
+	if (cap)
+		xlb_capture_after(ctx, action);
+	return action;
+#endif
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -79,6 +79,10 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_ACL6 "xlb_acl6_v1" /* LPM trie: (scope, IPv6 prefix) of ACL entries */
 #define XLB_MAP_FILTER "xlb_filt_v1" /* filter settings per service id + global */
 #define XLB_MAP_RATE "xlb_rate_v1" /* LRU: token bucket (GCRA) per masked source + scope */
+#define XLB_MAP_CAPCFG "xlb_capcfg_v1" /* packet capture: on/off and filters (one entry) */
+#define XLB_MAP_CAPRING "xlb_capring_v1" /* packet capture: ring buffer of records */
+#define XLB_MAP_CAPCPU "xlb_capcpu_v1" /* packet capture, per CPU: rate bound and counters */
+#define XLB_MAP_CAPBUF "xlb_capbuf_v1" /* packet capture, per CPU: the record being built */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -370,6 +374,71 @@ struct xlb_rate_key {
 	__u16 _pad;
 };
 _Static_assert(sizeof(struct xlb_rate_key) == 24, "xlb_rate_key layout");
+
+/* ---- packet capture (bpf/capture.h, lbd/capture.c, lbctl capture) ---- */
+
+#define XLB_CAP_SNAP_MAX 2048 /* bytes of a frame a record can hold */
+#define XLB_CAP_RING_BYTES (4u << 20) /* ring buffer size (a power of 2 pages) */
+
+/*
+ * Value of XLB_MAP_CAPCFG (array of one entry), written by lbd only: `on`
+ * is cleared first and set last, so the data path never runs a half-written
+ * filter. Off (on == 0) costs the data path one load and one branch.
+ */
+struct xlb_capture_cfg {
+	__u32 on; /* 0: off */
+	__u32 flags; /* XLB_CAP_F_* */
+	struct xlb_vip_key svc; /* XLB_CAP_F_SERVICE: packets to this VIP, port, proto */
+	__u32 be_id; /* XLB_CAP_F_BACKEND: packets forwarded to this backend id */
+	__u32 reason; /* XLB_CAP_F_REASON: packets counted under this XLB_STAT_* */
+	__u32 snaplen; /* 1..XLB_CAP_SNAP_MAX */
+	__u32 session; /* copied into every record */
+	__u64 interval_ns; /* rate bound per CPU: one record per interval ... */
+	__u64 burst; /* ... and this many back to back */
+};
+_Static_assert(sizeof(struct xlb_capture_cfg) == 64, "xlb_capture_cfg layout");
+
+#define XLB_CAP_F_SERVICE (1u << 0)
+#define XLB_CAP_F_BACKEND (1u << 1)
+#define XLB_CAP_F_REASON (1u << 2)
+#define XLB_CAP_F_TX (1u << 3) /* also record forwarded frames as they leave */
+
+/* Value of XLB_MAP_CAPCPU (per CPU): the rate bound's state and what it did. */
+struct xlb_capture_cpu {
+	__u64 tat; /* GCRA theoretical arrival time (bpf_ktime_get_ns) */
+	__u64 matched; /* packets that passed every filter */
+	__u64 captured; /* records written to the ring */
+	__u64 bounded; /* matched packets not captured: over the rate bound */
+	__u64 lost; /* records the full ring refused */
+	__u64 session; /* the session these counters belong to (lbd zeroes them) */
+};
+_Static_assert(sizeof(struct xlb_capture_cpu) == 48, "xlb_capture_cpu layout");
+
+#define XLB_CAP_DIR_RX 0 /* the frame as the XDP program received it */
+#define XLB_CAP_DIR_TX 1 /* the frame as it left (XDP_TX / redirect) */
+
+/* One record in XLB_MAP_CAPRING: this header, then caplen bytes of the frame. */
+struct xlb_capture_hdr {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 len; /* frame length */
+	__u32 caplen; /* bytes that follow */
+	__u32 ifindex; /* ingress interface */
+	__u32 session;
+	__u8 dir; /* XLB_CAP_DIR_* */
+	__u8 action; /* XDP_* the program returned */
+	__u8 _pad[6];
+};
+_Static_assert(sizeof(struct xlb_capture_hdr) == 32, "xlb_capture_hdr layout");
+
+/* Value of XLB_MAP_CAPBUF (per CPU): a record under construction, and the filters' "before". */
+struct xlb_capture_rec {
+	__u32 state; /* 0 not matched, 1 copied, 2 matched but over the bound (not copied) */
+	__u32 _pad;
+	__u64 pre_reason; /* this CPU's XLB_STAT_[reason] before the packet */
+	__u64 pre_backend; /* this CPU's backend packets before the packet */
+	struct xlb_capture_hdr h; /* the record: h and data are written out as one */
+	__u8 data[XLB_CAP_SNAP_MAX];
+};
 
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {

@@ -1514,11 +1514,14 @@ static int load(struct xlb_dp *dp)
 		/* Not pinned: .rodata/.bss (per load), devmaps (libbpf
 		 * 1.1.2 cannot reuse a pinned devmap) and the flow cache
 		 * (private to one program, entries live 250 ms; its size
-		 * depends on --no-flow-cache). */
+		 * depends on --no-flow-cache), nor the packet capture's maps
+		 * (a capture belongs to one lbd's session: a new program
+		 * starts with capture off). */
 		if (bpf_map__is_internal(m) || t == BPF_MAP_TYPE_DEVMAP ||
 		    t == BPF_MAP_TYPE_DEVMAP_HASH || !strcmp(bpf_map__name(m), TXPORTS_MAP) ||
 		    !strcmp(bpf_map__name(m), XLB_MAP_FCACHE) ||
-		    !strcmp(bpf_map__name(m), XLB_MAP_FCGEN))
+		    !strcmp(bpf_map__name(m), XLB_MAP_FCGEN) ||
+		    !strncmp(bpf_map__name(m), "xlb_cap", 7))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(path))
