@@ -208,7 +208,7 @@ $(BUILD)/lbd: $(LBD_OBJS) $(LIB)
 
 $(BUILD)/lbctl: $(LBCTL_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lpcap
 
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB)
 	$(call msg,LINK,$@)

@@ -2,9 +2,9 @@
 /*
  * capture.h - packet capture for lbctl capture (docs/operations.md).
  *
- * Off by default: the program then pays one inlined array load and one
- * branch per packet (xlb.bpf.c checks xlb_capcfg_v1[0].on once, keeps the
- * answer in a register for the exit, and calls nothing). On, each packet runs
+ * Off by default: the program then pays one load of a global and one
+ * predictable branch per packet (xlb.bpf.c reads xlb_capture_on and, when
+ * set, tail-calls xlb_xdp_captured: the data path between two halves). On, each packet runs
  * two BPF subprograms around the unchanged data path:
  *
  *   before: the service filter (the parsed VIP, port, proto against the
@@ -35,7 +35,15 @@
 #include "maps.h"
 #include "parse.h"
 
-/* The capture settings: NULL or on == 0 means off (the fast path's only check). */
+/*
+ * The on/off switch: a global (the program's .bss map, written by lbd), so
+ * the check is one 64-bit address load, one load and one branch: no key on
+ * the stack, no NULL check. Nothing else may live in .bss (lbd writes the
+ * whole value; it refuses a .bss of another size).
+ */
+__u32 xlb_capture_on = 0;
+
+/* The capture settings (filters, bound, session). */
 static __always_inline struct xlb_capture_cfg *xlb_capture_cfg(void)
 {
 	__u32 zero = 0;
@@ -122,12 +130,12 @@ static __noinline int xlb_capture_before(struct xdp_md *ctx)
 		cpu->tat = 0;
 	}
 	rec->h.ts_ns = bpf_ktime_get_ns();
+	rec->h.session = cc->session;
 	if (!xlb_cap_token(cc, cpu, rec->h.ts_ns, 0) || xlb_cap_copy(ctx, cc, rec)) {
 		rec->state = 2;
 		return 0;
 	}
 	rec->h.ifindex = ctx->ingress_ifindex;
-	rec->h.session = cc->session;
 	rec->state = 1;
 	return 0;
 }
@@ -149,11 +157,16 @@ static __noinline int xlb_capture_after(struct xdp_md *ctx, int action)
 	struct xlb_capture_cfg *cc = xlb_capture_cfg();
 	struct xlb_capture_rec *rec;
 	struct xlb_capture_cpu *cpu;
-	__u32 zero = 0;
+	__u32 zero = 0, st;
 
 	rec = bpf_map_lookup_elem(&xlb_capbuf_v1, &zero);
 	cpu = bpf_map_lookup_elem(&xlb_capcpu_v1, &zero);
 	if (!cc || !rec || !cpu || !rec->state)
+		return 0;
+	/* Used once: a stale state must never be emitted twice. */
+	st = rec->state;
+	rec->state = 0;
+	if (rec->h.session != cc->session)
 		return 0;
 	if ((cc->flags & XLB_CAP_F_REASON) &&
 	    xlb_cap_percpu_get(&xlb_stats_v4, cc->reason, 0) == rec->pre_reason)
@@ -162,7 +175,7 @@ static __noinline int xlb_capture_after(struct xdp_md *ctx, int action)
 	    xlb_cap_percpu_get(&xlb_best_v1, cc->be_id, 0) == rec->pre_backend)
 		return 0;
 	cpu->matched++;
-	if (rec->state != 1 || !xlb_cap_token(cc, cpu, rec->h.ts_ns, 1)) {
+	if (st != 1 || !xlb_cap_token(cc, cpu, rec->h.ts_ns, 1)) {
 		cpu->bounded++;
 		return 0;
 	}

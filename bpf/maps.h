@@ -249,4 +249,12 @@ struct {
 	__type(value, struct xlb_capture_rec);
 } xlb_capbuf_v1 SEC(".maps");
 
+/* Packet capture: key 0 = xlb_xdp_captured, the tail call taken while capture is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_capprog_v1 SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

@@ -83,6 +83,8 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_CAPRING "xlb_capring_v1" /* packet capture: ring buffer of records */
 #define XLB_MAP_CAPCPU "xlb_capcpu_v1" /* packet capture, per CPU: rate bound and counters */
 #define XLB_MAP_CAPBUF "xlb_capbuf_v1" /* packet capture, per CPU: the record being built */
+#define XLB_MAP_CAPPROG "xlb_capprog_v1" /* packet capture: the tail call taken while on */
+#define XLB_PROG_CAPTURED "xlb_xdp_captured" /* ... the program it holds */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -381,12 +383,13 @@ _Static_assert(sizeof(struct xlb_rate_key) == 24, "xlb_rate_key layout");
 #define XLB_CAP_RING_BYTES (4u << 20) /* ring buffer size (a power of 2 pages) */
 
 /*
- * Value of XLB_MAP_CAPCFG (array of one entry), written by lbd only: `on`
- * is cleared first and set last, so the data path never runs a half-written
- * filter. Off (on == 0) costs the data path one load and one branch.
+ * Value of XLB_MAP_CAPCFG (array of one entry), written by lbd only. The
+ * switch itself is the program's global xlb_capture_on (bpf/capture.h):
+ * lbd writes these settings first and sets the switch last, so the data
+ * path never runs a half-written filter.
  */
 struct xlb_capture_cfg {
-	__u32 on; /* 0: off */
+	__u32 on; /* lbd's copy of the switch, for readers of the map */
 	__u32 flags; /* XLB_CAP_F_* */
 	struct xlb_vip_key svc; /* XLB_CAP_F_SERVICE: packets to this VIP, port, proto */
 	__u32 be_id; /* XLB_CAP_F_BACKEND: packets forwarded to this backend id */

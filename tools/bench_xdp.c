@@ -708,7 +708,7 @@ static int scaling(void)
  * reports whole ns per run, so the cost is the mean of the per-round
  * differences over many rounds.
  */
-#define CAP_ROUNDS 41
+#define CAP_ROUNDS 101
 
 static double mean(const double *v, int n)
 {

@@ -95,6 +95,13 @@ static int setup(void **state)
 		return 0;
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
 	lab.ifx0 = if_nametoindex("xt0");
+	{ /* as lbd does when a capture starts: the tail call's target */
+		int pfd = bpf_program__fd(lab.skel->progs.xlb_xdp_captured);
+		__u32 k = 0;
+
+		if (bpf_map_update_elem(mfd(lab.skel->maps.xlb_capprog_v1), &k, &pfd, BPF_ANY))
+			return 0;
+	}
 	lab.ncpus = libbpf_num_possible_cpus();
 	inet_pton(AF_INET, VIP, &vk.addr.a[0]);
 	inet_pton(AF_INET, "10.9.0.11", &be.addr.a[0]);
@@ -159,6 +166,7 @@ static void cap_set(__u32 on, __u32 flags, __u32 snaplen, __u64 rate, __u64 burs
 	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_capcfg_v1), &zero, &c, BPF_ANY), 0);
 	c.on = on;
 	assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_capcfg_v1), &zero, &c, BPF_ANY), 0);
+	lab.skel->bss->xlb_capture_on = on; /* the switch, last */
 	drain_ring();
 }
 

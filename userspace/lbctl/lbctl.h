@@ -12,5 +12,7 @@ int lbctl_top(const char *sock, char **argv, int argc);
 
 /* lbctl flow explain SRC[:PORT] VIP:PORT[/PROTO] [--syn] (flow.c) */
 int lbctl_flow_explain(const char *sock, bool json, char **argv, int argc);
+/* lbctl capture [--service S] [--backend B] [--reason R] [--count N] ... -w FILE|- (capture.c) */
+int lbctl_capture(const char *sock, bool json, char **argv, int argc);
 
 #endif

@@ -850,6 +850,11 @@ static int run_flow_explain(const struct command *c, char **argv, int argc) /* f
 	return lbctl_flow_explain(sock_path, json_out, argv, argc);
 }
 
+static int run_capture(const struct command *c, char **argv, int argc) /* capture.c */
+{
+	return lbctl_capture(sock_path, json_out, argv, argc);
+}
+
 /* ---- plan, apply, history, diff, rollback (lbd/apply.c) ---- */
 
 /*
@@ -1603,6 +1608,18 @@ static const struct command commands[] = {
 	  "explains a connection attempt (a bare SYN) instead of a segment of the flow.\n"
 	  "Reads only: no token spent, no entry created. PROTO: tcp (default) or udp.",
 	  run_flow_explain },
+	{ "capture", "[--service S] [--backend B] [--reason R] [--count N] [--duration S] "
+		     "[--snaplen L] [--rate PPS] [--burst N] [--tx] -w FILE|-", 2, 21,
+	  "Capture packets as the XDP program saw them (--tx: and as it sent them) into a\n"
+	  "pcap file (-w - writes to stdout: lbctl capture -w - | tcpdump -nr -). Filters:\n"
+	  "--service (its VIP:port/proto), --backend (forwarded to it; needs --service),\n"
+	  "--reason (a counter of lbctl stats, e.g. drop_acl_global). lbd runs the\n"
+	  "capture; it stops after N records (--tx: a forwarded packet is two), after\n"
+	  "--duration seconds, on Ctrl-C, or when the output closes. At most PPS records per second per CPU\n"
+	  "(default 1000) after a burst of N (default 100): the data path is never\n"
+	  "slowed by a capture; what the bound leaves out is counted and shown at the\n"
+	  "end. --snaplen: bytes per packet (default and max 2048). Role: operator.",
+	  run_capture },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

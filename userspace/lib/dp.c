@@ -1323,8 +1323,10 @@ static int open_fds(struct xlb_dp *dp)
 
 static struct bpf_program *xdp_program(struct bpf_object *obj)
 {
-	struct bpf_program *p;
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "xlb_xdp_ingress");
 
+	if (p) /* the entry point; xlb_xdp_captured is only tail-called (capture.h) */
+		return p;
 	bpf_object__for_each_program(p, obj)
 		if (bpf_program__type(p) == BPF_PROG_TYPE_XDP)
 			return p;
@@ -2343,6 +2345,13 @@ int xlb_dp_map_fd_ro(const struct xlb_dp *dp, const char *name)
 	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, name);
 
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int xlb_dp_prog_fd_ro(const struct xlb_dp *dp, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(dp->obj, name);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
 }
 
 int xlb_dp_ncpus(const struct xlb_dp *dp)
