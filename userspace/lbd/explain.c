@@ -36,162 +36,6 @@ static const char *const stat_names[XLB_STAT_MAX] = {
 #undef XLB_STAT_NAME
 };
 
-struct ex_ctx {
-	const struct xlb_dp *dp;
-	int ncpus;
-	int vfilt, vips, flows, bends, tables, filt, acl4, acl6, rate, conns, rrcur, fcache, fcgen,
-	    epoch, nhc;
-};
-
-static int lookup(int fd, const void *k, void *v)
-{
-	if (fd < 0)
-		return -ENOENT;
-	return bpf_map_lookup_elem(fd, k, v) ? -errno : 0;
-}
-
-static int io_vfilt(void *c, __u32 w, __u64 *bits)
-{
-	return lookup(((struct ex_ctx *)c)->vfilt, &w, bits);
-}
-
-static int io_service(void *c, const struct xlb_vip_key *k, struct xlb_svc *o)
-{
-	return lookup(((struct ex_ctx *)c)->vips, k, o);
-}
-
-static int io_flow(void *c, const struct xlb_flow_key *k, struct xlb_flow *o)
-{
-	return lookup(((struct ex_ctx *)c)->flows, k, o);
-}
-
-static int io_backend(void *c, __u32 id, struct xlb_backend *o)
-{
-	return lookup(((struct ex_ctx *)c)->bends, &id, o);
-}
-
-static int io_slot(void *c, __u32 svc_id, __u32 slot, __u32 *be_id)
-{
-	struct ex_ctx *x = c;
-	__u32 inner_id, elem = slot / XLB_TABLE_PACK;
-	__u64 v;
-	xlb_slot_t s;
-	int fd, rc;
-
-	rc = lookup(x->tables, &svc_id, &inner_id);
-	if (rc)
-		return rc;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	if (fd < 0)
-		return -errno;
-	rc = lookup(fd, &elem, &v);
-	close(fd);
-	if (rc)
-		return rc;
-	s = ((xlb_slot_t *)&v)[slot % XLB_TABLE_PACK];
-	*be_id = s == XLB_SLOT_NONE ? XLB_BACKEND_NONE : s;
-	return 0;
-}
-
-static int io_filter(void *c, __u32 idx, struct xlb_filter *o)
-{
-	return lookup(((struct ex_ctx *)c)->filt, &idx, o);
-}
-
-static int io_acl(void *c, const struct xlb_flow_key *k, __u32 scope)
-{
-	struct ex_ctx *x = c;
-	__u32 v;
-	int rc;
-
-	if (k->family == XLB_AF_INET) {
-		struct xlb_acl4_key a = { .prefixlen = 64, .scope = scope, .addr = k->src.a[0] };
-
-		rc = lookup(x->acl4, &a, &v);
-	} else {
-		struct xlb_acl6_key a = { .prefixlen = 160, .scope = scope };
-
-		memcpy(a.addr, &k->src, sizeof(a.addr));
-		rc = lookup(x->acl6, &a, &v);
-	}
-	return rc == 0 ? 1 : rc == -ENOENT ? 0 : rc;
-}
-
-static int io_rate(void *c, const struct xlb_rate_key *k, __u64 *tat)
-{
-	return lookup(((struct ex_ctx *)c)->rate, k, tat);
-}
-
-static int io_conns(void *c, __u32 id, __s64 *n)
-{
-	return lookup(((struct ex_ctx *)c)->conns, &id, n);
-}
-
-/* A per-CPU map's values: one slot of round_up(size, 8) bytes per possible CPU. */
-static void *percpu_get(struct ex_ctx *x, int fd, __u32 key, size_t size, size_t *stride, int *rc)
-{
-	void *v;
-
-	*stride = (size + 7) & ~(size_t)7;
-	v = calloc(x->ncpus, *stride);
-	if (!v) {
-		*rc = -ENOMEM;
-		return NULL;
-	}
-	*rc = lookup(fd, &key, v);
-	if (*rc) {
-		free(v);
-		return NULL;
-	}
-	return v;
-}
-
-static int io_rr(void *c, __u32 svc_id, __u32 *cur)
-{
-	struct ex_ctx *x = c;
-	size_t st;
-	int rc;
-	__u8 *v = percpu_get(x, x->rrcur, svc_id, sizeof(__u32), &st, &rc);
-
-	if (!v)
-		return rc;
-	memcpy(cur, v, sizeof(*cur)); /* CPU 0 */
-	free(v);
-	return 0;
-}
-
-static int io_fcache(void *c, __u32 slot, struct xlb_fcache_ent *ents, __u16 *gens, int *n)
-{
-	struct ex_ctx *x = c;
-	size_t st, st2;
-	__u8 *e, *g;
-	int rc, i;
-
-	e = percpu_get(x, x->fcache, slot, sizeof(*ents), &st, &rc);
-	if (!e)
-		return rc;
-	g = percpu_get(x, x->fcgen, slot / 4, sizeof(__u64), &st2, &rc);
-	if (!g) {
-		free(e);
-		return rc;
-	}
-	*n = x->ncpus < XLB_EXPLAIN_MAX_CPUS ? x->ncpus : XLB_EXPLAIN_MAX_CPUS;
-	for (i = 0; i < *n; i++) {
-		memcpy(&ents[i], e + i * st, sizeof(*ents));
-		memcpy(&gens[i], g + i * st2 + (slot % 4) * sizeof(__u16), sizeof(__u16));
-	}
-	free(e);
-	free(g);
-	return 0;
-}
-
-static int io_epoch(void *c, __u32 *ep)
-{
-	__u32 zero = 0;
-
-	return lookup(((struct ex_ctx *)c)->epoch, &zero, ep);
-}
-
 /* ---- next hop: the kernel's route and neighbour entry for the backend ---- */
 
 static void nl_attr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
@@ -343,13 +187,13 @@ static const char *nud_name(__u16 s)
 }
 
 /* The data path's per-CPU next-hop cache (fwd.h): CPUs with a fresh entry for be. */
-static json_t *nhc_json(struct ex_ctx *x, __u32 be_id, const struct xlb_backend *be, __u64 now,
+static json_t *nhc_json(struct xlb_explain_fds *x, __u32 be_id, const struct xlb_backend *be, __u64 now,
 			int *fresh_ifindex)
 {
 	json_t *arr = json_array();
 	size_t st;
-	int rc, c;
-	__u8 *v = percpu_get(x, x->nhc, be_id, sizeof(struct xlb_nexthop), &st, &rc);
+	int c;
+	__u8 *v = xlb_explain_percpu(x, x->nhc, be_id, sizeof(struct xlb_nexthop), &st);
 
 	*fresh_ifindex = 0;
 	if (!v)
@@ -446,13 +290,8 @@ json_t *lbd_cmd_flow_explain(struct lbd *l, json_t *args)
 	bool syn = json_is_true(json_object_get(args, "syn"));
 	struct xlb_flow_key key __attribute__((aligned(8)));
 	struct xlb_explain_opts o = { 0 };
-	struct ex_ctx x = { .dp = l->dp, .ncpus = xlb_dp_ncpus(l->dp) };
-	struct xlb_explain_io io = {
-		.ctx = &x, .vfilt_word = io_vfilt, .service = io_service, .flow = io_flow,
-		.backend = io_backend, .slot = io_slot, .filter = io_filter, .acl = io_acl,
-		.rate = io_rate, .conns = io_conns, .rr_cursor = io_rr, .fcache = io_fcache,
-		.epoch = io_epoch,
-	};
+	struct xlb_explain_fds x = { .ncpus = xlb_dp_ncpus(l->dp) };
+	struct xlb_explain_io io;
 	struct xlb_explain e;
 	struct xlb_cfg_service *cs = NULL;
 	struct xlb_cfg_backend *cb = NULL;
@@ -491,6 +330,7 @@ json_t *lbd_cmd_flow_explain(struct lbd *l, json_t *args)
 	x.fcgen = xlb_dp_map_fd_ro(l->dp, XLB_MAP_FCGEN);
 	x.epoch = xlb_dp_map_fd_ro(l->dp, XLB_MAP_EPOCH);
 	x.nhc = xlb_dp_map_fd_ro(l->dp, XLB_MAP_NHCACHE);
+	xlb_explain_io_fds(&x, &io);
 	o.now_ns = coarse_now();
 	o.syn = syn;
 	o.prefilter = !(getenv("XLB_DP_PREFILTER") && !strcmp(getenv("XLB_DP_PREFILTER"), "0"));

@@ -23,6 +23,7 @@
 #define XLB_EXPLAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #include "xlb.h"
@@ -121,5 +122,18 @@ int xlb_explain_flow(const struct xlb_explain_io *io, const struct xlb_flow_key 
 		     const struct xlb_explain_opts *o, struct xlb_explain *out);
 
 const char *xlb_explain_via_name(enum xlb_explain_via v);
+
+/* ---- explain_fd.c: the callbacks over map fds (-1: the map is absent) ---- */
+
+struct xlb_explain_fds {
+	int ncpus; /* possible CPUs: values of a per-CPU lookup */
+	int vfilt, vips, flows, bends, tables, filt, acl4, acl6, rate, conns, rrcur, fcache,
+	    fcgen, epoch, nhc;
+};
+
+void xlb_explain_io_fds(struct xlb_explain_fds *f, struct xlb_explain_io *io);
+/* A per-CPU map's values at key (malloc'd, *stride bytes per CPU) or NULL. */
+void *xlb_explain_percpu(const struct xlb_explain_fds *f, int fd, __u32 key, size_t size,
+			 size_t *stride);
 
 #endif
