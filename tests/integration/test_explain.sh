@@ -87,21 +87,34 @@ lbctl acl remove deny "$CLI/32"
 
 info "rate limit: 1 new flow/s, burst 1"
 lbctl ratelimit set --rate 1 --burst 1
-sleep 1.1 # a full bucket
-e=$(explain "$CLI:41030" "$XT_VIP:80" --syn)
-assert_eq "$(echo "$e" | jget "d['filters']['rate_limit']['admit']")" True "first new flow admitted"
-want=$(echo "$e" | jget "d['backend']['address']")
-before=$(stat_of drop_rate_limit)
-# the token is spent now: explain and send the next flow within the second
-got=$(flowc get "$XT_VIP" 41030) || fail "first flow under the limit failed"
-e=$(explain "$CLI:41031" "$XT_VIP:80" --syn)
-flowc get "$XT_VIP" 41031 --timeout 0.4 >/dev/null && fail "second flow got through the limit"
-after=$(stat_of drop_rate_limit)
-assert_eq "$(addr_of "$got")" "$want" "first flow under the limit"
-assert_eq "$(echo "$e" | jget "d['reason']")" drop_rate_limit "second new flow explained"
-assert_eq "$(echo "$e" | jget "d['filters']['rate_limit']['tokens']")" 0 "tokens left"
-assert_ge "$after" $((before + 1)) "drop_rate_limit after the refused SYN"
-lbctl flow explain "$CLI:41031" "$XT_VIP:80" --syn
+ok=
+for try in 1 2 3; do
+	sleep 1.1 # a full bucket
+	p1=$((41030 + 2 * try)) p2=$((41031 + 2 * try))
+	e=$(explain "$CLI:$p1" "$XT_VIP:80" --syn)
+	assert_eq "$(echo "$e" | jget "d['filters']['rate_limit']['admit']")" True "first new flow admitted"
+	want=$(echo "$e" | jget "d['backend']['address']")
+	before=$(stat_of drop_rate_limit)
+	# the token is spent now: explain and send the next flow within the second
+	t0=$(date +%s.%N)
+	got=$(flowc get "$XT_VIP" "$p1") || fail "first flow under the limit failed"
+	e=$(explain "$CLI:$p2" "$XT_VIP:80" --syn)
+	r=0
+	flowc get "$XT_VIP" "$p2" --timeout 0.4 >/dev/null || r=$?
+	t1=$(date +%s.%N)
+	after=$(stat_of drop_rate_limit)
+	# a host too loaded to do this within the bucket's second: try again
+	"$XT_PY" -c "import sys; sys.exit(0 if $t1 - $t0 < 0.9 else 1)" || { info "took too long, again"; continue; }
+	[ "$r" -ne 0 ] || fail "second flow got through the limit"
+	assert_eq "$(addr_of "$got")" "$want" "first flow under the limit"
+	assert_eq "$(echo "$e" | jget "d['reason']")" drop_rate_limit "second new flow explained"
+	assert_eq "$(echo "$e" | jget "d['filters']['rate_limit']['tokens']")" 0 "tokens left"
+	assert_ge "$after" $((before + 1)) "drop_rate_limit after the refused SYN"
+	ok=1
+	break
+done
+[ -n "$ok" ] || skip "host too loaded to send two flows within a second"
+lbctl flow explain "$CLI:$p2" "$XT_VIP:80" --syn
 lbctl ratelimit clear
 
 pass "explain matched 16 real flows: table, cache, drain, ACL and rate limit"
