@@ -20,6 +20,8 @@ mkdir -p "$OUT"
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
 echo "== bench_xdp: BPF_PROG_TEST_RUN, ratio to XDP_DROP in the same process"
 timeout 300 "$BUILD"/tools/bench_xdp | tee "$OUT/micro.txt"
+echo "== bench_xdp --capture: the packet-capture check while no capture runs (bench_xlb_nocap.bpf.o)"
+timeout 120 "$BUILD"/tools/bench_xdp --capture | tee "$OUT/capture.txt"
 echo "== bench_xdp --scaling: 1..100,000 services x 10..1,000,000 flows (bench_xlb_scale.bpf.o)"
 timeout 300 "$BUILD"/tools/bench_xdp --scaling | tee "$OUT/scaling.txt"
 # scaling.txt -> scaling.tsv and scaling.md (one table per case: services x flows)
