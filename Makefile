@@ -47,7 +47,7 @@ CFLAGS   += $(SAN_FLAGS)
 CAPS     ?=
 XCFLAGS  := $(CAPS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP \
-            -Iinclude -Iuserspace/lib -I$(BUILD)/bpf
+            -Iinclude -Iuserspace/lib -I$(BUILD)/bpf -I$(BUILD)/gen
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
             -Iinclude -Ibpf -I$(ARCH_INC)
 # Each program is linked with the libraries it uses, no more: from libxlb.a
@@ -55,7 +55,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
 # what those objects need (lbctl: no libbpf, libyaml, libcurl, libmicrohttpd).
 # libbpf brings its own libelf and zlib.
 LDLIBS       := -lbpf -ljansson -lyaml -lsystemd -lmicrohttpd -lcurl -lpthread
-LBCTL_LDLIBS := -ljansson -lm
+LBCTL_LDLIBS := -ljansson -lm -lpcap
 TOOL_LDLIBS  := -lbpf
 TEST_LDLIBS  := $(LDLIBS) -lcmocka
 
@@ -77,6 +77,9 @@ BPF_SKELS := $(patsubst %,$(BUILD)/bpf/%.skel.h,$(BPF_NAMES))
 BENCH_SCALE_CAPS := -DXLB_MAX_SERVICES=131072 -DXLB_MAX_BACKENDS=524288 -DXLB_MAX_FLOWS=2097152
 BPF_OBJS  += $(BUILD)/bpf/bench_xlb_scale.bpf.o
 BPF_SKELS += $(BUILD)/bpf/bench_xlb_scale.skel.h
+# Benchmark-only copy without the capture hooks: bench_xdp --capture measures what they cost off.
+BPF_OBJS  += $(BUILD)/bpf/bench_xlb_nocap.bpf.o
+BPF_SKELS += $(BUILD)/bpf/bench_xlb_nocap.skel.h
 
 LIB_SRCS  := $(wildcard userspace/lib/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -206,6 +209,10 @@ $(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_SCALE_CAPS) -MMD -MP -c $< -o $@
 
+$(BUILD)/bpf/bench_xlb_nocap.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -DXLB_NO_CAPTURE -MMD -MP -c $< -o $@
+
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
@@ -228,6 +235,13 @@ $(BUILD)/version.txt: FORCE
 
 $(BUILD)/userspace/lib/version.o: $(BUILD)/version.txt
 $(BUILD)/userspace/lib/version.o: XCFLAGS += -DXLB_VERSION='"$(XLB_VERSION)"'
+
+# Files embedded into programs as C arrays (xxd -i): lbd's dashboard page.
+$(BUILD)/gen/dashboard_html.h: userspace/lbd/dashboard.html $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)xxd -i $< >$@
+$(BUILD)/userspace/lbd/dashboard.o: $(BUILD)/gen/dashboard_html.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

@@ -55,16 +55,9 @@
 const volatile __u64 xlb_cfg_fcache_ttl_ns = XLB_FCACHE_TTL_NS;
 
 /*
- * The 40-byte key is compared as five 8-byte words: the stack copy is
- * declared 8-aligned (xlb.bpf.c) and this type tells the compiler the words
- * alias the key's narrower fields.
+ * The 40-byte key is compared as five 8-byte words (xlb_u64a, xlb_hash.h): the
+ * stack copy is declared 8-aligned (xlb.bpf.c).
  */
-typedef __u64 __attribute__((may_alias)) xlb_u64a;
-
-static __always_inline __u64 xlb_rotl64(__u64 x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
 
 enum xlb_fc_event { XLB_FC_HIT, XLB_FC_MISS, XLB_FC_FILL, XLB_FC_KILL };
 
@@ -118,28 +111,14 @@ struct xlb_fcache_ref {
 };
 
 /*
- * The slot of key on this CPU, in *r; 0 if the maps say otherwise (cannot
- * happen). Each key word is rotated by its own amount before they are
- * combined (a plain XOR lets equal patterns of source and destination
- * cancel, e.g. IPv6 addresses numbered alike), then a 64-bit finalizer
- * (MurmurHash3's fmix64 constants) spreads every input bit over the top
- * bits the slot is taken from.
+ * The slot of key on this CPU, in *r (xlb_fcache_slot(), xlb_hash.h: user
+ * space computes the same slot); 0 if the maps say otherwise (cannot happen).
  */
 static __always_inline int xlb_fcache_ref(const struct xlb_flow_key *key, struct xlb_fcache_ref *r)
 {
-	const xlb_u64a *w = (const xlb_u64a *)key;
-	__u64 h = w[0] ^ xlb_rotl64(w[1], 13) ^ xlb_rotl64(w[2], 29) ^ xlb_rotl64(w[3], 43) ^
-		  xlb_rotl64(w[4], 53);
-	__u32 slot, gi;
+	__u32 slot = xlb_fcache_slot(key), gi = slot / 4;
 	__u64 *g;
 
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	slot = h >> (64 - XLB_FCACHE_BITS);
-	gi = slot / 4;
 	/* Per-CPU arrays with a known map: inlined by the verifier (no call). */
 	r->e = bpf_map_lookup_elem(&XLB_FCACHE_MAP, &slot);
 	g = bpf_map_lookup_elem(&XLB_FCGEN_MAP, &gi);

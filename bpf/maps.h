@@ -3,7 +3,7 @@
  * maps.h - every map of the XDP data path, declared in one place.
  *
  * Each map is declared under its alias from include/xlb.h (XLB_FLOWS_MAP ->
- * xlb_flows_v3): the kernel map name, the skeleton's field and the XLB_MAP_*
+ * XLB_FLOWS_MAP): the kernel map name, the skeleton's field and the XLB_MAP_*
  * string user space pins it by all follow that one line. No map carries a `pinning` attribute: lbd chooses
  * pin paths with bpf_map__set_pin_path(), tests pin nothing.
  */
@@ -227,5 +227,43 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } XLB_TXPORTS_MAP SEC(".maps");
+
+/* Packet capture (capture.h): key 0 = struct xlb_capture_cfg, written by lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_cfg);
+} XLB_CAPCFG_MAP SEC(".maps");
+
+/* Packet capture: records (struct xlb_capture_hdr + frame bytes) for lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XLB_CAP_RING_BYTES);
+} XLB_CAPRING_MAP SEC(".maps");
+
+/* Packet capture, per CPU: the rate bound (GCRA) and its counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_cpu);
+} XLB_CAPCPU_MAP SEC(".maps");
+
+/* Packet capture, per CPU: the record being built (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_capture_rec);
+} XLB_CAPBUF_MAP SEC(".maps");
+
+/* Packet capture: key 0 = xlb_xdp_captured, the tail call taken while capture is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} XLB_CAPPROG_MAP SEC(".maps");
 
 #endif /* XLB_BPF_MAPS_H */

@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "clock.h"
 #include "fcache.h"
+#include "capture.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -108,8 +109,8 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	return xlb_forward(ctx, key, pkt, be, be_id, now, flow->fwd, 1);
 }
 
-SEC("xdp")
-int xlb_xdp_ingress(struct xdp_md *ctx)
+/* The data path (inlined once into xlb_xdp_ingress: its returns end it). */
+static __always_inline int xlb_process(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -301,6 +302,37 @@ forward:
 	xlb_counters_add(&XLB_BE_STATS_MAP, be_id, len, new_flow);
 
 	return xlb_forward(ctx, &key, &pkt, be, be_id, now, fwd, 0);
+}
+
+#ifndef XLB_NO_CAPTURE
+/*
+ * Capture on (capture.h): the data path between the capture's two halves,
+ * reached by a tail call from xlb_xdp_ingress through XLB_CAPPROG_MAP (lbd
+ * puts this program there when a capture starts). A separate program, so
+ * the fast path keeps nothing alive for the capture: holding the flag or
+ * ctx across the data path cost the IPv6 path register spills (+3 ns).
+ */
+SEC("xdp")
+int xlb_xdp_captured(struct xdp_md *ctx)
+{
+	int action;
+
+	xlb_capture_before(ctx);
+	action = xlb_process(ctx);
+	xlb_capture_after(ctx, action);
+	return action;
+}
+#endif
+
+SEC("xdp")
+int xlb_xdp_ingress(struct xdp_md *ctx)
+{
+#ifndef XLB_NO_CAPTURE /* bench_xdp --capture: the same program without the check */
+	/* Capture off: one load of a global and one predictable branch. */
+	if (xlb_capture_on)
+		bpf_tail_call(ctx, &XLB_CAPPROG_MAP, 0); /* returns only if the slot is empty */
+#endif
+	return xlb_process(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

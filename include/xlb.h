@@ -92,6 +92,11 @@ typedef __u32 xlb_slot_t;
 #define XLB_ACL6_MAP xlb_acl6_v1 /* LPM trie: (scope, IPv6 prefix) of ACL entries */
 #define XLB_FILTER_MAP xlb_filt_v1 /* filter settings per service id + global */
 #define XLB_RATE_MAP xlb_rate_v1 /* LRU: token bucket (GCRA) per masked source + scope */
+#define XLB_CAPCFG_MAP xlb_capcfg_v1 /* packet capture: on/off and filters (one entry) */
+#define XLB_CAPRING_MAP xlb_capring_v1 /* packet capture: ring buffer of records */
+#define XLB_CAPCPU_MAP xlb_capcpu_v1 /* packet capture, per CPU: rate bound and counters */
+#define XLB_CAPBUF_MAP xlb_capbuf_v1 /* packet capture, per CPU: the record being built */
+#define XLB_CAPPROG_MAP xlb_capprog_v1 /* packet capture: the tail call taken while on */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
 
 #define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
@@ -118,7 +123,13 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_ACL6 XLB_MAP_NAME(XLB_ACL6_MAP)
 #define XLB_MAP_FILTER XLB_MAP_NAME(XLB_FILTER_MAP)
 #define XLB_MAP_RATE XLB_MAP_NAME(XLB_RATE_MAP)
+#define XLB_MAP_CAPCFG XLB_MAP_NAME(XLB_CAPCFG_MAP)
+#define XLB_MAP_CAPRING XLB_MAP_NAME(XLB_CAPRING_MAP)
+#define XLB_MAP_CAPCPU XLB_MAP_NAME(XLB_CAPCPU_MAP)
+#define XLB_MAP_CAPBUF XLB_MAP_NAME(XLB_CAPBUF_MAP)
+#define XLB_MAP_CAPPROG XLB_MAP_NAME(XLB_CAPPROG_MAP)
 #define XLB_MAP_TXPORTS XLB_MAP_NAME(XLB_TXPORTS_MAP)
+#define XLB_PROG_CAPTURED "xlb_xdp_captured" /* the program XLB_CAPPROG_MAP holds */
 
 #define XLB_MAP_NAME_FITS(m) _Static_assert(sizeof(XLB_MAP_##m) <= 16, "XLB_MAP_" #m ": over 15 characters")
 XLB_MAP_NAME_FITS(VIPS); XLB_MAP_NAME_FITS(VIPADDRS); XLB_MAP_NAME_FITS(VIPFILTER);
@@ -129,6 +140,8 @@ XLB_MAP_NAME_FITS(CLOCK); XLB_MAP_NAME_FITS(FCACHE); XLB_MAP_NAME_FITS(EPOCH);
 XLB_MAP_NAME_FITS(FCGEN); XLB_MAP_NAME_FITS(NODE); XLB_MAP_NAME_FITS(DECAP_CFG);
 XLB_MAP_NAME_FITS(DECAP_STATS); XLB_MAP_NAME_FITS(ACL4); XLB_MAP_NAME_FITS(ACL6);
 XLB_MAP_NAME_FITS(FILTER); XLB_MAP_NAME_FITS(RATE); XLB_MAP_NAME_FITS(TXPORTS);
+XLB_MAP_NAME_FITS(CAPCFG); XLB_MAP_NAME_FITS(CAPRING); XLB_MAP_NAME_FITS(CAPCPU);
+XLB_MAP_NAME_FITS(CAPBUF); XLB_MAP_NAME_FITS(CAPPROG);
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -453,6 +466,72 @@ struct xlb_rate_key {
 	__u16 _pad;
 };
 _Static_assert(sizeof(struct xlb_rate_key) == 24, "xlb_rate_key layout");
+
+/* ---- packet capture (bpf/capture.h, lbd/capture.c, lbctl capture) ---- */
+
+#define XLB_CAP_SNAP_MAX 2048 /* bytes of a frame a record can hold */
+#define XLB_CAP_RING_BYTES (4u << 20) /* ring buffer size (a power of 2 pages) */
+
+/*
+ * Value of XLB_MAP_CAPCFG (array of one entry), written by lbd only. The
+ * switch itself is the program's global xlb_capture_on (bpf/capture.h):
+ * lbd writes these settings first and sets the switch last, so the data
+ * path never runs a half-written filter.
+ */
+struct xlb_capture_cfg {
+	__u32 on; /* lbd's copy of the switch, for readers of the map */
+	__u32 flags; /* XLB_CAP_F_* */
+	struct xlb_vip_key svc; /* XLB_CAP_F_SERVICE: packets to this VIP, port, proto */
+	__u32 be_id; /* XLB_CAP_F_BACKEND: packets forwarded to this backend id */
+	__u32 reason; /* XLB_CAP_F_REASON: packets counted under this XLB_STAT_* */
+	__u32 snaplen; /* 1..XLB_CAP_SNAP_MAX */
+	__u32 session; /* copied into every record */
+	__u64 interval_ns; /* rate bound per CPU: one record per interval ... */
+	__u64 burst; /* ... and this many back to back */
+};
+_Static_assert(sizeof(struct xlb_capture_cfg) == 64, "xlb_capture_cfg layout");
+
+#define XLB_CAP_F_SERVICE (1u << 0)
+#define XLB_CAP_F_BACKEND (1u << 1)
+#define XLB_CAP_F_REASON (1u << 2)
+#define XLB_CAP_F_TX (1u << 3) /* also record forwarded frames as they leave */
+
+/* Value of XLB_MAP_CAPCPU (per CPU): the rate bound's state and what it did. */
+struct xlb_capture_cpu {
+	__u64 tat; /* GCRA theoretical arrival time (bpf_ktime_get_ns) */
+	__u64 matched; /* packets that passed every filter */
+	__u64 captured; /* records written to the ring */
+	__u64 bounded; /* matched packets not captured: over the rate bound */
+	__u64 lost; /* records the full ring refused */
+	__u64 session; /* the session these counters belong to (lbd zeroes them) */
+};
+_Static_assert(sizeof(struct xlb_capture_cpu) == 48, "xlb_capture_cpu layout");
+
+#define XLB_CAP_DIR_RX 0 /* the frame as the XDP program received it */
+#define XLB_CAP_DIR_TX 1 /* the frame as it left (XDP_TX / redirect) */
+
+/* One record in XLB_MAP_CAPRING: this header, then caplen bytes of the frame. */
+struct xlb_capture_hdr {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 len; /* frame length */
+	__u32 caplen; /* bytes that follow */
+	__u32 ifindex; /* ingress interface */
+	__u32 session;
+	__u8 dir; /* XLB_CAP_DIR_* */
+	__u8 action; /* XDP_* the program returned */
+	__u8 _pad[6];
+};
+_Static_assert(sizeof(struct xlb_capture_hdr) == 32, "xlb_capture_hdr layout");
+
+/* Value of XLB_MAP_CAPBUF (per CPU): a record under construction, and the filters' "before". */
+struct xlb_capture_rec {
+	__u32 state; /* 0 not matched, 1 copied, 2 matched but over the bound (not copied) */
+	__u32 _pad;
+	__u64 pre_reason; /* this CPU's XLB_STAT_[reason] before the packet */
+	__u64 pre_backend; /* this CPU's backend packets before the packet */
+	struct xlb_capture_hdr h; /* the record: h and data are written out as one */
+	__u8 data[XLB_CAP_SNAP_MAX];
+};
 
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {

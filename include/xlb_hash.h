@@ -126,4 +126,34 @@ static inline __u32 xlb_vfilter_bucket(const struct xlb_addr *dst, __be16 dport)
 	return (x * 0x9e3779b1u) >> 16; /* top 16 bits: 0..XLB_VFILTER_BITS-1 */
 }
 
+/*
+ * Slot of a flow in the per-CPU flow cache (bpf/fcache.h; lbd's flow
+ * explain reads the same slot). Each key word is rotated by its own amount
+ * before they are combined (a plain XOR lets equal patterns of source and
+ * destination cancel, e.g. IPv6 addresses numbered alike), then a 64-bit
+ * finalizer (MurmurHash3's fmix64 constants) spreads every input bit over
+ * the top bits the slot is taken from. The 40-byte key is read as five
+ * 8-byte words: the caller's key must be 8-aligned.
+ */
+typedef __u64 __attribute__((may_alias)) xlb_u64a;
+
+static inline __u64 xlb_rotl64(__u64 x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline __attribute__((always_inline)) __u32 xlb_fcache_slot(const struct xlb_flow_key *key)
+{
+	const xlb_u64a *w = (const xlb_u64a *)key;
+	__u64 h = w[0] ^ xlb_rotl64(w[1], 13) ^ xlb_rotl64(w[2], 29) ^ xlb_rotl64(w[3], 43) ^
+		  xlb_rotl64(w[4], 53);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h >> (64 - XLB_FCACHE_BITS);
+}
+
 #endif /* XLB_HASH_H */

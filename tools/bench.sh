@@ -43,6 +43,7 @@ part() {
 }
 
 micro() { timeout 300 "$BUILD"/tools/bench_xdp | tee "$OUT/micro.txt"; }
+capture() { timeout 120 "$BUILD"/tools/bench_xdp --capture | tee "$OUT/capture.txt"; }
 
 scaling() {
 	timeout 300 "$BUILD"/tools/bench_xdp --scaling | tee "$OUT/scaling.txt" || return
@@ -84,6 +85,8 @@ health_lbd() { timeout 120 tools/bench-health-lbd.sh 10000 10 | tee "$OUT/health
 
 echo "== bench_xdp: BPF_PROG_TEST_RUN, ratio to XDP_DROP in the same process"
 part bench_xdp micro.txt micro || true
+echo "== bench_xdp --capture: the packet-capture check while no capture runs (bench_xlb_nocap.bpf.o)"
+part "bench_xdp --capture" capture.txt capture || true
 echo "== bench_xdp --scaling: 1..100,000 services x 10..1,000,000 flows (bench_xlb_scale.bpf.o)"
 part "bench_xdp --scaling" "scaling.txt scaling.tsv scaling.md" scaling || true
 echo "== bench-e2e: delivered pps through a balancer netns (tools/bench-e2e.sh)"
@@ -100,7 +103,7 @@ echo "== bench-health-lbd: lbd itself probing 10,000 backends (lbd --max-backend
 part bench-health-lbd health-lbd.txt health_lbd || true
 
 results=()
-for f in micro.txt scaling.txt scaling.tsv scaling.md e2e.csv e2e-summary.tsv e2e.md e2e.png \
+for f in micro.txt capture.txt scaling.txt scaling.tsv scaling.md e2e.csv e2e-summary.tsv e2e.md e2e.png \
 	conn.csv conn.tsv conn.md conn.png health.txt health-lbd.txt; do
 	if [ -s "$OUT/$f" ]; then results+=("$f"); fi
 done

@@ -7,6 +7,8 @@
  * Output, one line per case:   case ns_per_packet ratio_to_xdp_drop
  * `bench_xdp --scaling`: the established and new-flow paths with 1..100,000
  * services and 10..1,000,000 flows (see scaling() below).
+ * `bench_xdp --capture`: what the packet-capture hooks cost while capture is
+ * off (see capture_cost() below).
  *
  * Method (docs/performance.md, "Microbenchmarks", has the results):
  *  - Private network namespace with a veth pair, addresses, forwarding and
@@ -54,6 +56,7 @@
 
 #include "bench_drop.skel.h"
 #include "bench_xlb_scale.skel.h"
+#include "bench_xlb_nocap.skel.h"
 #include "maglev.h"
 #include "table.h"
 #include "pkt.h"
@@ -697,6 +700,84 @@ static int scaling(void)
 	return 0;
 }
 
+/*
+ * The capture hooks with capture off (bpf/capture.h): xlb as lbd loads it
+ * against the same program built with -DXLB_NO_CAPTURE (bench_xlb_nocap),
+ * which shares every map of the first (bpf_map__reuse_fd), so both see the
+ * same services and flows. Interleaved per round (order alternating) on the
+ * repeat-mode paths every packet takes (not a VIP; established); the kernel
+ * reports whole ns per run, so the cost is the mean of the per-round
+ * differences over many rounds.
+ */
+#define CAP_ROUNDS 101
+
+static double mean(const double *v, int n)
+{
+	double s = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return s / n;
+}
+
+static int capture_cost(struct bcase *cases, int ncases)
+{
+	static const char *const names[] = { "nonvip_pass", "established_v4", "established_v6" };
+	struct bench_xlb_nocap *nc = bench_xlb_nocap__open();
+	double d[CAP_ROUNDS], with[CAP_ROUNDS], without[CAP_ROUNDS];
+	struct bpf_map *m;
+	int nfd, r, i, k, err;
+
+	if (!nc)
+		return -1;
+	nc->rodata->xlb_cfg_prefilter = 1;
+	bpf_object__for_each_map(m, nc->obj) {
+		struct bpf_map *src = bpf_object__find_map_by_name(b.xlb->obj, bpf_map__name(m));
+
+		if (bpf_map__is_internal(m) || !src ||
+		    bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP_HASH)
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(src));
+		if (err) {
+			fprintf(stderr, "bench_xdp: reusing %s: %s\n", bpf_map__name(m), strerror(-err));
+			return -1;
+		}
+	}
+	if (bench_xlb_nocap__load(nc)) {
+		fprintf(stderr, "bench_xdp: cannot load bench_xlb_nocap.bpf.o\n");
+		return -1;
+	}
+	nfd = bpf_program__fd(nc->progs.xlb_xdp_ingress);
+	printf("# capture off: case ns_with_hooks ns_without delta_ns  (%d rounds, means: the "
+	       "kernel reports whole ns per run)\n", CAP_ROUNDS);
+	for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++) {
+		struct bcase *c = NULL;
+
+		for (i = 0; i < ncases; i++)
+			if (!strcmp(cases[i].name, names[k]))
+				c = &cases[i];
+		if (!c)
+			continue;
+		for (r = 0; r < CAP_ROUNDS; r++) {
+			/* alternate the order: neither program always runs with warmer caches */
+			double a = r % 2 ? measure(c, nfd, 1) : 0, x = measure(c, b.xlb_fd, 1);
+
+			if (!(r % 2))
+				a = measure(c, nfd, 1);
+			if (a < 0 || x < 0)
+				return -1;
+			with[r] = x;
+			without[r] = a;
+			d[r] = x - a;
+		}
+		printf("capture_off_%s %.2f %.2f %+.2f\n", names[k], mean(with, CAP_ROUNDS),
+		       mean(without, CAP_ROUNDS), mean(d, CAP_ROUNDS));
+	}
+	bench_xlb_nocap__destroy(nc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct pkt_spec s_nonvip = SPEC(4, CLIENT4, "10.9.0.200", 80);
@@ -771,6 +852,8 @@ int main(int argc, char **argv)
 		if (cases[i].prime && run(b.xlb_fd, &cases[i].pkts[0], 1, &action) < 0)
 			return 1;
 	}
+	if (only && !strcmp(only, "--capture"))
+		return capture_cost(cases, NCASES) ? 1 : 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (r = 0; r < ROUNDS; r++) {

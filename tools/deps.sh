@@ -17,7 +17,9 @@ PKGS=(
 	libcmocka-dev                                   # unit and BPF tests
 	libclang-rt-14-dev valgrind                     # make fuzz (libFuzzer), SANITIZE=1, test_valgrind
 	libsystemd-dev scdoc                            # sd_notify readiness, man pages
-	libmicrohttpd-dev                               # lbd's Prometheus /metrics endpoint
+	libmicrohttpd-dev xxd                           # lbd's /metrics and dashboard (page embedded with xxd -i)
+	libpcap-dev tcpdump                             # lbctl capture (pcap files); its tests read them back
+	chromium chromium-driver                        # dashboard test: a headless browser
 	iproute2 ethtool util-linux procps curl python3 # lab, demo, integration tests
 	jq man-db                                       # tools/decap-install --stats, test_install (man -l)
 	bird2                                           # BGP: multi-node lab (tools/lab-ecmp), announcements

@@ -115,6 +115,8 @@ admin    -   acl remove deny 192.0.2.0/24
 viewer   -   ratelimit show
 admin    -   ratelimit set --rate 100000 --burst 100000
 admin    -   ratelimit clear
+viewer   -   flow explain 10.0.0.100:40000 10.100.0.10:80 --syn
+operator web capture --service web --duration 0.3 -w /dev/null
 '
 # plan/apply read FILE as the calling user: a world-readable copy of the live
 # config, so apply and rollback (to generation 1, the same file) change nothing.

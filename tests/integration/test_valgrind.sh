@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # lbd under valgrind (memcheck): start, HTTP through the VIP, lbctl backend
-# add/remove, acl add/remove, reload, then a clean exit on SIGTERM. Any memory
+# add/remove, acl add/remove, flow explain, a capture, reload, then a clean exit on SIGTERM. Any memory
 # error or definite leak fails (--error-exitcode). tests/integration/valgrind.supp
 # holds the suppressions for the bpf() syscall, whose attribute unions valgrind
 # cannot see through (false "uninitialised byte" reports).
@@ -32,6 +32,12 @@ lbctl acl add --service web allow 10.0.0.0/8 >/dev/null
 lbctl acl list >/dev/null
 lbctl acl remove --service web allow 10.0.0.0/8 >/dev/null
 lbctl stats >/dev/null
+lbctl flow explain 10.0.0.100:40000 "$XT_VIP:80" --syn >/dev/null
+lbctl flow explain 10.0.0.100:40000 "$XT_VIP:80" >/dev/null
+lbctl flow explain 10.0.0.100 10.9.9.9:53/udp >/dev/null
+lbctl capture --service web --duration 0.5 -w /dev/null 2>/dev/null &
+r=$(httpc burst "$XT_VIP" 3)
+wait $! || fail "capture under valgrind"
 lbctl reload >/dev/null
 lbctl reload --reset >/dev/null
 r=$(httpc burst "$XT_VIP" 10)
@@ -49,4 +55,4 @@ if grep -v "WARNING: unhandled eBPF command" "$XT_WORK/valgrind.log" | grep -q .
 	cat "$XT_WORK/valgrind.log"
 	fail "valgrind reported something"
 fi
-pass "lbd ran clean under valgrind through add/remove/acl/reload and exited 0"
+pass "lbd ran clean under valgrind through add/remove/acl/explain/capture/reload and exited 0"

@@ -2,9 +2,9 @@
 /*
  * lbctl, one file per noun as bpftool does: service.c, backend.c, config.c
  * (plan, apply, history, diff, rollback, reload, config export), filter.c
- * (acl, ratelimit), node.c (status, node, cluster) and obs.c (stats, health,
- * audit, events, top). Each file has a table of its commands (do_*
- * functions) that main.c's table of nouns points to; main.c also holds the
+ * (acl, ratelimit), node.c (status, node, cluster), obs.c (stats, health,
+ * audit, events, top), flow.c (flow explain) and capture.c (capture).
+ * Each file has a table of its commands (do_* functions) that main.c's table of nouns points to; main.c also holds the
  * global options and what every command shares: calling lbd, argument
  * checks, table and JSON output.
  */
@@ -34,7 +34,7 @@ struct cmd_table {
 #define CMD_TABLE(a) { (a), sizeof(a) / sizeof((a)[0]) }
 
 extern const struct cmd_table service_cmds, backend_cmds, config_cmds, filter_cmds, node_cmds,
-	obs_cmds;
+	obs_cmds, flow_cmds, capture_cmds;
 
 /* ---- main.c ---- */
 

@@ -208,6 +208,8 @@ static const struct noun {
 	{ "rollback", &config_cmds },
 	{ "cluster", &node_cmds },
 	{ "top", &obs_cmds },
+	{ "flow", &flow_cmds },
+	{ "capture", &capture_cmds },
 };
 
 #define N_NOUNS (sizeof(nouns) / sizeof(nouns[0]))

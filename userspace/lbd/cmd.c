@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "addr.h"
 #include "history.h"
+#include "inspect.h"
 #include "lbd.h"
 #include "log.h"
 #include "plan.h"
@@ -468,6 +469,10 @@ static const struct {
 	{ "diff", lbd_cmd_diff, true },
 	{ "rollback", lbd_cmd_rollback, true },
 	{ "cluster.status", lbd_cluster_cmd_status, true }, /* cluster.c */
+	{ "flow.explain", lbd_cmd_flow_explain, true }, /* explain.c */
+	{ "capture.start", lbd_cmd_capture_start, true }, /* capture.c */
+	{ "capture.read", lbd_cmd_capture_read, true },
+	{ "capture.stop", lbd_cmd_capture_stop, true },
 };
 
 json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)

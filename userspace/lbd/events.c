@@ -25,6 +25,7 @@
 
 #include "lbd.h"
 #include "log.h"
+#include "inspect.h"
 #include "obs.h"
 
 double lbd_obs_realtime(void)
@@ -220,6 +221,7 @@ void lbd_obs_event(struct lbd *l, __u64 data)
 	if (!l->obs || read(l->obs->tfd, &ticks, sizeof(ticks)) <= 0)
 		return;
 	lbd_scale_tick(l);
+	lbd_capture_tick(l); /* capture.c: end sessions nobody reads */
 	lbd_metrics_publish(l);
 }
 
@@ -235,6 +237,7 @@ void lbd_obs_free(struct lbd *l)
 
 	if (!o)
 		return;
+	lbd_capture_free(l); /* capture.c: never leave the attached program capturing */
 	lbd_metrics_stop(l);
 	lbd_scale_free(l);
 	lbd_events_close(o);

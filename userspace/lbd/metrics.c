@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "dashboard.h"
 #include "flowstat.h"
 #include "lbd.h"
 #include "log.h"
@@ -87,6 +88,8 @@ static json_t *build_snapshot(struct lbd *l)
 
 				if (st)
 					json_object_set_new(b, "up", json_boolean(!strcmp(st, "up")));
+				if (last) /* the dashboard's "why" */
+					json_object_set_new(b, "last_result", json_string(last));
 				json_object_set(b, "effective_weight",
 						json_object_get(hb, "effective_weight"));
 				json_object_set(b, "usable", json_object_get(hb, "usable"));
@@ -98,6 +101,8 @@ static json_t *build_snapshot(struct lbd *l)
 					    json_real(json_number_value(json_object_get(
 							  hb, "last_latency_ms")) / 1000.0));
 			}
+			json_object_set_new(b, "drain", json_boolean(cb->drain));
+			json_object_set_new(b, "backup", json_boolean(cb->backup));
 			json_array_append_new(bes, b);
 			n_be++;
 		}
@@ -128,8 +133,13 @@ static json_t *build_snapshot(struct lbd *l)
 			 (json_int_t)o->ev_by_kind_total, "iface", l->iface, "attach_mode",
 			 xlb_dp_attach_mode(l->dp), "backends", (json_int_t)n_be);
 	if (snap) {
+		/* the dashboard's event log: the last 20 */
+		json_t *ev = lbd_events_json(l, o->next_seq > 21 ? o->next_seq - 21 : 0, 20);
+
 		json_object_set_new(snap, "control", lbd_control_json()); /* control.c */
 		json_object_set_new(snap, "link", lbd_netwatch_json(l)); /* netwatch.c */
+		json_object_set(snap, "events", json_object_get(ev, "events"));
+		json_decref(ev);
 	}
 	if (snap && l->cluster) { /* cluster.c */
 		bool on, up;
@@ -668,11 +678,35 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned int status, 
 	return ret;
 }
 
+static enum MHD_Result dashboard(struct MHD_Connection *conn, struct lbd_metrics *m, const char *url)
+{
+	static char failed[] = "could not render the dashboard\n";
+	size_t len;
+	json_t *snap;
+	char *body;
+
+	if (!strcmp(url, "/")) {
+		const char *page = lbd_dashboard_page(&len);
+
+		return answer(conn, MHD_HTTP_OK, "text/html; charset=utf-8", (char *)page, len,
+			      MHD_RESPMEM_PERSISTENT);
+	}
+	pthread_mutex_lock(&m->mu);
+	snap = json_incref(m->snap);
+	pthread_mutex_unlock(&m->mu);
+	body = snap ? lbd_dashboard_json(snap, m->dp, &len) : NULL;
+	json_decref(snap);
+	if (!body)
+		return answer(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed,
+			      strlen(failed), MHD_RESPMEM_PERSISTENT);
+	return answer(conn, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
-	static char not_found[] = "not found: try /metrics\n";
+	static char not_found[] = "not found: try /metrics or / (the dashboard)\n";
 	static char not_allowed[] = "method not allowed\n";
 	static char failed[] = "could not render the metrics\n";
 	static int first_call;
@@ -689,6 +723,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
 			      strlen(not_allowed), MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/") || !strcmp(url, "/dashboard.json")) /* dashboard.c */
+		return dashboard(conn, m, url);
 	if (strcmp(url, "/metrics"))
 		return answer(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found),
 			      MHD_RESPMEM_PERSISTENT);

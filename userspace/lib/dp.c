@@ -1374,8 +1374,10 @@ static int open_fds(struct xlb_dp *dp)
 
 static struct bpf_program *xdp_program(struct bpf_object *obj)
 {
-	struct bpf_program *p;
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "xlb_xdp_ingress");
 
+	if (p) /* the entry point; xlb_xdp_captured is only tail-called (capture.h) */
+		return p;
 	bpf_object__for_each_program(p, obj)
 		if (bpf_program__type(p) == BPF_PROG_TYPE_XDP)
 			return p;
@@ -1565,11 +1567,14 @@ static int load(struct xlb_dp *dp)
 		/* Not pinned: .rodata/.bss (per load), devmaps (libbpf
 		 * 1.1.2 cannot reuse a pinned devmap) and the flow cache
 		 * (private to one program, entries live 250 ms; its size
-		 * depends on --no-flow-cache). */
+		 * depends on --no-flow-cache), nor the packet capture's maps
+		 * (a capture belongs to one lbd's session: a new program
+		 * starts with capture off). */
 		if (bpf_map__is_internal(m) || t == BPF_MAP_TYPE_DEVMAP ||
 		    t == BPF_MAP_TYPE_DEVMAP_HASH || !strcmp(bpf_map__name(m), TXPORTS_MAP) ||
 		    !strcmp(bpf_map__name(m), XLB_MAP_FCACHE) ||
-		    !strcmp(bpf_map__name(m), XLB_MAP_FCGEN))
+		    !strcmp(bpf_map__name(m), XLB_MAP_FCGEN) ||
+		    !strncmp(bpf_map__name(m), "xlb_cap", 7))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(path))
@@ -2431,4 +2436,25 @@ out:
 long long xlb_dp_last_swap_ns(const struct xlb_dp *dp)
 {
 	return dp->last_swap_ns;
+}
+
+/* ---- read-only access for views (lbd flow explain, capture) ---- */
+
+int xlb_dp_map_fd_ro(const struct xlb_dp *dp, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int xlb_dp_prog_fd_ro(const struct xlb_dp *dp, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(dp->obj, name);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+int xlb_dp_ncpus(const struct xlb_dp *dp)
+{
+	return dp->ncpus;
 }

@@ -235,4 +235,15 @@ int xlb_dp_flows_refresh(struct xlb_dp *dp, __u64 max_age_ms);
 void xlb_dp_neigh_refresh(struct xlb_dp *dp);
 void xlb_dp_neigh_kick(struct xlb_dp *dp, const struct xlb_addr *addr, __u8 family);
 
+/*
+ * The fd of one of the program's maps by name (XLB_MAP_*), for read-only
+ * views that walk the maps the way the data path does (lbd flow explain):
+ * fd (owned by dp, do not close) or -ENOENT. Writers use the calls above.
+ */
+int xlb_dp_map_fd_ro(const struct xlb_dp *dp, const char *name);
+/* The fd of another program of the object by name (capture's tail call), or -ENOENT. */
+int xlb_dp_prog_fd_ro(const struct xlb_dp *dp, const char *name);
+/* Possible CPUs: the number of values a per-CPU map lookup returns. */
+int xlb_dp_ncpus(const struct xlb_dp *dp);
+
 #endif

@@ -155,6 +155,33 @@ static const struct xlb_arg_spec ratelimit_set_args[] = {
 	{ NULL },
 };
 
+static const struct xlb_arg_spec flow_explain_args[] = {
+	{ "src", XLB_ARG_STRING, true, 0 }, /* client address */
+	{ "sport", XLB_ARG_UINT, false, 65535 }, /* default 0 */
+	{ "vip", XLB_ARG_STRING, true, 0 },
+	{ "port", XLB_ARG_UINT, true, 65535 },
+	{ "protocol", XLB_ARG_STRING, false, 0 }, /* default tcp */
+	{ "syn", XLB_ARG_BOOL, false, 0 }, /* explain a bare SYN (default: a segment of the flow) */
+	{ NULL },
+};
+
+static const struct xlb_arg_spec capture_start_args[] = {
+	{ "service", XLB_ARG_STRING, false, 0 }, /* packets to this service's VIP:port/proto */
+	{ "backend", XLB_ARG_STRING, false, 0 }, /* ... forwarded to this backend (needs service) */
+	{ "reason", XLB_ARG_STRING, false, 0 }, /* ... counted under this stats reason */
+	{ "snaplen", XLB_ARG_UINT, false, XLB_CAP_SNAP_MAX },
+	{ "rate", XLB_ARG_UINT, false, 1000000 }, /* records per second per CPU */
+	{ "burst", XLB_ARG_UINT, false, 1000000 },
+	{ "tx", XLB_ARG_BOOL, false, 0 }, /* also the frames as sent */
+	{ NULL },
+};
+static const struct xlb_arg_spec capture_session_args[] = {
+	{ "session", XLB_ARG_UINT, true, 0xffffffffUL },
+	{ "service", XLB_ARG_STRING, false, 0 }, /* the session's, for scoped grants */
+	{ "max", XLB_ARG_UINT, false, 1024 }, /* read: records per answer */
+	{ NULL },
+};
+
 const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "status", no_args, XLB_ROLE_VIEWER, RO },
 	{ "service.list", no_args, XLB_ROLE_VIEWER, RO },
@@ -191,6 +218,17 @@ const struct xlb_cmd_spec xlb_proto_cmds[] = {
 	{ "ratelimit.show", acl_list_args, XLB_ROLE_VIEWER, RO },
 	{ "ratelimit.set", ratelimit_set_args, XLB_ROLE_ADMIN, 0 },
 	{ "ratelimit.clear", acl_list_args, XLB_ROLE_ADMIN, 0 },
+	/* lbd/explain.c: reads the maps, changes nothing */
+	{ "flow.explain", flow_explain_args, XLB_ROLE_VIEWER, RO },
+	/*
+	 * lbd/capture.c: packets show clients' addresses and payloads: operator,
+	 * scoped to the captured service (node-wide grants for a capture of all);
+	 * read and stop only by the user who started the session (lbd checks).
+	 * The start is audited (who captured what); reads and the stop are not.
+	 */
+	{ "capture.start", capture_start_args, XLB_ROLE_OPERATOR, SCOPED },
+	{ "capture.read", capture_session_args, XLB_ROLE_VIEWER, RO | SCOPED },
+	{ "capture.stop", capture_session_args, XLB_ROLE_VIEWER, RO | SCOPED },
 	{ NULL, NULL },
 };
 #undef RO
