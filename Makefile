@@ -98,9 +98,13 @@ BPF_HELP   := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/bpf/test_%,$(wildca
 # tools/pktgen_*.c are pktgen's engines, linked into build/tools/pktgen.
 PKTGEN_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/pktgen_*.c))
 TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/pktgen_%,$(wildcard tools/*.c)))
+# tests/lib/refuse_live.c is an LD_PRELOAD shim for the integration tests (a
+# host that refuses XDP live frames), built alone into a .so, never linked in.
+TEST_SHIM_SRCS := tests/lib/refuse_live.c
+TEST_SHIMS := $(patsubst %.c,$(BUILD)/%.so,$(TEST_SHIM_SRCS))
 # tests/lib: helpers for tests and benchmarks (the packet builder), never in
 # libxlb.a; linked into the BPF tests and the tools that build packets.
-TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SHIM_SRCS),$(wildcard tests/lib/*.c)))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
@@ -115,7 +119,7 @@ INSTALL_BPF := $(PRODUCT_BPF_OBJS)
 
 all: $(DEPS_STAMP) $(BPF_OBJS) $(BPF_SKELS) $(PROGS) $(TOOL_PROGS) $(MAN_PAGES)
 
-tests: all $(UNIT_TESTS) $(BPF_TESTS)
+tests: all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_SHIMS)
 
 # Packages: `make deps` installs what is missing (tools/deps.sh, as root), and
 # so do `make test` and `make demo`, the two commands for a fresh machine (CI
@@ -274,6 +278,11 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP) $(LIB)
 $(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(BPF_HELP) $(TESTLIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+$(BUILD)/tests/lib/%.so: tests/lib/%.c $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@

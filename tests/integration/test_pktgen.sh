@@ -9,12 +9,16 @@
 # All of it once per engine (live, afxdp, packet; PKTGEN_ENGINES to choose):
 # an engine the host refuses (pktgen --dry-run exits 3) is skipped with the
 # refusal in the log; any other failure fails. At least one engine must run.
+# Then auto under build/tests/lib/refuse_live.so (LD_PRELOAD: live frames
+# refused with EPERM): it must name its fallback and the refusal, and send
+# exactly what it counts; --engine live under it must exit 3 (refused).
 . "$(dirname "$0")/lib.sh"
 
 PG=$XT_TOP/build/tools/pktgen
 SINK=$XT_TOP/tools/pktsink.sh
 GEN=xtpg$$-gen
 RX=xtpg$$-rx
+ERRF=$(mktemp)
 
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 [ -x "$PG" ] || skip "build/tools/pktgen not built"
@@ -27,6 +31,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	ip netns del "$GEN" 2>/dev/null
 	ip netns del "$RX" 2>/dev/null
+	rm -f "$ERRF"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -119,7 +124,33 @@ why=$("$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine 
 echo "$why" | grep -qE "engine (live|afxdp|packet) .*auto" || fail "auto does not say which engine: $why"
 info "auto: $why"
 
-# ---- 3: bad arguments are refused with a clear error ---------------------
+# ---- 3: auto falls back when live frames are refused --------------------
+# This host may allow live frames; the shim (tests/lib/refuse_live.c) makes
+# BPF_PROG_TEST_RUN with live frames fail with EPERM, as some hosts do, so
+# auto must say so and send everything through the next engine.
+SHIM=$XT_TOP/build/tests/lib/refuse_live.so
+[ -f "$SHIM" ] || fail "build/tests/lib/refuse_live.so not built (make tests)"
+N=20000
+"$SINK" attach "$RX" pg1
+read -r before _ < <("$SINK" count "$RX" pg1)
+out=$(LD_PRELOAD=$SHIM "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" -q --src 10.9.0.100-10.9.0.199 \
+	--dst 10.9.0.1 --flows 100 --count $N 2>"$ERRF") ||
+	fail "auto under refuse_live.so failed: $(cat "$ERRF")"
+read -r after _ < <("$SINK" count "$RX" pg1)
+"$SINK" detach "$RX" pg1
+why=$(cat "$ERRF")
+info "auto without live frames: $why; sink received $((after - before)) of $N"
+echo "$why" | grep -qE "engine (afxdp|packet) .*auto, .*live refused \(.*Operation not permitted" ||
+	fail "auto does not name its fallback and the live refusal: $why"
+assert_eq "$(echo "$out" | awk '/^total:/ {print $2}')" "$N" "fallback: pktgen's own count"
+assert_eq "$((after - before))" "$N" "fallback: packets received"
+rc=0
+why=$(LD_PRELOAD=$SHIM "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine live \
+	--count 10 2>&1 >/dev/null) || rc=$?
+info "live under refuse_live.so: exit $rc: $why"
+assert_eq "$rc" 3 "exit status of --engine live refused"
+
+# ---- 4: bad arguments are refused with a clear error ---------------------
 if "$PG" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --src fd09::1 2>/dev/null; then
 	fail "mixed address families accepted"
 fi
@@ -132,4 +163,4 @@ assert_eq "$rc" 2 "exit status of an unknown --engine"
 rc=0
 XLB_PKTGEN_ENGINE=nope "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "exit status of an unknown XLB_PKTGEN_ENGINE"
-pass "pktgen engines ${ran[*]}: counts exact, 1000 flows, valid checksums (IPv4/IPv6, UDP/SYN/ACK)${refused[*]:+; refused by this host: ${refused[*]}}"
+pass "pktgen engines ${ran[*]}: counts exact, 1000 flows, valid checksums (IPv4/IPv6, UDP/SYN/ACK); auto falls back when live is refused${refused[*]:+; refused by this host: ${refused[*]}}"
