@@ -22,8 +22,12 @@
 #include "nat_rw.skel.h"
 #include "pkt.h"
 
-/* Run the harness rewriting `in` to to's addresses and ports; compare with `to`. */
-static void check_rewrite(const struct pkt_spec *in, const struct pkt_spec *to)
+/*
+ * Run the harness rewriting `in` to to's addresses and ports; compare with `to`.
+ * no_udp_csum: both packets carry UDP checksum 0 (IPv4 "no checksum"), which
+ * must stay 0.
+ */
+static void check_rewrite(const struct pkt_spec *in, const struct pkt_spec *to, int no_udp_csum)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	struct pkt a, b;
@@ -32,6 +36,10 @@ static void check_rewrite(const struct pkt_spec *in, const struct pkt_spec *to)
 
 	assert_int_equal(pkt_build(in, &a), 0);
 	assert_int_equal(pkt_build(to, &b), 0);
+	if (no_udp_csum) {
+		memset(a.buf + a.l4_off + 6, 0, 2);
+		memset(b.buf + b.l4_off + 6, 0, 2);
+	}
 	skel = nat_rw__open();
 	assert_non_null(skel);
 	if (to->family == 4) {
@@ -90,14 +98,25 @@ static void test_rewrite(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		print_message("  %s\n", cases[i].name);
-		check_rewrite(&cases[i].in, &cases[i].to);
+		check_rewrite(&cases[i].in, &cases[i].to, 0);
 	}
+}
+
+static void test_udp_no_checksum(void **state)
+{
+	struct pkt_spec in = {4,    IPPROTO_UDP, "198.51.100.7",   "10.100.0.10",
+			      5353, 53,		 .payload_len = 20};
+	struct pkt_spec to = {4,     IPPROTO_UDP, "10.0.0.1",	    "10.0.0.12",
+			      20000, 5300,	  .payload_len = 20};
+
+	check_rewrite(&in, &to, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rewrite),
+	    cmocka_unit_test(test_udp_no_checksum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
