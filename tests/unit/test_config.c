@@ -361,6 +361,26 @@ static const struct bad_case bad_cases[] = {
      "      - address: 10.0.0.11\n",
      ":8: services[0].backends[2].address: duplicate backend 10.0.0.11 (also backends[0] at line "
      "6)"},
+    {"backend-port-dsr",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    forwarding: ipip\n"
+     "    backends:\n"
+     "      - address: 10.0.0.11\n"
+     "        port: 8080\n",
+     ":8: services[0].backends[0].port: forwarding ipip delivers to the VIP's port; a backend "
+     "port needs address translation (forwarding nat or fullnat, not available yet)"},
+    {"backend-port-range",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    backends:\n"
+     "      - address: 10.0.0.11\n"
+     "        port: 65536\n",
+     ":7: services[0].backends[0].port:"},
     {"backend-duplicate-v6",
      "services:\n"
      "  - name: web\n"

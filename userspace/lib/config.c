@@ -372,6 +372,7 @@ static int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields,
 struct be_tmp {
 	struct xlb_cfg_backend *be;
 	int addr_line;
+	int port_line; /* 0: no port: key */
 };
 
 static int be_address(struct ctx *c, yaml_node_t *v, void *obj)
@@ -409,8 +410,27 @@ static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_uint(c, v, 0, 0x7fffffff, &((struct be_tmp *)obj)->be->max_flows);
 }
 
+/*
+ * A backend's target port (issue #19) is for the NAT forwarding modes, which
+ * rewrite the destination; every mode so far delivers to the VIP's port, so
+ * the key is taken only to refuse it with a reason (parse_backends).
+ */
+static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	struct be_tmp *t = obj;
+	__u32 port;
+	int err;
+
+	err = get_uint(c, v, 1, 65535, &port);
+	if (err)
+		return err;
+	t->port_line = line_of(v);
+	return 0;
+}
+
 static const struct field backend_fields[] = {
     {"address", true, be_address},
+    {"port", false, be_port},
     {"weight", false, be_weight},
     {"zone", false, be_zone},
     {"backup", false, be_backup},
@@ -477,6 +497,16 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		if (err)
 			goto out;
 		addr_line[i] = t.addr_line;
+		if (t.port_line) {
+			yaml_node_t ln = at_line(t.port_line);
+
+			path_key(c, "port");
+			err = fail(c, &ln,
+				   "forwarding %s delivers to the VIP's port; a backend port needs "
+				   "address translation (forwarding nat or fullnat, not available yet)",
+				   xlb_fwd_name(s->fwd));
+			goto out;
+		}
 		path_key(c, "address");
 		if (b->family != s->key.family) {
 			yaml_node_t ln = at_line(t.addr_line);
