@@ -68,7 +68,7 @@
 #include "xlb_hash.h"
 
 /* Other slots a new flow tries when its backend is at its cap. */
-#define XLB_CAP_TRIES 8
+#define XLB_CAP_TRIES 16
 
 /* Refresh a flow's last_seen_ns at most this often: saves a write per packet. */
 #define XLB_FLOW_TOUCH_NS 1000000000ull
