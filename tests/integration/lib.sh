@@ -54,6 +54,11 @@ lbctl() { "$XT_LBCTL" -s "$XT_SOCK" "$@"; }
 httpc() { in_ns cli "$XT_PY" "$XT_TOP/tests/integration/httpc.py" "$@"; }
 jget() { "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(json.dumps(r) if isinstance(r,(dict,list)) else r)' "$1"; }
 
+# qgrep ARGS..: grep -q that reads all its input. Under pipefail, grep -q
+# leaving at the first match kills a writer still writing (SIGPIPE, status
+# 141) and fails the pipeline although the text was there.
+qgrep() { grep "$@" >/dev/null; }
+
 wait_for() { # wait_for SECONDS CMD..
 	local t=$1 i; shift
 	for ((i = 0; i < t * 10; i++)); do

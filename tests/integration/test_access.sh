@@ -134,7 +134,7 @@ info "the matrix covers every command of lbctl --help"
 "$XT_LBCTL" --help | sed -n '/^Commands:/,/^$/p' | sed '1d;/^$/d' |
 	awk '{ s = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) s = s (s ? " " : "") $i; print s }' |
 	while read -r c; do
-		echo "$MATRIX" | awk '{ $1 = $2 = ""; print substr($0, 3) }' | grep -qE "^$c( |$)" ||
+		echo "$MATRIX" | awk '{ $1 = $2 = ""; print substr($0, 3) }' | qgrep -E "^$c( |$)" ||
 			fail "lbctl command \"$c\" has no row in test_access.sh's matrix (and docs/access.md)"
 	done
 

@@ -12,7 +12,7 @@ xt_config "$XT_CONF" 100 100
 cp "$XT_CONF" "$XT_WORK/good.yaml"
 lbd_start
 LB=10.0.0.2 # the lab's balancer address (tools/lab)
-in_ns lb ip -4 addr show | grep -q "inet $LB/" || fail "the balancer does not have $LB"
+in_ns lb ip -4 addr show | qgrep "inet $LB/" || fail "the balancer does not have $LB"
 
 state() { lbctl --json service list | jget "sorted((s['name'], s['vip']) for s in d['services'])"; }
 s0=$(state)
@@ -83,7 +83,7 @@ echo "    allow_local_address: true" >>"$XT_CONF"
 lbctl reload >/dev/null || fail "reload with allow_local_address: true refused"
 assert_eq "$(lbctl --json service list | jget "[s['vip'] for s in d['services'] if s['name']=='own'][0]")" \
 	"$LB" "VIP of the service on the node's own address"
-lbctl --json config export | jget "d['yaml']" | grep -q "allow_local_address: true" ||
+lbctl --json config export | jget "d['yaml']" | qgrep "allow_local_address: true" ||
 	fail "config export lost allow_local_address"
 
 r=$(httpc burst "$XT_VIP" 20)

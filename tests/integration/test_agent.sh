@@ -69,6 +69,6 @@ echo "bonjour" >"$XT_WORK/be2.agent"
 agent be2
 sleep 1.5
 assert_eq "$(eff 10.0.0.12)" 100 "be2's weight with its agent answering garbage"
-lbctl --json health web | grep -q '"error": true' || fail "the agent error is not shown"
-lbctl events | grep -q agent || fail "no agent event"
+lbctl --json health web | qgrep '"error": true' || fail "the agent error is not shown"
+lbctl events | qgrep agent || fail "no agent event"
 pass "agent weights move traffic shares; drain/ready follow the agent; agent errors change nothing"

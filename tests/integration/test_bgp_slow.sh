@@ -95,6 +95,6 @@ out=$(lbctl node drain) || fail "node drain: $out"
 dt=$(($(ms) - t))
 info "node drain took $dt ms: $(echo "$out" | tr '\n' ' ' | cut -c1-160)"
 [ "$dt" -ge 1200 ] || fail "node drain answered before BIRD did ($dt ms)"
-echo "$out" | grep -q "Reconfigured" || fail "node drain does not show BIRD's answer: $out"
+echo "$out" | qgrep "Reconfigured" || fail "node drain does not show BIRD's answer: $out"
 grep -q "$XT_VIP" "$FRAG" && fail "drained, yet the VIP is in the fragment"
 pass "a BIRD taking ${DELAY}s per configure: lbctl answered within $worst ms, health went on, every change reached BIRD, node drain reported BIRD's answer"

@@ -36,7 +36,7 @@ lbctl capture --service web >/dev/null 2>&1 && fail "capture without -w accepted
 lbctl capture --backend 10.0.0.11 -w /dev/null >/dev/null 2>&1 && fail "--backend without --service accepted"
 lbctl capture --snaplen 0 -w /dev/null >/dev/null 2>&1 && fail "snaplen 0 accepted"
 out=$(lbctl capture --service nope -w "$XT_WORK/x.pcap" 2>&1) && fail "unknown service accepted"
-echo "$out" | grep -q 'no service' || fail "unknown service: $out"
+echo "$out" | qgrep 'no service' || fail "unknown service: $out"
 out=$(lbctl capture --reason drop_everything -w "$XT_WORK/x.pcap" 2>&1) && fail "unknown reason accepted"
 
 info "a known sequence: 6 frames, with payloads, read back with tcpdump"
@@ -108,8 +108,8 @@ wait_for 5 started "$XT_WORK/k.err" || fail "capture did not start"
 kill -KILL "$KPID"
 wait "$KPID" 2>/dev/null || true
 out=$(lbctl capture --service web -w "$XT_WORK/k2.pcap" 2>&1) && fail "second capture started while one runs"
-echo "$out" | grep -q 'a capture is running' || fail "second capture: $out"
-expired() { lbctl events | grep -q 'no reader for 5 s'; }
+echo "$out" | qgrep 'a capture is running' || fail "second capture: $out"
+expired() { lbctl events | qgrep 'no reader for 5 s'; }
 wait_for 10 expired || fail "abandoned capture did not end"
 lbctl events | grep capture
 pass "capture: bytes identical, pipe into tcpdump, rate bound under flood, abandoned session ended"

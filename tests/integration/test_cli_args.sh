@@ -37,8 +37,8 @@ v2=$("$XT_LBCTL" --version) || fail "lbctl --version failed"
 info "  $v1 / $v2"
 [[ "$v1" =~ ^lbd\ [^\ ]+$ ]] || fail "lbd --version: $v1"
 assert_eq "${v2#lbctl }" "${v1#lbd }" "lbctl and lbd versions"
-"$XT_LBD" --help | grep -q -- --version || fail "lbd --help does not list --version"
-"$XT_LBCTL" --help | grep -q -- --version || fail "lbctl --help does not list --version"
+"$XT_LBD" --help | qgrep -- --version || fail "lbd --help does not list --version"
+"$XT_LBCTL" --help | qgrep -- --version || fail "lbctl --help does not list --version"
 
 info "arguments that are not UTF-8"
 refused 'SERVICE "web\xff"' "not valid UTF-8" -- lbctl service remove $'web\xff'

@@ -215,7 +215,7 @@ other=$(echo "$cur" | "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); d["c
 out=$( ("$XT_LBCTL" -s "$XT_SOCK" backend weight web 10.0.0.12 60 2>&1) &
 	sleep 0.5; echo "$other" | ectl put "${PFX}desired" >/dev/null; wait)
 info "lbctl: $out"
-echo "$out" | grep -q conflict || fail "the racing write was not reported as a conflict"
+echo "$out" | qgrep conflict || fail "the racing write was not reported as a conflict"
 R=$(desired_rev)
 wait_all_at "$R"
 w=$(nctl n3 --json backend list web | jget "[b['weight'] for b in d['backends'] if b['address']=='10.0.0.12'][0]")
@@ -226,12 +226,12 @@ cur=$(ectl get "${PFX}desired" --print-value-only)
 other=$(echo "$cur" | "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); d["config"]=d["config"].replace("address: \"10.0.0.13\"\n        weight: 100","address: \"10.0.0.13\"\n        weight: 90"); print(json.dumps(d))')
 out=$( ("$XT_LBCTL" -s "$XT_SOCK" --json backend weight web 10.0.0.12 60 2>&1) &
 	sleep 0.5; echo "$other" | ectl put "${PFX}desired" >/dev/null; wait)
-echo "$out" | jget "d['merged']" | grep -q True || fail "expected a merged write, got: $out"
+echo "$out" | jget "d['merged']" | qgrep True || fail "expected a merged write, got: $out"
 R=$(desired_rev)
 wait_all_at "$R"
 w=$(nctl n2 --json backend list web | jget "sorted((b['address'], b['weight']) for b in d['backends'])")
 info "weights on node 2: $w"
-echo "$w" | grep -q '"10.0.0.12", 60' && echo "$w" | grep -q '"10.0.0.13", 90' || fail "both writes should be there: $w"
+echo "$w" | qgrep '"10.0.0.12", 60' && echo "$w" | qgrep '"10.0.0.13", 90' || fail "both writes should be there: $w"
 same_tables "after merge"
 
 info "a bad document is refused by every node; the last good state stays"
@@ -272,8 +272,8 @@ acl_all_have() { # acl_all_have WORDS..: every node lists them and has them in i
 		v=$(acl_view $n); m=$(acl_lpm $n)
 		for w in "$@"; do
 			case $w in
-			-*) ! echo "$v $m" | grep -qF "${w#-}" || return 1 ;;
-			*) echo "$v" | grep -qF "$w" && echo "$m" | grep -qF "$w" || return 1 ;;
+			-*) ! echo "$v $m" | qgrep -F "${w#-}" || return 1 ;;
+			*) echo "$v" | qgrep -F "$w" && echo "$m" | qgrep -F "$w" || return 1 ;;
 			esac
 		done
 	done
@@ -284,7 +284,7 @@ echo "$out" | jget "d['cluster_revision']" >/dev/null || fail "acl add in cluste
 R=$(desired_rev)
 wait_for 2 acl_all_have 198.51.100.0/24 || fail "global acl: not on every node: n2 $(acl_view n2) / $(acl_lpm n2)"
 ms_acl=$((($(date +%s%N) - t0) / 1000000))
-{ ectl get "${PFX}desired" --print-value-only || true; } | grep -q '198.51.100.0/24' || fail "the acl is not in the document"
+{ ectl get "${PFX}desired" --print-value-only || true; } | qgrep '198.51.100.0/24' || fail "the acl is not in the document"
 t0=$(date +%s%N)
 nctl n2 acl add --service web deny 203.0.113.0/24 >/dev/null
 wait_for 2 acl_all_have 198.51.100.0/24 203.0.113.0/24 || fail "service acl: not on every node"
@@ -292,7 +292,7 @@ ms_acl2=$((($(date +%s%N) - t0) / 1000000))
 info "acl in effect on 3 nodes (acl list and LPM trie) after ${ms_acl} ms (global, from node 1) and ${ms_acl2} ms (service, from node 2); trie of node 3: $(acl_lpm n3)"
 [ "$ms_acl" -lt 1000 ] && [ "$ms_acl2" -lt 1000 ] || fail "acl propagation took more than 1 s"
 out=$(nctl n3 acl add deny 198.51.100.0/24 2>&1) && fail "a duplicate acl was accepted"
-echo "$out" | grep -q already || fail "a duplicate acl: unexpected answer: $out"
+echo "$out" | qgrep already || fail "a duplicate acl: unexpected answer: $out"
 wait_all_at "$(desired_rev)"
 same_tables "after acl"
 R=$(desired_rev)
@@ -310,10 +310,10 @@ out=$(nctl n2 --json ratelimit set --rate 500 --burst 50)
 echo "$out" | jget "d['cluster_revision']" >/dev/null || fail "ratelimit set in cluster mode is not a change of the document: $out"
 want='{"new_flows_per_s": 500, "burst": 50, "prefix_v4": 32, "prefix_v6": 64}'
 wait_for 2 rl_all "$want" || fail "global rate limit not on every node: n3 $(rl_of n3)"
-{ ectl get "${PFX}desired" --print-value-only || true; } | grep -q 'new_flows_per_s.*500' ||
+{ ectl get "${PFX}desired" --print-value-only || true; } | qgrep 'new_flows_per_s.*500' ||
 	fail "the rate limit is not in the document"
 out=$(nctl n3 ratelimit clear) || fail "ratelimit clear from node 3"
-echo "$out" | grep -q "^global: " || fail "ratelimit clear in cluster mode: unexpected answer: $out"
+echo "$out" | qgrep "^global: " || fail "ratelimit clear in cluster mode: unexpected answer: $out"
 wait_for 2 rl_all None || fail "cleared rate limit still on some node: n1 $(rl_of n1)"
 info "rate limit set from node 2 and cleared from node 3: in effect on every node"
 wait_all_at "$(desired_rev)"
@@ -341,7 +341,7 @@ if [ "$MEMBERS" = 3 ]; then
 	id1=$(in_ns e1 etcdctl --endpoints "${ETCD_URL[1]}" endpoint status -w json | jget "'%x' % d[0]['Status']['header']['member_id']")
 	lead=$(ectl endpoint status -w json | jget "[e['Endpoint'] for e in d if e['Status']['leader'] == e['Status']['header']['member_id']][0]")
 	[ "$lead" = "${ETCD_URL[1]}" ] || ectl --endpoints "$lead" move-leader "$id1" >/dev/null
-	e1_leads() { in_ns e1 etcdctl --endpoints "${ETCD_URL[1]}" endpoint status -w json | jget "d[0]['Status']['leader'] == d[0]['Status']['header']['member_id']" | grep -q True; }
+	e1_leads() { in_ns e1 etcdctl --endpoints "${ETCD_URL[1]}" endpoint status -w json | jget "d[0]['Status']['leader'] == d[0]['Status']['header']['member_id']" | qgrep True; }
 	wait_for 3 e1_leads || fail "e1 did not become the leader"
 	before=$(leases)
 	traffic_start
@@ -388,7 +388,7 @@ info "a change without quorum: $out"
 echo "$out" | grep -Eq "etcd is (without quorum|unreachable).*read-only" || fail "unclear refusal: $out"
 out=$(nctl n2 acl add deny 198.51.100.0/24 2>&1) && fail "an acl change was accepted with etcd down"
 traffic_check "without quorum"
-{ nctl n3 cluster status || true; } | grep -q 'local only' || fail "cluster status should say the view is local"
+{ nctl n3 cluster status || true; } | qgrep 'local only' || fail "cluster status should say the view is local"
 
 info "node 3 stopped; etcd members $DEAD back; a change while node 3 is down"
 node_stop n3

@@ -101,7 +101,7 @@ assert_eq "$(snap)" "$before" "service and backend lists after the malformed req
 info "lbctl views: status with fill levels, stats --watch, XLB_SOCKET"
 st=$(XLB_SOCKET=$XT_SOCK "$XT_LBCTL" status) || fail "lbctl status via XLB_SOCKET"
 echo "$st"
-echo "$st" | grep -q "^map flows: .* / 262144" || fail "status without the flow table fill level"
+echo "$st" | qgrep "^map flows: .* / 262144" || fail "status without the flow table fill level"
 n=$(lbctl --json stats --watch 1 --count 2 | wc -l)
 assert_eq "$n" 2 "stats --watch --count 2 --json rounds"
 w=$(lbctl stats --watch 1 --count 2)

@@ -32,11 +32,11 @@ size=${#page}
 info "page: $size bytes"
 [ "$size" -lt 16384 ] || fail "page larger than 16 KiB"
 echo "$page" | grep -Eq '(src|href)="?(https?:)?//' && fail "page references external assets"
-in_ns lb curl -sf -m 2 "${URL}dashboard.json" | jget "len(d['services'][0]['backends'])" | grep -qx 4 ||
+in_ns lb curl -sf -m 2 "${URL}dashboard.json" | jget "len(d['services'][0]['backends'])" | qgrep -x 4 ||
 	fail "dashboard.json does not list the 4 backends"
 assert_eq "$(in_ns lb curl -s -o /dev/null -w '%{http_code}' "${URL}nope")" 404 "unknown path"
 
-be_down() { lbctl --json health | grep -q '"state": "down"'; }
+be_down() { lbctl --json health | qgrep '"state": "down"'; }
 wait_for 10 be_down || fail "10.0.0.99 never reported down"
 info "traffic and a drain"
 r=$(httpc burst "$XT_VIP" 30)
@@ -84,6 +84,6 @@ xt_bg httpc loop "$XT_VIP" 8 --interval 0.05 >/dev/null
 chrome --window-size=1200,900 --virtual-time-budget=6000 --screenshot="$XT_WORK/dashboard.png" "$URL" >/dev/null ||
 	fail "chromium --screenshot failed"
 [ "$(stat -c %s "$XT_WORK/dashboard.png")" -gt 10000 ] || fail "screenshot too small"
-head -c 8 "$XT_WORK/dashboard.png" | od -An -c | grep -q 'P   N   G' || fail "screenshot is not a PNG"
+head -c 8 "$XT_WORK/dashboard.png" | od -An -c | qgrep 'P   N   G' || fail "screenshot is not a PNG"
 [ -n "${XLB_DASHBOARD_PNG:-}" ] && cp "$XT_WORK/dashboard.png" "$XLB_DASHBOARD_PNG"
 pass "dashboard in headless Chromium matches lbctl"

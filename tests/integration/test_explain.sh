@@ -22,7 +22,7 @@ lbctl flow explain "$CLI:40999" "$XT_VIP:80/tcp" --syn
 lbctl flow explain 10.0.0.x "$XT_VIP:80" >/dev/null 2>&1 && fail "bad source accepted"
 [ $? -eq 2 ] || true
 lbctl flow explain "$CLI" "$XT_VIP" >/dev/null 2>&1 && fail "VIP without a port accepted"
-lbctl --json flow explain "$CLI" 10.9.9.9:80 | jget "d['action']" | grep -qx pass ||
+lbctl --json flow explain "$CLI" 10.9.9.9:80 | jget "d['action']" | qgrep -x pass ||
 	fail "a non-VIP destination is not explained as pass"
 
 info "table-scheduled flows: prediction before the SYN, then the real connection"
@@ -62,7 +62,7 @@ lbctl backend drain web "$KA"
 sleep 0.3
 e=$(explain "$CLI:41010" "$XT_VIP:80")
 assert_eq "$(echo "$e" | jget "d['backend']['address']")" "$KA" "drained backend keeps the established flow"
-echo "$e" | jget "d['why']" | grep -q 'drain:' || fail "no drain reason in: $(echo "$e" | jget "d['why']")"
+echo "$e" | jget "d['why']" | qgrep 'drain:' || fail "no drain reason in: $(echo "$e" | jget "d['why']")"
 assert_eq "$(echo "$e" | jget "d['backend']['draining']")" True "backend shown as draining"
 for sport in 41011 41012 41013 41014; do
 	e=$(explain "$CLI:$sport" "$XT_VIP:80" --syn)

@@ -85,7 +85,7 @@ info "comparison: no limit: legitimate $off_rate% ($((off_req - off_err))/$off_r
 
 info "runtime ACL: deny the client's /24, then remove the entry"
 lbctl acl add deny 10.0.0.0/24 >/dev/null
-{ lbctl acl list || true; } | grep -q "10.0.0.0/24" || fail "acl list does not show the new entry"
+{ lbctl acl list || true; } | qgrep "10.0.0.0/24" || fail "acl list does not show the new entry"
 a0=$(lbctl --json stats | jget "d['global']['drop_acl_global']")
 r=$(in_ns cli curl -s -m 1 "http://$XT_VIP/" || true)
 assert_eq "$r" "" "request from a denied source"

@@ -12,7 +12,7 @@ xt_config "$XT_CONF" 100 100
 printf 'metrics:\n  listen: "127.0.0.1:9469"\n' >>"$XT_CONF"
 lbd_start
 URL=http://127.0.0.1:9469/metrics
-up() { in_ns lb curl -sf -m 1 "$URL" | grep -q '^xlb_backend_probe_latency_seconds'; }
+up() { in_ns lb curl -sf -m 1 "$URL" | qgrep '^xlb_backend_probe_latency_seconds'; }
 wait_for 10 up || fail "no probe latency in $URL"
 httpc burst "$XT_VIP" 5 >/dev/null
 in_ns lb curl -sf -m 5 "$URL" >"$XT_WORK/m.txt" || fail "GET $URL"

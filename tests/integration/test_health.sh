@@ -35,7 +35,7 @@ log_lines() { wc -l <"$XT_WORK/lbd.log"; }
 wait_log() {
 	local from=$1 re=$2 t=$3 i
 	for ((i = 0; i < t * 100; i++)); do
-		{ tail -n +"$((from + 1))" "$XT_WORK/lbd.log" || true; } | grep -qE "$re" && return 0
+		{ tail -n +"$((from + 1))" "$XT_WORK/lbd.log" || true; } | qgrep -E "$re" && return 0
 		sleep 0.01
 	done
 	return 1

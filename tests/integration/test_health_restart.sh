@@ -58,9 +58,9 @@ for sig in TERM KILL; do
 	# right away, well before 5 failed probes could have decided anything
 	assert_eq "$(be_state 10.0.0.11)" down "be1's state just after the restart (SIG$sig)"
 	burst "just after the restart (SIG$sig)"
-	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "health: took backend states saved" ||
+	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "health: took backend states saved" ||
 		fail "the restarted lbd did not log taking the saved states"
-	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "table rebuilt" &&
+	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "table rebuilt" &&
 		fail "the restart rebuilt the lookup table: $(grep 'table rebuilt' "$XT_WORK/lbd.log" | tail -1)"
 done
 
@@ -69,7 +69,7 @@ lbd_stop TERM
 echo '{"version": 1, "written_ms": "soon", ' >"$HFILE"
 lines=$(wc -l <"$XT_WORK/lbd.log")
 lbd_start
-{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "not a health state file" ||
+{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "not a health state file" ||
 	fail "no log line about the bad health file"
 assert_eq "$(be_state 10.0.0.11)" up "be1 from initial: up after a bad health file"
 wait_for 10 be1_down || fail "be1 not marked down again"

@@ -34,7 +34,7 @@ set -e
 info "  lbd with bad.yaml: exit $rc: $(echo "$out" | tail -n 1)"
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "lbd started with a bad config (exit $rc)"
 case "$out" in *"bad.yaml:8"*) ;; *) fail "lbd's error does not name bad.yaml:8" ;; esac
-if in_ns lb ip link show "$XT_LB_IF" | grep -q 'prog/xdp'; then
+if in_ns lb ip link show "$XT_LB_IF" | qgrep 'prog/xdp'; then
 	fail "lbd refused the config but left an XDP program attached"
 fi
 

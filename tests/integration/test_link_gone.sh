@@ -39,7 +39,7 @@ xdp_obj=$(ls /run/xlb-lab/"$XT_NAME"/xdp_pass.o 2>/dev/null || true)
 info "delete $XT_LB_IF (ifindex $old_ifindex)"
 ip -n "$SW" link del "$PORT"
 wait_for 5 test "$(attached)" = False || fail "lbctl status still says attached"
-lbctl status | tee "$XT_WORK/status.txt" | grep -q "NOT ATTACHED" || fail "lbctl status: $(cat "$XT_WORK/status.txt")"
+lbctl status | tee "$XT_WORK/status.txt" | qgrep "NOT ATTACHED" || fail "lbctl status: $(cat "$XT_WORK/status.txt")"
 info "$(grep link: "$XT_WORK/status.txt")"
 lbctl --json events | jget "[e['details'] for e in d['events'] if e['kind'] == 'link']" |
 	grep -q "is gone" || fail "no link event: $(lbctl --json events)"
@@ -70,7 +70,7 @@ wait_for 5 test "$(attached)" = True || fail "lbd did not attach again: $(lbctl 
 new_ifindex=$(lbctl --json status | jget "d['ifindex']")
 info "attached again on ifindex $new_ifindex: $(lbctl --json status | jget "d['link']")"
 [ "$new_ifindex" != "$old_ifindex" ] || info "(the kernel reused the ifindex)"
-in_ns lb ip -d link show "$XT_LB_IF" | grep -q "prog/xdp" || fail "no XDP program on the new $XT_LB_IF"
+in_ns lb ip -d link show "$XT_LB_IF" | qgrep "prog/xdp" || fail "no XDP program on the new $XT_LB_IF"
 lbctl --json events | jget "[e['details'] for e in d['events'] if e['kind'] == 'link']" |
 	grep -q "is back" || fail "no event for the return"
 wait_for 3 test "$(metric xlb_lbd_interface_attached)" = 1 || fail "xlb_lbd_interface_attached not 1"

@@ -22,7 +22,7 @@ for i in range(4997):
     print("      - address: 10.%d.%d.%d" % (64 + i // 65536, i // 256 % 256, i % 256))
 PY
 out=$("$XT_LBD" --config "$big" --check-config 2>&1) && fail "5000 backends accepted at the build's 4096"
-echo "$out" | grep -q "too many backends (at most 4096" || fail "unexpected refusal: $out"
+echo "$out" | qgrep "too many backends (at most 4096" || fail "unexpected refusal: $out"
 "$XT_LBD" --config "$big" --check-config --max-backends 8192 >/dev/null || fail "5000 backends refused with --max-backends 8192"
 
 cp "$big" "$XT_CONF"
@@ -49,7 +49,7 @@ out=$(nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --config "$XT_CONF" --ifa
 	--pin-dir "$XT_PIN_DIR" --socket "$XT_SOCK" --state "$XT_WORK/lbd.state" \
 	--max-backends 16384 </dev/null 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "a capacity change was accepted over pinned maps"
-echo "$out" | grep -q -- "--detach" || fail "the refusal does not name the fix: $out"
+echo "$out" | qgrep -- "--detach" || fail "the refusal does not name the fix: $out"
 assert_eq "$(map_max xlb_bends_v1)" 8192 "pinned backends map after the refusal"
 r=$(httpc burst "$XT_VIP" 30)
 assert_eq "$(echo "$r" | jget "d['errors']")" 0 "requests while no lbd runs (the data path goes on)"

@@ -43,11 +43,11 @@ resize() { # resize WANT [ARGS..]: restart lbd with ARGS, expect a table of WANT
 	lbd_stop TERM
 	lbd_start "$@"
 	assert_eq "$(flows_max)" "$want" "connection table size after restart ($*)"
-	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "resizing from .* to $want entries" ||
+	{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "resizing from .* to $want entries" ||
 		fail "no resize logged: $(tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -i flows)"
 	tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -E "xlb_flows_v3_resize: [0-9]+ entries copied" |
 		head -1 | sed 's/^/    /'
-	{ ls "$XT_PIN_DIR" || true; } | grep -q _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
+	{ ls "$XT_PIN_DIR" || true; } | qgrep _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
 	u=$(flows_used)
 	info "resized to $want: $u flows in the table (before: $u0)"
 	assert_ge "$u" "$u0" "flows kept by the resize to $want"
@@ -64,7 +64,7 @@ lines=$(wc -l <"$XT_WORK/lbd.log")
 lbd_stop TERM
 lbd_start
 assert_eq "$(flows_max)" 8192 "connection table size after a restart without --max-flows"
-{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "resizing" && fail "a restart without --max-flows resized the table"
+{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "resizing" && fail "a restart without --max-flows resized the table"
 
 # A start that failed between its program load and its switch leaves the
 # live table pinned as _resize and an unused new table under the real name.
@@ -77,10 +77,10 @@ bpftool map create "$P" type lru_hash key 40 value 32 entries 4096 name xlb_flow
 	fail "bpftool map create"
 lines=$(wc -l <"$XT_WORK/lbd.log")
 lbd_start --max-flows 16384
-{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | grep -q "the running program uses xlb_flows_v3_resize" ||
+{ tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" || true; } | qgrep "the running program uses xlb_flows_v3_resize" ||
 	fail "the live _resize table was not recognised: $(tail -n +"$((lines + 1))" "$XT_WORK/lbd.log" | grep -i flows)"
 assert_eq "$(flows_max)" 16384 "connection table size after the recovered resize"
-{ ls "$XT_PIN_DIR" || true; } | grep -q _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
+{ ls "$XT_PIN_DIR" || true; } | qgrep _resize && fail "a _resize pin was left: $(ls "$XT_PIN_DIR")"
 u=$(flows_used)
 info "recovered: $u flows in the table (before: $u0)"
 assert_ge "$u" "$u0" "flows kept through the failed and the recovered resize"
@@ -95,7 +95,7 @@ for bad in 12 0 -5 1e6 99999999999 ""; do
 	rc=0
 	out=$("$XT_LBD" --iface lo --config "$XT_CONF" --max-flows "$bad" 2>&1) || rc=$?
 	assert_eq "$rc" 2 "exit code of --max-flows '$bad'"
-	echo "$out" | grep -q -- "--max-flows" || fail "no error naming --max-flows for '$bad': $out"
+	echo "$out" | qgrep -- "--max-flows" || fail "no error naming --max-flows for '$bad': $out"
 done
 assert_eq "$(flows_max)" 262144 "the running lbd is untouched by the refused starts"
 pass "--max-flows: 2048 -> 8192 -> (kept without the option) -> 16384 over a failed resize's leftovers -> 262144, flows kept, k1 on $B throughout with 0 errors; bad values refused"

@@ -52,7 +52,7 @@ within() { # within GOT WANT PCT MSG
 		"$1" "$2" "$3" || fail "$4 (got $1, want $2 +-$3%)"
 	info "  ok: $4: $1 (want $2)"
 }
-be_up() { in_ns lb curl -sf -m 1 "$URL" | grep -q "^xlb_backend_up{service=\"web\",backend=\"$1\"} 1"; }
+be_up() { in_ns lb curl -sf -m 1 "$URL" | qgrep "^xlb_backend_up{service=\"web\",backend=\"$1\"} 1"; }
 
 wait_for 10 in_ns lb curl -sf -m 1 "$URL" || fail "metrics endpoint $URL does not answer"
 for a in 10.0.0.11 10.0.0.12 10.0.0.13; do
@@ -124,7 +124,7 @@ assert_ge "$inv" $((2 * N)) "invalidations (each HTTP connection's SYN and FIN)"
 fc=$(lbctl --json stats | jget "d['flow_cache']")
 assert_eq "$(echo "$fc" | jget "d['enabled']")" True "lbctl stats: flow cache enabled"
 assert_ge "$(echo "$fc" | jget "d['hits']")" "$hits" "lbctl stats: flow cache hits"
-{ lbctl stats || true; } | grep -q "^flow cache: on; hits" || fail "lbctl stats: no flow cache line"
+{ lbctl stats || true; } | qgrep "^flow cache: on; hits" || fail "lbctl stats: no flow cache line"
 info "drop reasons"
 within "$(d 'xlb_packets_total{action="drop",reason="drop_no_backend"}')" "$D" 1 "drop_no_backend"
 grep -q '^xlb_packets_total{reason="drop_malformed",action="drop"} ' "$S1" || fail "drop_malformed series"
@@ -151,7 +151,7 @@ lbctl backend remove web 10.0.0.99 >/dev/null
 ev=$(lbctl events)
 echo "$ev" | sed 's/^/    /'
 for k in start backend.weight backend.add health backend.remove; do
-	echo "$ev" | grep -q " $k " || fail "lbctl events lacks a $k event"
+	echo "$ev" | qgrep " $k " || fail "lbctl events lacks a $k event"
 done
 last=$(lbctl --json events | jget "d['last_seq']")
 assert_eq "$(lbctl --json events --since "$last" | jget "len(d['events'])")" 0 "events --since LAST"
@@ -178,8 +178,8 @@ if lbctl top --help >/dev/null 2>&1; then
 	info "lbctl top --once"
 	top=$(lbctl top --once --interval 0.5)
 	echo "$top" | sed 's/^/    /'
-	echo "$top" | grep -q "web" || fail "lbctl top lacks service web"
-	echo "$top" | grep -q "10.0.0.11" || fail "lbctl top lacks backend 10.0.0.11"
-	echo "$top" | grep -q "drop_no_backend" || fail "lbctl top lacks the drop reasons"
+	echo "$top" | qgrep "web" || fail "lbctl top lacks service web"
+	echo "$top" | qgrep "10.0.0.11" || fail "lbctl top lacks backend 10.0.0.11"
+	echo "$top" | qgrep "drop_no_backend" || fail "lbctl top lacks the drop reasons"
 fi
 pass "metrics match traffic within 1%; format, drops, events and reloads fine"

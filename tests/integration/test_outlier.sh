@@ -54,7 +54,7 @@ j=$(be_json 10.0.0.11)
 assert_eq "$(echo "$j" | jget "d['state']")" up "active check has not noticed (interval 5 s)"
 assert_eq "$(echo "$j" | jget "d['effective_weight']")" 0 "ejected be1's effective weight"
 assert_eq "$(echo "$j" | jget "d['feedback']['ejected']")" True "feedback.ejected"
-lbctl events | grep -q outlier || fail "no outlier event"
+lbctl events | qgrep outlier || fail "no outlier event"
 # No new flows to be1 after the ejection (its counter stands still).
 nf() { lbctl --json stats | jget "[b['new_flows'] for s in d['services'] for b in s['backend_list'] if b['address']=='10.0.0.11'][0]"; }
 a=$(nf); sleep 1; b=$(nf)

@@ -121,7 +121,7 @@ done
 [ ${#ran[@]} -gt 0 ] || fail "no pktgen engine works on this host (refused: ${refused[*]})"
 why=$("$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" --dst 10.9.0.1 --engine auto --dry-run 2>&1) ||
 	fail "pktgen --engine auto --dry-run: $why"
-echo "$why" | grep -qE "engine (live|afxdp|packet) .*auto" || fail "auto does not say which engine: $why"
+echo "$why" | qgrep -E "engine (live|afxdp|packet) .*auto" || fail "auto does not say which engine: $why"
 info "auto: $why"
 
 # ---- 3: auto falls back when live frames are refused --------------------
@@ -140,7 +140,7 @@ read -r after _ < <("$SINK" count "$RX" pg1)
 "$SINK" detach "$RX" pg1
 why=$(cat "$ERRF")
 info "auto without live frames: $why; sink received $((after - before)) of $N"
-echo "$why" | grep -qE "engine (afxdp|packet) .*auto, .*live refused \(.*Operation not permitted" ||
+echo "$why" | qgrep -E "engine (afxdp|packet) .*auto, .*live refused \(.*Operation not permitted" ||
 	fail "auto does not name its fallback and the live refusal: $why"
 assert_eq "$(echo "$out" | awk '/^total:/ {print $2}')" "$N" "fallback: pktgen's own count"
 assert_eq "$((after - before))" "$N" "fallback: packets received"

@@ -96,8 +96,8 @@ assert_eq "$(lbctl --json history | jget "d['generations'][-1]['user']")" root "
 [ "$(maps)" != "$orig" ] || fail "apply changed no map"
 d=$(lbctl --json diff 1 2)
 assert_eq "$(echo "$d" | jget "d['services']")" "$(echo "$p" | jget "d['services']")" "diff 1 2 = the plan"
-{ lbctl diff 1 2 || true; } | grep -q "~ service api" || fail "diff text"
-{ lbctl history 1 || true; } | grep -q "# the original generation" || fail "history 1 does not show the original file"
+{ lbctl diff 1 2 || true; } | qgrep "~ service api" || fail "diff text"
+{ lbctl history 1 || true; } | qgrep "# the original generation" || fail "history 1 does not show the original file"
 lbctl history
 
 info "keep-alive connection through the rollback"

@@ -59,5 +59,5 @@ done
 c2=$(flows)
 assert_ge "$c2" $((c0 + 1)) "counters keep counting after the last restart"
 info "backends: $(lbctl backend list web | tail -n +2 | awk '{print $2, $NF}' | tr '\n' ' ')"
-{ lbctl status || true; } | grep -q "^flow cache: *off" || fail "lbctl status does not show the flow cache off"
+{ lbctl status || true; } | qgrep "^flow cache: *off" || fail "lbctl status does not show the flow cache off"
 pass "two restarts (SIGTERM, SIGKILL, then without the flow cache) under load: zero failed requests, counters continued"

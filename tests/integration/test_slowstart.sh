@@ -36,7 +36,7 @@ wait_for 3 grep -q 'slow start: service "web": backend 10.0.0.12 joins' "$XT_WOR
 	fail "be2 did not join through slow start"
 sleep 3
 lbctl health web
-lbctl health web | grep -q "10.0.0.12: slow start, weight" || fail "lbctl health shows no ramp"
+lbctl health web | qgrep "10.0.0.12: slow start, weight" || fail "lbctl health shows no ramp"
 wait "$gen" || fail "synrate failed"
 tj=$(grep 'slow start: service "web": backend 10.0.0.12 joins' "$XT_WORK/lbd.log" | tail -1 | cut -d' ' -f1)
 "$XT_PY" - "$out" "$tj" <<'EOP' || fail "shares do not follow the ramp"

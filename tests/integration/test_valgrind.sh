@@ -51,7 +51,7 @@ if [ "$rc" -ne 0 ]; then
 	fail "lbd under valgrind exited with $rc (99: memcheck errors)"
 fi
 # valgrind's own notes about bpf() commands it does not model are not findings.
-if grep -v "WARNING: unhandled eBPF command" "$XT_WORK/valgrind.log" | grep -q .; then
+if grep -v "WARNING: unhandled eBPF command" "$XT_WORK/valgrind.log" | qgrep .; then
 	cat "$XT_WORK/valgrind.log"
 	fail "valgrind reported something"
 fi

@@ -23,7 +23,7 @@ services:
 EOC
 lbd_start
 srv_pid() { in_ns "$1" ss -Hltnp 'sport = :80' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-mode_is() { lbctl --json health web | grep -q "\"mode\": \"$1\""; }
+mode_is() { lbctl --json health web | qgrep "\"mode\": \"$1\""; }
 burst() {
 	local r
 	r=$(httpc burst "$XT_VIP" 60)
