@@ -46,47 +46,75 @@ static __always_inline void xlb_sc_count(__u32 what)
 }
 
 /*
- * Copy len (<= 40) option bytes at packet offset off to the stack and parse
- * them. One helper call instead of a walk over packet pointers.
+ * Scratch space for the option parser and its result (key 0). Verifier: the
+ * frames of xlb_xdp_ingress (304 bytes) and of the global function it calls
+ * may not pass 512 bytes together. With the parser state (88 bytes) and the
+ * parsed options (16) on its stack, xlb_syncookie_synack's frame was 256:
+ * "combined stack size of 2 calls is 560. Too large". Now it is 192 (and
+ * the MAC swap below is done in registers), xlb_syncookie_ack's 136 (was 184).
+ * bpf_loop takes only a stack pointer as its callback's argument, so the
+ * callback gets a pointer to this (tcpopt.h, xlb_tcpopt_parse_ref). Per
+ * CPU, and an XDP program runs to its end on one CPU: no sharing.
  */
-static __always_inline void xlb_sc_opts(struct xdp_md *ctx, __u32 off, __u32 len,
-					struct xlb_tcpopts *o)
-{
-	struct xlb_tcpopt_ctx c;
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_tcpopt_ctx);
+} XLB_SCSCRATCH_MAP SEC(".maps");
 
-	__builtin_memset(&c, 0, sizeof(c));
+/*
+ * Copy len (<= 40) option bytes at packet offset off to the scratch space
+ * and parse them. One helper call instead of a walk over packet pointers.
+ * The result, in the scratch space (valid until the next call); NULL only
+ * if the scratch space is missing, which cannot happen (an array's key 0).
+ */
+static __always_inline const struct xlb_tcpopts *xlb_sc_opts_parse(struct xdp_md *ctx, __u32 off,
+								   __u32 len)
+{
+	__u32 zero = 0;
+	struct xlb_tcpopt_ctx *c = bpf_map_lookup_elem(&XLB_SCSCRATCH_MAP, &zero);
+
+	if (!c)
+		return NULL;
+	__builtin_memset(c, 0, sizeof(*c));
 	if (len > 40)
 		len = 40;
-	if (len && bpf_xdp_load_bytes(ctx, off, c.buf, len))
+	if (len && bpf_xdp_load_bytes(ctx, off, c->buf, len))
 		len = 0;
-	c.len = len;
-	xlb_tcpopt_parse(&c);
-	*o = c.o;
+	c->len = len;
+	xlb_tcpopt_parse_ref(c);
+	return &c->o;
 }
 
 /*
  * The options of the SYN at th (header bounds checked by the caller; its
- * doff by parse.h against the IP payload). Linux's layout (MSS, SACKOK,
- * TS, NOP, WS: 20 bytes) is read in place; anything else is parsed.
+ * doff by parse.h against the IP payload), in the scratch space (NULL: no
+ * scratch space, which cannot happen). Linux's layout (MSS, SACKOK, TS,
+ * NOP, WS: 20 bytes) is read in place; anything else is parsed.
  */
-static __always_inline void xlb_sc_syn_opts(struct xdp_md *ctx, struct tcphdr *th, void *data_end,
-					    __u32 off, struct xlb_tcpopts *o)
+static __always_inline const struct xlb_tcpopts *
+xlb_sc_syn_opts(struct xdp_md *ctx, struct tcphdr *th, void *data_end, __u32 off)
 {
-	__u32 doff = th->doff * 4;
+	__u32 doff = th->doff * 4, zero = 0;
 	__u8 *p = (void *)(th + 1);
+	struct xlb_tcpopt_ctx *c;
 
 	if (doff == sizeof(*th) + 20 && (void *)(p + 20) <= data_end && p[0] == 2 && p[1] == 4 &&
 	    p[4] == 4 && p[5] == 2 && p[6] == 8 && p[7] == 10 && p[16] == 1 && p[17] == 3 &&
 	    p[18] == 3) {
-		o->mss = (__u16)(p[2] << 8 | p[3]);
-		o->sack = 1;
-		o->ts = 1;
-		o->tsval = bpf_ntohl(*(__be32 *)(p + 8));
-		o->tsecr = bpf_ntohl(*(__be32 *)(p + 12));
-		o->wscale = p[19] > 14 ? 14 : p[19];
-		return;
+		c = bpf_map_lookup_elem(&XLB_SCSCRATCH_MAP, &zero);
+		if (!c)
+			return NULL;
+		c->o.mss = (__u16)(p[2] << 8 | p[3]);
+		c->o.sack = 1;
+		c->o.ts = 1;
+		c->o.tsval = bpf_ntohl(*(__be32 *)(p + 8));
+		c->o.tsecr = bpf_ntohl(*(__be32 *)(p + 12));
+		c->o.wscale = p[19] > 14 ? 14 : p[19];
+		return &c->o;
 	}
-	xlb_sc_opts(ctx, off, doff - sizeof(*th), o);
+	return xlb_sc_opts_parse(ctx, off, doff - sizeof(*th));
 }
 
 /* MSS the SYN-ACK announces: a 1500-byte path less what forwarding adds. */
@@ -153,10 +181,9 @@ __attribute__((noinline)) int xlb_syncookie_synack(struct xdp_md *ctx,
 	__u32 sum, isn = bpf_ntohl(tcp_seq);
 	__u8 fwd = l2_fwd >> 8;
 	const struct xlb_sc_keys *ks;
-	struct xlb_tcpopts o;
+	const struct xlb_tcpopts *o;
 	struct tcphdr *th;
 	struct ethhdr *eth;
-	__u8 mac[ETH_ALEN];
 	__u64 tai;
 	int delta;
 
@@ -177,13 +204,22 @@ __attribute__((noinline)) int xlb_syncookie_synack(struct xdp_md *ctx,
 	th = data + l2 + l3h;
 	if ((void *)(th + 1) > data_end)
 		return -1;
-	xlb_sc_syn_opts(ctx, th, data_end, l2 + l3h + sizeof(*th), &o);
-	idx = xlb_sc_mss_idx(o.mss ? o.mss : xlb_sc_mss(0, key->family), key->family);
-	opts = o.ts ? o.wscale | (o.sack ? XLB_SC_SACK : 0) : XLB_SC_WS_NONE;
+	/*
+	 * Verifier: the options stay in the scratch space (XLB_SCSCRATCH_MAP):
+	 * a 16-byte copy on this frame puts it and xlb_xdp_ingress's over the
+	 * 512-byte limit on combined stack. A map value pointer, unlike a
+	 * packet pointer, survives bpf_xdp_adjust_tail below. No scratch space
+	 * cannot happen (an array's key 0); it would mean cookies off.
+	 */
+	o = xlb_sc_syn_opts(ctx, th, data_end, l2 + l3h + sizeof(*th));
+	if (!o)
+		return -1;
+	idx = xlb_sc_mss_idx(o->mss ? o->mss : xlb_sc_mss(0, key->family), key->family);
+	opts = o->ts ? o->wscale | (o->sack ? XLB_SC_SACK : 0) : XLB_SC_WS_NONE;
 	tai = bpf_ktime_get_tai_ns();
 	t = tai >> XLB_SC_PERIOD_SHIFT;
 	cookie = xlb_sc_make(ks->cur, key, tcp_seq, t, idx, opts);
-	if (o.ts)
+	if (o->ts)
 		tsval = ((__u32)(tai >> XLB_SC_TS_SHIFT) & ~(__u32)XLB_SC_OPT_MASK) | opts;
 
 	/* Exactly L2 + L3 + 40 bytes of TCP; whatever followed the SYN's header goes. */
@@ -205,9 +241,17 @@ __attribute__((noinline)) int xlb_syncookie_synack(struct xdp_md *ctx,
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	{
+		/* Verifier: through registers, not a stack copy (XLB_SCSCRATCH_MAP). */
+		__u16 *d = (__u16 *)eth->h_dest, *s = (__u16 *)eth->h_source, x;
+		int i;
+
+		for (i = 0; i < ETH_ALEN / 2; i++) {
+			x = d[i];
+			d[i] = s[i];
+			s[i] = x;
+		}
+	}
 
 	if (key->family == XLB_AF_INET) {
 		struct iphdr *iph = data + l2;
@@ -248,7 +292,7 @@ __attribute__((noinline)) int xlb_syncookie_synack(struct xdp_md *ctx,
 	th->window = bpf_htons(XLB_SC_WINDOW);
 	th->check = 0;
 	th->urg_ptr = 0;
-	xlb_sc_write_opts((__u8 *)(th + 1), xlb_sc_adv_mss(key->family, fwd), &o, tsval);
+	xlb_sc_write_opts((__u8 *)(th + 1), xlb_sc_adv_mss(key->family, fwd), o, tsval);
 	{
 		/* Per service: lbd's `auto` mode reads the SYN rate from it. */
 		struct xlb_counters *c = bpf_map_lookup_elem(&XLB_SVC_STATS_MAP, &svc_id);
@@ -279,8 +323,9 @@ __attribute__((noinline)) int xlb_syncookie_ack(struct xdp_md *ctx, const struct
 	__u32 zero = 0, l2 = (l2_flags & 0xff) == 18 ? 18 : 14, l3h, doff, opts, cookie, now;
 	__u8 tcp_flags = l2_flags >> 8;
 	const struct xlb_sc_keys *ks;
-	struct xlb_tcpopts o;
+	const struct xlb_tcpopts *po = NULL;
 	struct tcphdr *th;
+	__u32 ts = 0, tsecr = 0;
 
 	if (!key || !seq)
 		return -1;
@@ -303,8 +348,6 @@ __attribute__((noinline)) int xlb_syncookie_ack(struct xdp_md *ctx, const struct
 	if ((void *)(th + 1) > data_end)
 		return -1;
 	doff = th->doff * 4;
-	o.ts = 0;
-	o.tsecr = 0;
 	if (doff == sizeof(*th) + 12) {
 		/* What Linux sends on an ACK: NOP NOP TS, read in place. */
 		__be32 *w = (void *)(th + 1);
@@ -312,15 +355,20 @@ __attribute__((noinline)) int xlb_syncookie_ack(struct xdp_md *ctx, const struct
 		if ((void *)(w + 3) > data_end)
 			return -1;
 		if (w[0] == bpf_htonl(0x0101080a)) {
-			o.ts = 1;
-			o.tsecr = bpf_ntohl(w[2]);
+			ts = 1;
+			tsecr = bpf_ntohl(w[2]);
 		} else {
-			xlb_sc_opts(ctx, l2 + l3h + sizeof(*th), doff - sizeof(*th), &o);
+			po = xlb_sc_opts_parse(ctx, l2 + l3h + sizeof(*th), doff - sizeof(*th));
 		}
 	} else if (doff > sizeof(*th)) {
-		xlb_sc_opts(ctx, l2 + l3h + sizeof(*th), doff - sizeof(*th), &o);
+		po = xlb_sc_opts_parse(ctx, l2 + l3h + sizeof(*th), doff - sizeof(*th));
 	}
-	opts = o.ts ? o.tsecr & XLB_SC_OPT_MASK : XLB_SC_WS_NONE;
+	/* The parse result is read where it lies, in the scratch space (XLB_SCSCRATCH_MAP). */
+	if (po) {
+		ts = po->ts;
+		tsecr = po->tsecr;
+	}
+	opts = ts ? tsecr & XLB_SC_OPT_MASK : XLB_SC_WS_NONE;
 	*seq = bpf_htonl(bpf_ntohl(*seq) - 1);
 	cookie = bpf_ntohl(th->ack_seq) - 1;
 	now = bpf_ktime_get_tai_ns() >> XLB_SC_PERIOD_SHIFT;

@@ -43,9 +43,8 @@ struct xlb_tcpopt_ctx {
  * once instead of every path through 40 unrolled or bounded iterations,
  * whose states it cannot prune (the cursor differs on each).
  */
-static long xlb_tcpopt_step(__u32 n, void *arg)
+static __always_inline long xlb_tcpopt_step_c(struct xlb_tcpopt_ctx *c)
 {
-	struct xlb_tcpopt_ctx *c = arg;
 	__u32 i = c->i, kind, olen;
 
 	if (i >= c->len || i >= 40)
@@ -79,6 +78,27 @@ static long xlb_tcpopt_step(__u32 n, void *arg)
 	return 0;
 }
 
+static long xlb_tcpopt_step(__u32 n, void *arg)
+{
+	return xlb_tcpopt_step_c(arg);
+}
+
+/*
+ * The same walk over a parser state outside the stack (a per-CPU map value):
+ * bpf_loop takes only a stack pointer as its callback's argument, so the
+ * stack holds just the pointer to the state.
+ */
+struct xlb_tcpopt_ref {
+	struct xlb_tcpopt_ctx *c;
+};
+
+static long xlb_tcpopt_step_ref(__u32 n, void *arg)
+{
+	struct xlb_tcpopt_ref *r = arg;
+
+	return xlb_tcpopt_step_c(r->c);
+}
+
 static __always_inline void xlb_tcpopt_none(struct xlb_tcpopts *o)
 {
 	o->mss = 0;
@@ -96,6 +116,16 @@ static __always_inline void xlb_tcpopt_parse(struct xlb_tcpopt_ctx *c)
 	c->i = 0;
 	/* At most 40 options (all NOPs); each step consumes at least one byte. */
 	bpf_loop(40, xlb_tcpopt_step, c, 0);
+}
+
+/* xlb_tcpopt_parse for a state c that is not on the stack (never NULL). */
+static __always_inline void xlb_tcpopt_parse_ref(struct xlb_tcpopt_ctx *c)
+{
+	struct xlb_tcpopt_ref r = { .c = c };
+
+	xlb_tcpopt_none(&c->o);
+	c->i = 0;
+	bpf_loop(40, xlb_tcpopt_step_ref, &r, 0);
 }
 
 #endif /* XLB_BPF_TCPOPT_H */

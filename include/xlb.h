@@ -95,6 +95,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_RATE_MAP xlb_rate_v1 /* LRU: token bucket (GCRA) per masked source + scope */
 #define XLB_SCKEYS_MAP xlb_sckey_v1 /* SYN cookie secrets: current + previous (one entry) */
 #define XLB_SCSTATS_MAP xlb_scst_v1 /* per-CPU SYN cookie counters (enum xlb_sc_stat) */
+#define XLB_SCSCRATCH_MAP xlb_scscr_v1 /* per-CPU scratch: TCP option parser state (bpf/syncookie.h) */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
 
 #define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
