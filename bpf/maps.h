@@ -266,4 +266,20 @@ struct {
 	__type(value, __u32);
 } XLB_CAPPROG_MAP SEC(".maps");
 
+/* SYN cookie secrets, key 0: current and previous (include/xlb_syncookie.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_sc_keys);
+} XLB_SCKEYS_MAP SEC(".maps");
+
+/* Per-CPU SYN cookie counters by enum xlb_sc_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_SC_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} XLB_SCSTATS_MAP SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "fcache.h"
 #include "capture.h"
+#include "syncookie.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -232,6 +233,25 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 		return xlb_verdict(XDP_DROP, reason);
 	if (!xlb_cfg_prefilter)
 		now = xlb_now();
+	/* syn_cookies: the SYN is answered here, statelessly (syncookie.h). */
+	if (syn && (svc->flags & XLB_SVC_F_SYNCOOKIE) && key.proto == IPPROTO_TCP) {
+		int act = xlb_syncookie_synack(ctx, &key, pkt.l2_len | (__u32)svc->fwd << 8,
+					       pkt.tcp_seq, svc_id);
+
+		if (act >= 0)
+			return act;
+		/*
+		 * Verifier: the callee may resize the frame (bpf_xdp_adjust_tail),
+		 * so every packet pointer is invalid after the call, although it
+		 * left the frame alone when it returns < 0: derive them again.
+		 */
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		pkt.eth = data;
+		pkt.l4 = NULL;
+		if ((void *)(pkt.eth + 1) > data_end)
+			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+	}
 	/*
 	 * Only where scheduling has no side effects and no rate limit would
 	 * spend a token on a SYN whose flow may turn out to exist.
@@ -268,6 +288,18 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 	/* New flow, or its backend is no longer usable: (re)schedule. */
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */
+	/*
+	 * syn_cookies: a flow starts only on an ACK with a valid cookie, which
+	 * is then recorded like the SYN it stands for (its ISN included).
+	 */
+	if (!flow && (svc->flags & XLB_SVC_F_SYNCOOKIE) && key.proto == IPPROTO_TCP) {
+		__be32 seq = pkt.tcp_seq; /* not &pkt.tcp_seq: keep pkt's stack slots intact */
+
+		if (xlb_syncookie_ack(ctx, &key, pkt.l2_len | (__u32)pkt.tcp_flags << 8, &seq))
+			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_SYNCOOKIE_BAD);
+		pkt.tcp_seq = seq;
+		syn = 1;
+	}
 	/*
 	 * Only a new connection is limited (no entry, or a new SYN on a re-used
 	 * 5-tuple); rescheduling an existing flow away from its backend is not.

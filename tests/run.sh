@@ -13,7 +13,7 @@
 # and the exit status is non-zero if anything failed or nothing ran.
 #
 # Environment: TEST_TIMEOUT (seconds per binary/script, default 300 for
-# cmocka binaries, 120 for integration scripts), TEST_FILTER (a regex on the
+# cmocka binaries, 300 for integration scripts: a loaded host slows the long ones), TEST_FILTER (a regex on the
 # test file name).
 set -uo pipefail
 
@@ -125,7 +125,7 @@ run_integration_suite() {
 		t0=$(date +%s.%N)
 		# Own process group so a timeout ends the test and everything it
 		# started; the test's EXIT trap still runs on SIGTERM.
-		timeout -k 10 "${TEST_TIMEOUT:-120}" bash "$t" >"$log" 2>&1 </dev/null
+		timeout -k 10 "${TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1 </dev/null
 		rc=$?
 		dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}')
 		case "$rc" in

@@ -89,7 +89,7 @@ run_log=$(sed -n '/==== lbd start/h;/==== lbd start/!H;${x;p}' "$log")
 grep -q "map xlb_flows_v1: migrating to xlb_flows_v3" <<<"$run_log" || fail "no flows migration logged"
 grep -q "map xlb_flows_v1: $want entries copied to xlb_flows_v3" <<<"$run_log" || fail "flows copy not logged"
 grep -q "map xlb_stats_v3: 17 counters copied by name to $S" <<<"$run_log" || fail "stats copy not logged"
-grep -q "map xlb_svcst_v0 v0: no migration to v1, xlb_svcst_v1 starts empty" <<<"$run_log" ||
+grep -q "map xlb_svcst_v0 v0: no migration to v2, xlb_svcst_v2 starts empty" <<<"$run_log" ||
 	fail "no 'starts empty' for xlb_svcst_v0"
 grep -q "removed the pin of xlb_flows_v1" <<<"$run_log" || fail "old pin removal not logged"
 info "lbd log: $(grep -c 'map xlb_\|removed the pin' <<<"$run_log") migration lines"

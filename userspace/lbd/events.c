@@ -222,6 +222,7 @@ void lbd_obs_event(struct lbd *l, __u64 data)
 		return;
 	lbd_scale_tick(l);
 	lbd_capture_tick(l); /* capture.c: end sessions nobody reads */
+	lbd_sc_tick(l);
 	lbd_metrics_publish(l);
 }
 
