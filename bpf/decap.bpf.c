@@ -19,6 +19,10 @@
  * reassembles them; they are then not decapsulated: keep the path MTU
  * large enough, see docs/forwarding.md).
  *
+ * Built a second time as synck.bpf.o (bpf/synck.bpf.c, bpf/synck.h): the
+ * same program that also completes the handshakes of the balancer's SYN
+ * cookies; tools/decap-install --syn-cookie-secret installs that one.
+ *
  * Like the kernel's own tunnels without a configured remote, this accepts
  * encapsulated packets from any source: put it only on interfaces that
  * untrusted hosts cannot send such packets to, or filter the outer source.
@@ -90,8 +94,7 @@ static __always_inline int xlb_strip(struct __sk_buff *skb, void *inner, void *d
 	return xlb_dcount(TC_ACT_OK, reason);
 }
 
-SEC("tc")
-int xlb_tc_decap(struct __sk_buff *skb)
+static __always_inline int xlb_decap(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -158,6 +161,23 @@ int xlb_tc_decap(struct __sk_buff *skb)
 				 bpf_htons(ETH_P_IPV6), XLB_DECAP_GUE6);
 	}
 	return xlb_dcount(TC_ACT_OK, XLB_DECAP_PASS);
+}
+
+#ifdef XLB_DECAP_SYNCOOKIE
+#include "synck.h"
+#endif
+
+SEC("tc")
+int xlb_tc_decap(struct __sk_buff *skb)
+{
+	int act = xlb_decap(skb);
+
+#ifdef XLB_DECAP_SYNCOOKIE
+	/* The (decapsulated) packet may be the ACK of a balancer's SYN cookie. */
+	if (act == TC_ACT_OK)
+		xlb_synck(skb);
+#endif
+	return act;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -77,7 +77,7 @@ struct {
 	__uint(max_entries, XLB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} xlb_stats_v4 SEC(".maps");
+} xlb_stats_v5 SEC(".maps");
 
 /* Per-CPU counters per service id. */
 struct {
@@ -218,5 +218,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xlb_txports SEC(".maps");
+
+/* SYN cookie secrets, key 0: current and previous (include/xlb_syncookie.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_sc_keys);
+} xlb_sckey_v1 SEC(".maps");
+
+/* Per-CPU SYN cookie counters by enum xlb_sc_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_SC_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_scst_v1 SEC(".maps");
 
 #endif /* XLB_BPF_MAPS_H */

@@ -11,7 +11,7 @@
 /* Count one packet under one global reason (enum xlb_stat). */
 static __always_inline void xlb_count(__u32 reason)
 {
-	__u64 *v = bpf_map_lookup_elem(&xlb_stats_v4, &reason);
+	__u64 *v = bpf_map_lookup_elem(&xlb_stats_v5, &reason);
 
 	if (v)
 		*v += 1;

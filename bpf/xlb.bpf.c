@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "clock.h"
 #include "fcache.h"
+#include "syncookie.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -231,6 +232,13 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		return xlb_verdict(XDP_DROP, reason);
 	if (!xlb_cfg_prefilter)
 		now = xlb_now();
+	/* syn_cookies: the SYN is answered here, statelessly (syncookie.h). */
+	if (syn && (svc->flags & XLB_SVC_F_SYNCOOKIE) && key.proto == IPPROTO_TCP) {
+		int act = xlb_syncookie_synack(ctx, &key, &pkt, svc->fwd);
+
+		if (act >= 0)
+			return act;
+	}
 	/*
 	 * Only where scheduling has no side effects and no rate limit would
 	 * spend a token on a SYN whose flow may turn out to exist.
@@ -261,6 +269,15 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 	/* New flow, or its backend is no longer usable: (re)schedule. */
 	if (flow && flow->svc_id != svc_id)
 		flow = NULL; /* another service's entry: nothing of ours to release */
+	/*
+	 * syn_cookies: a flow starts only on an ACK with a valid cookie, which
+	 * is then recorded like the SYN it stands for (its ISN included).
+	 */
+	if (!flow && (svc->flags & XLB_SVC_F_SYNCOOKIE) && key.proto == IPPROTO_TCP) {
+		if (xlb_syncookie_ack(ctx, &key, &pkt, &pkt.tcp_seq))
+			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_SYNCOOKIE_BAD);
+		syn = 1;
+	}
 	/*
 	 * Only a new connection is limited (no entry, or a new SYN on a re-used
 	 * 5-tuple); rescheduling an existing flow away from its backend is not.

@@ -62,7 +62,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_TABLES "xlb_tables_v3" /* v3: packed slots (xlb_slot_t) */
 #define XLB_MAP_BACKENDS "xlb_bends_v1"
 #define XLB_MAP_FLOWS "xlb_flows_v3" /* v3: + the client's ISN */
-#define XLB_MAP_STATS "xlb_stats_v4" /* v4: filter drop reasons added */
+#define XLB_MAP_STATS "xlb_stats_v5" /* v5: SYN cookie reasons added */
 #define XLB_MAP_SVC_STATS "xlb_svcst_v1"
 #define XLB_MAP_BE_STATS "xlb_best_v1"
 #define XLB_MAP_NHCACHE "xlb_nhc_v1" /* per-CPU next-hop cache per backend id */
@@ -75,10 +75,13 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_NODE "xlb_node_v1" /* this node's encapsulation settings (one entry) */
 #define XLB_MAP_DECAP_CFG "xlb_dcfg_v1" /* decap.bpf.c: its settings (one entry) */
 #define XLB_MAP_DECAP_STATS "xlb_dstat_v1" /* decap.bpf.c: per-CPU counters */
+#define XLB_MAP_DECAP_SCKEYS "xlb_dsck_v1" /* synck.bpf.c: SYN cookie secrets (struct xlb_sc_keys) */
 #define XLB_MAP_ACL4 "xlb_acl4_v1" /* LPM trie: (scope, IPv4 prefix) of ACL entries */
 #define XLB_MAP_ACL6 "xlb_acl6_v1" /* LPM trie: (scope, IPv6 prefix) of ACL entries */
 #define XLB_MAP_FILTER "xlb_filt_v1" /* filter settings per service id + global */
 #define XLB_MAP_RATE "xlb_rate_v1" /* LRU: token bucket (GCRA) per masked source + scope */
+#define XLB_MAP_SCKEYS "xlb_sckey_v1" /* SYN cookie secrets: current + previous (one entry) */
+#define XLB_MAP_SCSTATS "xlb_scst_v1" /* per-CPU SYN cookie counters (enum xlb_sc_stat) */
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -140,6 +143,14 @@ struct xlb_svc {
 	__u32 _pad;
 };
 _Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
+
+/*
+ * XLB_SVC_F_SYNCOOKIE (TCP services): answer every SYN with a SYN cookie
+ * (bpf/syncookie.h) and admit a flow only on an ACK that carries a valid one.
+ * lbd sets it for `syn_cookies: on`, and for `auto` while the service is
+ * under pressure.
+ */
+#define XLB_SVC_F_SYNCOOKIE (1u << 0)
 
 /* Value of XLB_MAP_BACKENDS, indexed by backend id. */
 struct xlb_backend {
@@ -292,7 +303,11 @@ _Static_assert(sizeof(struct xlb_decap_cfg) == 4, "xlb_decap_cfg layout");
 	X(GUE6, "decap_gue6", "GUE over IPv6 decapsulated")                                 \
 	X(PASS, "pass", "not encapsulated for us (or an outer fragment): passed")           \
 	X(ERR_INNER, "err_inner", "encapsulated but the inner packet is not IP of the outer family: dropped") \
-	X(ERR_ADJUST, "err_adjust", "bpf_skb_adjust_room failed: dropped")
+	X(ERR_ADJUST, "err_adjust", "bpf_skb_adjust_room failed: dropped")              \
+	/* synck.bpf.c only; events, in addition to the packet's reason above: */          \
+	X(SC_ASSIGNED, "sc_assigned", "ACK with a valid SYN cookie to a listener: connection made (bpf_sk_assign_tcp_reqsk)") \
+	X(SC_BAD, "sc_bad", "ACK to a listener without a request, cookie not ours: left to the kernel") \
+	X(SC_ERR, "sc_err", "valid SYN cookie but bpf_sk_assign_tcp_reqsk failed: left to the kernel")
 
 enum xlb_decap_stat {
 #define XLB_DECAP_ENUM(e, name, help) XLB_DECAP_##e,
@@ -379,6 +394,34 @@ struct xlb_rate_key {
 };
 _Static_assert(sizeof(struct xlb_rate_key) == 24, "xlb_rate_key layout");
 
+/*
+ * Value of XLB_MAP_SCKEYS (array of one entry) and of the backend program's
+ * copy: the 128-bit SYN cookie secrets (include/xlb_syncookie.h). New SYN
+ * cookies are made with cur; ACKs are accepted with cur or, while
+ * XLB_SC_F_PREV is set, prev (a rotation keeps handshakes in flight).
+ * Every node and every backend must hold the same pair. Without
+ * XLB_SC_F_CUR no cookie is made: SYNs take the ordinary path.
+ */
+struct xlb_sc_keys {
+	__u64 cur[2];
+	__u64 prev[2];
+	__u32 flags; /* XLB_SC_F_* */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct xlb_sc_keys) == 40, "xlb_sc_keys layout");
+
+#define XLB_SC_F_CUR (1u << 0)
+#define XLB_SC_F_PREV (1u << 1)
+
+/*
+ * XLB_MAP_SCSTATS (per CPU): SYN cookie events that are not a packet's one
+ * global reason (a valid cookie's ACK is counted as forwarded there).
+ */
+enum xlb_sc_stat {
+	XLB_SC_STAT_OK = 0, /* ACKs with a valid cookie: scheduled as new flows */
+	XLB_SC_STAT_MAX,
+};
+
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {
 	__u64 packets;
@@ -415,7 +458,9 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 	X(DROP_ACL_GLOBAL, "drop_acl_global", "source in the global deny list: dropped")  \
 	X(DROP_ACL_SERVICE, "drop_acl_service", "source in the service's deny list: dropped") \
 	X(DROP_ACL_ALLOW, "drop_acl_allow", "source not in the service's allow list: dropped") \
-	X(DROP_RATE_LIMIT, "drop_rate_limit", "new flow over its source's token bucket: dropped")
+	X(DROP_RATE_LIMIT, "drop_rate_limit", "new flow over its source's token bucket: dropped") \
+	X(SYNCOOKIE_SENT, "syncookie_sent", "SYN to a syn_cookies service: answered with a SYN cookie SYN-ACK (XDP_TX)") \
+	X(DROP_SYNCOOKIE_BAD, "drop_syncookie_bad", "no flow and no valid SYN cookie (forged, expired) on a syn_cookies service: dropped")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,

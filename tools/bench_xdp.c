@@ -245,7 +245,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 	__u64 v[ncpu], s = 0;
 	__u32 k = reason;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v4), &k, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.xlb_stats_v5), &k, v))
 		return 0;
 	for (c = 0; c < ncpu; c++)
 		s += v[c];

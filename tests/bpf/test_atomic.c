@@ -312,7 +312,7 @@ static void stats_sum(__u64 *out)
 
 	for (i = 0; i < XLB_STAT_MAX; i++) {
 		assert_int_equal(
-		    bpf_map_lookup_elem(bpf_map__fd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+		    bpf_map_lookup_elem(bpf_map__fd(lab.skel->maps.xlb_stats_v5), &i, v), 0);
 		out[i] = 0;
 		for (c = 0; c < lab.ncpus; c++)
 			out[i] += v[c];

@@ -251,7 +251,7 @@ static __u64 stat_sum(__u32 i)
 	__u64 v[lab.ncpus], s = 0;
 	int c;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v5), &i, v), 0);
 	for (c = 0; c < lab.ncpus; c++)
 		s += v[c];
 	return s;

@@ -125,7 +125,7 @@ static int group_setup(void **state)
 		return 0;
 	}
 	lab.prog_fd = bpf_program__fd(lab.skel->progs.xlb_xdp_ingress);
-	lab.stats_fd = bpf_map__fd(lab.skel->maps.xlb_stats_v4);
+	lab.stats_fd = bpf_map__fd(lab.skel->maps.xlb_stats_v5);
 	lab.state = 1;
 	return 0;
 }

@@ -325,7 +325,7 @@ static void take_snap(struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < XLB_STAT_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v4), &i, v), 0);
+		assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_stats_v5), &i, v), 0);
 		for (c = 0; c < lab.ncpus; c++)
 			s->stat[i] += v[c];
 	}

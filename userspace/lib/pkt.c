@@ -70,7 +70,8 @@ static size_t l4_hdr_len(__u8 proto)
 int pkt_build(const struct pkt_spec *s, struct pkt *p)
 {
 	size_t l3_hlen = s->family == 6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	size_t l4_len = l4_hdr_len(s->proto) + s->payload_len;
+	size_t l4h = l4_hdr_len(s->proto) + (s->proto == IPPROTO_TCP ? s->tcp_opts_len : 0);
+	size_t l4_len = l4h + s->payload_len;
 	struct ethhdr *eth = (struct ethhdr *)p->buf;
 	__u8 *l4, saddr[16], daddr[16];
 	int af = s->family == 6 ? AF_INET6 : AF_INET;
@@ -80,7 +81,8 @@ int pkt_build(const struct pkt_spec *s, struct pkt *p)
 	memset(p, 0, sizeof(*p));
 	if (inet_pton(af, s->src, saddr) != 1 || inet_pton(af, s->dst, daddr) != 1)
 		return -1;
-	if (sizeof(*eth) + 4 + l3_hlen + l4_len > PKT_MAX)
+	if (sizeof(*eth) + 4 + l3_hlen + l4_len > PKT_MAX || s->tcp_opts_len % 4 ||
+	    s->tcp_opts_len > 40)
 		return -1;
 
 	memcpy(eth->h_dest, s->dmac, ETH_ALEN);
@@ -102,7 +104,7 @@ int pkt_build(const struct pkt_spec *s, struct pkt *p)
 
 	/* Payload: a recognisable pattern. */
 	for (i = 0; i < s->payload_len; i++)
-		l4[l4_hdr_len(s->proto) + i] = (__u8)(i * 7 + 1);
+		l4[l4h + i] = (__u8)(i * 7 + 1);
 
 	if (s->family == 6) {
 		struct ipv6hdr *ip6h = (struct ipv6hdr *)(p->buf + off);
@@ -139,7 +141,10 @@ int pkt_build(const struct pkt_spec *s, struct pkt *p)
 		th->source = htons(s->sport);
 		th->dest = htons(s->dport);
 		th->seq = htonl(s->seq ? s->seq : 1000);
-		th->doff = 5;
+		th->ack_seq = htonl(s->ack_seq);
+		th->doff = (__u16)(5 + s->tcp_opts_len / 4);
+		if (s->tcp_opts_len)
+			memcpy(th + 1, s->tcp_opts, s->tcp_opts_len);
 		((__u8 *)th)[13] = s->tcp_flags ? s->tcp_flags : 0x02; /* SYN */
 		th->window = htons(65535);
 		th->check = htons(csum_fold(csum_add(sum, l4, l4_len)));

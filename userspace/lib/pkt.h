@@ -25,6 +25,9 @@ struct pkt_spec {
 	__u16 payload_len; /* bytes of L4 payload (pattern filled) */
 	__u8 tcp_flags;	   /* default (0) means SYN */
 	__u32 seq;	   /* TCP sequence number; default (0) means 1000 */
+	__u32 ack_seq;	   /* TCP acknowledgment number (host order) */
+	const __u8 *tcp_opts; /* TCP options (tcp_opts_len bytes, a multiple of 4) */
+	__u8 tcp_opts_len;
 };
 
 struct pkt {
