@@ -10,8 +10,8 @@
  * comparison below (a flat field needs nothing, a pointer needs handling),
  * then update the size.
  */
-_Static_assert(sizeof(struct xlb_config) == 2400, "struct xlb_config changed: see cfg_cmp.c");
-_Static_assert(sizeof(struct xlb_cfg_service) == 2056,
+_Static_assert(sizeof(struct xlb_config) == 2424, "struct xlb_config changed: see cfg_cmp.c");
+_Static_assert(sizeof(struct xlb_cfg_service) == 2064,
 	       "struct xlb_cfg_service changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_cfg_backend) == 80, "struct xlb_cfg_backend changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_grant) == 64, "struct xlb_grant changed: see cfg_cmp.c");

@@ -347,9 +347,9 @@ static int run_status(const struct command *c, char **argv, int argc)
 
 static int run_service_list(const struct command *c, char **argv, int argc)
 {
-	struct table t = { 11, 0, { "NAME", "VIP", "PORT", "PROTO", "SCHED", "FWD", "TABLE",
-				   "BACKENDS", "PACKETS", "BYTES", "NEW_FLOWS" },
-			   { 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1 } };
+	struct table t = { 12, 0, { "NAME", "VIP", "PORT", "PROTO", "SCHED", "FWD", "TABLE",
+				   "BACKENDS", "PACKETS", "BYTES", "NEW_FLOWS", "SYN_COOKIES" },
+			   { 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0 } };
 	json_t *r, *s;
 	size_t i;
 
@@ -361,7 +361,7 @@ static int run_service_list(const struct command *c, char **argv, int argc)
 		table_add(&t, jstr(s, "name"), jstr(s, "vip"), jnum(s, "port"), jstr(s, "proto"),
 			  jstr(s, "sched"), jstr(s, "fwd"), jnum(s, "table_size"),
 			  jnum(s, "backends"), jnum(s, "packets"), jnum(s, "bytes"),
-			  jnum(s, "new_flows"));
+			  jnum(s, "new_flows"), jstr(s, "syn_cookies"));
 	table_print(&t);
 	json_decref(r);
 	return 0;
@@ -642,6 +642,7 @@ static int run_service_show(const struct command *c, char **argv, int argc)
 	printf("vip:            %s:%s/%s\n", jstr(r, "vip"), jnum(r, "port"), jstr(r, "proto"));
 	printf("scheduler:      %s (table %s)\n", jstr(r, "sched"), jnum(r, "table_size"));
 	printf("forwarding:     %s\n", jstr(r, "fwd"));
+	printf("syn cookies:    %s\n", jstr(r, "syn_cookies"));
 	printf("health check:   %s; mode %s\n", jstr(r, "health_check"), jstr(r, "mode"));
 	printf("drain timeout:  %ss\n", jnum(r, "drain_timeout"));
 	printf("counters:       %s packets, %s bytes, %s new flows\n\n", jnum(r, "packets"),

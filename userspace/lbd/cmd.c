@@ -66,6 +66,7 @@ static json_t *service_json(struct lbd *l, const struct xlb_cfg_service *s)
 		      (json_int_t)s->table_size, "backends", (json_int_t)s->n_backends);
 	if (!o)
 		return NULL;
+	json_object_set_new(o, "syn_cookies", lbd_sc_json(s));
 	if (!xlb_dp_service_id(l->dp, &s->key, &id)) {
 		json_object_set_new(o, "id", json_integer(id));
 		xlb_dp_service_counters(l->dp, id, &c);

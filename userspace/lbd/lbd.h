@@ -136,6 +136,8 @@ json_t *lbd_cmd_ratelimit_clear(struct lbd *l, json_t *args);
 /* cmd.c helpers used by the files above */
 struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
 json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
+/* synck.c: a service's syn_cookies mode as shown (off, on, "auto (on)", "auto (off)"). */
+json_t *lbd_sc_json(const struct xlb_cfg_service *s);
 json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 			 const struct xlb_cfg_backend *b);
 

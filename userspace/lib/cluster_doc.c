@@ -234,6 +234,10 @@ int xlb_cluster_merge(const struct xlb_config *local, const struct xlb_config *d
 	}
 	if (doc->doc_sections & XLB_SEC_RATE_LIMIT)
 		eff->rate_limit = tmp.rate_limit;
+	if (tmp.sc_secret_set) { /* written with the services: every node the same */
+		memcpy(eff->sc_secret, tmp.sc_secret, sizeof(eff->sc_secret));
+		eff->sc_secret_set = true;
+	}
 	if (doc->doc_sections & XLB_SEC_ROLES) {
 		bool root_not_admin = eff->access.root_not_admin;
 
@@ -645,7 +649,8 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 	    x->pol.zone_min_healthy != y->pol.zone_min_healthy ||
 	    x->pol.panic_threshold != y->pol.panic_threshold ||
 	    x->pol.panic_mode != y->pol.panic_mode || x->n_backends != y->n_backends ||
-	    x->allow_local_address != y->allow_local_address || !xlb_acl_eq(&x->acl, &y->acl))
+	    x->allow_local_address != y->allow_local_address || !xlb_acl_eq(&x->acl, &y->acl) ||
+	    x->syn_cookies != y->syn_cookies)
 		return false;
 	for (i = 0; i < x->n_backends; i++)
 		if (!be_equal(&x->backends[i],

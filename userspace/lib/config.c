@@ -25,6 +25,7 @@
 #include "announce.h"
 #include "config.h"
 #include "maglev.h"
+#include "syncookie.h"
 
 #define CFG_MAX_FILE (16u << 20) /* a config larger than this is a mistake */
 
@@ -1045,6 +1046,19 @@ static int svc_allow_local(struct ctx *c, yaml_node_t *v, void *obj)
 	return get_bool(c, v, &((struct svc_tmp *)obj)->s->allow_local_address);
 }
 
+static int svc_syn_cookies(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"off", "on", "auto"};
+	struct xlb_cfg_service *s = ((struct svc_tmp *)obj)->s;
+	char why[200];
+	int err;
+
+	err = get_enum(c, v, names, ARRAY_SIZE(names), &s->syn_cookies);
+	if (!err && s->syn_cookies != XLB_SYN_COOKIES_OFF && !xlb_sc_kernel_ok(why, sizeof(why)))
+		return fail(c, v, "syn_cookies: %s", why);
+	return err;
+}
+
 /* ---- addresses a VIP or backend may not have ------------------------------ */
 
 struct local_addr {
@@ -1547,6 +1561,7 @@ static const struct field service_fields[] = {
     {"allow_local_address", false, svc_allow_local},
     {"acl", false, svc_acl},
     {"rate_limit", false, svc_rate_limit},
+    {"syn_cookies", false, svc_syn_cookies},
 };
 
 static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
@@ -1570,6 +1585,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
 	if (err)
 		return err;
+	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
+		return fail(c, n, "syn_cookies: only for protocol tcp");
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = path_key(c, "vip");
@@ -2055,6 +2072,20 @@ static int top_cluster(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+static int top_syn_cookie_secret(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *hex = NULL;
+	int err;
+
+	err = get_string(c, v, &hex);
+	if (err)
+		return err;
+	if (xlb_sc_secret_parse(hex, c->cfg->sc_secret))
+		return fail(c, v, "syn_cookie_secret: expected 32 hex digits (128 bits)");
+	c->cfg->sc_secret_set = true;
+	return 0;
+}
+
 /* Top-level keys. Add acl:, roles: ... here. */
 static const struct field top_fields[] = {
     {"services", false, top_services},
@@ -2068,6 +2099,7 @@ static const struct field top_fields[] = {
     {"cluster", false, top_cluster},
     {"acl", false, top_acl},
     {"rate_limit", false, top_rate_limit},
+    {"syn_cookie_secret", false, top_syn_cookie_secret},
 };
 
 /*

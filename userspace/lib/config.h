@@ -54,6 +54,7 @@ struct xlb_cfg_service {
 	bool allow_local_address; /* allow_local_address: the VIP may be an address of this node */
 	struct xlb_acl acl; /* acl: allow/deny source prefixes of the VIP's family (owned) */
 	struct xlb_rate_limit rate_limit; /* rate_limit: new flows per source bucket; !set = global */
+	__u8 syn_cookies; /* syn_cookies: enum xlb_syn_cookies (syncookie.h); TCP only */
 	struct xlb_cfg_backend *backends; /* no duplicate addresses */
 	size_t n_backends;
 	int line;
@@ -70,6 +71,9 @@ struct xlb_config {
 	/* filters (docs/filtering.md): acl.deny (allow unused at the top) and rate_limit */
 	struct xlb_acl acl;
 	struct xlb_rate_limit rate_limit;
+	/* syn_cookie_secret: 128 bits shared by every node and backend (syncookie.h) */
+	__u8 sc_secret[16];
+	bool sc_secret_set;
 	/* access control (docs/access.md): roles:, control:, audit: */
 	struct xlb_access access; /* roles: and control.root_is_admin */
 	char socket_group[XLB_AUTHZ_NAME_MAX]; /* control.socket_group; "" = default */

@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "config_write.h"
 #include "filter.h"
+#include "syncookie.h"
 
 /* A double-quoted YAML string (escapes " and \ and control characters). */
 static void put_str(FILE *f, const char *s)
@@ -297,6 +298,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 		xlb_fwd_name(s->fwd), s->table_size, s->drain_timeout_s);
 	if (s->allow_local_address)
 		fprintf(f, "    allow_local_address: true\n");
+	if (s->syn_cookies)
+		fprintf(f, "    syn_cookies: %s\n", xlb_syn_cookies_name(s->syn_cookies));
 	put_check(f, &s->hc);
 	fprintf(f, "    cross_zone: %s\n    zone_min_healthy: ",
 		s->pol.cross_zone ? "true" : "false");
@@ -360,6 +363,12 @@ int xlb_config_write_sections(FILE *f, const struct xlb_config *cfg, unsigned in
 	}
 	if (sections & XLB_SEC_RATE_LIMIT)
 		put_rate_limit(f, "", &cfg->rate_limit);
+	if ((sections & XLB_SEC_SERVICES) && cfg->sc_secret_set) {
+		char hex[2 * XLB_SC_SECRET_LEN + 1];
+
+		xlb_sc_secret_format(cfg->sc_secret, hex);
+		fprintf(f, "syn_cookie_secret: \"%s\"\n", hex);
+	}
 	if (sections & XLB_SEC_SERVICES) {
 		fprintf(f, "services:%s\n", cfg->n_services ? "" : " []");
 		for (i = 0; i < cfg->n_services; i++)

@@ -47,6 +47,7 @@
 #include "maglev.h"
 #include "table.h"
 #include "migrate.h"
+#include "syncookie.h"
 
 #include "xlb_hash.h"
 #include "xlb.skel.h"
@@ -799,6 +800,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 	sv.table_size = cs->table_size;
 	sv.sched = cs->sched;
 	sv.fwd = cs->fwd;
+	sv.flags = xlb_sc_svc_flags(cs->syn_cookies, &cs->key);
 
 	/* Desired backends: existing ones keep their ids. */
 	for (i = 0; i < n; i++) {
@@ -1020,6 +1022,32 @@ static int node_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	return 0;
 }
 
+/*
+ * The SYN cookie secret (syn_cookie_secret:) into XLB_MAP_SCKEYS; a new one
+ * keeps the old as previous (syncookie.c). Without the key a random secret
+ * is made once (the pinned map keeps it across restarts), which is right
+ * only for a single node: warned when a service uses syn_cookies.
+ */
+static void sc_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->obj, XLB_MAP_SCKEYS);
+	bool generated = false, used = false;
+	size_t i;
+	int err;
+
+	if (!m)
+		return;
+	err = xlb_sc_keys_sync(bpf_map__fd(m), cfg->sc_secret_set ? cfg->sc_secret : NULL,
+			       &generated);
+	if (err)
+		pr_warn("writing %s: %s", XLB_MAP_SCKEYS, strerror(-err));
+	for (i = 0; i < cfg->n_services; i++)
+		used |= cfg->services[i].syn_cookies != XLB_SYN_COOKIES_OFF;
+	if (generated && used)
+		pr_warn("no syn_cookie_secret in the config: generated one for this node only; "
+			"other nodes and the backends cannot check its cookies");
+}
+
 int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff)
 {
 	return xlb_dp_apply_active(dp, cfg, NULL, diff);
@@ -1037,6 +1065,7 @@ int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 	err = node_sync(dp, cfg);
 	if (err)
 		return err;
+	sc_sync(dp, cfg);
 	for (i = 0; i < cfg->n_services; i++) {
 		err = xlb_dp_apply_service_active(dp, &cfg->services[i], act ? act[i] : NULL, diff);
 		if (err)
