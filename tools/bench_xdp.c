@@ -35,6 +35,11 @@
  *    ktime_get_ns() pair and colder caches for both programs, which lowers
  *    ratios somewhat: established_v4_r1 shows the same established path by
  *    this method for comparison.
+ *  - syncookie_synack_*: Linux's SYN to a syn_cookies service, answered with
+ *    a SYN-ACK (the frame is rewritten: repeat=1 over NFLOW packets).
+ *    syncookie_ack_*: the client's ACK carrying a valid cookie, checked,
+ *    scheduled and recorded as a new flow (compare with new_flow_*, which
+ *    inserts its flow without the lookup an ACK needs first).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -60,6 +65,10 @@
 #include "xlb.h"
 #include "xlb.skel.h"
 #include "xlb_hash.h"
+#include "xlb_syncookie.h"
+
+#define SC_K0 0x0123456789abcdefull /* the bench's SYN cookie secret */
+#define SC_K1 0xfedcba9876543210ull
 
 #define ROUNDS	  9
 #define REPEAT	  200000 /* per repeat-mode call: ~10 ms */
@@ -149,12 +158,12 @@ static int parse_addr(const char *s, struct xlb_addr *a, __u8 *family)
 
 /* One service with NBACKEND backends (ids first_id..) and a Maglev table. */
 static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **addrs,
-		       __u32 first_id)
+		       __u32 first_id, __u16 flags)
 {
 	static __u32 table[TBL_SIZE];
 	struct xlb_maglev_backend mb[NBACKEND];
 	struct xlb_vip_key vk = {.port = htons(port), .proto = IPPROTO_TCP};
-	struct xlb_svc svc = {.id = svc_id, .table_size = TBL_SIZE};
+	struct xlb_svc svc = {.id = svc_id, .table_size = TBL_SIZE, .flags = flags};
 	__u32 i, one = 1, w, bit;
 	__u64 bits;
 	int fd, err = 0;
@@ -218,9 +227,21 @@ static int load(void)
 	/* No ACL or rate limit anywhere, as lbd writes it (xlb_dp_filters_sync). */
 	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_filt_v1), &glob, &nofilt, BPF_ANY))
 		return -errno;
-	err = add_service(1, VIP4, 80, be4, 1);
+	err = add_service(1, VIP4, 80, be4, 1, 0);
 	if (!err)
-		err = add_service(2, VIP6, 443, be6, 1 + NBACKEND);
+		err = add_service(2, VIP6, 443, be6, 1 + NBACKEND, 0);
+	/* The same with syn_cookies on, and a secret. */
+	if (!err)
+		err = add_service(3, VIP4, 81, be4, 1 + 2 * NBACKEND, XLB_SVC_F_SYNCOOKIE);
+	if (!err)
+		err = add_service(4, VIP6, 444, be6, 1 + 3 * NBACKEND, XLB_SVC_F_SYNCOOKIE);
+	if (!err) {
+		struct xlb_sc_keys ks = {.cur = {SC_K0, SC_K1}, .flags = XLB_SC_F_CUR};
+		__u32 zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.xlb_sckey_v1), &zero, &ks, BPF_ANY))
+			err = -errno;
+	}
 	return err;
 }
 
@@ -711,6 +732,10 @@ int main(int argc, char **argv)
 	    {"new_flow_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	    {"established_v4_r1", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 1},
 	    {"icmp_ptb", M_REPEAT, XDP_TX, XLB_STAT_FWD_ICMP, NULL, 1},
+	    {"syncookie_synack_v4", M_ROTATE, XDP_TX, XLB_STAT_SYNCOOKIE_SENT, NULL, NFLOW},
+	    {"syncookie_synack_v6", M_ROTATE, XDP_TX, XLB_STAT_SYNCOOKIE_SENT, NULL, NFLOW},
+	    {"syncookie_ack_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
+	    {"syncookie_ack_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	};
 	/* Fragmentation needed about the reply of the established_v4 flow (VIP:80 -> client:1024). */
 	struct pkt_spec s_reply4 = SPEC(4, VIP4, CLIENT4, 1024);
@@ -750,6 +775,49 @@ int main(int argc, char **argv)
 	if (cases[6].pkts &&
 	    pkt_build_icmp_error(&s_reply4, "10.9.0.254", VIP4, 3, 4, 1400, cases[6].pkts))
 		cases[6].pkts = NULL;
+	/*
+	 * SYN cookies: Linux's SYN (MSS, SACKOK, TS, NOP, WS) to the syn_cookies
+	 * services, answered with a SYN-ACK; and the ACKs of such SYN-ACKs (NOP
+	 * NOP TS), each a valid cookie and a new flow (the table is emptied
+	 * before each run, as for new_flow_*).
+	 */
+	for (j = 0; j < 2; j++) {
+		static const __u8 syn_opts[20] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
+						  0, 0, 0, 0, 1, 3, 3, 7};
+		static __u8 ack_opts[12] = {1, 1, 8, 10, 0, 0, 0, 2};
+		struct pkt_spec sy = SPEC(j ? 6 : 4, j ? CLIENT6 : CLIENT4, j ? VIP6 : VIP4,
+					  j ? 444 : 81);
+		struct pkt_spec ak = sy;
+		const __u64 key[2] = {SC_K0, SC_K1};
+		struct timespec ts;
+		__u32 t, opts = 7 | XLB_SC_SACK, tsecr = 0x12345600 | opts;
+		struct xlb_flow_key fk;
+
+		sy.tcp_flags = 0x02;
+		sy.tcp_opts = syn_opts;
+		sy.tcp_opts_len = sizeof(syn_opts);
+		cases[7 + j].pkts = build(&sy, NFLOW);
+		cases[9 + j].pkts = calloc(NFLOW, sizeof(struct pkt));
+		clock_gettime(CLOCK_TAI, &ts);
+		t = (__u32)(((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) >>
+			    XLB_SC_PERIOD_SHIFT);
+		ack_opts[8] = tsecr >> 24;
+		ack_opts[9] = tsecr >> 16;
+		ack_opts[10] = tsecr >> 8;
+		ack_opts[11] = tsecr;
+		ak.tcp_opts = ack_opts;
+		ak.tcp_opts_len = sizeof(ack_opts);
+		ak.seq = 1001;
+		for (i = 0; cases[9 + j].pkts && i < NFLOW; i++) {
+			ak.sport = (__u16)(1024 + i);
+			pkt_flow_key(&ak, &fk);
+			ak.ack_seq = xlb_sc_make(key, &fk, htonl(1000), t, 7, opts) + 1;
+			if (pkt_build(&ak, &cases[9 + j].pkts[i])) {
+				cases[9 + j].pkts = NULL;
+				break;
+			}
+		}
+	}
 	for (i = 0; i < NCASES; i++)
 		if (!cases[i].pkts) {
 			fprintf(stderr, "bench_xdp: cannot build packets\n");
