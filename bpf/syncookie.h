@@ -131,13 +131,13 @@ static __always_inline void xlb_sc_write_opts(__u8 *p, __u16 mss, const struct x
 }
 
 /*
- * Answer a bare SYN of key (a syn_cookies service forwarding with fwd) with
+ * Answer a bare SYN of key (syn_cookies service svc_id, forwarding with fwd) with
  * a SYN cookie: the frame becomes the SYN-ACK and leaves with XDP_TX
  * (counted). -1 when no cookie can be made (no secret loaded, IPv4 options,
  * no room to resize): the caller treats the SYN as if cookies were off.
  */
 static __always_inline int xlb_syncookie_synack(struct xdp_md *ctx, const struct xlb_flow_key *key,
-						const struct xlb_pkt *pkt, __u8 fwd)
+						const struct xlb_pkt *pkt, __u32 svc_id, __u8 fwd)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -238,6 +238,13 @@ static __always_inline int xlb_syncookie_synack(struct xdp_md *ctx, const struct
 	th->check = 0;
 	th->urg_ptr = 0;
 	xlb_sc_write_opts((__u8 *)(th + 1), xlb_sc_adv_mss(key->family, fwd), &o, tsval);
+	{
+		/* Per service: lbd's `auto` mode reads the SYN rate from it. */
+		struct xlb_counters *c = bpf_map_lookup_elem(&xlb_svcst_v1, &svc_id);
+
+		if (c)
+			c->syn_cookies += 1;
+	}
 	sum += bpf_htons(IPPROTO_TCP) + bpf_htons(sizeof(*th) + 20);
 	th->check = ~xlb_csum_fold(sum + xlb_csum_words(th, 20));
 	return xlb_verdict(XDP_TX, XLB_STAT_SYNCOOKIE_SENT);

@@ -234,7 +234,7 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		now = xlb_now();
 	/* syn_cookies: the SYN is answered here, statelessly (syncookie.h). */
 	if (syn && (svc->flags & XLB_SVC_F_SYNCOOKIE) && key.proto == IPPROTO_TCP) {
-		int act = xlb_syncookie_synack(ctx, &key, &pkt, svc->fwd);
+		int act = xlb_syncookie_synack(ctx, &key, &pkt, svc_id, svc->fwd);
 
 		if (act >= 0)
 			return act;

@@ -427,7 +427,7 @@ struct xlb_counters {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
-	__u64 _reserved;
+	__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
 };
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 

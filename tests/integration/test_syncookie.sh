@@ -12,6 +12,8 @@
 #    in their namespaces);
 #  - the flood is answered as syncookie_sent; the backends' tc program made
 #    the legitimate connections (sc_assigned);
+#  - syn_cookies: auto switches on under the flood and off after it (first,
+#    while the connection table is nearly empty: its fill counts too);
 #  - a rotated secret (reload with a new syn_cookie_secret, decap-install with
 #    the new one) keeps working.
 source "$(dirname "$0")/lib.sh"
@@ -24,7 +26,7 @@ command -v jq >/dev/null || skip "jq missing (tools/decap-install)"
 command -v nft >/dev/null || skip "nft missing"
 bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -c "FUNC 'bpf_sk_assign_tcp_reqsk'" >/dev/null ||
 	skip "kernel $(uname -r) lacks bpf_sk_assign_tcp_reqsk"
-FLOOD_S=${FLOOD_S:-6} FLOOD_PPS=${FLOOD_PPS:-40000}
+FLOOD_S=${FLOOD_S:-4} FLOOD_PPS=${FLOOD_PPS:-40000}
 SECRET1=00112233445566778899aabbccddeeff
 SECRET2=ffeeddccbbaa99887766554433221100
 NBE=2
@@ -59,6 +61,10 @@ done
 lbd_start
 in_ns sw ethtool -K "$XT_NAME-clip" gro on >/dev/null
 LB_MAC=$(in_ns lb ip -j link show dev "$XT_LB_IF" | jget "d[0]['address']")
+# The flood's own source MAC: the SYN-ACKs to its spoofed sources go back to
+# it (as they would go to a router), and the client's stack, which shares the
+# lab's two cores with everything else, drops them at L2 instead of routing.
+FLOOD_MAC=02:00:5e:00:53:01
 
 be_syns() { # flood SYNs seen by all backends
 	local i n=0 c
@@ -76,7 +82,7 @@ be_assigned() {
 	done
 	echo "$n"
 }
-flows() { bpftool -j map dump pinned "$XT_PIN_DIR/xlb_flows_v3" | jq length; }
+flows() { "$XT_PY" "$XT_TOP/tests/integration/mapcount.py" "$XT_PIN_DIR/xlb_flows_v3" 40; }
 gstat() { lbctl --json stats | jget "d['global']['$1']"; }
 
 info "warm-up: the client reaches the VIP (cookies off)"
@@ -91,7 +97,7 @@ flood() { # flood TAG SRC_RANGE: sets sent req err rate dflows bsyn sent_ck bad 
 	pid=$!
 	XT_BG_PIDS+=("$pid")
 	pg=$("$PG" --netns "/run/netns/$XT_NAME-cli" --iface "$XT_NAME-cli" --dst-mac "$LB_MAC" \
-		--src "$2" --dst "$XT_VIP" --dport 80 --sport 1024-65535 --proto syn \
+		--src-mac "$FLOOD_MAC" --src "$2" --dst "$XT_VIP" --dport 80 --sport 1024-65535 --proto syn \
 		--flows 1000000 --rate "$FLOOD_PPS" --duration "$FLOOD_S" -q)
 	wait "$pid"
 	sent=$(echo "$pg" | awk '/^total:/ {print $2}')
@@ -107,6 +113,28 @@ flood() { # flood TAG SRC_RANGE: sets sent req err rate dflows bsyn sent_ck bad 
 	info "$1: connection table +$dflows entries; flood SYNs at the backends: $bsyn; syncookie_sent +$sent_ck; handshakes made by the backends' tc program: $assigned"
 	assert_ge "$sent" $((FLOOD_PPS * FLOOD_S / 4)) "$1: SYNs sent by pktgen"
 }
+
+info "syn_cookies: auto (reload): off while quiet, on under the flood, off again after it"
+conf auto "$SECRET1"
+lbctl reload >/dev/null
+sleep 2
+lbctl service show web | grep -q "syn cookies: *auto (off)" || fail "auto: not off while quiet"
+s0=$(gstat syncookie_sent)
+"$PG" --netns "/run/netns/$XT_NAME-cli" --iface "$XT_NAME-cli" --dst-mac "$LB_MAC" \
+	--src-mac "$FLOOD_MAC" --src 198.18.8.0-198.18.11.255 --dst "$XT_VIP" --dport 80 --sport 1024-65535 --proto syn \
+	--flows 1000000 --rate "$FLOOD_PPS" --duration 4 -q >/dev/null &
+pgpid=$!
+XT_BG_PIDS+=("$pgpid")
+wait_for 4 sh -c "'$XT_LBCTL' -s '$XT_SOCK' service show web | grep -q 'syn cookies: *auto (on)'" ||
+	fail "auto: not on under a $FLOOD_PPS SYN/s flood"
+wait "$pgpid"
+assert_ge "$(($(gstat syncookie_sent) - s0))" 1 "auto: SYNs answered with cookies during the flood"
+wait_for 5 sh -c "'$XT_LBCTL' -s '$XT_SOCK' service show web | grep -q 'syn cookies: *auto (off)'" ||
+	fail "auto: not off again after the flood"
+lbctl --json events | grep -q "syn_cookies auto: on" || fail "auto: no event for the switch"
+info "auto: $(($(gstat syncookie_sent) - s0)) SYNs answered with cookies; switched on and off again (events)"
+conf off "$SECRET1"
+lbctl reload >/dev/null
 
 flood "cookies off" 198.18.0.0-198.18.3.255
 off_rate=$rate off_flows=$dflows off_bsyn=$bsyn off_req=$req off_err=$err

@@ -71,7 +71,10 @@ static json_t *service_json(struct lbd *l, const struct xlb_cfg_service *s)
 		json_object_set_new(o, "id", json_integer(id));
 		xlb_dp_service_counters(l->dp, id, &c);
 	}
-	return counters_json(o, &c);
+	o = counters_json(o, &c);
+	if (o)
+		json_object_set_new(o, "syn_cookies_sent", json_integer(c.syn_cookies));
+	return o;
 }
 
 static json_t *backend_json(struct lbd *l, const struct xlb_cfg_service *s,

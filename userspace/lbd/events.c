@@ -220,6 +220,7 @@ void lbd_obs_event(struct lbd *l, __u64 data)
 	if (!l->obs || read(l->obs->tfd, &ticks, sizeof(ticks)) <= 0)
 		return;
 	lbd_scale_tick(l);
+	lbd_sc_tick(l);
 	lbd_metrics_publish(l);
 }
 

@@ -138,6 +138,8 @@ struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
 json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
 /* synck.c: a service's syn_cookies mode as shown (off, on, "auto (on)", "auto (off)"). */
 json_t *lbd_sc_json(const struct xlb_cfg_service *s);
+/* synck.c: syn_cookies auto, once a second (events.c's tick). */
+void lbd_sc_tick(struct lbd *l);
 json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 			 const struct xlb_cfg_backend *b);
 
