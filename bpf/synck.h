@@ -22,8 +22,8 @@
 
 #include <linux/tcp.h>
 
-#include "xlb_syncookie.h"
 #include "tcpopt.h"
+#include "xlb_syncookie.h"
 
 /* The kernel's (not UAPI) argument of bpf_sk_assign_tcp_reqsk, 20 bytes. */
 struct bpf_tcp_req_attrs {

@@ -16,23 +16,23 @@
 #ifndef XLB_BPF_SYNCOOKIE_H
 #define XLB_BPF_SYNCOOKIE_H
 
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
 
-#include "xlb.h"
-#include "xlb_syncookie.h"
+#include "csum.h"
 #include "maps.h"
 #include "parse.h"
-#include "csum.h"
-#include "tcpopt.h"
-#include "stats.h"
 #include "sched.h"
+#include "stats.h"
+#include "tcpopt.h"
+#include "xlb.h"
+#include "xlb_syncookie.h"
 
 #define XLB_SC_TTL 64
 
@@ -247,7 +247,7 @@ static __always_inline int xlb_syncookie_synack(struct xdp_md *ctx, const struct
 	}
 	sum += bpf_htons(IPPROTO_TCP) + bpf_htons(sizeof(*th) + 20);
 	th->check = ~xlb_csum_fold(sum + xlb_csum_words(th, 20));
-	return xlb_verdict(XDP_TX, XLB_STAT_SYNCOOKIE_SENT);
+	return xlb_verdict(XDP_TX, XLB_STAT_TX_SYNCOOKIE);
 }
 
 /*

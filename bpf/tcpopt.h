@@ -9,16 +9,16 @@
 #ifndef XLB_BPF_TCPOPT_H
 #define XLB_BPF_TCPOPT_H
 
-#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/types.h>
 
 #define XLB_TCPOPT_BUF 64 /* >= the 40 option bytes, a power of two for the index mask */
 
 struct xlb_tcpopts {
-	__u16 mss; /* 0: no MSS option */
+	__u16 mss;   /* 0: no MSS option */
 	__u8 wscale; /* XLB_SC_WS_NONE (0xf): no window scale option; else 0..14 */
-	__u8 sack; /* SACK-permitted seen */
-	__u8 ts; /* timestamps seen: tsval/tsecr valid */
+	__u8 sack;   /* SACK-permitted seen */
+	__u8 ts;     /* timestamps seen: tsval/tsecr valid */
 	__u8 _pad[3];
 	__u32 tsval; /* host order */
 	__u32 tsecr;
@@ -26,8 +26,8 @@ struct xlb_tcpopts {
 
 static __always_inline __u32 xlb_tcpopt_be32(const __u8 *b, __u32 i)
 {
-	return (__u32)b[i & 63] << 24 | (__u32)b[(i + 1) & 63] << 16 |
-	       (__u32)b[(i + 2) & 63] << 8 | b[(i + 3) & 63];
+	return (__u32)b[i & 63] << 24 | (__u32)b[(i + 1) & 63] << 16 | (__u32)b[(i + 2) & 63] << 8 |
+	       b[(i + 3) & 63];
 }
 
 /* Parser state for bpf_loop: the option bytes, the cursor, the result. */

@@ -459,7 +459,7 @@ _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 	X(DROP_ACL_SERVICE, "drop_acl_service", "source in the service's deny list: dropped") \
 	X(DROP_ACL_ALLOW, "drop_acl_allow", "source not in the service's allow list: dropped") \
 	X(DROP_RATE_LIMIT, "drop_rate_limit", "new flow over its source's token bucket: dropped") \
-	X(SYNCOOKIE_SENT, "syncookie_sent", "SYN to a syn_cookies service: answered with a SYN cookie SYN-ACK (XDP_TX)") \
+	X(TX_SYNCOOKIE, "tx_syncookie", "SYN to a syn_cookies service: answered with a SYN cookie SYN-ACK (XDP_TX)") \
 	X(DROP_SYNCOOKIE_BAD, "drop_syncookie_bad", "no flow and no valid SYN cookie (forged, expired) on a syn_cookies service: dropped")
 
 enum xlb_stat {

@@ -154,9 +154,10 @@ xlb_sc_mac(const __u64 k[2], const struct xlb_flow_key *key, __be32 isn, __u32 t
 }
 
 /* The cookie (host order) for a SYN; isn the client's sequence number (wire order). */
-static inline __attribute__((always_inline)) __u32
-xlb_sc_make(const __u64 k[2], const struct xlb_flow_key *key, __be32 isn, __u32 t, __u32 mss_idx,
-	    __u32 opts)
+static inline __attribute__((always_inline)) __u32 xlb_sc_make(const __u64 k[2],
+							       const struct xlb_flow_key *key,
+							       __be32 isn, __u32 t, __u32 mss_idx,
+							       __u32 opts)
 {
 	__u32 bits = (mss_idx & 7) | (opts & XLB_SC_OPT_MASK) << 3;
 
@@ -170,9 +171,10 @@ xlb_sc_make(const __u64 k[2], const struct xlb_flow_key *key, __be32 isn, __u32 
  * XLB_SC_WS_NONE without timestamps). The MSS index (0..7), or -1 when
  * expired or made with neither secret.
  */
-static inline __attribute__((always_inline)) int
-xlb_sc_check(const struct xlb_sc_keys *ks, const struct xlb_flow_key *key, __be32 isn,
-	     __u32 cookie, __u32 now, __u32 opts)
+static inline __attribute__((always_inline)) int xlb_sc_check(const struct xlb_sc_keys *ks,
+							      const struct xlb_flow_key *key,
+							      __be32 isn, __u32 cookie, __u32 now,
+							      __u32 opts)
 {
 	__u32 age = (now - (cookie >> 30)) & 3, t = now - age;
 	__u32 idx = (cookie >> 27) & 7, mac = cookie & XLB_SC_MAC_MASK;

@@ -732,8 +732,8 @@ int main(int argc, char **argv)
 	    {"new_flow_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	    {"established_v4_r1", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 1},
 	    {"icmp_ptb", M_REPEAT, XDP_TX, XLB_STAT_FWD_ICMP, NULL, 1},
-	    {"syncookie_synack_v4", M_ROTATE, XDP_TX, XLB_STAT_SYNCOOKIE_SENT, NULL, NFLOW},
-	    {"syncookie_synack_v6", M_ROTATE, XDP_TX, XLB_STAT_SYNCOOKIE_SENT, NULL, NFLOW},
+	    {"syncookie_synack_v4", M_ROTATE, XDP_TX, XLB_STAT_TX_SYNCOOKIE, NULL, NFLOW},
+	    {"syncookie_synack_v6", M_ROTATE, XDP_TX, XLB_STAT_TX_SYNCOOKIE, NULL, NFLOW},
 	    {"syncookie_ack_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	    {"syncookie_ack_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	};

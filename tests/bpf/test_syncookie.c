@@ -30,9 +30,9 @@
 #include "addr.h"
 #include "bpf_lab.h"
 #include "pkt.h"
+#include "synck.skel.h"
 #include "xlb.h"
 #include "xlb.skel.h"
-#include "synck.skel.h"
 #include "xlb_hash.h"
 #include "xlb_syncookie.h"
 
@@ -54,7 +54,8 @@ static const __u64 key_a[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
 static const __u64 key_b[2] = {0x1111222233334444ull, 0x5555666677778888ull};
 
 /* Linux's SYN options: MSS 1460, SACKOK, TS (tsval 0x01020304), NOP, WS 7. */
-static const __u8 syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7};
+static const __u8 syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2,
+				  3, 4, 0,    0,    0, 0, 1, 3,	 3, 7};
 #define CLIENT_TSVAL 0x01020304u
 
 static struct {
@@ -134,7 +135,8 @@ static void base(void)
 
 		assert_int_equal(xlb_addr_parse(bes[i], &be.addr, &be.family), 0);
 		be.svc_id = id;
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &id, &be, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_bends_v1), &id, &be, 0),
+				 0);
 	}
 	for (i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
 		struct xlb_vip_key vk = {.port = htons(svcs[i].port), .proto = IPPROTO_TCP};
@@ -143,11 +145,12 @@ static void base(void)
 
 		for (j = 0; j < TBL; j++)
 			slots[j] = svcs[i].id;
-		assert_int_equal(bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3), svcs[i].id,
-						       slots, TBL),
+		assert_int_equal(bpf_lab_table_install(mfd(lab.skel->maps.xlb_tables_v3),
+						       svcs[i].id, slots, TBL),
 				 0);
 		assert_int_equal(xlb_addr_parse(svcs[i].vip, &vk.addr, &vk.family), 0);
-		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &sv, 0), 0);
+		assert_int_equal(bpf_map_update_elem(mfd(lab.skel->maps.xlb_vips_v1), &vk, &sv, 0),
+				 0);
 	}
 	while (bpf_map_get_next_key(mfd(lab.skel->maps.xlb_flows_v3), NULL, &k) == 0)
 		assert_int_equal(bpf_map_delete_elem(mfd(lab.skel->maps.xlb_flows_v3), &k), 0);
@@ -267,7 +270,7 @@ static void syn_to_synack(const struct pkt_spec *s, __u16 adv_mss, int ws, int s
 
 	assert_int_equal(pkt_build(s, &p), 0);
 	pkt_flow_key(s, &key);
-	run(&p, XDP_TX, XLB_STAT_SYNCOOKIE_SENT, out, &len);
+	run(&p, XDP_TX, XLB_STAT_TX_SYNCOOKIE, out, &len);
 	/* Nothing recorded for the SYN. */
 	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &key, &f), -ENOENT);
 	l3 = v6 ? 40 : 20;
@@ -333,12 +336,13 @@ static void syn_to_synack(const struct pkt_spec *s, __u16 adv_mss, int ws, int s
 	idx = (sa->cookie >> 27) & 7;
 	assert_int_equal(xlb_sc_mss(idx, key.family), v6 ? 1440 : 1460);
 	if (sa->cookie != xlb_sc_make(key_a, &key, htonl(s->seq), t, idx, opts))
-		assert_int_equal(sa->cookie, xlb_sc_make(key_a, &key, htonl(s->seq), t - 1, idx, opts));
+		assert_int_equal(sa->cookie,
+				 xlb_sc_make(key_a, &key, htonl(s->seq), t - 1, idx, opts));
 }
 
 /* The client's ACK of a SYN-ACK: seq isn+1, ack cookie+1, TS echoing tsval. */
-static void ack_spec(struct pkt_spec *s, __u8 *opts, const char *src, const char *dst,
-		     __u16 dport, __u32 isn, __u32 cookie, int ts, __u32 tsecr)
+static void ack_spec(struct pkt_spec *s, __u8 *opts, const char *src, const char *dst, __u16 dport,
+		     __u32 isn, __u32 cookie, int ts, __u32 tsecr)
 {
 	__u8 o[12] = {1, 1, 8, 10, 0x0a, 0x0b, 0x0c, 0x0d};
 
@@ -394,7 +398,8 @@ static void round_trip(const char *src, const char *vip, __u16 port, int ts)
 	__u8 ao[12];
 	__u16 mss = strchr(vip, ':') ? 1440 : 1460;
 
-	spec(&s, src, vip, port, 0x02, 7777, 0, ts ? syn_opts : (const __u8 *)"\x02\x04\x05\xb4", ts ? 20 : 4);
+	spec(&s, src, vip, port, 0x02, 7777, 0, ts ? syn_opts : (const __u8 *)"\x02\x04\x05\xb4",
+	     ts ? 20 : 4);
 	syn_to_synack(&s, mss, ts, ts, ts, &sa);
 	/* A tampered echo of the option bits fails: the MAC covers them. */
 	if (ts) {
@@ -608,10 +613,10 @@ static void test_tc_check(void **state)
 
 		if (nokeys)
 			memset(&ks, 0, sizeof(ks));
-		assert_int_equal(bpf_map_update_elem(bpf_map__fd(d->maps.xlb_dsck_v1), &zero, &ks, 0),
-				 0);
-		ack_spec(&a, ao, v6 ? "2001:db8::5" : "192.0.2.20", v6 ? "fd00:9::1" : "10.9.0.1", 80,
-			 300, 0, 1, 0xa0a0a0a7);
+		assert_int_equal(
+		    bpf_map_update_elem(bpf_map__fd(d->maps.xlb_dsck_v1), &zero, &ks, 0), 0);
+		ack_spec(&a, ao, v6 ? "2001:db8::5" : "192.0.2.20", v6 ? "fd00:9::1" : "10.9.0.1",
+			 80, 300, 0, 1, 0xa0a0a0a7);
 		pkt_flow_key(&a, &key);
 		c = xlb_sc_make(key_a, &key, htonl(300), t, 5, 0xa7 & XLB_SC_OPT_MASK);
 		a.ack_seq = (forged ? c ^ 0x40 : c) + 1;
@@ -653,14 +658,10 @@ static void test_tc_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mss_index),
-	    cmocka_unit_test(test_round_trip_v4),
-	    cmocka_unit_test(test_round_trip_v6),
-	    cmocka_unit_test(test_no_timestamps),
-	    cmocka_unit_test(test_forged),
-	    cmocka_unit_test(test_expiry),
-	    cmocka_unit_test(test_rotation),
-	    cmocka_unit_test(test_flag_off),
+	    cmocka_unit_test(test_mss_index),	  cmocka_unit_test(test_round_trip_v4),
+	    cmocka_unit_test(test_round_trip_v6), cmocka_unit_test(test_no_timestamps),
+	    cmocka_unit_test(test_forged),	  cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_rotation),	  cmocka_unit_test(test_flag_off),
 	    cmocka_unit_test(test_tc_check),
 	};
 

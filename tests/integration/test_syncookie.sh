@@ -10,7 +10,7 @@
 #  - the connection table gains no entry from the flood (at most one per
 #    legitimate request), and the backends see none of its SYNs (nft counters
 #    in their namespaces);
-#  - the flood is answered as syncookie_sent; the backends' tc program made
+#  - the flood is answered as tx_syncookie; the backends' tc program made
 #    the legitimate connections (sc_assigned);
 #  - syn_cookies: auto switches on under the flood and off after it (first,
 #    while the connection table is nearly empty: its fill counts too);
@@ -91,7 +91,7 @@ assert_eq "$(echo "$r" | jget "d['errors']")" 0 "warm-up requests"
 
 flood() { # flood TAG SRC_RANGE: sets sent req err rate dflows bsyn sent_ck bad assigned
 	local pid pg legit f0 b0 s0 a0
-	f0=$(flows) b0=$(be_syns) s0=$(gstat syncookie_sent) a0=$(be_assigned)
+	f0=$(flows) b0=$(be_syns) s0=$(gstat tx_syncookie) a0=$(be_assigned)
 	info "$1: ${FLOOD_PPS} spoofed SYN/s for ${FLOOD_S}s from $2 while the client loops"
 	httpc loop "$XT_VIP" $((FLOOD_S + 1)) --interval 0.02 >"$XT_WORK/legit.json" &
 	pid=$!
@@ -107,10 +107,10 @@ flood() { # flood TAG SRC_RANGE: sets sent req err rate dflows bsyn sent_ck bad 
 	rate=$(awk -v r="$req" -v e="$err" 'BEGIN {printf "%.2f", r ? 100 * (r - e) / r : 0}')
 	dflows=$(($(flows) - f0))
 	bsyn=$(($(be_syns) - b0))
-	sent_ck=$(($(gstat syncookie_sent) - s0))
+	sent_ck=$(($(gstat tx_syncookie) - s0))
 	assigned=$(($(be_assigned) - a0))
 	info "$1: pktgen sent $sent; legitimate $rate% ($((req - err))/$req, samples: $(echo "$legit" | jget "d['error_samples']"))"
-	info "$1: connection table +$dflows entries; flood SYNs at the backends: $bsyn; syncookie_sent +$sent_ck; handshakes made by the backends' tc program: $assigned"
+	info "$1: connection table +$dflows entries; flood SYNs at the backends: $bsyn; tx_syncookie +$sent_ck; handshakes made by the backends' tc program: $assigned"
 	assert_ge "$sent" $((FLOOD_PPS * FLOOD_S / 4)) "$1: SYNs sent by pktgen"
 }
 
@@ -119,7 +119,7 @@ conf auto "$SECRET1"
 lbctl reload >/dev/null
 sleep 2
 lbctl service show web | grep -q "syn cookies: *auto (off)" || fail "auto: not off while quiet"
-s0=$(gstat syncookie_sent)
+s0=$(gstat tx_syncookie)
 "$PG" --netns "/run/netns/$XT_NAME-cli" --iface "$XT_NAME-cli" --dst-mac "$LB_MAC" \
 	--src-mac "$FLOOD_MAC" --src 198.18.8.0-198.18.11.255 --dst "$XT_VIP" --dport 80 --sport 1024-65535 --proto syn \
 	--flows 1000000 --rate "$FLOOD_PPS" --duration 4 -q >/dev/null &
@@ -128,17 +128,17 @@ XT_BG_PIDS+=("$pgpid")
 wait_for 4 sh -c "'$XT_LBCTL' -s '$XT_SOCK' service show web | grep -q 'syn cookies: *auto (on)'" ||
 	fail "auto: not on under a $FLOOD_PPS SYN/s flood"
 wait "$pgpid"
-assert_ge "$(($(gstat syncookie_sent) - s0))" 1 "auto: SYNs answered with cookies during the flood"
+assert_ge "$(($(gstat tx_syncookie) - s0))" 1 "auto: SYNs answered with cookies during the flood"
 wait_for 5 sh -c "'$XT_LBCTL' -s '$XT_SOCK' service show web | grep -q 'syn cookies: *auto (off)'" ||
 	fail "auto: not off again after the flood"
 lbctl --json events | grep -q "syn_cookies auto: on" || fail "auto: no event for the switch"
-info "auto: $(($(gstat syncookie_sent) - s0)) SYNs answered with cookies; switched on and off again (events)"
+info "auto: $(($(gstat tx_syncookie) - s0)) SYNs answered with cookies; switched on and off again (events)"
 conf off "$SECRET1"
 lbctl reload >/dev/null
 
 flood "cookies off" 198.18.0.0-198.18.3.255
 off_rate=$rate off_flows=$dflows off_bsyn=$bsyn off_req=$req off_err=$err
-assert_eq "$sent_ck" 0 "cookies off: syncookie_sent"
+assert_eq "$sent_ck" 0 "cookies off: tx_syncookie"
 
 info "syn_cookies: on (reload)"
 conf on "$SECRET1"
@@ -152,7 +152,7 @@ assert_ge "$req" 50 "legitimate requests during the flood"
 assert_ge "$(((req - err) * 1000))" $((req * 999)) "legitimate success rate >= 99.9%"
 assert_ge "$req" "$dflows" "connection table: at most one entry per legitimate request"
 assert_eq "$bsyn" 0 "flood SYNs at the backends"
-assert_ge "$sent_ck" $((sent / 2)) "most of the flood answered with cookies (syncookie_sent)"
+assert_ge "$sent_ck" $((sent / 2)) "most of the flood answered with cookies (tx_syncookie)"
 assert_ge "$assigned" $((req - err)) "legitimate handshakes completed by the backends' tc program"
 
 info "rotation: a new secret on the balancer (reload) and on the backends"

@@ -5,13 +5,13 @@
  * config (parse, errors, write round trip), the secret's hex form, the
  * `auto` decision's hysteresis, and the cookie function's own properties.
  */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -20,23 +20,22 @@
 #include "syncookie.h"
 #include "xlb_syncookie.h"
 
-static const char *const good =
-    "syn_cookie_secret: 00112233445566778899aabbccddeeff\n"
-    "services:\n"
-    "  - name: web\n"
-    "    vip: 10.0.0.1\n"
-    "    port: 80\n"
-    "    syn_cookies: on\n"
-    "    backends: [{address: 10.0.1.1}]\n"
-    "  - name: api\n"
-    "    vip: 10.0.0.1\n"
-    "    port: 443\n"
-    "    syn_cookies: auto\n"
-    "    backends: [{address: 10.0.1.2}]\n"
-    "  - name: plain\n"
-    "    vip: 10.0.0.1\n"
-    "    port: 8080\n"
-    "    backends: [{address: 10.0.1.3}]\n";
+static const char *const good = "syn_cookie_secret: 00112233445566778899aabbccddeeff\n"
+				"services:\n"
+				"  - name: web\n"
+				"    vip: 10.0.0.1\n"
+				"    port: 80\n"
+				"    syn_cookies: on\n"
+				"    backends: [{address: 10.0.1.1}]\n"
+				"  - name: api\n"
+				"    vip: 10.0.0.1\n"
+				"    port: 443\n"
+				"    syn_cookies: auto\n"
+				"    backends: [{address: 10.0.1.2}]\n"
+				"  - name: plain\n"
+				"    vip: 10.0.0.1\n"
+				"    port: 8080\n"
+				"    backends: [{address: 10.0.1.3}]\n";
 
 static int parse(const char *y, struct xlb_config *cfg, char *err, size_t errlen)
 {
@@ -77,9 +76,8 @@ static void test_errors(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_not_equal(parse("syn_cookie_secret: 0011\nservices: []\n", &cfg, err,
-				   sizeof(err)),
-			     0);
+	assert_int_not_equal(
+	    parse("syn_cookie_secret: 0011\nservices: []\n", &cfg, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "32 hex digits"));
 	xlb_config_free(&cfg);
 	memset(&cfg, 0, sizeof(cfg));
@@ -119,7 +117,8 @@ static void test_auto_hysteresis(void **state)
 	/* on: stays on until both fall below half of their thresholds */
 	assert_true(xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.6, 0.1));
 	assert_true(xlb_sc_auto_step(true, 0, XLB_SC_AUTO_TABLE_FILL * 0.6));
-	assert_false(xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.4, XLB_SC_AUTO_TABLE_FILL * 0.4));
+	assert_false(
+	    xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.4, XLB_SC_AUTO_TABLE_FILL * 0.4));
 	/* the runtime state dp.c reads */
 	{
 		struct xlb_vip_key k = {.port = htons(443), .proto = 6, .family = 4};
@@ -138,7 +137,8 @@ static void test_auto_hysteresis(void **state)
 static void test_cookie(void **state)
 {
 	static const __u64 k[2] = {1, 2}, k2[2] = {1, 3};
-	struct xlb_flow_key f = {.sport = htons(40000), .dport = htons(80), .proto = 6, .family = 4};
+	struct xlb_flow_key f = {
+	    .sport = htons(40000), .dport = htons(80), .proto = 6, .family = 4};
 	struct xlb_sc_keys ks = {.cur = {1, 2}, .flags = XLB_SC_F_CUR};
 	__u32 c, t = 1000;
 
@@ -162,8 +162,8 @@ static void test_cookie(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_write),	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_secret_hex),	    cmocka_unit_test(test_auto_hysteresis),
+	    cmocka_unit_test(test_parse_write), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_secret_hex),	cmocka_unit_test(test_auto_hysteresis),
 	    cmocka_unit_test(test_cookie),
 	};
 

@@ -111,6 +111,7 @@ static json_t *build_snapshot(struct lbd *l)
 			      "backends", bes);
 		if (!xlb_dp_service_id(l->dp, &cs->key, &id))
 			json_object_set_new(s, "id", json_integer(id));
+		json_object_set_new(s, "syn_cookies", lbd_sc_json(cs));
 		sc = lbd_scale_json(l, cs->name);
 		if (sc)
 			json_object_set_new(s, "scaling", sc);
@@ -322,6 +323,18 @@ static void render_state(FILE *f, json_t *svcs)
 		       json_string_value(json_object_get(s, "protocol")), "scheduler",
 		       json_string_value(json_object_get(s, "scheduler")), "forwarding",
 		       json_string_value(json_object_get(s, "forwarding")), NULL);
+	}
+	family(f, "xlb_service_syn_cookies", "gauge",
+	       "1 while the service answers SYNs with SYN cookies (syn_cookies: on, or auto "
+	       "while under pressure), else 0; setting: off, on, auto.");
+	json_array_foreach(svcs, i, s) {
+		const char *sck = json_string_value(json_object_get(s, "syn_cookies"));
+
+		if (!sck)
+			continue;
+		sample(f, "xlb_service_syn_cookies",
+		       !strcmp(sck, "on") || !strcmp(sck, "auto (on)"), true, "service", sname(s),
+		       "setting", strncmp(sck, "auto", 4) ? sck : "auto", NULL);
 	}
 	family(f, "xlb_service_mode", "gauge",
 	       "1 for the service's current active-set mode (normal, spill, backup, panic, "

@@ -66,15 +66,16 @@ void lbd_sc_tick(struct lbd *l)
 		bool fresh, on, next;
 		__u32 id;
 
-		if (cs->syn_cookies != XLB_SYN_COOKIES_AUTO || xlb_dp_service_id(l->dp, &cs->key, &id))
+		if (cs->syn_cookies != XLB_SYN_COOKIES_AUTO ||
+		    xlb_dp_service_id(l->dp, &cs->key, &id))
 			continue;
 		s = sample_of(&cs->key, &fresh);
 		if (!s || xlb_dp_service_counters(l->dp, id, &c))
 			continue;
 		rate = fresh || now <= s->at_ms || c.new_flows + c.syn_cookies < s->count
-			       ? 0
-			       : (double)(c.new_flows + c.syn_cookies - s->count) * 1000.0 /
-				     (double)(now - s->at_ms);
+			   ? 0
+			   : (double)(c.new_flows + c.syn_cookies - s->count) * 1000.0 /
+				 (double)(now - s->at_ms);
 		s->count = c.new_flows + c.syn_cookies;
 		s->at_ms = now;
 		if (fresh)

@@ -117,7 +117,7 @@ static const char *const stats_v5[] = {
     "drop_no_neigh",	"drop_fib",	      "drop_redirect",	   "drop_too_big",
     "fwd_icmp",		"pass_icmp_no_flow",  "drop_no_node_addr", "drop_encap",
     "tx_too_big",	"drop_ipv6_ext",      "drop_acl_global",   "drop_acl_service",
-    "drop_acl_allow",	"drop_rate_limit",    "syncookie_sent",	   "drop_syncookie_bad",
+    "drop_acl_allow",	"drop_rate_limit",    "tx_syncookie",	   "drop_syncookie_bad",
 };
 
 #define N(a)	      (sizeof(a) / sizeof((a)[0]))

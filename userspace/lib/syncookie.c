@@ -75,17 +75,18 @@ int xlb_sc_kernel_ok(char *why, size_t len)
 
 	if (known < 0) {
 		btf = btf__load_vmlinux_btf();
-		known = btf && btf__find_by_name_kind(btf, "bpf_sk_assign_tcp_reqsk",
-						      BTF_KIND_FUNC) > 0;
+		known = btf &&
+			btf__find_by_name_kind(btf, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC) > 0;
 		btf__free(btf);
 	}
 	if (!known && why) {
 		if (uname(&u))
 			snprintf(u.release, sizeof(u.release), "?");
-		snprintf(why, len,
-			 "this kernel (Linux %s) lacks bpf_sk_assign_tcp_reqsk, which backends need "
-			 "to complete SYN-cookie handshakes (Linux 6.9 or later)",
-			 u.release);
+		snprintf(
+		    why, len,
+		    "this kernel (Linux %s) lacks bpf_sk_assign_tcp_reqsk, which backends need "
+		    "to complete SYN-cookie handshakes (Linux 6.9 or later)",
+		    u.release);
 	}
 	return known;
 }
@@ -130,7 +131,8 @@ bool xlb_sc_auto_step(bool on, double syn_rate, double table_fill)
 {
 	if (syn_rate >= XLB_SC_AUTO_SYN_RATE || table_fill >= XLB_SC_AUTO_TABLE_FILL)
 		return true;
-	if (on && (syn_rate >= XLB_SC_AUTO_SYN_RATE / 2 || table_fill >= XLB_SC_AUTO_TABLE_FILL / 2))
+	if (on &&
+	    (syn_rate >= XLB_SC_AUTO_SYN_RATE / 2 || table_fill >= XLB_SC_AUTO_TABLE_FILL / 2))
 		return true;
 	return false;
 }

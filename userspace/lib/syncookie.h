@@ -53,8 +53,8 @@ int xlb_sc_keys_sync(int map_fd, const __u8 *secret, bool *generated);
  * table's fill (0..1) passes its threshold; off again only below half of
  * both (hysteresis). Returns the new state.
  */
-#define XLB_SC_AUTO_SYN_RATE 20000.0 /* SYNs per second of one service */
-#define XLB_SC_AUTO_TABLE_FILL 0.8 /* fraction of XLB_MAX_FLOWS entries */
+#define XLB_SC_AUTO_SYN_RATE   20000.0 /* SYNs per second of one service */
+#define XLB_SC_AUTO_TABLE_FILL 0.8     /* fraction of XLB_MAX_FLOWS entries */
 bool xlb_sc_auto_step(bool on, double syn_rate, double table_fill);
 
 /* Runtime state of `auto` services (lbd sets it; dp.c reads it when writing a service). */
