@@ -198,6 +198,8 @@ static void run(const struct pkt *p, int action, __u32 reason, __u8 *out, __u32 
 	*out_len = o.data_size_out;
 }
 
+static __u16 rt_vlan; /* 0, or the VLAN id spec() tags frames with */
+
 static void spec(struct pkt_spec *s, const char *src, const char *dst, __u16 dport, __u8 flags,
 		 __u32 seq, __u32 ack, const __u8 *opts, __u8 optlen)
 {
@@ -215,6 +217,7 @@ static void spec(struct pkt_spec *s, const char *src, const char *dst, __u16 dpo
 	s->ack_seq = ack;
 	s->tcp_opts = opts;
 	s->tcp_opts_len = optlen;
+	s->vlan = rt_vlan;
 }
 
 static __u32 sum16(__u32 sum, const __u8 *p, size_t n)
@@ -262,7 +265,7 @@ static void syn_to_synack(const struct pkt_spec *s, __u16 adv_mss, int ws, int s
 			  struct synack *sa)
 {
 	__u8 out[PKT_MAX], *ip, *th, *o;
-	__u32 len, l3, sum, t, opts, idx;
+	__u32 len, l2, l3, sum, t, opts, idx;
 	struct xlb_flow_key key;
 	struct xlb_flow f;
 	struct pkt p;
@@ -274,12 +277,13 @@ static void syn_to_synack(const struct pkt_spec *s, __u16 adv_mss, int ws, int s
 	/* Nothing recorded for the SYN. */
 	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.xlb_flows_v3), &key, &f), -ENOENT);
 	l3 = v6 ? 40 : 20;
-	assert_int_equal(len, 14 + l3 + 40);
-	/* Ethernet: addresses swapped, type kept. */
+	l2 = (__u32)p.l3_off; /* 14, or 18 with a VLAN tag */
+	assert_int_equal(len, l2 + l3 + 40);
+	/* Ethernet: addresses swapped, type (and VLAN tag) kept. */
 	assert_memory_equal(out, p.buf + 6, 6);
 	assert_memory_equal(out + 6, p.buf, 6);
-	assert_memory_equal(out + 12, p.buf + 12, 2);
-	ip = out + 14;
+	assert_memory_equal(out + 12, p.buf + 12, l2 - 12);
+	ip = out + l2;
 	th = ip + l3;
 	if (v6) {
 		assert_int_equal(ip[0] >> 4, 6);
@@ -426,6 +430,16 @@ static void test_round_trip_v6(void **state)
 {
 	base();
 	round_trip("2001:db8::7", "fd00:9::100", 443, 1);
+}
+
+/* An 802.1Q-tagged SYN: the SYN-ACK keeps the tag; the ACK's flow is made. */
+static void test_vlan(void **state)
+{
+	base();
+	rt_vlan = 5;
+	round_trip("192.0.2.13", "10.9.0.100", 80, 1);
+	round_trip("2001:db8::13", "fd00:9::100", 443, 1);
+	rt_vlan = 0;
 }
 
 static void test_no_timestamps(void **state)
@@ -660,9 +674,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mss_index),	  cmocka_unit_test(test_round_trip_v4),
 	    cmocka_unit_test(test_round_trip_v6), cmocka_unit_test(test_no_timestamps),
-	    cmocka_unit_test(test_forged),	  cmocka_unit_test(test_expiry),
-	    cmocka_unit_test(test_rotation),	  cmocka_unit_test(test_flag_off),
-	    cmocka_unit_test(test_tc_check),
+	    cmocka_unit_test(test_vlan),	  cmocka_unit_test(test_forged),
+	    cmocka_unit_test(test_expiry),	  cmocka_unit_test(test_rotation),
+	    cmocka_unit_test(test_flag_off),	  cmocka_unit_test(test_tc_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
