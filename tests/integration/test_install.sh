@@ -44,7 +44,7 @@ for e in "${want[@]}"; do
 done
 # the product's BPF programs only: no generator, sink or benchmark (tools/bpf/)
 got=$(cd "$D"/usr/lib/xlb && echo *)
-[ "$got" = "decap.bpf.o xlb.bpf.o" ] || fail "usr/lib/xlb holds \"$got\", want the product's decap.bpf.o xlb.bpf.o"
+[ "$got" = "decap.bpf.o synck.bpf.o xlb.bpf.o" ] || fail "usr/lib/xlb holds \"$got\", want the product's decap.bpf.o synck.bpf.o xlb.bpf.o"
 "$D/usr/sbin/lbd" --config "$D/etc/xlb/xlb.yaml" --check-config >/dev/null ||
 	fail "the installed example config does not pass lbd --check-config"
 grep -q '^ExecStart=/usr/sbin/lbd ' "$D/usr/lib/systemd/system/xlb@.service" ||

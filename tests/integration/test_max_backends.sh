@@ -30,7 +30,7 @@ lbd_start --max-backends 8192
 be_max() { lbctl --json status | jget "d['maps']['backends']['max']"; }
 map_max() { bpftool -j map show pinned "$XT_PIN_DIR/$1" | jget "d['max_entries']"; }
 assert_eq "$(be_max)" 8192 "backend capacity in lbctl status"
-for m in xlb_bends_v1 xlb_best_v1 xlb_conns_v1 xlb_nhc_v1; do
+for m in xlb_bends_v1 xlb_best_v2 xlb_conns_v1 xlb_nhc_v1; do
 	assert_eq "$(map_max $m)" 8192 "max_entries of $m"
 done
 assert_eq "$(lbctl --json status | jget "d['maps']['backends']['used']")" 5000 "backends in use"
@@ -59,7 +59,7 @@ nsenter --net="/run/netns/$XT_NAME-lb" "$XT_LBD" --detach --iface "$XT_LB_IF" \
 	--pin-dir "$XT_PIN_DIR" >/dev/null 2>&1 || fail "lbd --detach"
 lbd_start --max-backends 16384
 assert_eq "$(be_max)" 16384 "backend capacity after detach and start"
-assert_eq "$(map_max xlb_best_v1)" 16384 "max_entries of xlb_best_v1 after detach and start"
+assert_eq "$(map_max xlb_best_v2)" 16384 "max_entries of xlb_best_v2 after detach and start"
 r=$(httpc burst "$XT_VIP" 30)
 assert_eq "$(echo "$r" | jget "d['errors']")" 0 "requests after the capacity change"
 rc=0
