@@ -14,6 +14,7 @@
 #    the legitimate connections (sc_assigned);
 #  - syn_cookies: auto switches on under the flood and off after it (first,
 #    while the connection table is nearly empty: its fill counts too);
+#  - IPv6 (a second service, web6) gets cookies and completes handshakes;
 #  - a client that uses a source port again while the backend holds the old
 #    connection in TIME-WAIT gets through (the tc program ends the TIME-WAIT);
 #  - a rotated secret (reload with a new syn_cookie_secret, decap-install with
@@ -44,6 +45,12 @@ conf() { # conf MODE SECRET
 		echo "    syn_cookies: $1"
 		echo "    backends:"
 		for i in $(seq "$NBE"); do echo "      - address: 10.0.0.$((10 + i))"; done
+		echo "  - name: web6"
+		echo "    vip: $XT_VIP6"
+		echo "    port: 80"
+		echo "    syn_cookies: $1"
+		echo "    backends:"
+		for i in $(seq "$NBE"); do echo "      - address: fd00::$((10 + i))"; done
 	} >"$XT_CONF"
 }
 conf off "$SECRET1"
@@ -153,6 +160,12 @@ assert_eq "$(echo "$r" | jget "d['errors']")" 0 "requests with cookies on, no fl
 # a client (Linux does) may use the same source port again at once. The
 # backend never sees the new SYN that would end the TIME-WAIT: its tc
 # program must, or the handshake's ACK is swallowed and the client hangs.
+s0=$(gstat tx_syncookie) a0=$(be_stat sc_assigned)
+r=$(httpc burst "$XT_VIP6" 5)
+assert_eq "$(echo "$r" | jget "d['errors']")" 0 "IPv6 requests with cookies on"
+assert_ge "$(($(gstat tx_syncookie) - s0))" 5 "IPv6: SYNs answered with cookies"
+assert_ge "$(($(be_stat sc_assigned) - a0))" 5 "IPv6: handshakes completed by the backends' tc program"
+
 info "cookies on: one source port used 3 times in a row (the backend's TIME-WAIT)"
 tw0=$(be_stat sc_timewait)
 r=$(http_get_from "$XT_VIP" 22000 22000 22000)
