@@ -181,10 +181,11 @@ int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_cou
 int xlb_dp_backend_cap(const struct xlb_dp *dp, __u32 be_id, struct xlb_cap *cap, __s64 *open);
 
 /*
- * Connection-table entries per backend id, in one batch walk of xlb_flows_v3:
+ * Open flows per backend id, in one batch walk of the connection table:
  * counts[id] (n_ids entries, zeroed first; NULL: only count) gets every entry
- * naming id that is not closed (TCP FIN/RST seen, lc only) and, if active_ns
- * is not 0, whose last packet is at most active_ns old. *total (if not NULL):
+ * naming id that is open (xlb_flow_is_open(), flowstat.h: not closed and, if
+ * active_ns is not 0, seen within active_ns; the views pass XLB_FLOW_OPEN_NS,
+ * the lc recount its idle window). *total (if not NULL):
  * all entries. The table is LRU without expiry: entries of finished flows stay
  * until evicted, hence the age filter. 0 or -errno.
  */
