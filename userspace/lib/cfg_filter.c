@@ -32,36 +32,40 @@ static int get_cidrs(struct ctx *c, yaml_node_t *v, __u8 family, struct xlb_acl_
 	const char *s;
 	int err;
 
-	if (is_null(v))
-		return fail(c, v, "expected a sequence of prefixes, got nothing");
+	if (cfg_is_null(v))
+		return cfg_fail(c, v, "expected a sequence of prefixes, got nothing");
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "expected a sequence of prefixes, got %s", kind(v));
+		return cfg_fail(c, v, "expected a sequence of prefixes, got %s", cfg_kind(v));
 	n = v->data.sequence.items.top - v->data.sequence.items.start;
 	if (!n)
-		return fail(c, v, "empty list (leave the key out instead)");
+		return cfg_fail(c, v, "empty list (leave the key out instead)");
 	if (n > XLB_ACL_LIST_MAX)
-		return fail(c, v, "too many prefixes (%zu, at most %u)", n, XLB_ACL_LIST_MAX);
+		return cfg_fail(c, v, "too many prefixes (%zu, at most %u)", n, XLB_ACL_LIST_MAX);
 	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
 		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
 
-		old = path_index(c, i);
+		old = cfg_path_index(c, i);
 		if (!e)
-			return fail(c, v, "malformed sequence");
-		err = get_string(c, e, &s);
+			return cfg_fail(c, v, "malformed sequence");
+		err = cfg_get_string(c, e, &s);
 		if (err)
 			return err;
 		if (xlb_cidr_parse(s, &cidr, why, sizeof(why)))
-			return fail(c, e, "%s: %s", quote(s, q, sizeof(q)), why);
+			return cfg_fail(c, e, "%s: %s", cfg_quote(s, q, sizeof(q)), why);
 		if (family && cidr.family != family)
-			return fail(c, e, "%s is an %s prefix, the service's VIP is %s (it would never match)",
-				    quote(s, q, sizeof(q)), cidr.family == XLB_AF_INET ? "IPv4" : "IPv6",
-				    family == XLB_AF_INET ? "IPv4" : "IPv6");
+			return cfg_fail(c, e,
+					"%s is an %s prefix, the service's VIP is %s "
+					"(it would never match)",
+					cfg_quote(s, q, sizeof(q)),
+					cidr.family == XLB_AF_INET ? "IPv4" : "IPv6",
+					family == XLB_AF_INET ? "IPv4" : "IPv6");
 		err = xlb_acl_list_add(l, &cidr);
 		if (err == -EEXIST)
-			return fail(c, e, "%s is listed twice", xlb_cidr_str(&cidr, a, sizeof(a)));
+			return cfg_fail(c, e, "%s is listed twice",
+					xlb_cidr_str(&cidr, a, sizeof(a)));
 		if (err)
 			return err;
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	return 0;
 }
@@ -91,11 +95,11 @@ static const struct field svc_acl_fields[] = {
 };
 
 /* A service's acl: (after its walk: entries must match the VIP's family). */
-int svc_acl_walk(struct ctx *c, yaml_node_t *n, struct xlb_acl *acl, __u8 family)
+int cfg_svc_acl_walk(struct ctx *c, yaml_node_t *n, struct xlb_acl *acl, __u8 family)
 {
 	struct acl_tmp at = {.acl = acl, .family = family};
 
-	return walk_map(c, n, svc_acl_fields, ARRAY_SIZE(svc_acl_fields), &at);
+	return cfg_walk_map(c, n, svc_acl_fields, ARRAY_SIZE(svc_acl_fields), &at);
 }
 
 /* The top-level acl: has only a deny list (an allow list is per service). */
@@ -103,7 +107,7 @@ static const struct field top_acl_fields[] = {
     {"deny", false, acl_deny},
 };
 
-int svc_acl(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_svc_acl(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct svc_tmp *t = obj;
 
@@ -111,29 +115,29 @@ int svc_acl(struct ctx *c, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-int top_acl(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_acl(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct acl_tmp t = {.acl = &c->cfg->acl};
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, top_acl_fields, ARRAY_SIZE(top_acl_fields), &t);
+	return cfg_walk_map(c, v, top_acl_fields, ARRAY_SIZE(top_acl_fields), &t);
 }
 
 static int rl_rate(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, XLB_RATE_MAX, &((struct xlb_rate_limit *)obj)->rate);
+	return cfg_get_uint(c, v, 1, XLB_RATE_MAX, &((struct xlb_rate_limit *)obj)->rate);
 }
 
 static int rl_burst(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, XLB_BURST_MAX, &((struct xlb_rate_limit *)obj)->burst);
+	return cfg_get_uint(c, v, 1, XLB_BURST_MAX, &((struct xlb_rate_limit *)obj)->burst);
 }
 
 static int rl_prefix_v4(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	__u32 x;
-	int err = get_uint(c, v, 0, 32, &x);
+	int err = cfg_get_uint(c, v, 0, 32, &x);
 
 	((struct xlb_rate_limit *)obj)->prefix4 = (__u8)x;
 	return err;
@@ -142,7 +146,7 @@ static int rl_prefix_v4(struct ctx *c, yaml_node_t *v, void *obj)
 static int rl_prefix_v6(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	__u32 x;
-	int err = get_uint(c, v, 0, 128, &x);
+	int err = cfg_get_uint(c, v, 0, 128, &x);
 
 	((struct xlb_rate_limit *)obj)->prefix6 = (__u8)x;
 	return err;
@@ -160,11 +164,11 @@ static int get_rate_limit(struct ctx *c, yaml_node_t *v, struct xlb_rate_limit *
 	int err;
 
 	memset(rl, 0, sizeof(*rl));
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	rl->prefix4 = XLB_RATE_DEFAULT_PREFIX4;
 	rl->prefix6 = XLB_RATE_DEFAULT_PREFIX6;
-	err = walk_map(c, v, rate_limit_fields, ARRAY_SIZE(rate_limit_fields), rl);
+	err = cfg_walk_map(c, v, rate_limit_fields, ARRAY_SIZE(rate_limit_fields), rl);
 	if (err)
 		return err;
 	if (!rl->burst)
@@ -173,12 +177,12 @@ static int get_rate_limit(struct ctx *c, yaml_node_t *v, struct xlb_rate_limit *
 	return 0;
 }
 
-int svc_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_svc_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	return get_rate_limit(c, v, &((struct svc_tmp *)obj)->s->rate_limit);
 }
 
-int top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	return get_rate_limit(c, v, &c->cfg->rate_limit);
 }

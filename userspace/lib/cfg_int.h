@@ -52,49 +52,49 @@ struct svc_tmp {
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* config.c */
-__attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t *n, const char *fmt,
-					       ...);
-int get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *family);
-int get_bool(struct ctx *c, yaml_node_t *n, bool *out);
-int get_fraction(struct ctx *c, yaml_node_t *n, double *out);
-int get_plain_decimal(struct ctx *c, yaml_node_t *n, double *out, const char *expect,
-		      const char *what);
-int get_string(struct ctx *c, yaml_node_t *n, const char **out);
-int get_uint(struct ctx *c, yaml_node_t *n, __u32 min, __u32 max, __u32 *out);
-int get_zone(struct ctx *c, yaml_node_t *n, char *out);
-bool is_null(const yaml_node_t *n);
-const char *kind(const yaml_node_t *n);
-int line_of(const yaml_node_t *n);
-size_t path_index(struct ctx *c, size_t i);
-size_t path_key(struct ctx *c, const char *key);
-void path_pop(struct ctx *c, size_t old);
-const char *quote(const char *s, char *buf, size_t len);
-const char *sval(const yaml_node_t *n);
-int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t nfields,
-	     void *obj);
+__attribute__((format(printf, 3, 4))) int cfg_fail(struct ctx *c, const yaml_node_t *n,
+						   const char *fmt, ...);
+int cfg_get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *family);
+int cfg_get_bool(struct ctx *c, yaml_node_t *n, bool *out);
+int cfg_get_fraction(struct ctx *c, yaml_node_t *n, double *out);
+int cfg_get_plain_decimal(struct ctx *c, yaml_node_t *n, double *out, const char *expect,
+			  const char *what);
+int cfg_get_string(struct ctx *c, yaml_node_t *n, const char **out);
+int cfg_get_uint(struct ctx *c, yaml_node_t *n, __u32 min, __u32 max, __u32 *out);
+int cfg_get_zone(struct ctx *c, yaml_node_t *n, char *out);
+bool cfg_is_null(const yaml_node_t *n);
+const char *cfg_kind(const yaml_node_t *n);
+int cfg_line_of(const yaml_node_t *n);
+size_t cfg_path_index(struct ctx *c, size_t i);
+size_t cfg_path_key(struct ctx *c, const char *key);
+void cfg_path_pop(struct ctx *c, size_t old);
+const char *cfg_quote(const char *s, char *buf, size_t len);
+const char *cfg_sval(const yaml_node_t *n);
+int cfg_walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t nfields,
+		 void *obj);
 
 /* cfg_service.c */
-yaml_node_t at_line(int line);
-int get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, __u8 *out);
-int top_services(struct ctx *c, yaml_node_t *v, void *obj);
-bool valid_name(const char *s);
+yaml_node_t cfg_at_line(int line);
+int cfg_get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, __u8 *out);
+int cfg_top_services(struct ctx *c, yaml_node_t *v, void *obj);
+bool cfg_valid_name(const char *s);
 
 /* cfg_filter.c */
-int svc_acl(struct ctx *c, yaml_node_t *v, void *obj);
-int svc_rate_limit(struct ctx *c, yaml_node_t *v, void *obj);
-int top_acl(struct ctx *c, yaml_node_t *v, void *obj);
-int top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj);
-int svc_acl_walk(struct ctx *c, yaml_node_t *n, struct xlb_acl *acl, __u8 family);
+int cfg_svc_acl(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_svc_rate_limit(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_acl(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_rate_limit(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_svc_acl_walk(struct ctx *c, yaml_node_t *n, struct xlb_acl *acl, __u8 family);
 
 /* cfg_node.c */
-int svc_scaling(struct ctx *c, yaml_node_t *v, void *obj);
-int top_audit(struct ctx *c, yaml_node_t *v, void *obj);
-int top_bgp(struct ctx *c, yaml_node_t *v, void *obj);
-int top_cluster(struct ctx *c, yaml_node_t *v, void *obj);
-int top_control(struct ctx *c, yaml_node_t *v, void *obj);
-int top_events(struct ctx *c, yaml_node_t *v, void *obj);
-int top_metrics(struct ctx *c, yaml_node_t *v, void *obj);
-int top_node(struct ctx *c, yaml_node_t *v, void *obj);
-int top_roles(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_svc_scaling(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_audit(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_bgp(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_cluster(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_control(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_events(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_metrics(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_node(struct ctx *c, yaml_node_t *v, void *obj);
+int cfg_top_roles(struct ctx *c, yaml_node_t *v, void *obj);
 
 #endif

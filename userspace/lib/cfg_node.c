@@ -152,7 +152,7 @@ int xlb_cfg_check_addr(const struct xlb_config *cfg, const struct xlb_cfg_servic
 /* A plain non-negative decimal: 0, 12, 0.5, 1500.25 */
 static int get_decimal(struct ctx *c, yaml_node_t *n, double *out)
 {
-	return get_plain_decimal(c, n, out, "a number", "a non-negative decimal number");
+	return cfg_get_plain_decimal(c, n, out, "a number", "a non-negative decimal number");
 }
 
 /* An absolute path of at most XLB_PATH_MAX - 1 printable characters. */
@@ -163,18 +163,19 @@ static int get_path(struct ctx *c, yaml_node_t *n, char *out, size_t outlen)
 	size_t i, len;
 	int err;
 
-	err = get_string(c, n, &s);
+	err = cfg_get_string(c, n, &s);
 	if (err)
 		return err;
 	len = strlen(s);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return fail(c, n, "%s contains a control character", quote(s, q, sizeof(q)));
+			return cfg_fail(c, n, "%s contains a control character",
+					cfg_quote(s, q, sizeof(q)));
 	if (s[0] != '/')
-		return fail(c, n, "%s is not an absolute path", quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "%s is not an absolute path", cfg_quote(s, q, sizeof(q)));
 	if (len >= outlen)
-		return fail(c, n, "%s is too long (at most %zu characters)", quote(s, q, sizeof(q)),
-			    outlen - 1);
+		return cfg_fail(c, n, "%s is too long (at most %zu characters)",
+				cfg_quote(s, q, sizeof(q)), outlen - 1);
 	memcpy(out, s, len + 1);
 	return 0;
 }
@@ -189,13 +190,15 @@ static int sc_metric(struct ctx *c, yaml_node_t *v, void *obj)
 	struct scale_tmp *t = obj;
 	const char *s = NULL;
 	char q[64];
-	int err = get_string(c, v, &s);
+	int err = cfg_get_string(c, v, &s);
 
 	if (err)
 		return err;
 	if (xlb_scale_metric_parse(s, &t->sc->metric))
-		return fail(c, v, "%s: expected new_flows_per_backend_per_s or "
-			    "active_flows_per_backend", quote(s, q, sizeof(q)));
+		return cfg_fail(c, v,
+				"%s: expected new_flows_per_backend_per_s or "
+				"active_flows_per_backend",
+				cfg_quote(s, q, sizeof(q)));
 	return 0;
 }
 
@@ -219,12 +222,12 @@ static int sc_below(struct ctx *c, yaml_node_t *v, void *obj)
 
 static int sc_for(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, 86400, &((struct scale_tmp *)obj)->sc->for_s);
+	return cfg_get_uint(c, v, 1, 86400, &((struct scale_tmp *)obj)->sc->for_s);
 }
 
 static int sc_cooldown(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 0, 86400, &((struct scale_tmp *)obj)->sc->cooldown_s);
+	return cfg_get_uint(c, v, 0, 86400, &((struct scale_tmp *)obj)->sc->cooldown_s);
 }
 
 static int sc_command(struct ctx *c, yaml_node_t *v, void *obj)
@@ -243,26 +246,26 @@ static const struct field scaling_fields[] = {
     {"command", true, sc_command},
 };
 
-int svc_scaling(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_svc_scaling(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct xlb_scale_cfg *sc = &((struct svc_tmp *)obj)->s->scaling;
 	struct scale_tmp t = {.sc = sc};
 	size_t old;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	sc->for_s = 30;
 	sc->cooldown_s = 300;
-	err = walk_map(c, v, scaling_fields, ARRAY_SIZE(scaling_fields), &t);
+	err = cfg_walk_map(c, v, scaling_fields, ARRAY_SIZE(scaling_fields), &t);
 	if (err)
 		return err;
 	if (!sc->has_above && !sc->has_below)
-		return fail(c, v, "needs above, below or both");
+		return cfg_fail(c, v, "needs above, below or both");
 	if (sc->has_above && sc->has_below && !(sc->below < sc->above)) {
-		old = path_key(c, "below");
-		err = fail(c, t.below, "%g must be less than above (%g)", sc->below, sc->above);
-		path_pop(c, old);
+		old = cfg_path_key(c, "below");
+		err = cfg_fail(c, t.below, "%g must be less than above (%g)", sc->below, sc->above);
+		cfg_path_pop(c, old);
 		return err;
 	}
 	return 0;
@@ -275,7 +278,7 @@ static int metrics_listen(struct ctx *c, yaml_node_t *v, void *obj)
 	char host[XLB_ADDR_STRLEN + 2], q[64];
 	const char *s = NULL, *colon;
 	size_t hl;
-	int err = get_string(c, v, &s);
+	int err = cfg_get_string(c, v, &s);
 	__u32 port = 0;
 	const char *p;
 
@@ -285,29 +288,33 @@ static int metrics_listen(struct ctx *c, yaml_node_t *v, void *obj)
 		const char *rb = strchr(s, ']');
 
 		if (!rb || rb[1] != ':')
-			return fail(c, v, "%s: expected ADDRESS:PORT or [IPv6]:PORT",
-				    quote(s, q, sizeof(q)));
+			return cfg_fail(c, v, "%s: expected ADDRESS:PORT or [IPv6]:PORT",
+					cfg_quote(s, q, sizeof(q)));
 		hl = rb - s - 1;
 		colon = rb + 1;
 		if (hl >= sizeof(host))
-			return fail(c, v, "%s is not an IPv6 address", quote(s, q, sizeof(q)));
+			return cfg_fail(c, v, "%s is not an IPv6 address",
+					cfg_quote(s, q, sizeof(q)));
 		memcpy(host, s + 1, hl);
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon || strchr(s, ':') != colon)
-			return fail(c, v, "%s: expected ADDRESS:PORT (IPv6 in brackets: "
-				    "[::1]:9469)", quote(s, q, sizeof(q)));
+			return cfg_fail(c, v,
+					"%s: expected ADDRESS:PORT (IPv6 in brackets: "
+					"[::1]:9469)",
+					cfg_quote(s, q, sizeof(q)));
 		hl = colon - s;
 		if (hl >= sizeof(host))
-			return fail(c, v, "%s is not an IPv4 address", quote(s, q, sizeof(q)));
+			return cfg_fail(c, v, "%s is not an IPv4 address",
+					cfg_quote(s, q, sizeof(q)));
 		memcpy(host, s, hl);
 	}
 	host[hl] = '\0';
 	if (xlb_addr_parse(host, &cfg->metrics_addr, &cfg->metrics_family) ||
 	    (s[0] == '[') != (cfg->metrics_family == XLB_AF_INET6)) {
 		cfg->metrics_family = 0;
-		return fail(c, v, "%s: \"%s\" is not an %s address", quote(s, q, sizeof(q)), host,
-			    s[0] == '[' ? "IPv6" : "IPv4");
+		return cfg_fail(c, v, "%s: \"%s\" is not an %s address", cfg_quote(s, q, sizeof(q)),
+				host, s[0] == '[' ? "IPv6" : "IPv4");
 	}
 	for (p = colon + 1; *p; p++) {
 		if (*p < '0' || *p > '9' || port > 65535)
@@ -316,7 +323,7 @@ static int metrics_listen(struct ctx *c, yaml_node_t *v, void *obj)
 	}
 	if (!colon[1] || *p || port < 1 || port > 65535 || colon[1] == '0') {
 		cfg->metrics_family = 0;
-		return fail(c, v, "%s: port must be 1..65535", quote(s, q, sizeof(q)));
+		return cfg_fail(c, v, "%s: port must be 1..65535", cfg_quote(s, q, sizeof(q)));
 	}
 	cfg->metrics_port = (__u16)port;
 	return 0;
@@ -326,11 +333,11 @@ static const struct field metrics_fields[] = {
     {"listen", true, metrics_listen},
 };
 
-int top_metrics(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_metrics(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, metrics_fields, ARRAY_SIZE(metrics_fields), NULL);
+	return cfg_walk_map(c, v, metrics_fields, ARRAY_SIZE(metrics_fields), NULL);
 }
 
 static int events_file(struct ctx *c, yaml_node_t *v, void *obj)
@@ -342,29 +349,30 @@ static const struct field events_fields[] = {
     {"file", false, events_file},
 };
 
-int top_events(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_events(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, events_fields, ARRAY_SIZE(events_fields), NULL);
+	return cfg_walk_map(c, v, events_fields, ARRAY_SIZE(events_fields), NULL);
 }
 
 static int node_zone(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_zone(c, v, c->cfg->node_zone);
+	return cfg_get_zone(c, v, c->cfg->node_zone);
 }
 
 /* node.address_v4 / address_v6: this node's address of that family (outer source of ipip/gue). */
 static int node_address(struct ctx *c, yaml_node_t *v, __u8 want, struct xlb_addr *a, __u8 *fam)
 {
 	char buf[XLB_ADDR_STRLEN];
-	int err = get_addr(c, v, a, fam);
+	int err = cfg_get_addr(c, v, a, fam);
 
 	if (err)
 		return err;
 	if (*fam != want)
-		return fail(c, v, "%s is not an %s address", xlb_addr_str(a, *fam, buf, sizeof(buf)),
-			    want == XLB_AF_INET ? "IPv4" : "IPv6");
+		return cfg_fail(c, v, "%s is not an %s address",
+				xlb_addr_str(a, *fam, buf, sizeof(buf)),
+				want == XLB_AF_INET ? "IPv4" : "IPv6");
 	return 0;
 }
 
@@ -381,7 +389,7 @@ static int node_address_v6(struct ctx *c, yaml_node_t *v, void *obj)
 static int node_gue_port(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	__u32 port;
-	int err = get_uint(c, v, 1, 65535, &port);
+	int err = cfg_get_uint(c, v, 1, 65535, &port);
 
 	if (!err)
 		c->cfg->gue_port = (__u16)port;
@@ -395,11 +403,11 @@ static const struct field node_fields[] = {
     {"gue_port", false, node_gue_port},
 };
 
-int top_node(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_node(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, node_fields, ARRAY_SIZE(node_fields), NULL);
+	return cfg_walk_map(c, v, node_fields, ARRAY_SIZE(node_fields), NULL);
 }
 
 /* ---- access control: roles, control, audit (docs/access.md) ------------- */
@@ -433,15 +441,15 @@ static int get_names(struct ctx *c, yaml_node_t *v, bool service_names,
 	char q[64];
 	int err;
 
-	if (is_null(v))
-		return fail(c, v, "expected a sequence of names, got nothing");
+	if (cfg_is_null(v))
+		return cfg_fail(c, v, "expected a sequence of names, got nothing");
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "expected a sequence of names, got %s", kind(v));
+		return cfg_fail(c, v, "expected a sequence of names, got %s", cfg_kind(v));
 	n = v->data.sequence.items.top - v->data.sequence.items.start;
 	if (!n)
-		return fail(c, v, "empty list (leave the key out instead)");
+		return cfg_fail(c, v, "empty list (leave the key out instead)");
 	if (n > 4096)
-		return fail(c, v, "too many names (%zu, at most 4096)", n);
+		return cfg_fail(c, v, "too many names (%zu, at most 4096)", n);
 	*out = calloc(n, XLB_AUTHZ_NAME_MAX);
 	if (!*out)
 		return -ENOMEM;
@@ -449,20 +457,24 @@ static int get_names(struct ctx *c, yaml_node_t *v, bool service_names,
 	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
 		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
 
-		old = path_index(c, i);
+		old = cfg_path_index(c, i);
 		if (!e)
-			return fail(c, v, "malformed sequence");
-		err = get_string(c, e, &s);
+			return cfg_fail(c, v, "malformed sequence");
+		err = cfg_get_string(c, e, &s);
 		if (err)
 			return err;
-		if (service_names ? !valid_name(s) : !valid_id_name(s))
-			return fail(c, e, "%s is not a valid %s name ([A-Za-z0-9_.-], 1..63 characters)",
-				    quote(s, q, sizeof(q)), service_names ? "service" : "user/group");
+		if (service_names ? !cfg_valid_name(s) : !valid_id_name(s))
+			return cfg_fail(c, e,
+					"%s is not a valid %s name "
+					"([A-Za-z0-9_.-], 1..63 characters)",
+					cfg_quote(s, q, sizeof(q)),
+					service_names ? "service" : "user/group");
 		for (j = 0; j < i; j++)
 			if (!strcmp((*out)[j], s))
-				return fail(c, e, "%s is listed twice", quote(s, q, sizeof(q)));
+				return cfg_fail(c, e, "%s is listed twice",
+						cfg_quote(s, q, sizeof(q)));
 		strcpy((*out)[i], s);
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	return 0;
 }
@@ -474,7 +486,7 @@ static int grant_role(struct ctx *c, yaml_node_t *v, void *obj)
 	__u8 i;
 	int err;
 
-	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	err = cfg_get_enum(c, v, names, ARRAY_SIZE(names), &i);
 	if (!err)
 		g->role = XLB_ROLE_VIEWER + i;
 	return err;
@@ -508,22 +520,22 @@ static const struct field grant_fields[] = {
     {"services", false, grant_services},
 };
 
-int top_roles(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_roles(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct xlb_access *a = &c->cfg->access;
 	yaml_node_item_t *it;
 	size_t n, i, old;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "expected a sequence, got %s", kind(v));
+		return cfg_fail(c, v, "expected a sequence, got %s", cfg_kind(v));
 	n = v->data.sequence.items.top - v->data.sequence.items.start;
 	if (!n)
 		return 0;
 	if (n > 1024)
-		return fail(c, v, "too many roles entries (%zu, at most 1024)", n);
+		return cfg_fail(c, v, "too many roles entries (%zu, at most 1024)", n);
 	a->grants = calloc(n, sizeof(*a->grants));
 	if (!a->grants)
 		return -ENOMEM;
@@ -531,17 +543,17 @@ int top_roles(struct ctx *c, yaml_node_t *v, void *obj)
 		yaml_node_t *gn = yaml_document_get_node(c->doc, *it);
 		struct xlb_grant *g = &a->grants[i];
 
-		old = path_index(c, i);
+		old = cfg_path_index(c, i);
 		a->n_grants = i + 1; /* so xlb_config_free sees what was filled */
 		if (!gn)
-			return fail(c, v, "malformed sequence");
-		g->line = line_of(gn);
-		err = walk_map(c, gn, grant_fields, ARRAY_SIZE(grant_fields), g);
+			return cfg_fail(c, v, "malformed sequence");
+		g->line = cfg_line_of(gn);
+		err = cfg_walk_map(c, gn, grant_fields, ARRAY_SIZE(grant_fields), g);
 		if (err)
 			return err;
 		if (!g->n_users && !g->n_groups)
-			return fail(c, gn, "grants nobody: give users:, groups: or both");
-		path_pop(c, old);
+			return cfg_fail(c, gn, "grants nobody: give users:, groups: or both");
+		cfg_path_pop(c, old);
 	}
 	return 0;
 }
@@ -552,12 +564,13 @@ static int control_socket_group(struct ctx *c, yaml_node_t *v, void *obj)
 	char q[64];
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (!valid_id_name(s))
-		return fail(c, v, "%s is not a valid group name ([A-Za-z0-9_.-], 1..63 characters)",
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, v,
+				"%s is not a valid group name ([A-Za-z0-9_.-], 1..63 characters)",
+				cfg_quote(s, q, sizeof(q)));
 	strcpy(c->cfg->socket_group, s);
 	return 0;
 }
@@ -569,12 +582,12 @@ static int control_socket_mode(struct ctx *c, yaml_node_t *v, void *obj)
 	char q[64];
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (s[0] != '0' || strlen(s) < 2 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
-		return fail(c, v, "%s is not an octal mode like \"0660\" (0000..0777)",
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, v, "%s is not an octal mode like \"0660\" (0000..0777)",
+				cfg_quote(s, q, sizeof(q)));
 	c->cfg->socket_mode = (__u32)strtoul(s, NULL, 8);
 	c->cfg->socket_mode_set = true;
 	return 0;
@@ -585,7 +598,7 @@ static int control_root_is_admin(struct ctx *c, yaml_node_t *v, void *obj)
 	bool b;
 	int err;
 
-	err = get_bool(c, v, &b);
+	err = cfg_get_bool(c, v, &b);
 	if (!err)
 		c->cfg->access.root_not_admin = !b;
 	return err;
@@ -597,11 +610,11 @@ static const struct field control_fields[] = {
     {"root_is_admin", false, control_root_is_admin},
 };
 
-int top_control(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_control(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, control_fields, ARRAY_SIZE(control_fields), NULL);
+	return cfg_walk_map(c, v, control_fields, ARRAY_SIZE(control_fields), NULL);
 }
 
 static int audit_file(struct ctx *c, yaml_node_t *v, void *obj)
@@ -613,11 +626,11 @@ static const struct field audit_fields[] = {
     {"file", false, audit_file},
 };
 
-int top_audit(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_audit(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	return walk_map(c, v, audit_fields, ARRAY_SIZE(audit_fields), NULL);
+	return cfg_walk_map(c, v, audit_fields, ARRAY_SIZE(audit_fields), NULL);
 }
 
 /* ---- bgp: announcing the VIPs through BIRD (lbd/bgp.c) ------------------ */
@@ -636,13 +649,15 @@ static int bgp_protocol(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	const char *s = NULL;
 	char q[64];
-	int err = get_string(c, v, &s);
+	int err = cfg_get_string(c, v, &s);
 
 	if (err)
 		return err;
 	if (!xlb_bird_proto_valid(s))
-		return fail(c, v, "%s is not a BIRD protocol name prefix ([A-Za-z_][A-Za-z0-9_], "
-			    "1..%d characters)", quote(s, q, sizeof(q)), XLB_BIRD_PROTO_MAX - 4);
+		return cfg_fail(c, v,
+				"%s is not a BIRD protocol name prefix ([A-Za-z_][A-Za-z0-9_], "
+				"1..%d characters)",
+				cfg_quote(s, q, sizeof(q)), XLB_BIRD_PROTO_MAX - 4);
 	snprintf(c->cfg->bgp_protocol, sizeof(c->cfg->bgp_protocol), "%s", s);
 	return 0;
 }
@@ -653,16 +668,16 @@ static const struct field bgp_fields[] = {
     {"protocol", false, bgp_protocol},
 };
 
-int top_bgp(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_bgp(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct xlb_config *cfg = c->cfg;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	snprintf(cfg->bgp_bird_socket, sizeof(cfg->bgp_bird_socket), "%s", XLB_BIRD_DEFAULT_SOCKET);
 	snprintf(cfg->bgp_protocol, sizeof(cfg->bgp_protocol), "%s", XLB_BIRD_DEFAULT_PROTO);
-	err = walk_map(c, v, bgp_fields, ARRAY_SIZE(bgp_fields), NULL);
+	err = cfg_walk_map(c, v, bgp_fields, ARRAY_SIZE(bgp_fields), NULL);
 	cfg->bgp_enabled = !err;
 	return err;
 }
@@ -679,22 +694,24 @@ static int cluster_etcd(struct ctx *c, yaml_node_t *v, void *obj)
 	int err;
 
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "expected a sequence of URLs, got %s", kind(v));
+		return cfg_fail(c, v, "expected a sequence of URLs, got %s", cfg_kind(v));
 	n = v->data.sequence.items.top - v->data.sequence.items.start;
 	if (!n || n > XLB_CLUSTER_MAX_ETCD)
-		return fail(c, v, "expected 1..%d etcd endpoints, got %zu", XLB_CLUSTER_MAX_ETCD, n);
+		return cfg_fail(c, v, "expected 1..%d etcd endpoints, got %zu",
+				XLB_CLUSTER_MAX_ETCD, n);
 	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
 		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
 
 		if (!e)
-			return fail(c, v, "malformed sequence");
-		err = get_string(c, e, &s);
+			return cfg_fail(c, v, "malformed sequence");
+		err = cfg_get_string(c, e, &s);
 		if (err)
 			return err;
 		if (strncmp(s, "http://", 7) || !s[7] || strlen(s) >= XLB_CLUSTER_URL_MAX ||
 		    strpbrk(s, " \t\"\\") || s[strlen(s) - 1] == '/')
-			return fail(c, e, "%s is not an etcd endpoint like \"http://10.0.1.1:2379\"",
-				    quote(s, q, sizeof(q)));
+			return cfg_fail(c, e,
+					"%s is not an etcd endpoint like \"http://10.0.1.1:2379\"",
+					cfg_quote(s, q, sizeof(q)));
 		snprintf(cfg->cluster_etcd[i], XLB_CLUSTER_URL_MAX, "%s", s);
 	}
 	cfg->cluster_n_etcd = n;
@@ -706,7 +723,7 @@ static int cluster_prefix(struct ctx *c, yaml_node_t *v, void *obj)
 	const char *s = NULL;
 	char q[64];
 	size_t i, n;
-	int err = get_string(c, v, &s);
+	int err = cfg_get_string(c, v, &s);
 
 	if (err)
 		return err;
@@ -715,9 +732,10 @@ static int cluster_prefix(struct ctx *c, yaml_node_t *v, void *obj)
 		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
 			break;
 	if (s[0] != '/' || n < 2 || s[n - 1] != '/' || i < n || n >= XLB_CLUSTER_PREFIX_MAX)
-		return fail(c, v, "%s is not a key prefix like \"/xlb/prod/\" (starts and ends "
-			    "with '/', no spaces, at most %d characters)", quote(s, q, sizeof(q)),
-			    XLB_CLUSTER_PREFIX_MAX - 1);
+		return cfg_fail(c, v,
+				"%s is not a key prefix like \"/xlb/prod/\" (starts and ends "
+				"with '/', no spaces, at most %d characters)",
+				cfg_quote(s, q, sizeof(q)), XLB_CLUSTER_PREFIX_MAX - 1);
 	memcpy(c->cfg->cluster_prefix, s, n + 1);
 	return 0;
 }
@@ -726,13 +744,14 @@ static int cluster_node_name(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	const char *s = NULL;
 	char q[64];
-	int err = get_string(c, v, &s);
+	int err = cfg_get_string(c, v, &s);
 
 	if (err)
 		return err;
-	if (!valid_name(s))
-		return fail(c, v, "%s is not a valid node name ([A-Za-z0-9_.-], 1..63 characters)",
-			    quote(s, q, sizeof(q)));
+	if (!cfg_valid_name(s))
+		return cfg_fail(c, v,
+				"%s is not a valid node name ([A-Za-z0-9_.-], 1..63 characters)",
+				cfg_quote(s, q, sizeof(q)));
 	snprintf(c->cfg->cluster_node_name, sizeof(c->cfg->cluster_node_name), "%s", s);
 	return 0;
 }
@@ -743,13 +762,13 @@ static const struct field cluster_fields[] = {
     {"node_name", true, cluster_node_name},
 };
 
-int top_cluster(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_cluster(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	err = walk_map(c, v, cluster_fields, ARRAY_SIZE(cluster_fields), NULL);
+	err = cfg_walk_map(c, v, cluster_fields, ARRAY_SIZE(cluster_fields), NULL);
 	c->cfg->cluster_enabled = !err;
 	return err;
 }

@@ -35,35 +35,35 @@ static int be_address(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct be_tmp *t = obj;
 
-	t->addr_line = line_of(v);
-	return get_addr(c, v, &t->be->addr, &t->be->family);
+	t->addr_line = cfg_line_of(v);
+	return cfg_get_addr(c, v, &t->be->addr, &t->be->family);
 }
 
 static int be_weight(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct be_tmp *t = obj;
 
-	return get_uint(c, v, 0, XLB_MAX_WEIGHT, &t->be->weight);
+	return cfg_get_uint(c, v, 0, XLB_MAX_WEIGHT, &t->be->weight);
 }
 
 static int be_zone(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct be_tmp *t = obj;
 
-	return get_zone(c, v, t->be->zone);
+	return cfg_get_zone(c, v, t->be->zone);
 }
 
 static int be_backup(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct be_tmp *t = obj;
 
-	return get_bool(c, v, &t->be->backup);
+	return cfg_get_bool(c, v, &t->be->backup);
 }
 
 /* #21: max_flows: open flows cap (bpf/sched.h) */
 static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 0, 0x7fffffff, &((struct be_tmp *)obj)->be->max_flows);
+	return cfg_get_uint(c, v, 0, 0x7fffffff, &((struct be_tmp *)obj)->be->max_flows);
 }
 
 /*
@@ -77,10 +77,10 @@ static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 	__u32 port;
 	int err;
 
-	err = get_uint(c, v, 1, 65535, &port);
+	err = cfg_get_uint(c, v, 1, 65535, &port);
 	if (err)
 		return err;
-	t->port_line = line_of(v);
+	t->port_line = cfg_line_of(v);
 	return 0;
 }
 
@@ -93,8 +93,8 @@ static const struct field backend_fields[] = {
     {"max_flows", false, be_max_flows},
 };
 
-/* Line-only stand-in node, so that fail() can point at a remembered line. */
-yaml_node_t at_line(int line)
+/* Line-only stand-in node, so that cfg_fail() can point at a remembered line. */
+yaml_node_t cfg_at_line(int line)
 {
 	yaml_node_t n;
 
@@ -123,16 +123,16 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 	size_t n, i, j, old;
 	int err = 0;
 
-	if (!seq || is_null(seq))
+	if (!seq || cfg_is_null(seq))
 		return 0; /* "backends:" with nothing: an empty pool */
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail(c, seq, "expected a sequence, got %s", kind(seq));
+		return cfg_fail(c, seq, "expected a sequence, got %s", cfg_kind(seq));
 	n = seq->data.sequence.items.top - seq->data.sequence.items.start;
 	if (!n)
 		return 0;
 	if (n > max_backends || c->total_backends + n > max_backends)
-		return fail(c, seq, "too many backends (at most %u over all services)",
-			    max_backends);
+		return cfg_fail(c, seq, "too many backends (at most %u over all services)",
+				max_backends);
 	s->backends = calloc(n, sizeof(*s->backends));
 	addr_line = calloc(n, sizeof(*addr_line));
 	if (!s->backends || !addr_line) {
@@ -145,54 +145,56 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		struct be_tmp t = {.be = b};
 		char a1[XLB_ADDR_STRLEN], why[160];
 
-		old = path_index(c, i);
+		old = cfg_path_index(c, i);
 		b->weight = XLB_DEFAULT_WEIGHT;
-		b->line = line_of(bn);
+		b->line = cfg_line_of(bn);
 		s->n_backends = i + 1; /* so the caller frees what was filled */
-		err = walk_map(c, bn, backend_fields, ARRAY_SIZE(backend_fields), &t);
+		err = cfg_walk_map(c, bn, backend_fields, ARRAY_SIZE(backend_fields), &t);
 		if (err)
 			goto out;
 		addr_line[i] = t.addr_line;
 		if (t.port_line) {
-			yaml_node_t ln = at_line(t.port_line);
+			yaml_node_t ln = cfg_at_line(t.port_line);
 
-			path_key(c, "port");
-			err = fail(c, &ln,
-				   "forwarding %s delivers to the VIP's port; a backend port needs "
-				   "address translation (forwarding nat or fullnat, not available yet)",
-				   xlb_fwd_name(s->fwd));
+			cfg_path_key(c, "port");
+			err = cfg_fail(c, &ln,
+				       "forwarding %s delivers to the VIP's port; a backend "
+				       "port needs address translation (forwarding nat or "
+				       "fullnat, not available yet)",
+				       xlb_fwd_name(s->fwd));
 			goto out;
 		}
-		path_key(c, "address");
+		cfg_path_key(c, "address");
 		if (b->family != s->key.family) {
-			yaml_node_t ln = at_line(t.addr_line);
+			yaml_node_t ln = cfg_at_line(t.addr_line);
 
-			err = fail(c, &ln, "%s is %s but the vip is %s",
-				   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)),
-				   b->family == XLB_AF_INET ? "IPv4" : "IPv6",
-				   s->key.family == XLB_AF_INET ? "IPv4" : "IPv6");
+			err = cfg_fail(c, &ln, "%s is %s but the vip is %s",
+				       xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)),
+				       b->family == XLB_AF_INET ? "IPv4" : "IPv6",
+				       s->key.family == XLB_AF_INET ? "IPv4" : "IPv6");
 			goto out;
 		}
 		if (xlb_cfg_check_addr(NULL, s, false, &b->addr, b->family, why, sizeof(why))) {
-			yaml_node_t ln = at_line(t.addr_line);
+			yaml_node_t ln = cfg_at_line(t.addr_line);
 
-			err = fail(c, &ln, "%s %s",
-				   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), why);
+			err = cfg_fail(c, &ln, "%s %s",
+				       xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), why);
 			goto out;
 		}
 		for (j = 0; j < i; j++) {
 			if (!xlb_addr_cmp(b->family, &b->addr, s->backends[j].family,
 					  &s->backends[j].addr)) {
-				yaml_node_t ln = at_line(t.addr_line);
+				yaml_node_t ln = cfg_at_line(t.addr_line);
 
-				err = fail(c, &ln,
-					   "duplicate backend %s (also backends[%zu] at line %d)",
-					   xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), j,
-					   addr_line[j]);
+				err = cfg_fail(c, &ln,
+					       "duplicate backend %s (also backends[%zu] at "
+					       "line %d)",
+					       xlb_addr_str(&b->addr, b->family, a1, sizeof(a1)), j,
+					       addr_line[j]);
 				goto out;
 			}
 		}
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	c->total_backends += n;
 out:
@@ -202,7 +204,7 @@ out:
 
 /* ---- services ---------------------------------------------------------- */
 
-bool valid_name(const char *s)
+bool cfg_valid_name(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -226,12 +228,12 @@ static int svc_name(struct ctx *c, yaml_node_t *v, void *obj)
 	int err;
 
 	t->name = v;
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
-	if (!valid_name(s))
-		return fail(c, v, "%s is not a valid name ([A-Za-z0-9_.-], 1..%d characters)",
-			    quote(s, q, sizeof(q)), XLB_NAME_MAX - 1);
+	if (!cfg_valid_name(s))
+		return cfg_fail(c, v, "%s is not a valid name ([A-Za-z0-9_.-], 1..%d characters)",
+				cfg_quote(s, q, sizeof(q)), XLB_NAME_MAX - 1);
 	strcpy(t->s->name, s);
 	return 0;
 }
@@ -241,7 +243,7 @@ static int svc_vip(struct ctx *c, yaml_node_t *v, void *obj)
 	struct svc_tmp *t = obj;
 
 	t->vip = v;
-	return get_addr(c, v, &t->s->key.addr, &t->s->key.family);
+	return cfg_get_addr(c, v, &t->s->key.addr, &t->s->key.family);
 }
 
 static int svc_port(struct ctx *c, yaml_node_t *v, void *obj)
@@ -250,21 +252,21 @@ static int svc_port(struct ctx *c, yaml_node_t *v, void *obj)
 	__u32 port;
 	int err;
 
-	err = get_uint(c, v, 1, 65535, &port);
+	err = cfg_get_uint(c, v, 1, 65535, &port);
 	if (!err)
 		t->s->key.port = htons((__u16)port);
 	return err;
 }
 
 /* A string that must be one of names[0..n-1] (NULL entries skipped). */
-int get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, __u8 *out)
+int cfg_get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, __u8 *out)
 {
 	char q[64], list[128];
 	size_t i, l = 0;
 	const char *s = NULL;
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -278,7 +280,7 @@ int get_enum(struct ctx *c, yaml_node_t *v, const char *const *names, size_t n, 
 		if (names[i])
 			l += snprintf(list + l, l < sizeof(list) ? sizeof(list) - l : 0, "%s%s",
 				      l ? ", " : "", names[i]);
-	return fail(c, v, "%s is not one of: %s", quote(s, q, sizeof(q)), list);
+	return cfg_fail(c, v, "%s is not one of: %s", cfg_quote(s, q, sizeof(q)), list);
 }
 
 static int svc_protocol(struct ctx *c, yaml_node_t *v, void *obj)
@@ -289,7 +291,7 @@ static int svc_protocol(struct ctx *c, yaml_node_t *v, void *obj)
 	__u8 i;
 	int err;
 
-	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	err = cfg_get_enum(c, v, names, ARRAY_SIZE(names), &i);
 	if (!err)
 		t->s->key.proto = protos[i];
 	return err;
@@ -299,14 +301,14 @@ static int svc_scheduler(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct svc_tmp *t = obj;
 
-	return get_enum(c, v, xlb_sched_names, XLB_SCHED_MAX, &t->s->sched);
+	return cfg_get_enum(c, v, xlb_sched_names, XLB_SCHED_MAX, &t->s->sched);
 }
 
 static int svc_forwarding(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct svc_tmp *t = obj;
 
-	return get_enum(c, v, xlb_fwd_names, XLB_FWD_MAX, &t->s->fwd);
+	return cfg_get_enum(c, v, xlb_fwd_names, XLB_FWD_MAX, &t->s->fwd);
 }
 
 static int svc_table_size(struct ctx *c, yaml_node_t *v, void *obj)
@@ -315,11 +317,11 @@ static int svc_table_size(struct ctx *c, yaml_node_t *v, void *obj)
 	__u32 n;
 	int err;
 
-	err = get_uint(c, v, 7, XLB_MAX_TABLE_SIZE, &n);
+	err = cfg_get_uint(c, v, 7, XLB_MAX_TABLE_SIZE, &n);
 	if (err)
 		return err;
 	if (!xlb_maglev_size_ok(n))
-		return fail(c, v, "%u is not a prime (e.g. 251, 4093, 65537, 1048573)", n);
+		return cfg_fail(c, v, "%u is not a prime (e.g. 251, 4093, 65537, 1048573)", n);
 	t->s->table_size = n;
 	return 0;
 }
@@ -342,7 +344,7 @@ static int hc_type(struct ctx *c, yaml_node_t *v, void *obj)
 	__u8 i;
 	int err;
 
-	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	err = cfg_get_enum(c, v, names, ARRAY_SIZE(names), &i);
 	if (!err)
 		h->type = types[i];
 	return err;
@@ -354,7 +356,7 @@ static int hc_port(struct ctx *c, yaml_node_t *v, void *obj)
 	__u32 port;
 	int err;
 
-	err = get_uint(c, v, 1, 65535, &port);
+	err = cfg_get_uint(c, v, 1, 65535, &port);
 	if (!err)
 		h->port = (__u16)port;
 	return err;
@@ -376,12 +378,14 @@ static int hc_path(struct ctx *c, yaml_node_t *v, void *obj)
 	char q[64];
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (s[0] != '/' || !http_token_ok(s) || strlen(s) >= sizeof(h->path))
-		return fail(c, v, "%s is not an HTTP path (starts with /, no spaces or control "
-			    "characters, < %zu characters)", quote(s, q, sizeof(q)), sizeof(h->path));
+		return cfg_fail(c, v,
+				"%s is not an HTTP path (starts with /, no spaces or control "
+				"characters, < %zu characters)",
+				cfg_quote(s, q, sizeof(q)), sizeof(h->path));
 	strcpy(h->path, s);
 	return 0;
 }
@@ -393,12 +397,14 @@ static int hc_host(struct ctx *c, yaml_node_t *v, void *obj)
 	char q[64];
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (!*s || !http_token_ok(s) || strlen(s) >= sizeof(h->host))
-		return fail(c, v, "%s is not a valid Host header value (no spaces or control "
-			    "characters, < %zu characters)", quote(s, q, sizeof(q)), sizeof(h->host));
+		return cfg_fail(c, v,
+				"%s is not a valid Host header value (no spaces or control "
+				"characters, < %zu characters)",
+				cfg_quote(s, q, sizeof(q)), sizeof(h->host));
 	strcpy(h->host, s);
 	return 0;
 }
@@ -413,18 +419,20 @@ static int hc_expect(struct ctx *c, yaml_node_t *v, void *obj)
 	int n;
 
 	if (v->type != YAML_SCALAR_NODE)
-		return fail(c, v, "expected a status range like \"200-399\", got %s", kind(v));
-	if (is_null(v))
-		return fail(c, v, "missing value");
-	s = sval(v);
+		return cfg_fail(c, v, "expected a status range like \"200-399\", got %s",
+				cfg_kind(v));
+	if (cfg_is_null(v))
+		return cfg_fail(c, v, "missing value");
+	s = cfg_sval(v);
 	n = sscanf(s, "%3u-%3u%c", &lo, &hi, &tail);
 	if (n == 1 && strspn(s, "0123456789") == strlen(s))
 		hi = lo;
 	else if (n != 2 || strspn(s, "0123456789-") != strlen(s))
-		return fail(c, v, "%s is not a status range like \"200-399\"", quote(s, q, sizeof(q)));
+		return cfg_fail(c, v, "%s is not a status range like \"200-399\"",
+				cfg_quote(s, q, sizeof(q)));
 	if (lo < 100 || hi > 599 || lo > hi)
-		return fail(c, v, "%s: statuses must be within 100..599, low <= high",
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, v, "%s: statuses must be within 100..599, low <= high",
+				cfg_quote(s, q, sizeof(q)));
 	h->expect_lo = (__u16)lo;
 	h->expect_hi = (__u16)hi;
 	return 0;
@@ -436,15 +444,15 @@ static int get_probe_text(struct ctx *c, yaml_node_t *v, char *out, size_t len, 
 	const char *s = NULL;
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (strlen(s) != v->data.scalar.length)
-		return fail(c, v, "a NUL byte cannot be used (the value is text)");
+		return cfg_fail(c, v, "a NUL byte cannot be used (the value is text)");
 	if (strlen(s) >= len)
-		return fail(c, v, "%zu bytes: at most %zu", strlen(s), len - 1);
+		return cfg_fail(c, v, "%zu bytes: at most %zu", strlen(s), len - 1);
 	if (nonempty && !*s)
-		return fail(c, v, "empty (leave the key out to need no answer)");
+		return cfg_fail(c, v, "empty (leave the key out to need no answer)");
 	strcpy(out, s);
 	return 0;
 }
@@ -475,7 +483,7 @@ static int hc_expect_string(struct ctx *c, yaml_node_t *v, void *obj)
 
 static int hc_expect_reply(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_bool(c, v, &((struct xlb_hc_check *)obj)->expect_reply);
+	return cfg_get_bool(c, v, &((struct xlb_hc_check *)obj)->expect_reply);
 }
 
 /* DNS: the name asked for; "." is the root. */
@@ -486,39 +494,41 @@ static int hc_query(struct ctx *c, yaml_node_t *v, void *obj)
 	char q[64];
 	int err;
 
-	err = get_string(c, v, &s);
+	err = cfg_get_string(c, v, &s);
 	if (err)
 		return err;
 	if (!xlb_dns_name_ok(s) || strlen(s) >= sizeof(h->query))
-		return fail(c, v, "%s is not a DNS name (\".\" or labels of 1..63 letters, digits, - "
-			    "or _, at most 253 characters)", quote(s, q, sizeof(q)));
+		return cfg_fail(c, v,
+				"%s is not a DNS name (\".\" or labels of 1..63 letters, digits, - "
+				"or _, at most 253 characters)",
+				cfg_quote(s, q, sizeof(q)));
 	strcpy(h->query, s);
 	return 0;
 }
 
 static int hc_interval(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 10, 3600000, &((struct xlb_hc_check *)obj)->interval_ms);
+	return cfg_get_uint(c, v, 10, 3600000, &((struct xlb_hc_check *)obj)->interval_ms);
 }
 
 static int hc_timeout(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, 3600000, &((struct xlb_hc_check *)obj)->timeout_ms);
+	return cfg_get_uint(c, v, 1, 3600000, &((struct xlb_hc_check *)obj)->timeout_ms);
 }
 
 static int hc_rise(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->rise);
+	return cfg_get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->rise);
 }
 
 static int hc_fall(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->fall);
+	return cfg_get_uint(c, v, 1, 100, &((struct xlb_hc_check *)obj)->fall);
 }
 
 static int hc_jitter(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 0, 3600000, &((struct xlb_hc_check *)obj)->jitter_ms);
+	return cfg_get_uint(c, v, 0, 3600000, &((struct xlb_hc_check *)obj)->jitter_ms);
 }
 
 static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
@@ -527,7 +537,7 @@ static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
 	__u8 i;
 	int err;
 
-	err = get_enum(c, v, names, ARRAY_SIZE(names), &i);
+	err = cfg_get_enum(c, v, names, ARRAY_SIZE(names), &i);
 	if (!err)
 		((struct xlb_hc_check *)obj)->initial_up = i;
 	return err;
@@ -560,7 +570,7 @@ static yaml_node_t *map_value(struct ctx *c, yaml_node_t *map, const char *key)
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
 
-		if (k && k->type == YAML_SCALAR_NODE && !strcmp(sval(k), key))
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp(cfg_sval(k), key))
 			return yaml_document_get_node(c->doc, pair->value);
 	}
 	return map;
@@ -574,9 +584,9 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 	int err;
 
 	t->hc_given = true;
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
-	err = walk_map(c, v, hc_fields, ARRAY_SIZE(hc_fields), h);
+	err = cfg_walk_map(c, v, hc_fields, ARRAY_SIZE(hc_fields), h);
 	if (err)
 		return err;
 	{
@@ -596,25 +606,27 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 
 			if (k == v || h->type == only[i].type)
 				continue;
-			old = path_key(c, only[i].key);
-			err = fail(c, k, "only for type: %s (this check is %s)",
-				   xlb_hc_type_name(only[i].type), xlb_hc_type_name(h->type));
-			path_pop(c, old);
+			old = cfg_path_key(c, only[i].key);
+			err = cfg_fail(c, k, "only for type: %s (this check is %s)",
+				       xlb_hc_type_name(only[i].type), xlb_hc_type_name(h->type));
+			cfg_path_pop(c, old);
 			return err;
 		}
 	}
 	if (h->timeout_ms >= h->interval_ms) {
-		old = path_key(c, "timeout_ms");
-		err = fail(c, map_value(c, v, "timeout_ms"), "%u must be less than interval_ms (%u)", h->timeout_ms,
-			   h->interval_ms);
-		path_pop(c, old);
+		old = cfg_path_key(c, "timeout_ms");
+		err = cfg_fail(c, map_value(c, v, "timeout_ms"),
+			       "%u must be less than interval_ms (%u)", h->timeout_ms,
+			       h->interval_ms);
+		cfg_path_pop(c, old);
 		return err;
 	}
 	if (h->jitter_ms >= h->interval_ms) {
-		old = path_key(c, "jitter_ms");
-		err = fail(c, map_value(c, v, "jitter_ms"), "%u must be less than interval_ms (%u)", h->jitter_ms,
-			   h->interval_ms);
-		path_pop(c, old);
+		old = cfg_path_key(c, "jitter_ms");
+		err =
+		    cfg_fail(c, map_value(c, v, "jitter_ms"),
+			     "%u must be less than interval_ms (%u)", h->jitter_ms, h->interval_ms);
+		cfg_path_pop(c, old);
 		return err;
 	}
 	return 0;
@@ -622,35 +634,36 @@ static int svc_health_check(struct ctx *c, yaml_node_t *v, void *obj)
 
 static int svc_cross_zone(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_bool(c, v, &((struct svc_tmp *)obj)->s->pol.cross_zone);
+	return cfg_get_bool(c, v, &((struct svc_tmp *)obj)->s->pol.cross_zone);
 }
 
 static int svc_zone_min_healthy(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.zone_min_healthy);
+	return cfg_get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.zone_min_healthy);
 }
 
 static int svc_panic_threshold(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.panic_threshold);
+	return cfg_get_fraction(c, v, &((struct svc_tmp *)obj)->s->pol.panic_threshold);
 }
 
 static int svc_panic_mode(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	static const char *const names[] = {"spread", "fail-closed"};
 
-	return get_enum(c, v, names, ARRAY_SIZE(names), &((struct svc_tmp *)obj)->s->pol.panic_mode);
+	return cfg_get_enum(c, v, names, ARRAY_SIZE(names),
+			    &((struct svc_tmp *)obj)->s->pol.panic_mode);
 }
 
 static int svc_drain_timeout(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 0, XLB_MAX_DRAIN_TIMEOUT_S,
-			&((struct svc_tmp *)obj)->s->drain_timeout_s);
+	return cfg_get_uint(c, v, 0, XLB_MAX_DRAIN_TIMEOUT_S,
+			    &((struct svc_tmp *)obj)->s->drain_timeout_s);
 }
 
 static int svc_allow_local(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_bool(c, v, &((struct svc_tmp *)obj)->s->allow_local_address);
+	return cfg_get_bool(c, v, &((struct svc_tmp *)obj)->s->allow_local_address);
 }
 
 static int svc_syn_cookies(struct ctx *c, yaml_node_t *v, void *obj)
@@ -660,18 +673,18 @@ static int svc_syn_cookies(struct ctx *c, yaml_node_t *v, void *obj)
 	char why[200];
 	int err;
 
-	err = get_enum(c, v, names, ARRAY_SIZE(names), &s->syn_cookies);
+	err = cfg_get_enum(c, v, names, ARRAY_SIZE(names), &s->syn_cookies);
 	if (!err && s->syn_cookies != XLB_SYN_COOKIES_OFF && !xlb_sc_kernel_ok(why, sizeof(why)))
-		return fail(c, v, "syn_cookies: %s", why);
+		return cfg_fail(c, v, "syn_cookies: %s", why);
 	return err;
 }
 
 /* ---- #21: outlier_detection, slow_start_s (userspace/lib/outlier.h, slowstart.h) ---- */
 
-#define OD_U32(fn, field, lo, hi)                                                          \
-	static int fn(struct ctx *c, yaml_node_t *v, void *obj)                            \
-	{                                                                                  \
-		return get_uint(c, v, lo, hi, &((struct xlb_outlier_cfg *)obj)->field);    \
+#define OD_U32(fn, field, lo, hi)                                                                  \
+	static int fn(struct ctx *c, yaml_node_t *v, void *obj)                                    \
+	{                                                                                          \
+		return cfg_get_uint(c, v, lo, hi, &((struct xlb_outlier_cfg *)obj)->field);        \
 	}
 OD_U32(od_window, window_ms, 100, 60000)
 OD_U32(od_min_flows, min_flows, 1, 1000000)
@@ -685,7 +698,7 @@ OD_U32(od_decay, decay_ms, 1000, 86400000)
 static int od_enabled(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	bool b;
-	int err = get_bool(c, v, &b);
+	int err = cfg_get_bool(c, v, &b);
 
 	((struct xlb_outlier_cfg *)obj)->enabled = b;
 	return err;
@@ -708,21 +721,21 @@ static int svc_outlier(struct ctx *c, yaml_node_t *v, void *obj)
 	const char *why;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	o->enabled = true; /* the section's presence turns it on */
-	err = walk_map(c, v, outlier_fields, ARRAY_SIZE(outlier_fields), o);
+	err = cfg_walk_map(c, v, outlier_fields, ARRAY_SIZE(outlier_fields), o);
 	if (err)
 		return err;
 	if (xlb_outlier_cfg_check(o, &why))
-		return fail(c, v, "%s", why);
+		return cfg_fail(c, v, "%s", why);
 	return 0;
 }
 
 static int ag_port(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	__u32 p;
-	int err = get_uint(c, v, 1, 65535, &p);
+	int err = cfg_get_uint(c, v, 1, 65535, &p);
 
 	((struct xlb_agent_cfg *)obj)->port = (__u16)p;
 	return err;
@@ -730,18 +743,18 @@ static int ag_port(struct ctx *c, yaml_node_t *v, void *obj)
 
 static int ag_interval(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 500, 3600000, &((struct xlb_agent_cfg *)obj)->interval_ms);
+	return cfg_get_uint(c, v, 500, 3600000, &((struct xlb_agent_cfg *)obj)->interval_ms);
 }
 
 static int ag_timeout(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 100, 3600000, &((struct xlb_agent_cfg *)obj)->timeout_ms);
+	return cfg_get_uint(c, v, 100, 3600000, &((struct xlb_agent_cfg *)obj)->timeout_ms);
 }
 
 static int ag_errors_down(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	bool b;
-	int err = get_bool(c, v, &b);
+	int err = cfg_get_bool(c, v, &b);
 
 	((struct xlb_agent_cfg *)obj)->errors_down = b;
 	return err;
@@ -759,23 +772,23 @@ static int svc_agent(struct ctx *c, yaml_node_t *v, void *obj)
 	struct xlb_agent_cfg *a = &((struct svc_tmp *)obj)->s->agent;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	a->interval_ms = 2000;
 	a->timeout_ms = 1000;
-	err = walk_map(c, v, agent_fields, ARRAY_SIZE(agent_fields), a);
+	err = cfg_walk_map(c, v, agent_fields, ARRAY_SIZE(agent_fields), a);
 	if (err)
 		return err;
 	if (a->timeout_ms >= a->interval_ms)
-		return fail(c, v, "timeout_ms (%u) must be less than interval_ms (%u)", a->timeout_ms,
-			    a->interval_ms);
+		return cfg_fail(c, v, "timeout_ms (%u) must be less than interval_ms (%u)",
+				a->timeout_ms, a->interval_ms);
 	return 0;
 }
 
 static int svc_slow_start(struct ctx *c, yaml_node_t *v, void *obj)
 {
-	return get_uint(c, v, 0, XLB_SLOWSTART_MAX_MS / 1000,
-			&((struct svc_tmp *)obj)->s->slow_start_s);
+	return cfg_get_uint(c, v, 0, XLB_SLOWSTART_MAX_MS / 1000,
+			    &((struct svc_tmp *)obj)->s->slow_start_s);
 }
 
 static const struct field service_fields[] = {
@@ -792,11 +805,11 @@ static const struct field service_fields[] = {
     {"zone_min_healthy", false, svc_zone_min_healthy},
     {"panic_threshold", false, svc_panic_threshold},
     {"panic_mode", false, svc_panic_mode},
-    {"scaling", false, svc_scaling},
+    {"scaling", false, cfg_svc_scaling},
     {"drain_timeout", false, svc_drain_timeout},
     {"allow_local_address", false, svc_allow_local},
-    {"acl", false, svc_acl},
-    {"rate_limit", false, svc_rate_limit},
+    {"acl", false, cfg_svc_acl},
+    {"rate_limit", false, cfg_svc_rate_limit},
     {"outlier_detection", false, svc_outlier},
     {"slow_start_s", false, svc_slow_start},
     {"agent_check", false, svc_agent},
@@ -820,19 +833,19 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 	s->pol = XLB_POLICY_DEFAULT;
 	s->drain_timeout_s = XLB_DEFAULT_DRAIN_TIMEOUT_S;
 	s->outlier = XLB_OUTLIER_DEFAULT; /* #21 */
-	s->line = line_of(n);
+	s->line = cfg_line_of(n);
 
-	err = walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
+	err = cfg_walk_map(c, n, service_fields, ARRAY_SIZE(service_fields), &t);
 	if (err)
 		return err;
 	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
-		return fail(c, n, "syn_cookies: only for protocol tcp");
+		return cfg_fail(c, n, "syn_cookies: only for protocol tcp");
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
-		old = path_key(c, "vip");
-		err = fail(c, t.vip, "%s %s",
-			   xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)), why);
-		path_pop(c, old);
+		old = cfg_path_key(c, "vip");
+		err = cfg_fail(c, t.vip, "%s %s",
+			       xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)), why);
+		cfg_path_pop(c, old);
 		return err;
 	}
 	/* A TCP connect says nothing about a UDP service: no probe unless asked. */
@@ -843,64 +856,66 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 		const struct xlb_cfg_service *o = &c->cfg->services[i];
 
 		if (!strcmp(o->name, s->name)) {
-			old = path_key(c, "name");
-			err = fail(c, t.name,
-				   "duplicate service name \"%s\" (also services[%zu] at line %d)",
-				   s->name, i, o->line);
-			path_pop(c, old);
+			old = cfg_path_key(c, "name");
+			err = cfg_fail(c, t.name,
+				       "duplicate service name \"%s\" (also services[%zu] "
+				       "at line %d)",
+				       s->name, i, o->line);
+			cfg_path_pop(c, old);
 			return err;
 		}
 		if (!memcmp(&o->key, &s->key, sizeof(s->key)))
-			return fail(
-			    c, t.vip,
-			    "duplicate service %s%s%s:%u/%s (also services[%zu] \"%s\" at line %d)",
-			    s->key.family == XLB_AF_INET6 ? "[" : "",
-			    xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)),
-			    s->key.family == XLB_AF_INET6 ? "]" : "", ntohs(s->key.port),
-			    xlb_proto_name(s->key.proto), i, o->name, o->line);
+			return cfg_fail(c, t.vip,
+					"duplicate service %s%s%s:%u/%s (also services[%zu] "
+					"\"%s\" at line %d)",
+					s->key.family == XLB_AF_INET6 ? "[" : "",
+					xlb_addr_str(&s->key.addr, s->key.family, a, sizeof(a)),
+					s->key.family == XLB_AF_INET6 ? "]" : "",
+					ntohs(s->key.port), xlb_proto_name(s->key.proto), i,
+					o->name, o->line);
 	}
 
-	old = path_key(c, "backends");
+	old = cfg_path_key(c, "backends");
 	err = parse_backends(c, t.backends, s);
 	if (err)
 		return err;
-	path_pop(c, old);
-	if (t.acl && !is_null(t.acl)) {
-		old = path_key(c, "acl");
-		err = svc_acl_walk(c, t.acl, &s->acl, s->key.family);
+	cfg_path_pop(c, old);
+	if (t.acl && !cfg_is_null(t.acl)) {
+		old = cfg_path_key(c, "acl");
+		err = cfg_svc_acl_walk(c, t.acl, &s->acl, s->key.family);
 		if (err)
 			return err;
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	return 0;
 }
 
-int top_services(struct ctx *c, yaml_node_t *v, void *obj)
+int cfg_top_services(struct ctx *c, yaml_node_t *v, void *obj)
 {
 	struct xlb_config *cfg = c->cfg;
 	yaml_node_item_t *it;
 	size_t n, i, old;
 	int err;
 
-	if (is_null(v))
+	if (cfg_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v, "expected a sequence, got %s", kind(v));
+		return cfg_fail(c, v, "expected a sequence, got %s", cfg_kind(v));
 	n = v->data.sequence.items.top - v->data.sequence.items.start;
 	if (!n)
 		return 0;
 	if (n > XLB_MAX_SERVICES)
-		return fail(c, v, "too many services (%zu, at most %u)", n, XLB_MAX_SERVICES);
+		return cfg_fail(c, v, "too many services (%zu, at most %u)", n, XLB_MAX_SERVICES);
 	cfg->services = calloc(n, sizeof(*cfg->services));
 	if (!cfg->services)
 		return -ENOMEM;
 	for (i = 0, it = v->data.sequence.items.start; i < n; i++, it++) {
-		old = path_index(c, i);
+		old = cfg_path_index(c, i);
 		cfg->n_services = i + 1; /* so xlb_config_free sees what was filled */
 		err = parse_service(c, yaml_document_get_node(c->doc, *it), i);
 		if (err)
 			return err;
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	return 0;
 }

@@ -36,7 +36,7 @@
 
 /* ---- walker state and errors ------------------------------------------- */
 
-int line_of(const yaml_node_t *n)
+int cfg_line_of(const yaml_node_t *n)
 {
 	return n ? (int)n->start_mark.line + 1 : 1;
 }
@@ -50,8 +50,8 @@ static void sanitize(char *s)
 }
 
 /* Record "file:line: path: msg" and return -EINVAL. */
-__attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t *n,
-					       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) int cfg_fail(struct ctx *c, const yaml_node_t *n,
+						   const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -61,17 +61,17 @@ __attribute__((format(printf, 3, 4))) int fail(struct ctx *c, const yaml_node_t 
 	va_end(ap);
 	if (c->err && c->errlen) {
 		if (c->plen)
-			snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->file, line_of(n), c->path,
-				 msg);
+			snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->file, cfg_line_of(n),
+				 c->path, msg);
 		else
-			snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line_of(n), msg);
+			snprintf(c->err, c->errlen, "%s:%d: %s", c->file, cfg_line_of(n), msg);
 		sanitize(c->err);
 	}
 	return -EINVAL;
 }
 
 /* Append ".key" (or "key" at the top) or "[i]" to the path; returns the old length. */
-size_t path_key(struct ctx *c, const char *key)
+size_t cfg_path_key(struct ctx *c, const char *key)
 {
 	size_t old = c->plen;
 	int r = snprintf(c->path + old, sizeof(c->path) - old, "%s%s", old ? "." : "", key);
@@ -82,7 +82,7 @@ size_t path_key(struct ctx *c, const char *key)
 	return old;
 }
 
-size_t path_index(struct ctx *c, size_t i)
+size_t cfg_path_index(struct ctx *c, size_t i)
 {
 	size_t old = c->plen;
 	int r = snprintf(c->path + old, sizeof(c->path) - old, "[%zu]", i);
@@ -93,13 +93,13 @@ size_t path_index(struct ctx *c, size_t i)
 	return old;
 }
 
-void path_pop(struct ctx *c, size_t old)
+void cfg_path_pop(struct ctx *c, size_t old)
 {
 	c->plen = old;
 	c->path[old] = '\0';
 }
 
-const char *kind(const yaml_node_t *n)
+const char *cfg_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
@@ -113,25 +113,25 @@ const char *kind(const yaml_node_t *n)
 	}
 }
 
-const char *sval(const yaml_node_t *n)
+const char *cfg_sval(const yaml_node_t *n)
 {
 	return (const char *)n->data.scalar.value;
 }
 
 /* A plain empty, "~" or "null" scalar: YAML's null. */
-bool is_null(const yaml_node_t *n)
+bool cfg_is_null(const yaml_node_t *n)
 {
 	const char *v;
 
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	v = sval(n);
+	v = cfg_sval(n);
 	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
 	       !strcmp(v, "NULL");
 }
 
 /* Quote a user value for a message, cut to a readable length. */
-const char *quote(const char *s, char *buf, size_t len)
+const char *cfg_quote(const char *s, char *buf, size_t len)
 {
 	size_t n = strlen(s);
 
@@ -144,13 +144,13 @@ const char *quote(const char *s, char *buf, size_t len)
 
 /* ---- typed scalar getters ---------------------------------------------- */
 
-int get_string(struct ctx *c, yaml_node_t *n, const char **out)
+int cfg_get_string(struct ctx *c, yaml_node_t *n, const char **out)
 {
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected a string, got %s", kind(n));
-	if (is_null(n))
-		return fail(c, n, "missing value");
-	*out = sval(n);
+		return cfg_fail(c, n, "expected a string, got %s", cfg_kind(n));
+	if (cfg_is_null(n))
+		return cfg_fail(c, n, "missing value");
+	*out = cfg_sval(n);
 	return 0;
 }
 
@@ -159,66 +159,68 @@ int get_string(struct ctx *c, yaml_node_t *n, const char **out)
  * "80" is a string in YAML. No sign, no hex/octal, no leading zeros (YAML 1.1
  * reads 010 as octal), no trailing junk.
  */
-int get_uint(struct ctx *c, yaml_node_t *n, __u32 min, __u32 max, __u32 *out)
+int cfg_get_uint(struct ctx *c, yaml_node_t *n, __u32 min, __u32 max, __u32 *out)
 {
 	char q[64];
 	const char *s, *p;
 	__u64 v = 0;
 
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected a number, got %s", kind(n));
-	if (is_null(n))
-		return fail(c, n, "missing value");
-	s = sval(n);
+		return cfg_fail(c, n, "expected a number, got %s", cfg_kind(n));
+	if (cfg_is_null(n))
+		return cfg_fail(c, n, "missing value");
+	s = cfg_sval(n);
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return fail(c, n, "expected a number, got the quoted string %s",
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "expected a number, got the quoted string %s",
+				cfg_quote(s, q, sizeof(q)));
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return fail(c, n, "%s is not a decimal number", quote(s, q, sizeof(q)));
+			return cfg_fail(c, n, "%s is not a decimal number",
+					cfg_quote(s, q, sizeof(q)));
 		if (v <= 0xffffffffULL)
 			v = v * 10 + (__u64)(*p - '0');
 	}
 	if (s[0] == '0' && s[1])
-		return fail(c, n, "%s: leading zeros are not allowed (octal in YAML 1.1)",
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "%s: leading zeros are not allowed (octal in YAML 1.1)",
+				cfg_quote(s, q, sizeof(q)));
 	if (v < min || v > max)
-		return fail(c, n, "%s is out of range %u..%u", quote(s, q, sizeof(q)), min, max);
+		return cfg_fail(c, n, "%s is out of range %u..%u", cfg_quote(s, q, sizeof(q)), min,
+				max);
 	*out = (__u32)v;
 	return 0;
 }
 
-int get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *family)
+int cfg_get_addr(struct ctx *c, yaml_node_t *n, struct xlb_addr *addr, __u8 *family)
 {
 	const char *s = NULL;
 	char q[64];
 	int err;
 
-	err = get_string(c, n, &s);
+	err = cfg_get_string(c, n, &s);
 	if (err)
 		return err;
 	if (xlb_addr_parse(s, addr, family))
-		return fail(c, n, "%s is not an IPv4/IPv6 address", quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "%s is not an IPv4/IPv6 address", cfg_quote(s, q, sizeof(q)));
 	return 0;
 }
 
 /* true / false (plain scalars only). */
-int get_bool(struct ctx *c, yaml_node_t *n, bool *out)
+int cfg_get_bool(struct ctx *c, yaml_node_t *n, bool *out)
 {
 	char q[64];
 	const char *s;
 
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected true or false, got %s", kind(n));
-	if (is_null(n))
-		return fail(c, n, "missing value");
-	s = sval(n);
+		return cfg_fail(c, n, "expected true or false, got %s", cfg_kind(n));
+	if (cfg_is_null(n))
+		return cfg_fail(c, n, "missing value");
+	s = cfg_sval(n);
 	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "true"))
 		*out = true;
 	else if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "false"))
 		*out = false;
 	else
-		return fail(c, n, "%s is not true or false", quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "%s is not true or false", cfg_quote(s, q, sizeof(q)));
 	return 0;
 }
 
@@ -227,57 +229,58 @@ int get_bool(struct ctx *c, yaml_node_t *n, bool *out)
  * or quotes). `expect` and `what` name the kind in messages ("a number",
  * "a non-negative decimal number").
  */
-int get_plain_decimal(struct ctx *c, yaml_node_t *n, double *out, const char *expect,
-		      const char *what)
+int cfg_get_plain_decimal(struct ctx *c, yaml_node_t *n, double *out, const char *expect,
+			  const char *what)
 {
 	char q[64];
 	const char *s, *p;
 	int digits = 0, dots = 0;
 
 	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected %s, got %s", expect, kind(n));
-	if (is_null(n))
-		return fail(c, n, "missing value");
-	s = sval(n);
+		return cfg_fail(c, n, "expected %s, got %s", expect, cfg_kind(n));
+	if (cfg_is_null(n))
+		return cfg_fail(c, n, "missing value");
+	s = cfg_sval(n);
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return fail(c, n, "expected %s, got the quoted string %s", expect,
-			    quote(s, q, sizeof(q)));
+		return cfg_fail(c, n, "expected %s, got the quoted string %s", expect,
+				cfg_quote(s, q, sizeof(q)));
 	for (p = s; *p; p++) {
 		if (*p >= '0' && *p <= '9')
 			digits++;
 		else if (*p == '.' && !dots)
 			dots++;
 		else
-			return fail(c, n, "%s is not %s", quote(s, q, sizeof(q)), what);
+			return cfg_fail(c, n, "%s is not %s", cfg_quote(s, q, sizeof(q)), what);
 	}
 	if (!digits || strlen(s) > 20)
-		return fail(c, n, "%s is not %s", quote(s, q, sizeof(q)), what);
+		return cfg_fail(c, n, "%s is not %s", cfg_quote(s, q, sizeof(q)), what);
 	*out = strtod(s, NULL);
 	return 0;
 }
 
 /* A plain decimal fraction in [0, 1]: 0, 1, 0.5, .25, 1.0 */
-int get_fraction(struct ctx *c, yaml_node_t *n, double *out)
+int cfg_get_fraction(struct ctx *c, yaml_node_t *n, double *out)
 {
 	char q[64];
-	int err = get_plain_decimal(c, n, out, "a number in 0..1", "a decimal number in 0..1");
+	int err = cfg_get_plain_decimal(c, n, out, "a number in 0..1", "a decimal number in 0..1");
 
 	if (err)
 		return err;
 	if (!(*out >= 0.0 && *out <= 1.0))
-		return fail(c, n, "%s is out of range 0..1", quote(sval(n), q, sizeof(q)));
+		return cfg_fail(c, n, "%s is out of range 0..1",
+				cfg_quote(cfg_sval(n), q, sizeof(q)));
 	return 0;
 }
 
 /* A zone name: 1..XLB_ZONE_MAX-1 of [A-Za-z0-9_.-]. */
-int get_zone(struct ctx *c, yaml_node_t *n, char *out)
+int cfg_get_zone(struct ctx *c, yaml_node_t *n, char *out)
 {
 	const char *s = NULL;
 	char q[64];
 	size_t i, len;
 	int err;
 
-	err = get_string(c, n, &s);
+	err = cfg_get_string(c, n, &s);
 	if (err)
 		return err;
 	len = strlen(s);
@@ -289,15 +292,16 @@ int get_zone(struct ctx *c, yaml_node_t *n, char *out)
 			break;
 	}
 	if (!len || len >= XLB_ZONE_MAX || i < len)
-		return fail(c, n, "%s is not a valid zone ([A-Za-z0-9_.-], 1..%d characters)",
-			    quote(s, q, sizeof(q)), XLB_ZONE_MAX - 1);
+		return cfg_fail(c, n, "%s is not a valid zone ([A-Za-z0-9_.-], 1..%d characters)",
+				cfg_quote(s, q, sizeof(q)), XLB_ZONE_MAX - 1);
 	memcpy(out, s, len + 1);
 	return 0;
 }
 
 /* ---- generic mapping walker -------------------------------------------- */
 
-int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t nfields, void *obj)
+int cfg_walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t nfields,
+		 void *obj)
 {
 	__u32 seen = 0; /* bit i: fields[i] seen; nfields <= 32 */
 	yaml_node_pair_t *pair;
@@ -305,7 +309,7 @@ int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t
 	int err;
 
 	if (map->type != YAML_MAPPING_NODE)
-		return fail(c, map, "expected a mapping, got %s", kind(map));
+		return cfg_fail(c, map, "expected a mapping, got %s", cfg_kind(map));
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(c->doc, pair->value);
@@ -313,11 +317,11 @@ int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t
 		size_t kl = 0;
 
 		if (!k || !v)
-			return fail(c, map, "malformed mapping");
+			return cfg_fail(c, map, "malformed mapping");
 		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "keys must be scalars, got %s", kind(k));
+			return cfg_fail(c, k, "keys must be scalars, got %s", cfg_kind(k));
 		for (i = 0; i < nfields; i++)
-			if (!strcmp(sval(k), fields[i].key))
+			if (!strcmp(cfg_sval(k), fields[i].key))
 				break;
 		if (i == nfields) {
 			known[0] = '\0';
@@ -325,24 +329,24 @@ int walk_map(struct ctx *c, yaml_node_t *map, const struct field *fields, size_t
 				kl += snprintf(known + kl,
 					       kl < sizeof(known) ? sizeof(known) - kl : 0, "%s%s",
 					       i ? ", " : "", fields[i].key);
-			path_key(c, sval(k));
-			return fail(c, k, "unknown key (expected one of: %s)", known);
+			cfg_path_key(c, cfg_sval(k));
+			return cfg_fail(c, k, "unknown key (expected one of: %s)", known);
 		}
-		old = path_key(c, fields[i].key);
+		old = cfg_path_key(c, fields[i].key);
 		if (seen & (1u << i)) {
-			err = fail(c, k, "duplicate key");
+			err = cfg_fail(c, k, "duplicate key");
 		} else {
 			seen |= 1u << i;
 			err = fields[i].parse(c, v, obj);
 		}
 		if (err)
 			return err;
-		path_pop(c, old);
+		cfg_path_pop(c, old);
 	}
 	for (i = 0; i < nfields; i++) {
 		if (fields[i].required && !(seen & (1u << i))) {
-			path_key(c, fields[i].key);
-			return fail(c, map, "missing required field");
+			cfg_path_key(c, fields[i].key);
+			return cfg_fail(c, map, "missing required field");
 		}
 	}
 	return 0;
@@ -353,28 +357,28 @@ static int top_syn_cookie_secret(struct ctx *c, yaml_node_t *v, void *obj)
 	const char *hex = NULL;
 	int err;
 
-	err = get_string(c, v, &hex);
+	err = cfg_get_string(c, v, &hex);
 	if (err)
 		return err;
 	if (xlb_sc_secret_parse(hex, c->cfg->sc_secret))
-		return fail(c, v, "syn_cookie_secret: expected 32 hex digits (128 bits)");
+		return cfg_fail(c, v, "syn_cookie_secret: expected 32 hex digits (128 bits)");
 	c->cfg->sc_secret_set = true;
 	return 0;
 }
 
 /* Top-level keys. Add acl:, roles: ... here. */
 static const struct field top_fields[] = {
-    {"services", false, top_services},
-    {"node", false, top_node},
-    {"roles", false, top_roles},
-    {"control", false, top_control},
-    {"audit", false, top_audit},
-    {"metrics", false, top_metrics},
-    {"events", false, top_events},
-    {"bgp", false, top_bgp},
-    {"cluster", false, top_cluster},
-    {"acl", false, top_acl},
-    {"rate_limit", false, top_rate_limit},
+    {"services", false, cfg_top_services},
+    {"node", false, cfg_top_node},
+    {"roles", false, cfg_top_roles},
+    {"control", false, cfg_top_control},
+    {"audit", false, cfg_top_audit},
+    {"metrics", false, cfg_top_metrics},
+    {"events", false, cfg_top_events},
+    {"bgp", false, cfg_top_bgp},
+    {"cluster", false, cfg_top_cluster},
+    {"acl", false, cfg_top_acl},
+    {"rate_limit", false, cfg_top_rate_limit},
     {"syn_cookie_secret", false, top_syn_cookie_secret},
 };
 
@@ -391,16 +395,16 @@ static int check_encap(struct ctx *c)
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct xlb_cfg_service *s = &cfg->services[i];
 		int v4 = s->key.family == XLB_AF_INET;
-		yaml_node_t ln = at_line(s->line);
+		yaml_node_t ln = cfg_at_line(s->line);
 
 		if (s->fwd != XLB_FWD_IPIP && s->fwd != XLB_FWD_GUE)
 			continue;
 		if (v4 ? cfg->node_addr4_family : cfg->node_addr6_family)
 			continue;
-		return fail(c, &ln,
-			    "services[%zu] \"%s\": forwarding %s needs node.%s (the outer source "
-			    "address of encapsulated packets)",
-			    i, s->name, xlb_fwd_name(s->fwd), v4 ? "address_v4" : "address_v6");
+		return cfg_fail(c, &ln,
+				"services[%zu] \"%s\": forwarding %s needs node.%s (the outer "
+				"source address of encapsulated packets)",
+				i, s->name, xlb_fwd_name(s->fwd), v4 ? "address_v4" : "address_v6");
 	}
 	return 0;
 }
@@ -623,23 +627,23 @@ int xlb_config_parse_flags(const char *buf, size_t len, const char *name, unsign
 			goto out_doc;
 		}
 		if (yaml_document_get_root_node(&extra)) {
-			yaml_node_t ln =
-			    at_line((int)yaml_document_get_root_node(&extra)->start_mark.line + 1);
+			int line = (int)yaml_document_get_root_node(&extra)->start_mark.line + 1;
+			yaml_node_t ln = cfg_at_line(line);
 
-			ret = fail(&c, &ln, "only one YAML document is allowed");
+			ret = cfg_fail(&c, &ln, "only one YAML document is allowed");
 		}
 		yaml_document_delete(&extra);
 		if (ret)
 			goto out_doc;
 	}
-	if (!root || is_null(root))
+	if (!root || cfg_is_null(root))
 		goto out_doc; /* empty file: no services */
 	if (root->type != YAML_MAPPING_NODE) {
-		ret = fail(&c, root, "top level must be a mapping (services: ...), got %s",
-			   kind(root));
+		ret = cfg_fail(&c, root, "top level must be a mapping (services: ...), got %s",
+			       cfg_kind(root));
 		goto out_doc;
 	}
-	ret = walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
+	ret = cfg_walk_map(&c, root, top_fields, ARRAY_SIZE(top_fields), NULL);
 	if (!ret)
 		ret = check_backend_vips(&c);
 	if (!ret && !(flags & XLB_PARSE_NO_NODE_CHECKS))
