@@ -4,20 +4,11 @@
  * the walker and entry points are in config.c, shared internals in cfg_int.h.
  */
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
-#include "announce.h"
 #include "config.h"
-#include "maglev.h"
 #include "cfg_int.h"
 
 /* ---- filters: acl, rate_limit (docs/filtering.md) ------------------------ */

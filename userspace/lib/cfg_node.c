@@ -8,17 +8,14 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "announce.h"
 #include "config.h"
-#include "maglev.h"
 #include "cfg_int.h"
 
 /* ---- addresses a VIP or backend may not have ------------------------------ */

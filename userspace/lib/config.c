@@ -15,9 +15,6 @@
  * cfg_service.c, cfg_filter.c and cfg_node.c; what they share is cfg_int.h.
  */
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,9 +23,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "announce.h"
 #include "config.h"
-#include "maglev.h"
 #include "syncookie.h"
 #include "cfg_int.h"
 

@@ -13,15 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/if_link.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -30,9 +25,6 @@
 #include "dp.h"
 #include "idalloc.h"
 #include "log.h"
-#include "maglev.h"
-#include "table.h"
-#include "migrate.h"
 
 #include "xlb_hash.h"
 #include "xlb.skel.h"

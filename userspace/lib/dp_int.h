@@ -19,6 +19,7 @@
 
 #include "dp.h"
 #include "idalloc.h"
+#include "xlb_hash.h" /* XLB_VFILTER_WORDS */
 #include "xlb.skel.h"
 
 #define LINK_PIN "link"

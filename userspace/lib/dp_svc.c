@@ -20,39 +20,26 @@
  *    gets XLB_BE_F_ACTIVE before a table names it;
  *  - a removed service leaves XLB_MAP_VIPS first, then everything else.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/if_link.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "fileio.h"
 #include "addr.h"
 #include "dp.h"
 #include "idalloc.h"
 #include "log.h"
 #include "maglev.h"
 #include "table.h"
-#include "migrate.h"
 #include "syncookie.h"
 
 #include "xlb_hash.h"
-#include "xlb.skel.h"
 
 #include "dp_int.h"
 
