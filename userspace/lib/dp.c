@@ -316,7 +316,9 @@ static int load(struct xlb_dp *dp)
 		if (bpf_map__is_internal(m) || t == BPF_MAP_TYPE_DEVMAP ||
 		    t == BPF_MAP_TYPE_DEVMAP_HASH || m == DP_MAP(dp, XLB_TXPORTS_MAP) ||
 		    m == DP_MAP(dp, XLB_FCACHE_MAP) || m == DP_MAP(dp, XLB_FCGEN_MAP) ||
-		    !strncmp(bpf_map__name(m), "xlb_cap", 7))
+		    m == DP_MAP(dp, XLB_CAPCFG_MAP) || m == DP_MAP(dp, XLB_CAPRING_MAP) ||
+		    m == DP_MAP(dp, XLB_CAPCPU_MAP) || m == DP_MAP(dp, XLB_CAPBUF_MAP) ||
+		    m == DP_MAP(dp, XLB_CAPPROG_MAP))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m)) >=
 		    (int)sizeof(path))
