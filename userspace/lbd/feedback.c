@@ -122,7 +122,8 @@ static void join(const struct xlb_cfg_service *cs, struct fb_be *e, long long no
 }
 
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable)
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable,
+			 __u32 *max_flows)
 {
 	long long now = lbd_now_ms();
 	struct fb_be *e;
@@ -140,6 +141,7 @@ void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
 		w = xlb_agent_weight(&e->ag, w, &u);
 		if (!u)
 			*usable = false;
+		*max_flows = xlb_agent_max_flows(&e->ag, cb->max_flows);
 	}
 	if (!e->seen) {
 		e->seen = true;
@@ -240,14 +242,14 @@ static bool agent_done(struct lbd *l, const struct xlb_cfg_service *cs, struct f
 	agent_close(e);
 	wo = xlb_agent_weight(&old, 10000, &uo);
 	wn = xlb_agent_weight(&e->ag, 10000, &un);
-	if (wo == wn && uo == un)
+	if (wo == wn && uo == un && old.maxconn == e->ag.maxconn)
 		return false;
-	pr_info("agent: service \"%s\": backend %s: %s, %s, %u%%%s%s", cs->name, a,
+	pr_info("agent: service \"%s\": backend %s: %s, %s, %u%%, maxconn %u%s%s", cs->name, a,
 		xlb_agent_op_name(e->ag.op), xlb_agent_admin_name(e->ag.admin), e->ag.pct,
-		e->ag.reason[0] ? " # " : "", e->ag.reason);
-	lbd_event(l, "agent", cs->name, a, "%s, %s, %u%%%s%s", xlb_agent_op_name(e->ag.op),
-		  xlb_agent_admin_name(e->ag.admin), e->ag.pct, e->ag.reason[0] ? " # " : "",
-		  e->ag.reason);
+		e->ag.maxconn, e->ag.reason[0] ? " # " : "", e->ag.reason);
+	lbd_event(l, "agent", cs->name, a, "%s, %s, %u%%, maxconn %u%s%s",
+		  xlb_agent_op_name(e->ag.op), xlb_agent_admin_name(e->ag.admin), e->ag.pct,
+		  e->ag.maxconn, e->ag.reason[0] ? " # " : "", e->ag.reason);
 	return true;
 }
 
@@ -463,6 +465,12 @@ void lbd_feedback_free(void)
 	fb.tfd = -1;
 }
 
+static __u32 cap_now(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *cb,
+		     const struct fb_be *e)
+{
+	return cs->agent.port && e ? xlb_agent_max_flows(&e->ag, cb->max_flows) : cb->max_flows;
+}
+
 json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 			  const struct xlb_cfg_backend *cb)
 {
@@ -506,18 +514,20 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	}
 	if (e && cs->agent.port) {
 		json_t *ag = json_pack(
-		    "{s:s, s:s, s:i, s:b, s:I, s:I}", "state", xlb_agent_op_name(e->ag.op), "admin",
-		    xlb_agent_admin_name(e->ag.admin), "pct", (int)e->ag.pct, "error", e->ag.error,
-		    "replies", (json_int_t)e->ag_replies, "errors", (json_int_t)e->ag_errors);
+		    "{s:s, s:s, s:i, s:I, s:b, s:I, s:I}", "state", xlb_agent_op_name(e->ag.op),
+		    "admin", xlb_agent_admin_name(e->ag.admin), "pct", (int)e->ag.pct, "maxconn",
+		    (json_int_t)e->ag.maxconn, "error", e->ag.error, "replies",
+		    (json_int_t)e->ag_replies, "errors", (json_int_t)e->ag_errors);
 
 		if (ag && e->ag.reason[0])
 			json_object_set_new(ag, "reason", json_string(e->ag.reason));
 		if (ag)
 			json_object_set_new(o, "agent", ag);
 	}
-	if (cb->max_flows && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
+	/* the cap in force: configured, or the agent's maxconn (bounded by it) */
+	if (cap_now(cs, cb, e) && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
 	    !xlb_dp_backend_cap(l->dp, id, &cap, &open)) {
-		json_object_set_new(o, "max_flows", json_integer(cb->max_flows));
+		json_object_set_new(o, "max_flows", json_integer(cap.max_flows));
 		json_object_set_new(o, "open_flows", json_integer(open));
 		json_object_set_new(o, "turned_away", json_integer((json_int_t)cap.turned_away));
 	}

@@ -32,10 +32,13 @@ void lbd_feedback_event(struct lbd *l);
 /*
  * Adjust the policy's weight of backend cb of cs (hc.c's active set): the
  * agent's word (percentage, drain, maint/down also clear *usable), ejected
- * backends take no new flows, joining ones ramp up.
+ * backends take no new flows, joining ones ramp up. *max_flows: the
+ * backend's open-flow cap (the agent's maxconn bounded by the configured
+ * max_flows; 0: the configured one).
  */
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable);
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable,
+			 __u32 *max_flows);
 
 /* An active probe's result for (service, backend): may end an ejection. */
 void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 family, bool ok);

@@ -132,7 +132,8 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 		goto out;
 	for (i = 0; i < n; i++) {
 		/* #21: agent, ejection, ramp */
-		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable);
+		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable,
+				    &act[i].max_flows);
 		act[i].weight = out[i].weight;
 		act[i].usable = out[i].usable;
 	}

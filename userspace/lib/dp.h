@@ -140,6 +140,7 @@ int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *svc,
 struct xlb_dp_be_active {
 	__u32 weight;
 	bool usable;
+	__u32 max_flows; /* open-flow cap (#21: agent maxconn); 0: the configured max_flows */
 };
 
 /*
