@@ -23,6 +23,7 @@
 #include "fcache.h"
 #include "capture.h"
 #include "syncookie.h"
+#include "probe.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -365,6 +366,16 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		bpf_tail_call(ctx, &XLB_CAPPROG_MAP, 0); /* returns only if the slot is empty */
 #endif
 	return xlb_process(ctx);
+}
+
+/*
+ * Health probes through the data path (probe.h): attached by lbd to the
+ * probe interface (--probe-iface), never to the clients' one.
+ */
+SEC("xdp")
+int xlb_xdp_probe(struct xdp_md *ctx)
+{
+	return xlb_probe(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

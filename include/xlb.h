@@ -102,6 +102,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_SCSTATS_MAP xlb_scst_v1 /* per-CPU SYN cookie counters (enum xlb_sc_stat) */
 #define XLB_SCSCRATCH_MAP xlb_scscr_v1 /* per-CPU scratch: TCP option parser state (bpf/syncookie.h) */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
+#define XLB_PROBES_MAP xlb_probes_v1 /* LRU: health probe source port -> backend (bpf/probe.h) */
 
 #define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
 #define XLB_MAP_VIPADDRS XLB_MAP_NAME(XLB_VIPADDRS_MAP)
@@ -116,6 +117,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_RRCURSOR XLB_MAP_NAME(XLB_RRCURSOR_MAP)
 #define XLB_MAP_CONNS XLB_MAP_NAME(XLB_CONNS_MAP)
 #define XLB_MAP_CAPS XLB_MAP_NAME(XLB_CAPS_MAP)
+#define XLB_MAP_PROBES XLB_MAP_NAME(XLB_PROBES_MAP)
 #define XLB_MAP_CLOCK XLB_MAP_NAME(XLB_CLOCK_MAP)
 #define XLB_MAP_FCACHE XLB_MAP_NAME(XLB_FCACHE_MAP)
 #define XLB_MAP_EPOCH XLB_MAP_NAME(XLB_EPOCH_MAP)
@@ -250,6 +252,31 @@ struct xlb_cap {
 	__u64 turned_away;
 };
 _Static_assert(sizeof(struct xlb_cap) == 16, "xlb_cap layout");
+
+/*
+ * Probes through the data path (health_check via: vip, #21; bpf/probe.h):
+ * lbd's probe of one backend leaves from its source port sport on the
+ * probe interface, addressed to the VIP; XLB_MAP_PROBES[(sport, proto,
+ * family)] names the backend the probe program sends it to, with the
+ * service's forwarding mode. Only the probe program reads it.
+ */
+struct xlb_probe_key {
+	__be16 sport;
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+_Static_assert(sizeof(struct xlb_probe_key) == 4, "xlb_probe_key layout");
+
+struct xlb_probe {
+	__u32 be_id;
+	__u8 fwd; /* enum xlb_fwd of the backend's service */
+	__u8 _pad[3];
+};
+_Static_assert(sizeof(struct xlb_probe) == 8, "xlb_probe layout");
+
+#ifndef XLB_MAX_PROBES
+#define XLB_MAX_PROBES 32768 /* probe sockets remembered (LRU: a port's entry lives on after its probe) */
+#endif
 
 /* Key of XLB_MAP_FLOWS: a flow as seen on the balancer (client -> VIP). */
 struct xlb_flow_key {
