@@ -887,6 +887,14 @@ static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* #21: direct (to the backend) or vip (through the data path, bpf/probe.h) */
+static int hc_via(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"direct", "vip"};
+
+	return get_enum(c, v, names, ARRAY_SIZE(names), &((struct xlb_hc_check *)obj)->via);
+}
+
 static const struct field hc_fields[] = {
     {"type", false, hc_type},
     {"port", false, hc_port},
@@ -904,6 +912,7 @@ static const struct field hc_fields[] = {
     {"query", false, hc_query},
     {"send", false, hc_send},
     {"expect_string", false, hc_expect_string},
+    {"via", false, hc_via},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */

@@ -167,6 +167,8 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		"      jitter_ms: %u\n      initial: %s\n",
 		h->interval_ms, h->timeout_ms, h->rise, h->fall, h->jitter_ms,
 		h->initial_up ? "up" : "down");
+	if (h->via == XLB_HC_VIA_VIP) /* #21 */
+		fprintf(f, "      via: vip\n");
 	if (h->type == XLB_HC_UDP) {
 		fprintf(f, "      payload: ");
 		put_str(f, h->payload);
