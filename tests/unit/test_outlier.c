@@ -83,6 +83,59 @@ static void test_window_is_short(void **st)
 	assert_false(xlb_outlier_wants_eject(&c, &o));
 }
 
+/* Feed ms milliseconds in steps of step_ms at flows_per_s, retx_per_s. */
+static __u64 feed_ms(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 t, __u64 *flows,
+		     __u64 *retx, unsigned int ms, unsigned int step_ms, unsigned int flows_per_s,
+		     unsigned int retx_per_s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms / step_ms; i++) {
+		t += step_ms;
+		*flows += (__u64)flows_per_s * step_ms / 1000;
+		*retx += (__u64)retx_per_s * step_ms / 1000;
+		xlb_outlier_observe(c, o, t, *flows, *retx);
+	}
+	return t;
+}
+
+/*
+ * Sampled every 100 ms (lbd's tick): a stopped backend's retransmissions
+ * (120 flows/s, all of them retransmitted from some point on; threshold
+ * 30%) are seen within 300-400 ms, not after a 250 ms sampling step more.
+ * Samples are kept window/16 apart: a 60 s window sampled every 100 ms
+ * still measures about 60 s, not the 3.2 s that 32 samples would span.
+ */
+static void test_sampling_often(void **st)
+{
+	struct xlb_outlier_cfg c = cfg();
+	struct xlb_outlier o = {0};
+	__u64 t = 0, f = 0, r = 0;
+	unsigned int ms = 0;
+
+	(void)st;
+	c.min_flows = 10;
+	c.ratio_pct = 30;
+	t = feed_ms(&c, &o, t, &f, &r, 3000, 100, 120, 0);
+	assert_false(xlb_outlier_wants_eject(&c, &o));
+	assert_true(o.win_flows >= 100 && o.win_flows <= 120);
+	while (!xlb_outlier_wants_eject(&c, &o) && ms < 2000) {
+		t = feed_ms(&c, &o, t, &f, &r, 100, 100, 120, 120);
+		ms += 100;
+	}
+	assert_true(ms >= 300 && ms <= 400);
+
+	memset(&o, 0, sizeof(o));
+	c.window_ms = 60000;
+	f = r = 0;
+	t = feed_ms(&c, &o, t, &f, &r, 90000, 100, 100, 10);
+	assert_true(o.win_flows >= 5600 && o.win_flows <= 6000);
+	assert_true(o.win_retx >= 560 && o.win_retx <= 600);
+	/* calls closer together than the spacing keep the history */
+	t = feed_ms(&c, &o, t, &f, &r, 1000, 10, 100, 0);
+	assert_true(o.win_flows >= 5600 && o.win_flows <= 6000);
+}
+
 static void test_budget(void **st)
 {
 	struct xlb_outlier_cfg c = cfg();
@@ -170,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_threshold_and_volume),
 	    cmocka_unit_test(test_window_is_short),
+	    cmocka_unit_test(test_sampling_often),
 	    cmocka_unit_test(test_budget),
 	    cmocka_unit_test(test_eject_time_grows_and_decays),
 	    cmocka_unit_test(test_cfg_check),

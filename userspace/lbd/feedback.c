@@ -70,7 +70,7 @@ static struct {
 	__u64 ticks;
 } fb = {.tfd = -1};
 
-#define FB_SWEEP_TICKS 40 /* every 10 s: free the state of backends no longer configured */
+#define FB_SWEEP_TICKS 100 /* every 10 s: free the state of backends no longer configured */
 
 static __u32 fb_hash(const char *svc, const struct xlb_addr *a, __u8 family)
 {

@@ -4,7 +4,7 @@
  * the data path's retransmitted-SYN counters, slow start of joining
  * backends, backend feedback through an agent check (HAProxy's protocol,
  * lib/agent.h), and the view of max_flows caps. The policies are pure modules
- * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 250 ms
+ * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 100 ms
  * tick reads counters and re-applies services whose weights changed, and
  * hc.c calls two small hooks (marked #21): lbd_feedback_adjust() in its
  * active-set computation and lbd_feedback_probe() on every probe result.
@@ -21,7 +21,7 @@
 #include "lbd.h"
 
 #define LBD_FEEDBACK_EV_TAG  (1ull << 55) /* epoll data of the feedback tick's timerfd */
-#define LBD_FEEDBACK_TICK_MS 250
+#define LBD_FEEDBACK_TICK_MS 100
 
 /* Register the tick in epfd. 0 or -errno. */
 int lbd_feedback_init(struct lbd *l, int epfd);

@@ -53,6 +53,8 @@ void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o,
 			 __u64 flows, __u64 retx)
 {
 	const struct xlb_outlier_sample *newest, *old = NULL;
+	__u64 spacing = c->window_ms / (XLB_OUTLIER_SAMPLES / 2);
+	bool store = true;
 	__u32 age;
 
 	decay(c, o, now_ms);
@@ -60,20 +62,25 @@ void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o,
 		newest = sample_at(o, 0);
 		if (flows < newest->flows || retx < newest->retx || now_ms < newest->t_ms)
 			xlb_outlier_reset_window(o);
+		else /* often called: keep samples spaced so that the ring spans two windows */
+			store = now_ms - newest->t_ms >= spacing;
 	}
-	o->head = o->count ? (o->head + 1) % XLB_OUTLIER_SAMPLES : 0;
-	o->s[o->head] = (struct xlb_outlier_sample){.t_ms = now_ms, .flows = flows, .retx = retx};
-	if (o->count < XLB_OUTLIER_SAMPLES)
-		o->count++;
-	/* The oldest sample that is still within the window (at least one step back). */
-	for (age = 1; age < o->count; age++) {
+	if (store) {
+		o->head = o->count ? (o->head + 1) % XLB_OUTLIER_SAMPLES : 0;
+		o->s[o->head] =
+		    (struct xlb_outlier_sample){.t_ms = now_ms, .flows = flows, .retx = retx};
+		if (o->count < XLB_OUTLIER_SAMPLES)
+			o->count++;
+	}
+	/* The oldest sample still within the window (not this call's own): the base. */
+	for (age = store ? 1 : 0; age < o->count; age++) {
 		const struct xlb_outlier_sample *s = sample_at(o, age);
 
 		if (now_ms - s->t_ms > c->window_ms)
 			break;
 		old = s;
 	}
-	if (!old) {
+	if (!old || old->t_ms == now_ms) {
 		o->win_flows = o->win_retx = 0;
 		return;
 	}

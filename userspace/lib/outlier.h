@@ -8,9 +8,11 @@
  * operator's view.
  *
  * Rules (the shape of Envoy's outlier detection):
- *  - Window: the caller samples a backend's two monotonic counters (every
- *    few hundred ms); the ratio is retransmitted / new flows between the
- *    oldest sample still inside window_ms and the newest one.
+ *  - Window: the caller samples a backend's two monotonic counters (as
+ *    often as it likes: lbd every 100 ms); the ratio is retransmitted / new
+ *    flows between the oldest kept sample still inside window_ms and now.
+ *    Samples are kept at least window_ms / 16 apart, so the ring spans two
+ *    windows whatever the window and however often it is called.
  *  - Minimum volume: no verdict while the window holds fewer than min_flows
  *    new flows (a quiet backend is never judged on two connections).
  *  - Threshold: ratio >= ratio_pct / 100 wants the backend ejected.
