@@ -326,6 +326,8 @@ established:
 	fwd = flow->fwd; /* the mode the flow started with, even if the service changed since */
 	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST))
 		xlb_flow_close(flow); /* the client ends it: no longer counted as open */
+	else if (key.proto == IPPROTO_UDP && !(flow->flags & XLB_FLOW_F_SEEN2))
+		xlb_udp_seen2(&key, be_id); /* its second packet: passive health of UDP (sched.h) */
 forward:
 	/*
 	 * Service and backend counters count what was scheduled; a later FIB,

@@ -323,6 +323,12 @@ _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
  * outlier detection, userspace/lib/outlier.h).
  */
 #define XLB_FLOW_F_RETX (1u << 3)
+/*
+ * XLB_FLOW_F_SEEN2: a UDP flow's client sent a second packet (counted once
+ * per flow in its backend's xlb_counters.udp_seen2: the passive health
+ * signal of UDP services, whose clients send again only when answered).
+ */
+#define XLB_FLOW_F_SEEN2 (1u << 4)
 
 /*
  * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of
@@ -619,7 +625,10 @@ struct xlb_counters {
 	 * backends). v2 of both maps: 40 bytes, with syn_cookies.
 	 */
 	__u64 syn_retx;
-	__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+	union {
+		__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+		__u64 udp_seen2;   /* backends: UDP flows whose client sent a second packet */
+	};
 };
 _Static_assert(sizeof(struct xlb_counters) == 40, "xlb_counters layout");
 
