@@ -512,6 +512,13 @@ static const struct bad_case bad_cases[] = {
      "    health_check:\n"
      "      path: health\n",
      ":6: services[0].health_check.path: \"health\" is not an HTTP path"},
+    {"outlier-udp-on-tcp",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    outlier_detection: {udp_unanswered_pct: 50}\n",
+     ":2: services[0]: outlier_detection.udp_unanswered_pct: only for protocol udp"},
     {"hc-via-bad",
      "services:\n"
      "  - name: web\n"
@@ -952,6 +959,7 @@ static void test_roundtrip_everything(void **state)
 	assert_int_equal(cfg.services[3].hc.type, XLB_HC_UDP);
 	assert_string_equal(cfg.services[3].hc.payload, "<14>xlb health probe\n");
 	assert_false(cfg.services[3].hc.expect_reply);
+	assert_int_equal(cfg.services[3].outlier.udp_pct, 40);
 	assert_true(cfg.services[0].allow_local_address);
 	assert_string_equal(cfg.services[1].hc.send, "PING\r\n");
 	assert_string_equal(cfg.services[1].hc.expect_str, "+PONG");

@@ -182,6 +182,12 @@ void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 f
 	}
 }
 
+/* What the window counted as bad, for logs and lbctl. */
+static const char *od_reason(const struct xlb_cfg_service *cs)
+{
+	return cs->outlier.udp_pct ? "got no second packet" : "needed a retransmitted SYN";
+}
+
 static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be *e, long long now)
 {
 	char a[XLB_ADDR_STRLEN];
@@ -192,14 +198,14 @@ static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be 
 	e->ej_retx = retx;
 	xlb_addr_str(&e->addr, e->family, a, sizeof(a));
 	pr_warn("outlier: service \"%s\": backend %s ejected for %.1f s: %llu of %llu new flows "
-		"needed a retransmitted SYN in %u ms (threshold %u%%)",
+		"%s in %u ms (threshold %u%%)",
 		cs->name, a, t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
-		cs->outlier.window_ms, cs->outlier.ratio_pct);
-	lbd_event(
-	    l, "outlier", cs->name, a,
-	    "ejected for %.1f s: %llu/%llu new flows with a retransmitted SYN (ejection %llu)",
-	    t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
-	    (unsigned long long)e->od.total_ejections);
+		od_reason(cs), cs->outlier.window_ms,
+		cs->outlier.udp_pct ? cs->outlier.udp_pct : cs->outlier.ratio_pct);
+	lbd_event(l, "outlier", cs->name, a,
+		  "ejected for %.1f s: %llu/%llu new flows %s (ejection %llu)", t / 1000.0,
+		  (unsigned long long)retx, (unsigned long long)flows, od_reason(cs),
+		  (unsigned long long)e->od.total_ejections);
 	e->dirty = true;
 }
 
@@ -338,8 +344,14 @@ static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long l
 			n_ejected++;
 		if (oc->enabled &&
 		    !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
-		    !xlb_dp_backend_counters(l->dp, id, &c))
-			xlb_outlier_observe(oc, &es[i]->od, (__u64)now, c.new_flows, c.syn_retx);
+		    !xlb_dp_backend_counters(l->dp, id, &c)) {
+			if (oc->udp_pct) /* UDP: flows whose client never sent again */
+				xlb_outlier_observe_udp(oc, &es[i]->od, (__u64)now, c.new_flows,
+							c.udp_seen2);
+			else
+				xlb_outlier_observe(oc, &es[i]->od, (__u64)now, c.new_flows,
+						    c.syn_retx);
+		}
 	}
 	for (i = 0; i < cs->n_backends; i++) {
 		struct fb_be *e = es[i];
@@ -500,7 +512,9 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 			    json_real((long long)e->od.until_ms > now
 					  ? ((long long)e->od.until_ms - now) / 1000.0
 					  : 0.0));
-			json_object_set_new(o, "reason", json_string("retransmitted SYNs"));
+			json_object_set_new(o, "reason",
+					    json_string(cs->outlier.udp_pct ? "unanswered UDP flows"
+									    : "retransmitted SYNs"));
 			json_object_set_new(o, "ejected_flows",
 					    json_integer((json_int_t)e->ej_flows));
 			json_object_set_new(o, "ejected_syn_retx",

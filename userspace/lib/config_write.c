@@ -332,6 +332,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 			s->outlier.window_ms, s->outlier.min_flows, s->outlier.ratio_pct,
 			s->outlier.max_ejected_pct, s->outlier.base_eject_ms, s->outlier.max_eject_ms,
 			s->outlier.decay_ms);
+	if (s->outlier.enabled && s->outlier.udp_pct)
+		fprintf(f, "      udp_unanswered_pct: %u\n", s->outlier.udp_pct);
 	fprintf(f, "    backends:%s\n", s->n_backends ? "" : " []");
 	for (j = 0; j < s->n_backends; j++) {
 		const struct xlb_cfg_backend *b = &s->backends[j];
