@@ -25,6 +25,7 @@
 #include <sys/timerfd.h>
 
 #include "addr.h"
+#include "flowstat.h"
 #include "lbd.h"
 #include "log.h"
 
@@ -149,7 +150,7 @@ void lbd_flow_counts_load(struct lbd *l)
 	l->n_flow_counts = 0;
 	if (!c)
 		return;
-	if (xlb_dp_flow_counts(l->dp, c, n, LBD_FLOW_ACTIVE_S * 1000000000ull,
+	if (xlb_dp_flow_counts(l->dp, c, n, XLB_FLOW_OPEN_NS,
 			       NULL)) {
 		free(c);
 		return;

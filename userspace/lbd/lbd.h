@@ -96,7 +96,6 @@ json_t *lbd_cmd_events(struct lbd *l, json_t *args); /* {since, limit} */
 /* ---- drain.c: draining backends ---- */
 
 #define LBD_DRAIN_EV_TAG (1ull << 59) /* epoll data of the drain timerfd (60: bgp, 61: obs) */
-#define LBD_FLOW_ACTIVE_S 60 /* a flow counts as open while it saw a packet this recently */
 
 long long lbd_realtime_ms(void); /* CLOCK_REALTIME: drain times survive restarts */
 /* Has b's drain (if any) lasted drain_timeout of cs at now_ms? */
