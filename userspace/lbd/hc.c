@@ -367,6 +367,8 @@ int lbd_health_sync(struct lbd *l)
 
 		snprintf(s->name, sizeof(s->name), "%s", cs->name);
 		s->chk = chk;
+		if (!keep)
+			lbd_probe_check(l, cs); /* #21 */
 		s->port = probe_port(cs);
 		s->be = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*s->be));
 		if (!s->be) {

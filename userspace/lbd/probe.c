@@ -46,6 +46,13 @@ int lbd_probe_init(struct lbd *l)
 	return 0;
 }
 
+void lbd_probe_check(struct lbd *l, const struct xlb_cfg_service *cs)
+{
+	if (cs->hc.via == XLB_HC_VIA_VIP && cs->hc.type != XLB_HC_NONE && link_fd < 0)
+		pr_warn("health: service \"%s\": via vip needs lbd --probe-iface%s; its probes "
+			"fail as \"error\"", cs->name, l->probe_iface ? " (not attached)" : "");
+}
+
 void lbd_probe_free(void)
 {
 	if (link_fd >= 0)

@@ -19,6 +19,9 @@
 int lbd_probe_init(struct lbd *l);
 void lbd_probe_free(void);
 
+/* A service whose check goes via vip while lbd has no --probe-iface: say so (its probes fail). */
+void lbd_probe_check(struct lbd *l, const struct xlb_cfg_service *cs);
+
 /* Steer sport (host order) of proto to backend cb of cs. 0 or -errno. */
 int lbd_probe_steer(struct lbd *l, const struct xlb_cfg_service *cs,
 		    const struct xlb_cfg_backend *cb, __u8 proto, __u16 sport);
