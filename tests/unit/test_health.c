@@ -867,6 +867,9 @@ static void test_via_vip(void **state)
 	other = chk;
 	other.via = XLB_HC_VIA_DIRECT;
 	assert_false(xlb_hc_check_equal(&chk, &other));
+	other = chk;
+	other.via_fwd = 1; /* another forwarding mode: another path */
+	assert_false(xlb_hc_check_equal(&chk, &other));
 
 	/* no steer hook: nothing can prove the path */
 	assert_int_equal(xlb_hc_new(epfd, sp_cb, NULL, &hc), 0);

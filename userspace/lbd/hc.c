@@ -104,6 +104,7 @@ static struct xlb_hc_check svc_check(const struct xlb_cfg_service *cs)
 	if (c.via == XLB_HC_VIA_VIP) {
 		c.via_addr = cs->key.addr;
 		c.via_family = cs->key.family;
+		c.via_fwd = cs->fwd; /* an ipip probe is not a dsr-l2 one */
 	}
 	return c;
 }

@@ -64,7 +64,7 @@ int lbd_probe_steer(struct lbd *l, const struct xlb_cfg_service *cs,
 		    const struct xlb_cfg_backend *cb, __u8 proto, __u16 sport)
 {
 	struct xlb_probe_key k = {.sport = htons(sport), .proto = proto, .family = cs->key.family};
-	struct xlb_probe v = {.fwd = cs->fwd};
+	struct xlb_probe v = {.fwd = cs->fwd}; /* the check's: shared probes have the same (hc.c) */
 	int fd = xlb_dp_map_fd_ro(l->dp, XLB_MAP_PROBES), err;
 
 	if (fd < 0)

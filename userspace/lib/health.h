@@ -76,6 +76,12 @@ struct xlb_hc_check {
 	__u8 via; /* enum xlb_hc_via */
 	/* via vip: the address probes are sent to (the service's VIP; lbd sets it, not the config) */
 	__u8 via_family;
+	/*
+	 * via vip: the service's forwarding mode (enum xlb_fwd; opaque here):
+	 * probes that take different paths to a backend are different checks,
+	 * never shared.
+	 */
+	__u8 via_fwd;
 	struct xlb_addr via_addr;
 };
 
