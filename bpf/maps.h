@@ -228,6 +228,14 @@ struct {
 	__type(value, __u32);
 } XLB_TXPORTS_MAP SEC(".maps");
 
+/* Health probes through the data path (probe.h): probe source port -> backend; written by lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_PROBES);
+	__type(key, struct xlb_probe_key);
+	__type(value, struct xlb_probe);
+} XLB_PROBES_MAP SEC(".maps");
+
 /* Packet capture (capture.h): key 0 = struct xlb_capture_cfg, written by lbd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

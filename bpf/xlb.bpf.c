@@ -23,6 +23,7 @@
 #include "fcache.h"
 #include "capture.h"
 #include "syncookie.h"
+#include "probe.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -325,6 +326,8 @@ established:
 	fwd = flow->fwd; /* the mode the flow started with, even if the service changed since */
 	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST))
 		xlb_flow_close(flow); /* the client ends it: no longer counted as open */
+	else if (key.proto == IPPROTO_UDP && !(flow->flags & XLB_FLOW_F_SEEN2))
+		xlb_udp_seen2(&key, be_id); /* its second packet: passive health of UDP (sched.h) */
 forward:
 	/*
 	 * Service and backend counters count what was scheduled; a later FIB,
@@ -365,6 +368,16 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		bpf_tail_call(ctx, &XLB_CAPPROG_MAP, 0); /* returns only if the slot is empty */
 #endif
 	return xlb_process(ctx);
+}
+
+/*
+ * Health probes through the data path (probe.h): attached by lbd to the
+ * probe interface (--probe-iface), never to the clients' one.
+ */
+SEC("xdp")
+int xlb_xdp_probe(struct xdp_md *ctx)
+{
+	return xlb_probe(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -102,6 +102,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_SCSTATS_MAP xlb_scst_v1 /* per-CPU SYN cookie counters (enum xlb_sc_stat) */
 #define XLB_SCSCRATCH_MAP xlb_scscr_v1 /* per-CPU scratch: TCP option parser state (bpf/syncookie.h) */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
+#define XLB_PROBES_MAP xlb_probes_v1 /* LRU: health probe source port -> backend (bpf/probe.h) */
 
 #define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
 #define XLB_MAP_VIPADDRS XLB_MAP_NAME(XLB_VIPADDRS_MAP)
@@ -116,6 +117,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_RRCURSOR XLB_MAP_NAME(XLB_RRCURSOR_MAP)
 #define XLB_MAP_CONNS XLB_MAP_NAME(XLB_CONNS_MAP)
 #define XLB_MAP_CAPS XLB_MAP_NAME(XLB_CAPS_MAP)
+#define XLB_MAP_PROBES XLB_MAP_NAME(XLB_PROBES_MAP)
 #define XLB_MAP_CLOCK XLB_MAP_NAME(XLB_CLOCK_MAP)
 #define XLB_MAP_FCACHE XLB_MAP_NAME(XLB_FCACHE_MAP)
 #define XLB_MAP_EPOCH XLB_MAP_NAME(XLB_EPOCH_MAP)
@@ -251,6 +253,31 @@ struct xlb_cap {
 };
 _Static_assert(sizeof(struct xlb_cap) == 16, "xlb_cap layout");
 
+/*
+ * Probes through the data path (health_check via: vip, #21; bpf/probe.h):
+ * lbd's probe of one backend leaves from its source port sport on the
+ * probe interface, addressed to the VIP; XLB_MAP_PROBES[(sport, proto,
+ * family)] names the backend the probe program sends it to, with the
+ * service's forwarding mode. Only the probe program reads it.
+ */
+struct xlb_probe_key {
+	__be16 sport;
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+_Static_assert(sizeof(struct xlb_probe_key) == 4, "xlb_probe_key layout");
+
+struct xlb_probe {
+	__u32 be_id;
+	__u8 fwd; /* enum xlb_fwd of the backend's service */
+	__u8 _pad[3];
+};
+_Static_assert(sizeof(struct xlb_probe) == 8, "xlb_probe layout");
+
+#ifndef XLB_MAX_PROBES
+#define XLB_MAX_PROBES 32768 /* probe sockets remembered (LRU: a port's entry lives on after its probe) */
+#endif
+
 /* Key of XLB_MAP_FLOWS: a flow as seen on the balancer (client -> VIP). */
 struct xlb_flow_key {
 	struct xlb_addr src;
@@ -296,6 +323,12 @@ _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
  * outlier detection, userspace/lib/outlier.h).
  */
 #define XLB_FLOW_F_RETX (1u << 3)
+/*
+ * XLB_FLOW_F_SEEN2: a UDP flow's client sent a second packet (counted once
+ * per flow in its backend's xlb_counters.udp_seen2: the passive health
+ * signal of UDP services, whose clients send again only when answered).
+ */
+#define XLB_FLOW_F_SEEN2 (1u << 4)
 
 /*
  * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of
@@ -593,7 +626,10 @@ struct xlb_counters {
 	 * backends). v2 of both maps: 40 bytes, with syn_cookies.
 	 */
 	__u64 syn_retx;
-	__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+	union {
+		__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+		__u64 udp_seen2;   /* backends: UDP flows whose client sent a second packet */
+	};
 };
 _Static_assert(sizeof(struct xlb_counters) == 40, "xlb_counters layout");
 

@@ -11,7 +11,7 @@
  * then update the size.
  */
 _Static_assert(sizeof(struct xlb_config) == 2424, "struct xlb_config changed: see cfg_cmp.c");
-_Static_assert(sizeof(struct xlb_cfg_service) == 2112,
+_Static_assert(sizeof(struct xlb_cfg_service) == 2136,
 	       "struct xlb_cfg_service changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_cfg_backend) == 80, "struct xlb_cfg_backend changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_grant) == 64, "struct xlb_grant changed: see cfg_cmp.c");

@@ -517,6 +517,8 @@ static int do_health(const struct command *c, char **argv, int argc)
 		       jstr(s, "mode"), jstr(chk, "type"), jnum(chk, "port"));
 		if (!strcmp(jstr(chk, "type"), "http"))
 			printf(" GET %s expect %s", jstr(chk, "path"), jstr(chk, "expect"));
+		if (!strcmp(jstr(chk, "via"), "vip"))
+			printf(" via the VIP");
 		printf(", every %s ms (timeout %s, rise %s, fall %s)\n", jnum(chk, "interval_ms"),
 		       jnum(chk, "timeout_ms"), jnum(chk, "rise"), jnum(chk, "fall"));
 		json_array_foreach(json_object_get(s, "backends"), j, b) {

@@ -538,6 +538,14 @@ static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* #21: direct (to the backend) or vip (through the data path, bpf/probe.h) */
+static int hc_via(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"direct", "vip"};
+
+	return cfg_get_enum(c, v, names, ARRAY_SIZE(names), &((struct xlb_hc_check *)obj)->via);
+}
+
 static const struct field hc_fields[] = {
     {"type", false, hc_type},
     {"port", false, hc_port},
@@ -555,6 +563,7 @@ static const struct field hc_fields[] = {
     {"query", false, hc_query},
     {"send", false, hc_send},
     {"expect_string", false, hc_expect_string},
+    {"via", false, hc_via},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */
@@ -688,6 +697,7 @@ OD_U32(od_max_ejected, max_ejected_pct, 0, 100)
 OD_U32(od_base, base_eject_ms, 100, 3600000)
 OD_U32(od_max, max_eject_ms, 100, 86400000)
 OD_U32(od_decay, decay_ms, 1000, 86400000)
+OD_U32(od_udp, udp_pct, 1, 100)
 #undef OD_U32
 
 static int od_enabled(struct ctx *c, yaml_node_t *v, void *obj)
@@ -708,6 +718,7 @@ static const struct field outlier_fields[] = {
     {"base_ejection_ms", false, od_base},
     {"max_ejection_ms", false, od_max},
     {"decay_ms", false, od_decay},
+    {"udp_unanswered_pct", false, od_udp},
 };
 
 static int svc_outlier(struct ctx *c, yaml_node_t *v, void *obj)
@@ -835,6 +846,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 		return err;
 	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
 		return cfg_fail(c, n, "syn_cookies: only for protocol tcp");
+	if (s->outlier.udp_pct && s->key.proto != IPPROTO_UDP) /* #21 */
+		return cfg_fail(c, n, "outlier_detection.udp_unanswered_pct: only for protocol udp");
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = cfg_path_key(c, "vip");

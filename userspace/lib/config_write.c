@@ -168,6 +168,8 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		"      jitter_ms: %u\n      initial: %s\n",
 		h->interval_ms, h->timeout_ms, h->rise, h->fall, h->jitter_ms,
 		h->initial_up ? "up" : "down");
+	if (h->via == XLB_HC_VIA_VIP) /* #21 */
+		fprintf(f, "      via: vip\n");
 	if (h->type == XLB_HC_UDP) {
 		fprintf(f, "      payload: ");
 		put_str(f, h->payload);
@@ -331,6 +333,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 			s->outlier.window_ms, s->outlier.min_flows, s->outlier.ratio_pct,
 			s->outlier.max_ejected_pct, s->outlier.base_eject_ms, s->outlier.max_eject_ms,
 			s->outlier.decay_ms);
+	if (s->outlier.enabled && s->outlier.udp_pct)
+		fprintf(f, "      udp_unanswered_pct: %u\n", s->outlier.udp_pct);
 	fprintf(f, "    backends:%s\n", s->n_backends ? "" : " []");
 	for (j = 0; j < s->n_backends; j++) {
 		const struct xlb_cfg_backend *b = &s->backends[j];

@@ -525,7 +525,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		nb[i].family = cb->family;
 		nb[i].weight = act ? act[i].weight : cb->weight;
 		nb[i].active = act ? act[i].usable : 1;
-		nb[i].max_flows = cb->max_flows;
+		nb[i].max_flows = act && act[i].max_flows ? act[i].max_flows : cb->max_flows;
 		if (old) {
 			nb[i].id = old->id;
 			continue;
