@@ -45,6 +45,7 @@
 #include "csum.h"
 #include "fwd.h"
 #include "icmp_gen.h"
+#include "natfwd.h"
 
 #define XLB_IPPROTO_IPIP 4  /* IPv4 in IP (not in every libc's linux/in.h view) */
 #define XLB_IPPROTO_IPV6 41 /* IPv6 in IP */
@@ -287,6 +288,10 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, const struct xlb_flow
 {
 	if (fwd == XLB_FWD_IPIP || fwd == XLB_FWD_GUE)
 		return xlb_fwd_encap(ctx, key, pkt, be, be_id, now, fwd, icmp);
+	if (fwd == XLB_FWD_NAT || fwd == XLB_FWD_FULLNAT)
+		return xlb_nat_fwd(ctx, key, be_id,
+				   pkt->l2_len | (__u32)pkt->tcp_flags << 8 | (__u32)fwd << 16 |
+				       (__u32)!!icmp << 24);
 	return xlb_fwd_dsr_l2(ctx, key, pkt, be, be_id, now, icmp);
 }
 

@@ -19,6 +19,8 @@ const char *const xlb_fwd_names[XLB_FWD_MAX] = {
     [XLB_FWD_DSR_L2] = "dsr-l2",
     [XLB_FWD_IPIP] = "ipip",
     [XLB_FWD_GUE] = "gue",
+    [XLB_FWD_NAT] = "nat",
+    [XLB_FWD_FULLNAT] = "fullnat",
 };
 
 const char *xlb_sched_name(__u8 sched)
