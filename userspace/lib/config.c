@@ -413,8 +413,8 @@ static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
 
 /*
  * A backend's target port (issue #19) is for the NAT forwarding modes, which
- * rewrite the destination; every mode so far delivers to the VIP's port, so
- * the key is taken only to refuse it with a reason (parse_backends).
+ * rewrite the destination; the DSR modes deliver to the VIP's port, so
+ * parse_backends refuses it there, with the reason.
  */
 static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 {
@@ -425,6 +425,7 @@ static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 	err = get_uint(c, v, 1, 65535, &port);
 	if (err)
 		return err;
+	t->be->port = (__u16)port;
 	t->port_line = line_of(v);
 	return 0;
 }
@@ -498,13 +499,13 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		if (err)
 			goto out;
 		addr_line[i] = t.addr_line;
-		if (t.port_line) {
+		if (t.port_line && !xlb_fwd_is_nat(s->fwd)) {
 			yaml_node_t ln = at_line(t.port_line);
 
 			path_key(c, "port");
 			err = fail(c, &ln,
 				   "forwarding %s delivers to the VIP's port; a backend port needs "
-				   "address translation (forwarding nat or fullnat, not available yet)",
+				   "address translation (forwarding: nat or fullnat)",
 				   xlb_fwd_name(s->fwd));
 			goto out;
 		}
@@ -1664,6 +1665,13 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 		return err;
 	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
 		return fail(c, n, "syn_cookies: only for protocol tcp");
+	if (xlb_fwd_is_nat(s->fwd) && s->key.family != XLB_AF_INET) {
+		old = path_key(c, "forwarding");
+		err = fail(c, t.vip, "forwarding %s: IPv4 VIPs only so far (issue #19)",
+			   xlb_fwd_name(s->fwd));
+		path_pop(c, old);
+		return err;
+	}
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = path_key(c, "vip");
@@ -1783,11 +1791,65 @@ static int node_gue_port(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* #19: node.snat_v4: the fullnat source address (default: toward each backend). */
+static int node_snat_v4(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET, &c->cfg->snat4, &c->cfg->snat4_family);
+}
+
+/* #19: node.snat_ports: "lo-hi" (natpool.c; checked against the node's ephemeral ports by lbd). */
+static int node_snat_ports(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	int err;
+
+	err = get_string(c, v, &s);
+	if (err)
+		return err;
+	err = xlb_natpool_parse_range(s, &c->cfg->snat_ports);
+	if (err)
+		return fail(c, v, "\"%s\" is not a port range lo-hi within 1..65535", s);
+	if (xlb_port_range_len(&c->cfg->snat_ports) < XLB_NATPOOL_MIN_SLICE)
+		return fail(c, v, "%s: fewer than %u ports", s, XLB_NATPOOL_MIN_SLICE);
+	c->cfg->snat_ports_set = true;
+	return 0;
+}
+
+#define NAT_TMO_FIELD(fn, idx)                                                              \
+	static int fn(struct ctx *c, yaml_node_t *v, void *obj)                             \
+	{                                                                                   \
+		return get_uint(c, v, 1, 7 * 86400, &c->cfg->nat_timeouts[idx]);            \
+	}
+NAT_TMO_FIELD(nat_tmo_handshake, XLB_NAT_TMO_TCP_HANDSHAKE)
+NAT_TMO_FIELD(nat_tmo_established, XLB_NAT_TMO_TCP_ESTABLISHED)
+NAT_TMO_FIELD(nat_tmo_closing, XLB_NAT_TMO_TCP_CLOSING)
+NAT_TMO_FIELD(nat_tmo_reset, XLB_NAT_TMO_TCP_RESET)
+NAT_TMO_FIELD(nat_tmo_udp, XLB_NAT_TMO_UDP)
+
+/* Keys follow xlb_nat_tmo_names (names.c), which config_write and lbctl share. */
+static const struct field nat_timeout_fields[] = {
+    {"tcp_handshake", false, nat_tmo_handshake},
+    {"tcp_established", false, nat_tmo_established},
+    {"tcp_closing", false, nat_tmo_closing},
+    {"tcp_reset", false, nat_tmo_reset},
+    {"udp", false, nat_tmo_udp},
+};
+
+static int node_nat_timeouts(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (is_null(v))
+		return 0;
+	return walk_map(c, v, nat_timeout_fields, ARRAY_SIZE(nat_timeout_fields), NULL);
+}
+
 static const struct field node_fields[] = {
     {"zone", false, node_zone},
     {"address_v4", false, node_address_v4},
     {"address_v6", false, node_address_v6},
     {"gue_port", false, node_gue_port},
+    {"snat_v4", false, node_snat_v4},
+    {"snat_ports", false, node_snat_ports},
+    {"nat_timeouts", false, node_nat_timeouts},
 };
 
 static int top_node(struct ctx *c, yaml_node_t *v, void *obj)
