@@ -42,6 +42,7 @@
 #include "fileio.h"
 #include "addr.h"
 #include "dp.h"
+#include "dp_nat.h"
 #include "idalloc.h"
 #include "log.h"
 #include "maglev.h"
@@ -62,6 +63,8 @@ struct dp_backend {
 	__u16 weight; /* effective weight (the table's), not the configured one */
 	__u32 id;
 	__u32 max_flows; /* #21: cap (XLB_BE_F_CAPPED, xlb_caps_v1); 0 = none */
+	__u16 port; /* #19: target port (host order, 0 = the VIP's), xlb_natbe_v1 */
+	__u8 fwd; /* #19: its service's forwarding mode (the SNAT address is for fullnat) */
 };
 
 struct dp_service {
@@ -633,6 +636,12 @@ static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 sv
 	 */
 	if (present && b->active)
 		epoch_bump(dp);
+	/* #19: the NAT entry (target port, SNAT address) before the backend names it */
+	if (present) {
+		err = xlb_dp_nat_backend(dp, b->id, &b->addr, b->family, b->port, b->fwd);
+		if (err)
+			return err;
+	}
 	if (bpf_map_update_elem(dp->fd_bends, &b->id, &v, BPF_ANY)) {
 		err = -errno;
 		pr_warn("backend %s (id %u): writing %s: %s", fam_str(&b->addr, b->family, buf), b->id,
@@ -834,6 +843,11 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 	sv.table_size = cs->table_size;
 	sv.sched = cs->sched;
 	sv.fwd = cs->fwd;
+	if (xlb_fwd_is_nat(cs->fwd)) { /* #19: replies are looked for from now on */
+		err = xlb_dp_nat_enable(dp);
+		if (err)
+			goto out;
+	}
 	sv.flags = xlb_sc_svc_flags(cs->syn_cookies, &cs->key);
 
 	/* Desired backends: existing ones keep their ids. */
@@ -846,6 +860,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		nb[i].weight = act ? act[i].weight : cb->weight;
 		nb[i].active = act ? act[i].usable : 1;
 		nb[i].max_flows = cb->max_flows;
+		nb[i].port = cb->port;
+		nb[i].fwd = cs->fwd;
 		if (old) {
 			nb[i].id = old->id;
 			continue;
@@ -869,7 +885,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		if (!nb[i].active) /* not in the table: written in step 4 */
 			continue;
 		if (old && old->weight == nb[i].weight && old->active && !is_new &&
-		    old->max_flows == nb[i].max_flows)
+		    old->max_flows == nb[i].max_flows && old->port == nb[i].port &&
+		    old->fwd == nb[i].fwd)
 			continue;
 		if (fresh[i])
 			percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
@@ -1100,6 +1117,8 @@ int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 	if (diff)
 		memset(diff, 0, sizeof(*diff));
 	err = node_sync(dp, cfg);
+	if (!err)
+		err = xlb_dp_nat_sync(dp, cfg); /* #19, before the services that use it */
 	if (err)
 		return err;
 	sc_sync(dp, cfg);

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* dp_nat.c - the NAT maps of the data path (dp_nat.h, issue #19). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dp_nat.h"
+#include "log.h"
+#include "natpool.h"
+#include "xlb.h"
+
+const char *const xlb_nat_stat_names[XLB_NAT_STAT_MAX][2] = {
+#define XLB_NAT_NAME(e, name, help) [XLB_NAT_STAT_##e] = {name, help},
+    XLB_NAT_STATS(XLB_NAT_NAME)
+#undef XLB_NAT_NAME
+};
+
+/* node.snat_v4 of the config last synced: read by xlb_dp_nat_backend(). */
+static struct {
+	struct xlb_addr snat4;
+	__u8 snat4_family;
+} nat_node;
+
+/* The fd of one of dp's maps (xlb_dp_map_fd_ro gives the map's own fd). */
+static int nat_fd(const struct xlb_dp *dp, const char *name)
+{
+	int fd = xlb_dp_map_fd_ro(dp, name);
+
+	if (fd < 0)
+		pr_warn("the XDP object has no map %s", name);
+	return fd;
+}
+
+static int read_local_range(struct xlb_port_range *r)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return xlb_natpool_parse_local(buf, r);
+}
+
+static int write_slices(const struct xlb_dp *dp, const struct xlb_port_range *r)
+{
+	int ncpus = xlb_dp_ncpus(dp), fd = nat_fd(dp, XLB_MAP_NATSLICE), err, c;
+	struct xlb_port_range *sl;
+	struct xlb_nat_slice *v;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return fd;
+	sl = calloc((size_t)ncpus, sizeof(*sl));
+	v = calloc((size_t)ncpus, sizeof(*v));
+	if (!sl || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = xlb_natpool_slices(r, (__u32)ncpus, sl);
+	if (err) {
+		pr_warn("node.snat_ports %u-%u: fewer than %u ports for each of %d CPUs", r->lo,
+			r->hi, XLB_NATPOOL_MIN_SLICE, ncpus);
+		goto out;
+	}
+	for (c = 0; c < ncpus; c++)
+		v[c] = (struct xlb_nat_slice){.lo = sl[c].lo, .hi = sl[c].hi};
+	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY)) {
+		err = -errno;
+		pr_warn("writing %s: %s", XLB_MAP_NATSLICE, strerror(-err));
+	}
+out:
+	free(sl);
+	free(v);
+	return err;
+}
+
+int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
+{
+	struct xlb_port_range r = {XLB_NATPOOL_DEF_LO, XLB_NATPOOL_DEF_HI}, local;
+	struct xlb_nat_cfg nc = {};
+	int fd = nat_fd(dp, XLB_MAP_NATCFG), err;
+	bool nat = false, fullnat = false;
+	__u32 zero = 0;
+	size_t i;
+	char msg[160];
+
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < cfg->n_services; i++) {
+		nat |= xlb_fwd_is_nat(cfg->services[i].fwd);
+		fullnat |= cfg->services[i].fwd == XLB_FWD_FULLNAT;
+	}
+	if (cfg->snat_ports_set)
+		r = cfg->snat_ports;
+	if (fullnat && read_local_range(&local) == 0 &&
+	    xlb_natpool_check_local(&r, &local, msg, sizeof(msg))) {
+		pr_warn("node.%s: fullnat would take the node's own ports", msg);
+		return -EEXIST;
+	}
+	nat_node.snat4 = cfg->snat4;
+	nat_node.snat4_family = cfg->snat4_family;
+	err = write_slices(dp, &r);
+	if (err && fullnat)
+		return err;
+	/* Keep the switch on once set: flows of a removed service may still have replies. */
+	if (bpf_map_lookup_elem(fd, &zero, &nc) == 0 && (nc.flags & XLB_NAT_F_ON))
+		nat = true;
+	memset(&nc, 0, sizeof(nc));
+	nc.flags = nat ? XLB_NAT_F_ON : 0;
+	for (i = 0; i < XLB_NAT_TMO_MAX; i++)
+		nc.tmo_s[i] = cfg->nat_timeouts[i] ? cfg->nat_timeouts[i] : xlb_nat_tmo_defaults[i];
+	if (bpf_map_update_elem(fd, &zero, &nc, BPF_ANY)) {
+		err = -errno;
+		pr_warn("writing %s: %s", XLB_MAP_NATCFG, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_dp_nat_enable(struct xlb_dp *dp)
+{
+	int fd = nat_fd(dp, XLB_MAP_NATCFG);
+	struct xlb_nat_cfg nc;
+	__u32 zero = 0;
+	size_t i;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, &nc))
+		return -errno;
+	if (nc.flags & XLB_NAT_F_ON)
+		return 0;
+	for (i = 0; i < XLB_NAT_TMO_MAX; i++) /* never synced (cannot happen in lbd) */
+		if (!nc.tmo_s[i])
+			nc.tmo_s[i] = xlb_nat_tmo_defaults[i];
+	nc.flags |= XLB_NAT_F_ON;
+	if (bpf_map_update_elem(fd, &zero, &nc, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* The source address the kernel would use toward dst (a connected UDP socket sends nothing). */
+static int route_src4(const struct xlb_addr *dst, struct xlb_addr *src)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(9)};
+	socklen_t len = sizeof(sa);
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sa.sin_addr.s_addr = dst->a[0];
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	memset(src, 0, sizeof(*src));
+	src->a[0] = sa.sin_addr.s_addr;
+	return src->a[0] ? 0 : -EADDRNOTAVAIL;
+}
+
+int xlb_dp_nat_backend(struct xlb_dp *dp, __u32 id, const struct xlb_addr *addr, __u8 family,
+		       __u16 port, __u8 fwd)
+{
+	int fd = nat_fd(dp, XLB_MAP_NATBE), err;
+	struct xlb_nat_be v = {.port = htons(port)};
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (fd < 0)
+		return fd;
+	if (fwd == XLB_FWD_FULLNAT && family == XLB_AF_INET) {
+		if (nat_node.snat4_family == XLB_AF_INET) {
+			v.snat = nat_node.snat4;
+			v.snat_family = XLB_AF_INET;
+		} else if ((err = route_src4(addr, &v.snat)) == 0) {
+			v.snat_family = XLB_AF_INET;
+		} else {
+			inet_ntop(AF_INET, addr, a, sizeof(a));
+			pr_warn("backend %s: no source address toward it (%s): its fullnat flows "
+				"drop (drop_nat) until node.snat_v4 is set or a route appears",
+				a, strerror(-err));
+		}
+	}
+	if (bpf_map_update_elem(fd, &id, &v, BPF_ANY)) {
+		err = -errno;
+		pr_warn("backend id %u: writing %s: %s", id, XLB_MAP_NATBE, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_dp_nat_stats(const struct xlb_dp *dp, struct xlb_dp_nat_stats *out)
+{
+	int ncpus = xlb_dp_ncpus(dp), sfd = nat_fd(dp, XLB_MAP_NATSTATS),
+	    rfd = nat_fd(dp, XLB_MAP_NATREV), cfd = nat_fd(dp, XLB_MAP_NATCFG),
+	    lfd = nat_fd(dp, XLB_MAP_NATSLICE), c;
+	struct xlb_flow_key k, *prev = NULL;
+	struct xlb_nat_slice *sl;
+	struct xlb_nat_cfg nc;
+	__u64 *v;
+	__u32 i, zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sfd < 0 || rfd < 0 || cfd < 0 || lfd < 0)
+		return -ENOENT;
+	v = calloc((size_t)ncpus, sizeof(*v));
+	sl = calloc((size_t)ncpus, sizeof(*sl));
+	if (!v || !sl) {
+		free(v);
+		free(sl);
+		return -ENOMEM;
+	}
+	for (i = 0; i < XLB_NAT_STAT_MAX; i++)
+		if (bpf_map_lookup_elem(sfd, &i, v) == 0)
+			for (c = 0; c < ncpus; c++)
+				out->ev[i] += v[c];
+	if (bpf_map_lookup_elem(lfd, &zero, sl) == 0)
+		for (c = 0; c < ncpus; c++)
+			if (sl[c].hi >= sl[c].lo && sl[c].hi)
+				out->ports += (__u32)sl[c].hi - sl[c].lo + 1;
+	free(v);
+	free(sl);
+	/* Counting by walking keys: the LRU map has no element count before kernel 6.6's iterator. */
+	while (bpf_map_get_next_key(rfd, prev, &k) == 0) {
+		out->entries++;
+		prev = &k;
+	}
+	out->on = bpf_map_lookup_elem(cfd, &zero, &nc) == 0 && (nc.flags & XLB_NAT_F_ON);
+	return 0;
+}
