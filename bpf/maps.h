@@ -314,6 +314,14 @@ struct {
 	__type(value, struct xlb_nat_slice);
 } XLB_NATSLICE_MAP SEC(".maps");
 
+/* Per CPU: next hops of NAT replies, slot = hash of the client address (natfwd.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1u << XLB_NHREV_BITS);
+	__type(key, __u32);
+	__type(value, struct xlb_nexthop);
+} XLB_NHREV_MAP SEC(".maps");
+
 /* Per-CPU NAT event counters by enum xlb_nat_stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

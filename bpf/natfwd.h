@@ -438,8 +438,10 @@ __attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb
 	struct bpf_fib_lookup *fib;
 	const struct xlb_nat_cfg *cfg;
 	struct xlb_nat_rev *rv;
+	struct xlb_nexthop *nh;
 	struct ethhdr *eth = data;
 	struct iphdr *iph;
+	__u32 slot, mtu = 0;
 	__be32 daddr;
 	__be16 dport;
 	__u64 now;
@@ -470,32 +472,55 @@ __attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb
 	dport = rv->fwd == XLB_FWD_FULLNAT ? rv->cport : key->dport;
 	l3_len = bpf_ntohs(iph->tot_len);
 
-	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = XLB_FIB_AF_INET;
-	fib->ipv4_src = rv->vip.a[0];
-	fib->ipv4_dst = daddr;
-	fib->tos = iph->tos;
-	fib->l4_protocol = key->proto;
-	fib->sport = rv->vport;
-	fib->dport = dport;
-	fib->tot_len = l3_len;
-	fib->ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return xlb_verdict(XDP_DROP, rc == BPF_FIB_LKUP_RET_NO_NEIGH	   ? XLB_STAT_DROP_NO_NEIGH
-					     : rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? XLB_STAT_DROP_TOO_BIG
-										  : XLB_STAT_DROP_FIB);
-	if (fib->ifindex == ctx->ingress_ifindex) {
+	/*
+	 * The next hop toward the client: from this CPU's reply cache while
+	 * fresh (xlb_nhrev_v1, one slot per client address hash), else the FIB,
+	 * whose answer then fills the slot (as fwd.h does per backend).
+	 */
+	slot = (bpf_ntohl(daddr) * 2654435761u) >> (32 - XLB_NHREV_BITS);
+	nh = bpf_map_lookup_elem(&XLB_NHREV_MAP, &slot);
+	if (!nh)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_FIB);
+	if (!(now < nh->expires_ns && nh->family == XLB_AF_INET && nh->addr.a[0] == daddr)) {
+		__builtin_memset(fib, 0, sizeof(*fib));
+		fib->family = XLB_FIB_AF_INET;
+		fib->ipv4_src = rv->vip.a[0];
+		fib->ipv4_dst = daddr;
+		fib->tos = iph->tos;
+		fib->l4_protocol = key->proto;
+		fib->sport = rv->vport;
+		fib->dport = dport;
+		fib->tot_len = l3_len;
+		fib->ifindex = ctx->ingress_ifindex;
+		rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return xlb_verdict(XDP_DROP,
+					   rc == BPF_FIB_LKUP_RET_NO_NEIGH	? XLB_STAT_DROP_NO_NEIGH
+					   : rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? XLB_STAT_DROP_TOO_BIG
+										: XLB_STAT_DROP_FIB);
+		bpf_check_mtu(ctx, fib->ifindex, &mtu, 0, 0);
+		__builtin_memset(&nh->addr, 0, sizeof(nh->addr));
+		nh->addr.a[0] = daddr;
+		nh->family = XLB_AF_INET;
+		nh->ifindex = fib->ifindex;
+		nh->mtu = mtu > 0xffff ? 0xffff : mtu;
+		__builtin_memcpy(nh->dmac, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(nh->smac, fib->smac, ETH_ALEN);
+		nh->expires_ns = xlb_cfg_nh_ttl_ns ? now + xlb_cfg_nh_ttl_ns : 0;
+	}
+	if (l3_len > nh->mtu)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_TOO_BIG);
+	if (nh->ifindex == ctx->ingress_ifindex) {
 		action = XDP_TX;
 	} else {
-		if (bpf_redirect_map(&XLB_TXPORTS_MAP, fib->ifindex, 0) != XDP_REDIRECT)
+		if (bpf_redirect_map(&XLB_TXPORTS_MAP, nh->ifindex, 0) != XDP_REDIRECT)
 			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_REDIRECT);
 		action = XDP_REDIRECT;
 	}
 	if (xlb_nat4_rewrite(iph, data_end, key->proto, rv->vip.a[0], daddr, rv->vport, dport))
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	return xlb_verdict(action, XLB_STAT_FWD_NAT_REPLY);
 }
 

@@ -106,6 +106,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_NATCFG_MAP xlb_natcfg_v1 /* NAT settings (one entry): on, timeouts */
 #define XLB_NATSLICE_MAP xlb_natsl_v1 /* per CPU: this CPU's slice of the SNAT port range */
 #define XLB_NATSTATS_MAP xlb_natst_v1 /* per-CPU NAT event counters (enum xlb_nat_stat) */
+#define XLB_NHREV_MAP xlb_nhrev_v1 /* per CPU: next hops toward clients of NAT replies (struct xlb_nexthop) */
 #define XLB_NATSCRATCH_MAP xlb_natscr_v1 /* per-CPU scratch: a reverse key and entry (bpf/natfwd.h) */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
 
@@ -147,6 +148,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_NATSLICE XLB_MAP_NAME(XLB_NATSLICE_MAP)
 #define XLB_MAP_NATSTATS XLB_MAP_NAME(XLB_NATSTATS_MAP)
 #define XLB_MAP_NATSCRATCH XLB_MAP_NAME(XLB_NATSCRATCH_MAP)
+#define XLB_MAP_NHREV XLB_MAP_NAME(XLB_NHREV_MAP)
 #define XLB_MAP_TXPORTS XLB_MAP_NAME(XLB_TXPORTS_MAP)
 #define XLB_PROG_CAPTURED "xlb_xdp_captured" /* the program XLB_CAPPROG_MAP holds */
 
@@ -164,6 +166,7 @@ XLB_MAP_NAME_FITS(CAPBUF); XLB_MAP_NAME_FITS(CAPPROG);
 XLB_MAP_NAME_FITS(DECAP_SCKEYS); XLB_MAP_NAME_FITS(SCKEYS); XLB_MAP_NAME_FITS(SCSTATS);
 XLB_MAP_NAME_FITS(NATBE); XLB_MAP_NAME_FITS(NATREV); XLB_MAP_NAME_FITS(NATCFG);
 XLB_MAP_NAME_FITS(NATSLICE); XLB_MAP_NAME_FITS(NATSTATS); XLB_MAP_NAME_FITS(NATSCRATCH);
+XLB_MAP_NAME_FITS(NHREV);
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -641,6 +644,9 @@ struct xlb_nat_cfg {
 	__u32 _pad[2];
 };
 _Static_assert(sizeof(struct xlb_nat_cfg) == 32, "xlb_nat_cfg layout");
+
+/* Slots of XLB_NHREV_MAP (per CPU, direct-mapped by a hash of the client address). */
+#define XLB_NHREV_BITS 10
 
 /* Some service uses nat/fullnat: packets that are not for a VIP are checked for replies. */
 #define XLB_NAT_F_ON (1u << 0)
