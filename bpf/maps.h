@@ -339,6 +339,7 @@ struct xlb_nat_scratch {
 	struct xlb_flow_key rk;
 	struct xlb_nat_rev v;
 	struct bpf_fib_lookup fib;
+	__u32 mtu, reason; /* xlb_nat_nexthop's answers */
 };
 
 /* Per CPU, key 0: a NAT reverse key and entry under construction (too big for the stack). */

@@ -21,10 +21,12 @@
  * a live flow; an entry idle past its timeout may be taken over. A packet
  * to a SNAT address that matches no entry is the kernel's (XDP_PASS).
  *
- * Checksums are updated incrementally (nat.h). No TTL decrement: as in the
- * other modes the balancer is not a router hop for the flow. IPv4 only so
- * far: an IPv6 nat/fullnat flow drops (drop_nat); ICMP errors about NAT
- * flows are left to the kernel (counted: nat_icmp_passed).
+ * Checksums are updated incrementally (nat.h, and bpf_csum_diff for IPv6
+ * addresses). No TTL decrement: as in the other modes the balancer is not a
+ * router hop for the flow. IPv4 and IPv6, one family per flow (no mixed
+ * families yet: drop_nat); ICMP errors about NAT flows are left to the
+ * kernel (counted: nat_icmp_passed); an IPv6 packet too big for the
+ * backend's path drops (drop_too_big) instead of a packet-too-big answer.
  *
  * Verifier: the per-packet work lives in global (noinline) functions,
  * verified once on their own, like the SYN cookie path (syncookie.h).
@@ -108,11 +110,17 @@ static __always_inline void xlb_nat_touch(struct xlb_nat_rev *rv, __u8 tcp_flags
 		rv->last_seen_ns = now;
 }
 
-/* rv translates replies of the client flow key (IPv4: a[0] only is set). */
+static __always_inline int xlb_nat_addr_eq(const struct xlb_addr *a, const struct xlb_addr *b)
+{
+	return !((a->a[0] ^ b->a[0]) | (a->a[1] ^ b->a[1]) | (a->a[2] ^ b->a[2]) |
+		 (a->a[3] ^ b->a[3]));
+}
+
+/* rv translates replies of the client flow key (IPv4 addresses have a[1..3] zero). */
 static __always_inline int xlb_nat_owner(const struct xlb_nat_rev *rv, const struct xlb_flow_key *key)
 {
 	return rv->cport == key->sport && rv->vport == key->dport &&
-	       rv->client.a[0] == key->src.a[0] && rv->vip.a[0] == key->dst.a[0];
+	       xlb_nat_addr_eq(&rv->client, &key->src) && xlb_nat_addr_eq(&rv->vip, &key->dst);
 }
 
 /*
@@ -218,6 +226,91 @@ static __always_inline void xlb_nat_rev_init(struct xlb_nat_rev *v, const struct
 }
 
 /*
+ * IPv6: no header checksum; the L4 checksum (mandatory, also for UDP) covers
+ * the addresses through the pseudo header. Scalars, as for IPv4.
+ */
+static __always_inline void xlb_nat6_apply(struct ipv6hdr *ip6h, __u16 *check, __be16 *ports,
+					   int udp, const struct xlb_addr *saddr,
+					   const struct xlb_addr *daddr, __be16 sport, __be16 dport)
+{
+	/*
+	 * Verifier: bpf_csum_diff for the 32 address bytes, not an unrolled
+	 * sum, which spilled enough registers to pass the shared stack limit.
+	 * Its result is a 32-bit one's complement partial sum (to - from).
+	 */
+	__s64 d = bpf_csum_diff((__be32 *)&ip6h->saddr, 16, (__be32 *)saddr, 16, 0);
+	__u32 sum;
+
+	d = bpf_csum_diff((__be32 *)&ip6h->daddr, 16, (__be32 *)daddr, 16, (__u32)d);
+	sum = xlb_csum_fold((__u32)d);
+	sum = xlb_nat_csum16(xlb_nat_csum16(sum, ports[0], sport), ports[1], dport);
+	xlb_nat_l4_store(check, xlb_nat_fold((__u16)~*check + sum), udp ? IPPROTO_UDP : IPPROTO_TCP);
+	__builtin_memcpy(&ip6h->saddr, saddr, 16);
+	__builtin_memcpy(&ip6h->daddr, daddr, 16);
+	ports[0] = sport;
+	ports[1] = dport;
+}
+
+/* The IPv6 rewrite, bounds checked per protocol (parse.h let no extension header through). */
+static __always_inline int xlb_nat6_rewrite(struct ipv6hdr *ip6h, void *data_end, __u8 proto,
+					    const struct xlb_addr *saddr,
+					    const struct xlb_addr *daddr, __be16 sport, __be16 dport)
+{
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)(ip6h + 1);
+
+		if ((void *)(th + 1) > data_end)
+			return -1;
+		xlb_nat6_apply(ip6h, &th->check, (__be16 *)th, 0, saddr, daddr, sport, dport);
+	} else {
+		struct udphdr *uh = (void *)(ip6h + 1);
+
+		if ((void *)(uh + 1) > data_end)
+			return -1;
+		xlb_nat6_apply(ip6h, &uh->check, (__be16 *)uh, 1, saddr, daddr, sport, dport);
+	}
+	return 0;
+}
+
+/*
+ * The packet's L3 header at data + l2 with its L4 header of proto, bounds-
+ * checked for family, or NULL.
+ */
+static __always_inline void *xlb_nat_l3(void *data, __u32 l2, void *data_end, __u8 family,
+					__u8 proto)
+{
+	void *l3 = data + l2;
+
+	if (family == XLB_AF_INET) {
+		if (l3 + sizeof(struct iphdr) > data_end ||
+		    !xlb_nat4_l4(l3, data_end, proto))
+			return NULL;
+		return l3;
+	}
+	if (l3 + sizeof(struct ipv6hdr) > data_end)
+		return NULL;
+	if (proto == IPPROTO_TCP)
+		return l3 + sizeof(struct ipv6hdr) + sizeof(struct tcphdr) > data_end ? NULL : l3;
+	return l3 + sizeof(struct ipv6hdr) + sizeof(struct udphdr) > data_end ? NULL : l3;
+}
+
+/* Rewrite the packet at l3 (xlb_nat_l3) of family: 0, or -1 if it does not fit. */
+static __always_inline int xlb_nat_rewrite(void *l3, void *data_end, __u8 family, __u8 proto,
+					   const struct xlb_addr *saddr,
+					   const struct xlb_addr *daddr, __be16 sport, __be16 dport)
+{
+	if (family == XLB_AF_INET) {
+		if (l3 + sizeof(struct iphdr) > data_end)
+			return -1;
+		return xlb_nat4_rewrite(l3, data_end, proto, saddr->a[0], daddr->a[0], sport,
+					dport);
+	}
+	if (l3 + sizeof(struct ipv6hdr) > data_end)
+		return -1;
+	return xlb_nat6_rewrite(l3, data_end, proto, saddr, daddr, sport, dport);
+}
+
+/*
  * fullnat: take a SNAT port of this CPU's slice for the flow key (reverse
  * key rk, its dport is filled in) and create its reverse entry. The
  * candidates are userspace/lib/natpool.c's xlb_natpool_candidate(): from a
@@ -256,12 +349,13 @@ static __always_inline __be16 xlb_nat_alloc(struct xlb_flow_key *rk, struct xlb_
 
 /*
  * xlb_nexthop() (fwd.h) with the FIB query in the scratch space: the same
- * per-CPU cache per backend id, the same reasons. IPv4 only.
+ * per-CPU cache per backend id, the same reasons. src: the packet's source
+ * as it will leave; tos_fi: IPv4 TOS, or the IPv6 flow info word.
  */
 static __always_inline struct xlb_nexthop *
 xlb_nat_nexthop(struct xdp_md *ctx, struct xlb_nat_scratch *scr, const struct xlb_flow_key *key,
-		const struct xlb_backend *be, __u32 be_id, __u64 now, __u32 tot_len, __be32 src,
-		__u8 tos, __u32 *mtu_out, __u32 *reason)
+		const __u8 family, const struct xlb_backend *be, __u32 be_id, __u64 now, __u32 tot_len,
+		const struct xlb_addr *src, __u32 tos_fi, __u32 *mtu_out, __u32 *reason)
 {
 	struct bpf_fib_lookup *fib = &scr->fib;
 	struct xlb_nexthop *nh;
@@ -278,10 +372,17 @@ xlb_nat_nexthop(struct xdp_md *ctx, struct xlb_nat_scratch *scr, const struct xl
 	    nh->addr.a[3] == be->addr.a[3])
 		return nh;
 	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = XLB_FIB_AF_INET;
-	fib->ipv4_dst = be->addr.a[0];
-	fib->ipv4_src = src;
-	fib->tos = tos;
+	if (family == XLB_AF_INET) {
+		fib->family = XLB_FIB_AF_INET;
+		fib->ipv4_dst = be->addr.a[0];
+		fib->ipv4_src = src->a[0];
+		fib->tos = tos_fi;
+	} else {
+		fib->family = XLB_FIB_AF_INET6;
+		__builtin_memcpy(fib->ipv6_dst, &be->addr, 16);
+		__builtin_memcpy(fib->ipv6_src, src, 16);
+		fib->flowinfo = tos_fi;
+	}
 	fib->l4_protocol = key->proto;
 	fib->sport = key->sport;
 	fib->dport = key->dport;
@@ -306,33 +407,37 @@ xlb_nat_nexthop(struct xdp_md *ctx, struct xlb_nat_scratch *scr, const struct xl
 	return nh;
 }
 
+/* xlb_nat_prep() succeeded: the low 16 bits hold the flow's source port (host order). */
+#define XLB_NAT_PREP_OK (1 << 16)
+
 /*
- * Translate and send the packet of flow key (client -> VIP) to backend
- * be_id. info: the Ethernet header length | TCP flags << 8 | forwarding
+ * First half of translating the packet of flow key (client -> VIP) for
+ * backend be_id: the reverse entry (created, or found and refreshed; a SNAT
+ * port taken for fullnat). Returns XLB_NAT_PREP_OK | the source port the
+ * packet is to leave with, or an XDP action (counted). Reads no packet
+ * byte. info: the Ethernet header length | TCP flags << 8 | forwarding
  * mode << 16 | icmp << 24 (scalars only: a global function, see above).
+ *
+ * Verifier: two global functions called one after the other (this, then
+ * xlb_nat_send4/6) rather than one, so that each has its own share of the
+ * 512-byte stack beside the ingress path.
  */
-__attribute__((noinline)) int xlb_nat_fwd(struct xdp_md *ctx, const struct xlb_flow_key *key,
-					  __u32 be_id, __u32 info)
+__attribute__((noinline)) int xlb_nat_prep(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					   __u32 be_id, __u32 info)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u32 zero = 0, l2 = (info & 0xff) == 18 ? 18 : 14, reason = 0, mtu = 0;
+	__u32 zero = 0;
 	__u8 tcp_flags = info >> 8, fwd = info >> 16;
 	const struct xlb_nat_cfg *cfg;
 	const struct xlb_nat_be *nb;
 	struct xlb_nat_rev *rv = NULL;
 	struct xlb_backend *be;
-	struct xlb_nexthop *nh;
 	struct xlb_nat_scratch *scr;
 	struct xlb_flow *flow;
 	struct xlb_flow_key *rk;
-	struct xlb_pkt pkt = {};
-	struct iphdr *iph;
-	__be32 saddr;
-	__be16 bport, sport;
+	__be16 sport;
 	__u64 now;
 
-	if (!key)
+	if (!key || !ctx)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NAT);
 	if (info >> 24) {
 		/* An ICMP error quoting the flow: not translated yet. */
@@ -344,26 +449,19 @@ __attribute__((noinline)) int xlb_nat_fwd(struct xdp_md *ctx, const struct xlb_f
 	cfg = bpf_map_lookup_elem(&XLB_NATCFG_MAP, &zero);
 	/* Verifier: the scratch space keeps the reverse key and entry off the stack. */
 	scr = bpf_map_lookup_elem(&XLB_NATSCRATCH_MAP, &zero);
-	if (!be || !nb || !cfg || !scr || key->family != XLB_AF_INET || be->family != XLB_AF_INET)
+	/* Mixed families are not translated (yet): the config refuses them. */
+	if (!be || !nb || !cfg || !scr || be->family != key->family)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NAT);
-	if (fwd == XLB_FWD_FULLNAT && nb->snat_family != XLB_AF_INET)
+	if (fwd == XLB_FWD_FULLNAT && nb->snat_family != key->family)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NAT);
-	if (data + sizeof(struct ethhdr) > data_end)
-		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	iph = data + l2;
-	if ((void *)(iph + 1) > data_end)
-		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	if (!xlb_nat4_l4(iph, data_end, key->proto))
-		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
 
-	bport = nb->port ? nb->port : key->dport;
 	now = xlb_now();
 	rk = &scr->rk;
 	__builtin_memset(rk, 0, sizeof(*rk)); /* map key: padding must be zero */
 	rk->src = be->addr;
-	rk->sport = bport;
+	rk->sport = nb->port ? nb->port : key->dport;
 	rk->proto = key->proto;
-	rk->family = XLB_AF_INET;
+	rk->family = key->family;
 	if (fwd == XLB_FWD_FULLNAT) {
 		rk->dst = nb->snat;
 		sport = 0;
@@ -383,7 +481,6 @@ __attribute__((noinline)) int xlb_nat_fwd(struct xdp_md *ctx, const struct xlb_f
 			if (flow)
 				flow->nat_port = sport;
 		}
-		saddr = nb->snat.a[0];
 	} else {
 		rk->dst = key->src;
 		rk->dport = key->sport;
@@ -395,30 +492,99 @@ __attribute__((noinline)) int xlb_nat_fwd(struct xdp_md *ctx, const struct xlb_f
 			xlb_nat_count(XLB_NAT_STAT_NEW);
 			rv = NULL;
 		}
-		saddr = key->src.a[0];
 		sport = key->sport;
 	}
 	if (rv)
 		xlb_nat_touch(rv, tcp_flags, now, 0);
+	return XLB_NAT_PREP_OK | bpf_ntohs(sport);
+}
 
-	/* Only what xlb_nexthop and xlb_too_big read of an IPv4 packet. */
-	pkt.eth = data;
-	pkt.l2_len = l2;
-	pkt.l3_len = bpf_ntohs(iph->tot_len);
-	pkt.tos = iph->tos;
-	pkt.df = !!(iph->frag_off & bpf_htons(XLB_IP_DF));
-	nh = xlb_nat_nexthop(ctx, scr, key, be, be_id, now, pkt.l3_len, saddr, pkt.tos, &mtu,
-			     &reason);
-	if (!nh) {
-		if (reason == XLB_STAT_DROP_TOO_BIG)
-			return xlb_too_big(ctx, key, &pkt, mtu, 0, 0);
-		return xlb_verdict(XDP_DROP, reason);
-	}
-	if (pkt.l3_len > nh->mtu)
-		return xlb_too_big(ctx, key, &pkt, nh->mtu, 0, 0);
-	if (xlb_nat4_rewrite(iph, data_end, key->proto, saddr, be->addr.a[0], sport, bport))
+/*
+ * Second half, for one family: rewrite the packet to leave from the SNAT
+ * address (fullnat; the client for nat) and sport (host order) to the
+ * backend's address and target port, and send it to the backend's next hop.
+ */
+static __always_inline int xlb_nat_send_fam(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					    __u32 be_id, __u32 info, __u32 sport_h,
+					    const __u8 family)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 zero = 0, l2 = (info & 0xff) == 18 ? 18 : 14, tos_fi, l3_len;
+	__u8 fwd = info >> 16, df = 1;
+	const struct xlb_addr *saddr;
+	const struct xlb_nat_be *nb;
+	struct xlb_nat_scratch *scr;
+	struct xlb_backend *be;
+	struct xlb_nexthop *nh;
+	void *l3;
+	__u64 now;
+
+	if (!key || key->family != family)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NAT);
+	be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, &be_id);
+	nb = bpf_map_lookup_elem(&XLB_NATBE_MAP, &be_id);
+	scr = bpf_map_lookup_elem(&XLB_NATSCRATCH_MAP, &zero);
+	if (!be || !nb || !scr || be->family != family)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_NAT);
+	if (data + sizeof(struct ethhdr) > data_end)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	return xlb_xmit(ctx, data, pkt.l3_len, nh, 0);
+	l3 = xlb_nat_l3(data, l2, data_end, family, key->proto);
+	if (!l3)
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+	saddr = fwd == XLB_FWD_FULLNAT ? &nb->snat : &key->src;
+	if (family == XLB_AF_INET) {
+		struct iphdr *iph = l3;
+
+		if ((void *)(iph + 1) > data_end)
+			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+		l3_len = bpf_ntohs(iph->tot_len);
+		tos_fi = iph->tos;
+		df = !!(iph->frag_off & bpf_htons(XLB_IP_DF));
+	} else {
+		struct ipv6hdr *ip6h = l3;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+		l3_len = bpf_ntohs(ip6h->payload_len) + sizeof(*ip6h);
+		tos_fi = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);
+	}
+	now = xlb_now();
+	/* Verifier: its answers land in the scratch space, not on the stack. */
+	scr->mtu = 0;
+	scr->reason = 0;
+	nh = xlb_nat_nexthop(ctx, scr, key, family, be, be_id, now, l3_len, saddr, tos_fi,
+			     &scr->mtu, &scr->reason);
+	/*
+	 * Too big: ICMP frag-needed to the client for IPv4 (the packet is
+	 * still the client's). IPv6 drops (drop_too_big) for now.
+	 */
+	if (!nh) {
+		if (scr->reason == XLB_STAT_DROP_TOO_BIG && family == XLB_AF_INET)
+			return xlb_too_big_l2(ctx, key, l2, df, scr->mtu, 0, 0);
+		return xlb_verdict(XDP_DROP, scr->reason);
+	}
+	if (l3_len > nh->mtu) {
+		if (family == XLB_AF_INET)
+			return xlb_too_big_l2(ctx, key, l2, df, nh->mtu, 0, 0);
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_TOO_BIG);
+	}
+	if (xlb_nat_rewrite(l3, data_end, family, key->proto, saddr, &be->addr,
+			    bpf_htons((__u16)sport_h), nb->port ? nb->port : key->dport))
+		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+	return xlb_xmit(ctx, data, l3_len, nh, 0);
+}
+
+__attribute__((noinline)) int xlb_nat_send4(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					    __u32 be_id, __u32 info, __u32 sport_h)
+{
+	return xlb_nat_send_fam(ctx, key, be_id, info, sport_h, XLB_AF_INET);
+}
+
+__attribute__((noinline)) int xlb_nat_send6(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					    __u32 be_id, __u32 info, __u32 sport_h)
+{
+	return xlb_nat_send_fam(ctx, key, be_id, info, sport_h, XLB_AF_INET6);
 }
 
 /*
@@ -427,27 +593,26 @@ __attribute__((noinline)) int xlb_nat_fwd(struct xdp_md *ctx, const struct xlb_f
  * it to the client; counted fwd_nat_reply. -1: not ours, the caller passes
  * it to the kernel untouched. info: the Ethernet header length | TCP flags << 8.
  */
-__attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb_flow_key *key,
-					    __u32 info)
+static __always_inline int xlb_nat_reply_fam(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					     __u32 info, const __u8 family)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 zero = 0, l2 = (info & 0xff) == 18 ? 18 : 14, l3_len;
+	__u32 zero = 0, l2 = (info & 0xff) == 18 ? 18 : 14, l3_len, tos_fi, slot, mtu = 0;
 	__u8 tcp_flags = info >> 8;
 	struct xlb_nat_scratch *scr;
 	struct bpf_fib_lookup *fib;
 	const struct xlb_nat_cfg *cfg;
+	const struct xlb_addr *daddr;
 	struct xlb_nat_rev *rv;
 	struct xlb_nexthop *nh;
 	struct ethhdr *eth = data;
-	struct iphdr *iph;
-	__u32 slot, mtu = 0;
-	__be32 daddr;
 	__be16 dport;
 	__u64 now;
+	void *l3;
 	int rc, action;
 
-	if (!key || key->family != XLB_AF_INET)
+	if (!key || key->family != family)
 		return -1;
 	rv = bpf_map_lookup_elem(&XLB_NATREV_MAP, key);
 	if (!rv)
@@ -462,31 +627,53 @@ __attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb
 		xlb_nat_count(XLB_NAT_STAT_REPLY_EXPIRED);
 		return -1;
 	}
-	iph = data + l2;
-	if ((void *)(iph + 1) > data_end)
+	if ((void *)(eth + 1) > data_end)
 		return -1;
-	if (!xlb_nat4_l4(iph, data_end, key->proto))
+	l3 = xlb_nat_l3(data, l2, data_end, family, key->proto);
+	if (!l3)
 		return -1;
+	if (family == XLB_AF_INET) {
+		struct iphdr *iph = l3;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		l3_len = bpf_ntohs(iph->tot_len);
+		tos_fi = iph->tos;
+	} else {
+		struct ipv6hdr *ip6h = l3;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return -1;
+		l3_len = bpf_ntohs(ip6h->payload_len) + sizeof(*ip6h);
+		tos_fi = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);
+	}
 	xlb_nat_touch(rv, tcp_flags, now, 1);
-	daddr = rv->fwd == XLB_FWD_FULLNAT ? rv->client.a[0] : key->dst.a[0];
+	daddr = rv->fwd == XLB_FWD_FULLNAT ? &rv->client : &key->dst;
 	dport = rv->fwd == XLB_FWD_FULLNAT ? rv->cport : key->dport;
-	l3_len = bpf_ntohs(iph->tot_len);
 
 	/*
 	 * The next hop toward the client: from this CPU's reply cache while
 	 * fresh (xlb_nhrev_v1, one slot per client address hash), else the FIB,
 	 * whose answer then fills the slot (as fwd.h does per backend).
 	 */
-	slot = (bpf_ntohl(daddr) * 2654435761u) >> (32 - XLB_NHREV_BITS);
+	slot = (bpf_ntohl(daddr->a[0] ^ daddr->a[1] ^ daddr->a[2] ^ daddr->a[3]) * 2654435761u) >>
+	       (32 - XLB_NHREV_BITS);
 	nh = bpf_map_lookup_elem(&XLB_NHREV_MAP, &slot);
 	if (!nh)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_FIB);
-	if (!(now < nh->expires_ns && nh->family == XLB_AF_INET && nh->addr.a[0] == daddr)) {
+	if (!(now < nh->expires_ns && nh->family == family && xlb_nat_addr_eq(&nh->addr, daddr))) {
 		__builtin_memset(fib, 0, sizeof(*fib));
-		fib->family = XLB_FIB_AF_INET;
-		fib->ipv4_src = rv->vip.a[0];
-		fib->ipv4_dst = daddr;
-		fib->tos = iph->tos;
+		if (family == XLB_AF_INET) {
+			fib->family = XLB_FIB_AF_INET;
+			fib->ipv4_src = rv->vip.a[0];
+			fib->ipv4_dst = daddr->a[0];
+			fib->tos = tos_fi;
+		} else {
+			fib->family = XLB_FIB_AF_INET6;
+			__builtin_memcpy(fib->ipv6_src, &rv->vip, 16);
+			__builtin_memcpy(fib->ipv6_dst, daddr, 16);
+			fib->flowinfo = tos_fi;
+		}
 		fib->l4_protocol = key->proto;
 		fib->sport = rv->vport;
 		fib->dport = dport;
@@ -499,9 +686,8 @@ __attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb
 					   : rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? XLB_STAT_DROP_TOO_BIG
 										: XLB_STAT_DROP_FIB);
 		bpf_check_mtu(ctx, fib->ifindex, &mtu, 0, 0);
-		__builtin_memset(&nh->addr, 0, sizeof(nh->addr));
-		nh->addr.a[0] = daddr;
-		nh->family = XLB_AF_INET;
+		nh->addr = *daddr;
+		nh->family = family;
 		nh->ifindex = fib->ifindex;
 		nh->mtu = mtu > 0xffff ? 0xffff : mtu;
 		__builtin_memcpy(nh->dmac, fib->dmac, ETH_ALEN);
@@ -517,11 +703,23 @@ __attribute__((noinline)) int xlb_nat_reply(struct xdp_md *ctx, const struct xlb
 			return xlb_verdict(XDP_DROP, XLB_STAT_DROP_REDIRECT);
 		action = XDP_REDIRECT;
 	}
-	if (xlb_nat4_rewrite(iph, data_end, key->proto, rv->vip.a[0], daddr, rv->vport, dport))
+	if (xlb_nat_rewrite(l3, data_end, family, key->proto, &rv->vip, daddr, rv->vport, dport))
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_MALFORMED);
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	return xlb_verdict(action, XLB_STAT_FWD_NAT_REPLY);
+}
+
+__attribute__((noinline)) int xlb_nat_reply4(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					     __u32 info)
+{
+	return xlb_nat_reply_fam(ctx, key, info, XLB_AF_INET);
+}
+
+__attribute__((noinline)) int xlb_nat_reply6(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					     __u32 info)
+{
+	return xlb_nat_reply_fam(ctx, key, info, XLB_AF_INET6);
 }
 
 #endif /* XLB_BPF_NATFWD_H */

@@ -58,7 +58,9 @@ static __always_inline int xlb_not_vip(struct xdp_md *ctx, const struct xlb_flow
 				       const struct xlb_pkt *pkt)
 {
 	if (xlb_nat_on()) {
-		int act = xlb_nat_reply(ctx, key, pkt->l2_len | (__u32)pkt->tcp_flags << 8);
+		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8;
+		int act = key->family == XLB_AF_INET ? xlb_nat_reply4(ctx, key, info)
+						     : xlb_nat_reply6(ctx, key, info);
 
 		if (act >= 0)
 			return act;

@@ -46,6 +46,9 @@
 #define SNAT4 "10.9.0.1"
 #define CLIENT4 "10.9.0.50"
 #define VIP4 "10.9.0.100"
+#define SNAT6 "fd00:9::1"
+#define CLIENT6 "fd00:9::50"
+#define VIP6 "fd00:9::100"
 #define PORT_LO 20000
 #define PORT_HI 20007 /* 8 ports: XLB_NATPOOL_PROBES candidates cover them all */
 
@@ -60,6 +63,8 @@ static const struct lab_be backends[] = {
     {2, "10.9.0.12", "02:00:00:00:00:0c", 5353},
     {3, "10.9.0.13", "02:00:00:00:00:0d", 8081},
     {4, "10.9.0.14", "02:00:00:00:00:0e", 0},
+    {5, "fd00:9::11", "02:00:00:00:01:0b", 8080},
+    {6, "fd00:9::12", "02:00:00:00:01:0c", 5353},
 };
 
 struct lab_svc {
@@ -74,6 +79,8 @@ static const struct lab_svc services[] = {
     {2, 53, IPPROTO_UDP, XLB_FWD_FULLNAT, 2},
     {3, 81, IPPROTO_TCP, XLB_FWD_NAT, 3},
     {4, 82, IPPROTO_TCP, XLB_FWD_FULLNAT, 4},
+    {5, 80, IPPROTO_TCP, XLB_FWD_FULLNAT, 5}, /* IPv6 */
+    {6, 53, IPPROTO_UDP, XLB_FWD_FULLNAT, 6}, /* IPv6 */
 };
 
 static struct {
@@ -96,8 +103,11 @@ static int group_setup(void **state)
 		static const char *const up[] = {
 		    "ip link add xe0 address " MAC_XE0 " mtu 1500 type veth peer name xe1",
 		    "ip link set xe0 up", "ip link set xe1 up", "ip addr add 10.9.0.1/24 dev xe0",
+		    "ip -6 addr add fd00:9::1/64 dev xe0 nodad",
 		    "sysctl -q -w net.ipv4.ip_forward=1",
-		    "ip neigh replace " CLIENT4 " lladdr " MAC_CLI " dev xe0 nud permanent"};
+		    "sysctl -q -w net.ipv6.conf.all.forwarding=1",
+		    "ip neigh replace " CLIENT4 " lladdr " MAC_CLI " dev xe0 nud permanent",
+		    "ip -6 neigh replace " CLIENT6 " lladdr " MAC_CLI " dev xe0 nud permanent"};
 
 		if (bpf_lab_netns(up, sizeof(up) / sizeof(up[0])))
 			return 0;
@@ -137,7 +147,12 @@ static void lab_require(void)
 static void addr4(const char *s, struct xlb_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	assert_int_equal(inet_pton(AF_INET, s, a), 1);
+	assert_int_equal(inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, a), 1);
+}
+
+static __u8 fam_of(const char *s)
+{
+	return strchr(s, ':') ? XLB_AF_INET6 : XLB_AF_INET;
 }
 
 static __u64 coarse_ns(void)
@@ -171,13 +186,13 @@ static void base_config(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		struct xlb_backend be = {.svc_id = backends[i].id, .weight = 1,
-					 .family = XLB_AF_INET, .flags = XLB_BE_F_ACTIVE};
-		struct xlb_nat_be nb = {.port = htons(backends[i].port),
-					.snat_family = XLB_AF_INET};
+		__u8 f = fam_of(backends[i].addr);
+		struct xlb_backend be = {.svc_id = backends[i].id, .weight = 1, .family = f,
+					 .flags = XLB_BE_F_ACTIVE};
+		struct xlb_nat_be nb = {.port = htons(backends[i].port), .snat_family = f};
 
 		addr4(backends[i].addr, &be.addr);
-		addr4(SNAT4, &nb.snat);
+		addr4(f == XLB_AF_INET ? SNAT4 : SNAT6, &nb.snat);
 		assert_int_equal(bpf_map_update_elem(xfd(XLB_NATBE_MAP), &backends[i].id, &nb,
 						     BPF_ANY), 0);
 		assert_int_equal(bpf_map_update_elem(xfd(XLB_BACKENDS_MAP), &backends[i].id, &be,
@@ -185,8 +200,9 @@ static void base_config(void)
 	}
 	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
 		const struct lab_svc *s = &services[i];
+		const char *vip = fam_of(backends[s->be - 1].addr) == XLB_AF_INET ? VIP4 : VIP6;
 		struct xlb_vip_key vk = {.port = htons(s->port), .proto = s->proto,
-					 .family = XLB_AF_INET};
+					 .family = fam_of(vip)};
 		struct xlb_svc svc = {.id = s->id, .table_size = TBL_SIZE, .fwd = s->fwd};
 		__u32 slots[TBL_SIZE];
 
@@ -194,7 +210,7 @@ static void base_config(void)
 			slots[j] = s->be;
 		assert_int_equal(bpf_lab_table_install(xfd(XLB_TABLES_MAP), s->id, slots,
 						       TBL_SIZE), 0);
-		addr4(VIP4, &vk.addr);
+		addr4(vip, &vk.addr);
 		assert_int_equal(bpf_map_update_elem(xfd(XLB_VIPS_MAP), &vk, &svc, BPF_ANY), 0);
 	}
 	memcpy(nc.tmo_s, tmo_default, sizeof(nc.tmo_s));
@@ -208,7 +224,7 @@ static void base_config(void)
 		struct xlb_nexthop z[lab.ncpus];
 
 		memset(z, 0, sizeof(z));
-		for (j = 1; j <= 4; j++)
+		for (j = 1; j <= 6; j++)
 			assert_int_equal(bpf_map_update_elem(xfd(XLB_NHCACHE_MAP), &j, z, BPF_ANY),
 					 0);
 	}
@@ -305,6 +321,21 @@ static void assert_bytes(const __u8 *got, const __u8 *want, size_t len, const ch
 		if (got[i] != want[i])
 			fail_msg("%s: byte %zu is 0x%02x, expected 0x%02x", what, i, got[i],
 				 want[i]);
+}
+
+/* IPv6: the TCP/UDP checksum over the pseudo header verifies; UDP's is never 0. */
+static void assert_csums6(const __u8 *f, __u32 len)
+{
+	const __u8 *ip = f + 14, *l4 = ip + 40;
+	__u32 plen = (__u32)ip[4] << 8 | ip[5], s;
+
+	assert_true(14 + 40 + plen <= len);
+	if (ip[6] == IPPROTO_UDP)
+		assert_false(l4[6] == 0 && l4[7] == 0);
+	s = sum_be(0, ip + 8, 32) + ip[6] + plen;
+	s = sum_be(s, l4, plen);
+	if (fold(s) != 0xffff)
+		fail_msg("IPv6 L4 checksum does not verify");
 }
 
 /* Build s, optionally with a zero UDP checksum. */
@@ -422,6 +453,75 @@ static void fullnat_roundtrip(const struct lab_svc *svc, int udp_zero)
 	assert_int_equal(out[14 + 20] << 8 | out[14 + 21], port);
 	assert_csums(out, out_len, udp_zero);
 	assert_int_equal(natstat_of(XLB_NAT_STAT_NEW), new0 + 1);
+}
+
+/* IPv6 fullnat: the same round trip, SNAT fd00:9::1. */
+static void fullnat_roundtrip6(const struct lab_svc *svc)
+{
+	const struct lab_be *be = &backends[svc->be - 1];
+	struct pkt_spec c = {.family = 6, .proto = svc->proto, .src = CLIENT6, .dst = VIP6,
+			     .sport = 40000, .dport = svc->port, .payload_len = 32,
+			     .tcp_flags = svc->proto == IPPROTO_TCP ? 0x02 : 0};
+	struct pkt_spec b, w;
+	struct pkt in, want;
+	struct xlb_flow_key rk;
+	struct xlb_nat_rev rv;
+	__u8 out[PKT_MAX];
+	__u32 out_len;
+	__u16 port;
+
+	pkt_parse_mac(MAC_CLI, c.smac);
+	pkt_parse_mac(MAC_XE0, c.dmac);
+	port = first_port(&c);
+	build(&c, &in, 0);
+	assert_int_equal(run_xdp(&in, out, &out_len, XLB_STAT_FWD_TX), XDP_TX);
+	w = c;
+	w.src = SNAT6;
+	w.dst = be->addr;
+	w.sport = port;
+	w.dport = be->port;
+	pkt_parse_mac(MAC_XE0, w.smac);
+	pkt_parse_mac(be->mac, w.dmac);
+	build(&w, &want, 0);
+	assert_int_equal(out_len, want.len);
+	assert_bytes(out, want.buf, want.len, "fullnat6 forward");
+	assert_csums6(out, out_len);
+	memset(&rk, 0, sizeof(rk));
+	addr4(be->addr, &rk.src);
+	addr4(SNAT6, &rk.dst);
+	rk.sport = htons(be->port);
+	rk.dport = htons(port);
+	rk.proto = svc->proto;
+	rk.family = XLB_AF_INET6;
+	assert_int_equal(bpf_map_lookup_elem(xfd(XLB_NATREV_MAP), &rk, &rv), 0);
+	assert_int_equal(rv.family, XLB_AF_INET6);
+
+	b = (struct pkt_spec){.family = 6, .proto = svc->proto, .src = be->addr, .dst = SNAT6,
+			      .sport = be->port, .dport = port, .payload_len = 48,
+			      .tcp_flags = svc->proto == IPPROTO_TCP ? 0x12 : 0};
+	pkt_parse_mac(be->mac, b.smac);
+	pkt_parse_mac(MAC_XE0, b.dmac);
+	build(&b, &in, 0);
+	assert_int_equal(run_xdp(&in, out, &out_len, XLB_STAT_FWD_NAT_REPLY), XDP_TX);
+	w = b;
+	w.src = VIP6;
+	w.dst = CLIENT6;
+	w.sport = svc->port;
+	w.dport = 40000;
+	pkt_parse_mac(MAC_XE0, w.smac);
+	pkt_parse_mac(MAC_CLI, w.dmac);
+	build(&w, &want, 0);
+	assert_int_equal(out_len, want.len);
+	assert_bytes(out, want.buf, want.len, "fullnat6 reply");
+	assert_csums6(out, out_len);
+}
+
+static void test_fullnat6(void **state)
+{
+	lab_require();
+	base_config();
+	fullnat_roundtrip6(&services[4]);
+	fullnat_roundtrip6(&services[5]);
 }
 
 static void test_fullnat_tcp(void **state)
@@ -668,6 +768,7 @@ int main(void)
 	    cmocka_unit_test(test_fullnat_default_port), cmocka_unit_test(test_nat_dnat),
 	    cmocka_unit_test(test_not_a_flow),	   cmocka_unit_test(test_exhaustion_and_reuse),
 	    cmocka_unit_test(test_timeouts),	   cmocka_unit_test(test_nat_off),
+	    cmocka_unit_test(test_fullnat6),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
