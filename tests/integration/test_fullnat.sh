@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# forwarding: fullnat (#19) with plain backends: no VIP on their loopback,
+# forwarding: fullnat (#19), IPv4 and IPv6, with plain backends: no VIP on their loopback,
 # no decapsulation, a server on another port (8080) than the VIP's (80).
 # The balancer rewrites client -> VIP:80 to 10.0.0.2:sport -> backend:8080
 # in XDP and the backends' replies, addressed to the balancer, back to
@@ -10,9 +10,10 @@
 source "$(dirname "$0")/lib.sh"
 xt_setup --backends 2
 
-info "backends: VIP removed from lo, an HTTP server on 8080"
+info "backends: VIPs removed from lo, an HTTP server on 8080"
 for b in be1 be2; do
 	in_ns "$b" ip addr del "$XT_VIP/32" dev lo
+	in_ns "$b" ip -6 addr del "$XT_VIP6/128" dev lo
 	xt_bg in_ns "$b" "$XT_PY" "$XT_TOP/tools/lab-httpd.py" "$b" 8080
 done
 for b in be1 be2; do
@@ -33,6 +34,17 @@ services:
         port: 8080
       - address: 10.0.0.12
         port: 8080
+  - name: web6
+    vip: $XT_VIP6
+    port: 80
+    forwarding: fullnat
+    health_check:
+      type: none
+    backends:
+      - address: fd00::11
+        port: 8080
+      - address: fd00::12
+        port: 8080
 CONF
 lbd_start
 
@@ -43,6 +55,12 @@ assert_eq "$(echo "$r" | jget "d['errors']")" 0 "failed requests"
 assert_eq "$(echo "$r" | jget "d['requests']")" 40 "requests"
 assert_ge "$(counts_of "$r" be1)" 1 "requests served by be1"
 assert_ge "$(counts_of "$r" be2)" 1 "requests served by be2"
+
+info "IPv6: 20 requests to $XT_VIP6"
+r6=$(httpc burst "$XT_VIP6" 20 --timeout 3)
+info "burst6: $r6"
+assert_eq "$(echo "$r6" | jget "d['errors']")" 0 "failed IPv6 requests"
+assert_eq "$(echo "$r6" | jget "d['requests']")" 20 "IPv6 requests"
 
 info "a keep-alive connection: the backend sees the balancer as its peer"
 xt_bg httpc keepalive "$XT_VIP" 4 --interval 0.1 --timeout 2 \
@@ -58,10 +76,12 @@ assert_ge "$(echo "$KA_R" | jget "d['requests']")" 10 "keep-alive requests"
 
 info "reverse entries and counters"
 n=$(bpftool -j map dump pinned "$XT_PIN_DIR/xlb_natrev_v1" | jget "len(d)")
-assert_ge "$n" 41 "entries in xlb_natrev_v1 (40 short flows + the keep-alive one)"
+assert_ge "$n" 61 "entries in xlb_natrev_v1 (60 short flows + the keep-alive one)"
+n6=$(bpftool -j map dump pinned "$XT_PIN_DIR/xlb_natrev_v1" | jget "len([e for e in d if int(e['key'][37], 16) == 6])")
+assert_ge "$n6" 20 "IPv6 entries in xlb_natrev_v1"
 s=$(lbctl --json stats)
-assert_ge "$(echo "$s" | jget "d['nat']['entries']")" 41 "lbctl stats: nat entries"
-assert_ge "$(echo "$s" | jget "d['nat']['nat_new']")" 41 "lbctl stats: nat_new"
+assert_ge "$(echo "$s" | jget "d['nat']['entries']")" 61 "lbctl stats: nat entries"
+assert_ge "$(echo "$s" | jget "d['nat']['nat_new']")" 61 "lbctl stats: nat_new"
 assert_ge "$(echo "$s" | jget "d['global']['fwd_nat_reply']")" 100 "lbctl stats: fwd_nat_reply"
 assert_eq "$(echo "$s" | jget "d['global']['drop_nat'] + d['global']['drop_nat_ports']")" 0 \
 	"NAT drops"

@@ -10,7 +10,7 @@
  * comparison below (a flat field needs nothing, a pointer needs handling),
  * then update the size.
  */
-_Static_assert(sizeof(struct xlb_config) == 2464, "struct xlb_config changed: see cfg_cmp.c");
+_Static_assert(sizeof(struct xlb_config) == 2480, "struct xlb_config changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_cfg_service) == 2112,
 	       "struct xlb_cfg_service changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_cfg_backend) == 88, "struct xlb_cfg_backend changed: see cfg_cmp.c");

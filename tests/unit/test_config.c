@@ -599,7 +599,7 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n",
-     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port, snat_v4, snat_ports, nat_timeouts)"},
+     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port, snat_v4, snat_v6, snat_ports, nat_timeouts)"},
 };
 
 static void assert_empty(const struct xlb_config *cfg)

@@ -1665,13 +1665,6 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 		return err;
 	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
 		return fail(c, n, "syn_cookies: only for protocol tcp");
-	if (xlb_fwd_is_nat(s->fwd) && s->key.family != XLB_AF_INET) {
-		old = path_key(c, "forwarding");
-		err = fail(c, t.vip, "forwarding %s: IPv4 VIPs only so far (issue #19)",
-			   xlb_fwd_name(s->fwd));
-		path_pop(c, old);
-		return err;
-	}
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = path_key(c, "vip");
@@ -1797,6 +1790,11 @@ static int node_snat_v4(struct ctx *c, yaml_node_t *v, void *obj)
 	return node_address(c, v, XLB_AF_INET, &c->cfg->snat4, &c->cfg->snat4_family);
 }
 
+static int node_snat_v6(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET6, &c->cfg->snat6, &c->cfg->snat6_family);
+}
+
 /* #19: node.snat_ports: "lo-hi" (natpool.c; checked against the node's ephemeral ports by lbd). */
 static int node_snat_ports(struct ctx *c, yaml_node_t *v, void *obj)
 {
@@ -1848,6 +1846,7 @@ static const struct field node_fields[] = {
     {"address_v6", false, node_address_v6},
     {"gue_port", false, node_gue_port},
     {"snat_v4", false, node_snat_v4},
+    {"snat_v6", false, node_snat_v6},
     {"snat_ports", false, node_snat_ports},
     {"nat_timeouts", false, node_nat_timeouts},
 };

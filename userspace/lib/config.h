@@ -77,12 +77,12 @@ struct xlb_config {
 	__u8 node_addr4_family, node_addr6_family;
 	__u16 gue_port; /* node.gue_port, host order; XLB_GUE_PORT_DEFAULT if not set */
 	/*
-	 * #19, fullnat: node.snat_v4 (family 0 = the address of the interface
+	 * #19, fullnat: node.snat_v4 / snat_v6 (family 0 = the address of the interface
 	 * toward each backend), node.snat_ports (!snat_ports_set = the
 	 * default range), node.nat_timeouts in seconds (0 = the default).
 	 */
-	struct xlb_addr snat4;
-	__u8 snat4_family;
+	struct xlb_addr snat4, snat6; /* node.snat_v4 / snat_v6 */
+	__u8 snat4_family, snat6_family;
 	bool snat_ports_set;
 	struct xlb_port_range snat_ports;
 	__u32 nat_timeouts[XLB_NAT_TMO_MAX]; /* enum xlb_nat_tmo */

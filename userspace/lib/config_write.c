@@ -197,7 +197,7 @@ static bool node_nat_set(const struct xlb_config *cfg)
 	for (i = 0; i < XLB_NAT_TMO_MAX; i++)
 		if (cfg->nat_timeouts[i])
 			return true;
-	return cfg->snat4_family || cfg->snat_ports_set;
+	return cfg->snat4_family || cfg->snat6_family || cfg->snat_ports_set;
 }
 
 static void put_node_nat(FILE *f, const struct xlb_config *cfg)
@@ -208,6 +208,11 @@ static void put_node_nat(FILE *f, const struct xlb_config *cfg)
 	if (cfg->snat4_family) {
 		fprintf(f, "  snat_v4: ");
 		put_addr(f, &cfg->snat4, cfg->snat4_family);
+		fprintf(f, "\n");
+	}
+	if (cfg->snat6_family) {
+		fprintf(f, "  snat_v6: ");
+		put_addr(f, &cfg->snat6, cfg->snat6_family);
 		fprintf(f, "\n");
 	}
 	if (cfg->snat_ports_set)

@@ -24,8 +24,8 @@ const char *const xlb_nat_stat_names[XLB_NAT_STAT_MAX][2] = {
 
 /* node.snat_v4 of the config last synced: read by xlb_dp_nat_backend(). */
 static struct {
-	struct xlb_addr snat4;
-	__u8 snat4_family;
+	struct xlb_addr snat4, snat6;
+	__u8 snat4_family, snat6_family;
 } nat_node;
 
 /* The fd of one of dp's maps (xlb_dp_map_fd_ro gives the map's own fd). */
@@ -110,6 +110,8 @@ int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	}
 	nat_node.snat4 = cfg->snat4;
 	nat_node.snat4_family = cfg->snat4_family;
+	nat_node.snat6 = cfg->snat6;
+	nat_node.snat6_family = cfg->snat6_family;
 	err = write_slices(dp, &r);
 	if (err && fullnat)
 		return err;
@@ -151,25 +153,47 @@ int xlb_dp_nat_enable(struct xlb_dp *dp)
 }
 
 /* The source address the kernel would use toward dst (a connected UDP socket sends nothing). */
-static int route_src4(const struct xlb_addr *dst, struct xlb_addr *src)
+static int route_src(const struct xlb_addr *dst, __u8 family, struct xlb_addr *src)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(9)};
-	socklen_t len = sizeof(sa);
+	struct sockaddr_storage ss = {};
+	socklen_t len = sizeof(ss);
 	int fd, err = 0;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (family == XLB_AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(9);
+		sa->sin_addr.s_addr = dst->a[0];
+		len = sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons(9);
+		memcpy(&sa->sin6_addr, dst, 16);
+		len = sizeof(*sa);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	sa.sin_addr.s_addr = dst->a[0];
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len))
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		err = -errno;
+		goto out;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		err = -errno;
+out:
 	close(fd);
 	if (err)
 		return err;
 	memset(src, 0, sizeof(*src));
-	src->a[0] = sa.sin_addr.s_addr;
-	return src->a[0] ? 0 : -EADDRNOTAVAIL;
+	if (family == XLB_AF_INET)
+		src->a[0] = ((struct sockaddr_in *)&ss)->sin_addr.s_addr;
+	else
+		memcpy(src, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	return src->a[0] | src->a[1] | src->a[2] | src->a[3] ? 0 : -EADDRNOTAVAIL;
 }
 
 int xlb_dp_nat_backend(struct xlb_dp *dp, __u32 id, const struct xlb_addr *addr, __u8 family,
@@ -181,17 +205,19 @@ int xlb_dp_nat_backend(struct xlb_dp *dp, __u32 id, const struct xlb_addr *addr,
 
 	if (fd < 0)
 		return fd;
-	if (fwd == XLB_FWD_FULLNAT && family == XLB_AF_INET) {
-		if (nat_node.snat4_family == XLB_AF_INET) {
-			v.snat = nat_node.snat4;
-			v.snat_family = XLB_AF_INET;
-		} else if ((err = route_src4(addr, &v.snat)) == 0) {
-			v.snat_family = XLB_AF_INET;
+	if (fwd == XLB_FWD_FULLNAT) {
+		bool v4 = family == XLB_AF_INET;
+
+		if (v4 ? nat_node.snat4_family : nat_node.snat6_family) {
+			v.snat = v4 ? nat_node.snat4 : nat_node.snat6;
+			v.snat_family = family;
+		} else if ((err = route_src(addr, family, &v.snat)) == 0) {
+			v.snat_family = family;
 		} else {
-			inet_ntop(AF_INET, addr, a, sizeof(a));
+			inet_ntop(v4 ? AF_INET : AF_INET6, addr, a, sizeof(a));
 			pr_warn("backend %s: no source address toward it (%s): its fullnat flows "
-				"drop (drop_nat) until node.snat_v4 is set or a route appears",
-				a, strerror(-err));
+				"drop (drop_nat) until node.snat_v%c is set or a route appears",
+				a, strerror(-err), v4 ? '4' : '6');
 		}
 	}
 	if (bpf_map_update_elem(fd, &id, &v, BPF_ANY)) {
