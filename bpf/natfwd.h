@@ -51,14 +51,25 @@ static __always_inline void xlb_nat_count(__u32 ev)
 		*v += 1;
 }
 
-/* Some service uses nat/fullnat (lbd sets it): only then are replies looked for. */
-static __always_inline int xlb_nat_on(void)
+/*
+ * Could this packet (not for a VIP) be a reply to a NAT flow? Only where a
+ * service uses nat/fullnat (lbd sets the switch); with fullnat alone, only
+ * when it goes to a port of the SNAT range, which spares the node's own
+ * traffic the reverse-map lookup.
+ */
+static __always_inline int xlb_nat_maybe_reply(const struct xlb_flow_key *key)
 {
 	__u32 zero = 0;
 	/* Array lookup with a constant key: inlined by the verifier (no call). */
 	struct xlb_nat_cfg *c = bpf_map_lookup_elem(&XLB_NATCFG_MAP, &zero);
+	__u16 port;
 
-	return c && (c->flags & XLB_NAT_F_ON);
+	if (!c || !(c->flags & XLB_NAT_F_ON))
+		return 0;
+	if (c->flags & XLB_NAT_F_DNAT)
+		return 1;
+	port = bpf_ntohs(key->dport);
+	return port >= c->port_lo && port <= c->port_hi;
 }
 
 /* The idle timeout of a reverse entry in its state, in ns. */

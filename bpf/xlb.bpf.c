@@ -57,7 +57,7 @@ static __always_inline int xlb_maybe_vip(const struct xlb_flow_key *key)
 static __always_inline int xlb_not_vip(struct xdp_md *ctx, const struct xlb_flow_key *key,
 				       const struct xlb_pkt *pkt)
 {
-	if (xlb_nat_on()) {
+	if (xlb_nat_maybe_reply(key)) {
 		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8;
 		int act = key->family == XLB_AF_INET ? xlb_nat_reply4(ctx, key, info)
 						     : xlb_nat_reply6(ctx, key, info);

@@ -641,7 +641,8 @@ enum xlb_nat_tmo {
 struct xlb_nat_cfg {
 	__u32 flags; /* XLB_NAT_F_* */
 	__u32 tmo_s[XLB_NAT_TMO_MAX]; /* idle timeouts in seconds (enum xlb_nat_tmo) */
-	__u32 _pad[2];
+	__u16 port_lo, port_hi; /* the whole SNAT range (host order): fullnat replies go to it */
+	__u32 _pad;
 };
 _Static_assert(sizeof(struct xlb_nat_cfg) == 32, "xlb_nat_cfg layout");
 
@@ -650,6 +651,12 @@ _Static_assert(sizeof(struct xlb_nat_cfg) == 32, "xlb_nat_cfg layout");
 
 /* Some service uses nat/fullnat: packets that are not for a VIP are checked for replies. */
 #define XLB_NAT_F_ON (1u << 0)
+/*
+ * Some service uses nat (not fullnat): its replies go to client ports, so
+ * every packet that is no VIP's is looked up; without it only those to a
+ * port of the SNAT range are.
+ */
+#define XLB_NAT_F_DNAT (1u << 1)
 
 /* Value of XLB_MAP_NATSLICE (per CPU, key 0): this CPU's ports (host order, inclusive). */
 struct xlb_nat_slice {

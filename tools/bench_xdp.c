@@ -217,7 +217,8 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 #define FULLNAT_PORT 82
 static int nat_setup(void)
 {
-	struct xlb_nat_cfg nc = {.flags = XLB_NAT_F_ON, .tmo_s = {30, 900, 120, 10, 300}};
+	struct xlb_nat_cfg nc = {.flags = XLB_NAT_F_ON, .tmo_s = {30, 900, 120, 10, 300},
+				 .port_lo = 1024, .port_hi = 65535};
 	int ncpu = libbpf_num_possible_cpus(), c, err;
 	struct xlb_nat_slice sl[ncpu];
 	__u32 zero = 0, i;
@@ -255,6 +256,19 @@ static int nat_setup(void)
 	    bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_NATCFG_MAP), &zero, &nc, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+/* NAT replies are looked for only on nodes with a nat/fullnat service: on for the *nat* cases. */
+static void nat_switch(const struct bcase *c)
+{
+	struct xlb_nat_cfg nc;
+	__u32 zero = 0, on = strstr(c->name, "nat") != NULL;
+	int fd = bpf_map__fd(b.xlb->maps.XLB_NATCFG_MAP);
+
+	if (bpf_map_lookup_elem(fd, &zero, &nc) || !!(nc.flags & XLB_NAT_F_ON) == on)
+		return;
+	nc.flags = on ? XLB_NAT_F_ON : 0;
+	bpf_map_update_elem(fd, &zero, &nc, BPF_ANY);
 }
 
 static void clear_natrev(void)
@@ -368,6 +382,8 @@ static double measure(const struct bcase *c, int prog_fd, int is_xlb)
 	double total = 0, ns = -1;
 	int i, action = -1;
 
+	if (is_xlb)
+		nat_switch(c);
 	if (c->mode == M_REPEAT) {
 		ns = run(prog_fd, &c->pkts[0], REPEAT, &action);
 		total = ns;
@@ -881,6 +897,8 @@ int main(int argc, char **argv)
 	    {"fullnat_new_flow_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 0, {0}, {0}, 1},
 	    {"fullnat_established_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 1},
 	    {"fullnat_reply_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_NAT_REPLY, NULL, NFLOW},
+	    /* nonvip_pass on a node with a NAT service: + the reverse-map miss */
+	    {"nonvip_pass_nat", M_REPEAT, XDP_PASS, XLB_STAT_PASS_NOT_VIP, build(&s_nonvip, 1), 1},
 	};
 	const struct pkt_spec s_fn4 = SPEC(4, CLIENT4, VIP4, FULLNAT_PORT);
 	struct pkt_spec s_fnsyn4 = s_fn4;

@@ -180,7 +180,9 @@ static const __u32 tmo_default[XLB_NAT_TMO_MAX] = {60, 900, 120, 10, 300};
 /* Fresh maps for every case: services, backends, NAT settings; no flows. */
 static void base_config(void)
 {
-	struct xlb_nat_cfg nc = {.flags = XLB_NAT_F_ON};
+	/* nat services exist (services[2]): every non-VIP packet is checked */
+	struct xlb_nat_cfg nc = {.flags = XLB_NAT_F_ON | XLB_NAT_F_DNAT, .port_lo = PORT_LO,
+				 .port_hi = PORT_HI};
 	struct xlb_flow_key k;
 	__u32 zero = 0, j;
 	size_t i;
@@ -734,6 +736,23 @@ static void test_timeouts(void **state)
 	assert_int_equal(rv.state, XLB_NAT_S_EST | XLB_NAT_S_FIN);
 }
 
+/*
+ * fullnat services only (no XLB_NAT_F_DNAT): replies are looked for only on
+ * ports of the SNAT range, and still translated there.
+ */
+static void test_fullnat_only_range(void **state)
+{
+	struct xlb_nat_cfg nc;
+	__u32 zero = 0;
+
+	lab_require();
+	base_config();
+	assert_int_equal(bpf_map_lookup_elem(xfd(XLB_NATCFG_MAP), &zero, &nc), 0);
+	nc.flags = XLB_NAT_F_ON;
+	assert_int_equal(bpf_map_update_elem(xfd(XLB_NATCFG_MAP), &zero, &nc, BPF_ANY), 0);
+	fullnat_roundtrip(&services[0], 0);
+}
+
 /* NAT off (no nat/fullnat service): replies are not even looked for. */
 static void test_nat_off(void **state)
 {
@@ -768,7 +787,7 @@ int main(void)
 	    cmocka_unit_test(test_fullnat_default_port), cmocka_unit_test(test_nat_dnat),
 	    cmocka_unit_test(test_not_a_flow),	   cmocka_unit_test(test_exhaustion_and_reuse),
 	    cmocka_unit_test(test_timeouts),	   cmocka_unit_test(test_nat_off),
-	    cmocka_unit_test(test_fullnat6),
+	    cmocka_unit_test(test_fullnat6),	   cmocka_unit_test(test_fullnat_only_range),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -844,7 +844,7 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 	sv.sched = cs->sched;
 	sv.fwd = cs->fwd;
 	if (xlb_fwd_is_nat(cs->fwd)) { /* #19: replies are looked for from now on */
-		err = xlb_dp_nat_enable(dp);
+		err = xlb_dp_nat_enable(dp, cs->fwd);
 		if (err)
 			goto out;
 	}

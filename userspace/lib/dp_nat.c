@@ -90,7 +90,7 @@ int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	struct xlb_port_range r = {XLB_NATPOOL_DEF_LO, XLB_NATPOOL_DEF_HI}, local;
 	struct xlb_nat_cfg nc = {};
 	int fd = nat_fd(dp, XLB_MAP_NATCFG), err;
-	bool nat = false, fullnat = false;
+	bool nat = false, fullnat = false, dnat = false;
 	__u32 zero = 0;
 	size_t i;
 	char msg[160];
@@ -100,6 +100,7 @@ int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	for (i = 0; i < cfg->n_services; i++) {
 		nat |= xlb_fwd_is_nat(cfg->services[i].fwd);
 		fullnat |= cfg->services[i].fwd == XLB_FWD_FULLNAT;
+		dnat |= cfg->services[i].fwd == XLB_FWD_NAT;
 	}
 	if (cfg->snat_ports_set)
 		r = cfg->snat_ports;
@@ -115,11 +116,15 @@ int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	err = write_slices(dp, &r);
 	if (err && fullnat)
 		return err;
-	/* Keep the switch on once set: flows of a removed service may still have replies. */
-	if (bpf_map_lookup_elem(fd, &zero, &nc) == 0 && (nc.flags & XLB_NAT_F_ON))
-		nat = true;
+	/* Keep the switches on once set: flows of a removed service may still have replies. */
+	if (bpf_map_lookup_elem(fd, &zero, &nc) == 0) {
+		nat |= !!(nc.flags & XLB_NAT_F_ON);
+		dnat |= !!(nc.flags & XLB_NAT_F_DNAT);
+	}
 	memset(&nc, 0, sizeof(nc));
-	nc.flags = nat ? XLB_NAT_F_ON : 0;
+	nc.flags = (nat ? XLB_NAT_F_ON : 0) | (dnat ? XLB_NAT_F_DNAT : 0);
+	nc.port_lo = r.lo;
+	nc.port_hi = r.hi;
 	for (i = 0; i < XLB_NAT_TMO_MAX; i++)
 		nc.tmo_s[i] = cfg->nat_timeouts[i] ? cfg->nat_timeouts[i] : xlb_nat_tmo_defaults[i];
 	if (bpf_map_update_elem(fd, &zero, &nc, BPF_ANY)) {
@@ -130,7 +135,7 @@ int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg)
 	return 0;
 }
 
-int xlb_dp_nat_enable(struct xlb_dp *dp)
+int xlb_dp_nat_enable(struct xlb_dp *dp, __u8 fwd)
 {
 	int fd = nat_fd(dp, XLB_MAP_NATCFG);
 	struct xlb_nat_cfg nc;
@@ -141,12 +146,16 @@ int xlb_dp_nat_enable(struct xlb_dp *dp)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, &nc))
 		return -errno;
-	if (nc.flags & XLB_NAT_F_ON)
+	if ((nc.flags & XLB_NAT_F_ON) && (fwd != XLB_FWD_NAT || (nc.flags & XLB_NAT_F_DNAT)))
 		return 0;
 	for (i = 0; i < XLB_NAT_TMO_MAX; i++) /* never synced (cannot happen in lbd) */
 		if (!nc.tmo_s[i])
 			nc.tmo_s[i] = xlb_nat_tmo_defaults[i];
-	nc.flags |= XLB_NAT_F_ON;
+	if (!nc.port_hi) {
+		nc.port_lo = XLB_NATPOOL_DEF_LO;
+		nc.port_hi = XLB_NATPOOL_DEF_HI;
+	}
+	nc.flags |= XLB_NAT_F_ON | (fwd == XLB_FWD_NAT ? XLB_NAT_F_DNAT : 0);
 	if (bpf_map_update_elem(fd, &zero, &nc, BPF_ANY))
 		return -errno;
 	return 0;

@@ -22,8 +22,8 @@
  * -EEXIST with the reason logged. 0 or -errno.
  */
 int xlb_dp_nat_sync(struct xlb_dp *dp, const struct xlb_config *cfg);
-/* A nat/fullnat service is being written (also at runtime): replies are looked for. */
-int xlb_dp_nat_enable(struct xlb_dp *dp);
+/* A nat/fullnat service (fwd) is being written (also at runtime): replies are looked for. */
+int xlb_dp_nat_enable(struct xlb_dp *dp, __u8 fwd);
 /*
  * Backend id's entry, written before the backend entry: its target port
  * (host order, 0 = the VIP's) and, for fullnat, the SNAT address: node.snat_v4,
