@@ -88,6 +88,17 @@ assert_eq "$(echo "$s" | jget "d['global']['drop_nat'] + d['global']['drop_nat_p
 lbctl stats | grep -q "^nat: " || fail "lbctl stats: no nat line"
 assert_ge "$(echo "$s" | jget "d['nat']['ports']")" 16 "SNAT ports"
 
+info "lbd restarted under a keep-alive connection: no request fails, the flow keeps its port"
+xt_bg httpc keepalive "$XT_VIP" 6 --interval 0.1 --timeout 2 \
+	--first-file "$XT_WORK/first2" >"$XT_WORK/ka2.json"
+ka_pid=$XT_BG_PID
+wait_for 5 test -s "$XT_WORK/first2" || fail "keep-alive client got no answer"
+lbd_stop
+sleep 0.5
+lbd_start
+ka_done "$ka_pid" "$XT_WORK/ka2.json" "keep-alive across the restart"
+assert_ge "$(echo "$KA_R" | jget "d['requests']")" 30 "keep-alive requests across the restart"
+
 info "a packet to the SNAT address that is no flow's is the kernel's: connection refused"
 got=$(in_ns be1 "$XT_PY" -c '
 import socket
