@@ -292,8 +292,11 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, const struct xlb_flow
 		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8 | (__u32)fwd << 16 |
 			     (__u32)!!icmp << 24;
 
-		int r = xlb_nat_prep(ctx, key, be_id, info);
+		int r;
 
+		if (icmp && key->family == XLB_AF_INET)
+			return xlb_nat_icmp4(ctx, key, be_id, info);
+		r = xlb_nat_prep(ctx, key, be_id, info);
 		if (!(r & XLB_NAT_PREP_OK))
 			return r;
 		return key->family == XLB_AF_INET

@@ -24,8 +24,9 @@
  * Checksums are updated incrementally (nat.h, and bpf_csum_diff for IPv6
  * addresses). No TTL decrement: as in the other modes the balancer is not a
  * router hop for the flow. IPv4 and IPv6, one family per flow (no mixed
- * families yet: drop_nat); ICMP errors about NAT flows are left to the
- * kernel (counted: nat_icmp_passed); an IPv6 packet too big for the
+ * families yet: drop_nat). IPv4 ICMP errors about a flow's replies go to
+ * its backend translated (xlb_nat_icmp4); other ICMP errors about NAT flows
+ * are left to the kernel (nat_icmp_passed); an IPv6 packet too big for the
  * backend's path drops (drop_too_big) instead of a packet-too-big answer.
  *
  * Verifier: the per-packet work lives in global (noinline) functions,
@@ -596,6 +597,120 @@ __attribute__((noinline)) int xlb_nat_send6(struct xdp_md *ctx, const struct xlb
 					    __u32 be_id, __u32 info, __u32 sport_h)
 {
 	return xlb_nat_send_fam(ctx, key, be_id, info, sport_h, XLB_AF_INET6);
+}
+
+/*
+ * An ICMP error about a reply of an IPv4 nat/fullnat flow, sent to the VIP by
+ * a router on the client's side (the quote: VIP:vport -> client:cport, key
+ * the client flow): it goes to the flow's backend about the packet the
+ * backend sent, so path-MTU discovery works through the NAT. The outer
+ * destination becomes the backend; the quote becomes backend:port ->
+ * SNAT:sport (fullnat) or -> client:cport (nat), with its IP header
+ * checksum, its TCP/UDP checksum when quoted, and the ICMP checksum updated
+ * incrementally. Counted fwd_icmp; anything unusual is left to the kernel
+ * (nat_icmp_passed). info as for xlb_nat_prep.
+ */
+__attribute__((noinline)) int xlb_nat_icmp4(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					    __u32 be_id, __u32 info)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 zero = 0, l2 = (info & 0xff) == 18 ? 18 : 14, sum, qsum, l3_len;
+	__u8 fwd = info >> 16;
+	const struct xlb_nat_be *nb;
+	struct xlb_nat_scratch *scr;
+	struct xlb_backend *be;
+	struct xlb_nexthop *nh;
+	struct xlb_flow *flow;
+	struct iphdr *iph, *q;
+	struct xlb_icmphdr *ih;
+	__be16 *ports, bport, nport;
+	__be32 ndst;
+	__u16 oqcheck;
+
+	if (!key || key->family != XLB_AF_INET)
+		goto pass;
+	be = bpf_map_lookup_elem(&XLB_BACKENDS_MAP, &be_id);
+	nb = bpf_map_lookup_elem(&XLB_NATBE_MAP, &be_id);
+	scr = bpf_map_lookup_elem(&XLB_NATSCRATCH_MAP, &zero);
+	if (!be || !nb || !scr || be->family != XLB_AF_INET)
+		goto pass;
+	bport = nb->port ? nb->port : key->dport;
+	if (fwd == XLB_FWD_FULLNAT) {
+		if (nb->snat_family != XLB_AF_INET)
+			goto pass;
+		flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
+		if (!flow || !flow->nat_port)
+			goto pass;
+		ndst = nb->snat.a[0];
+		nport = flow->nat_port;
+	} else {
+		ndst = key->src.a[0];
+		nport = key->sport;
+	}
+	/* Plain headers only: outer and quoted IPv4 without options. */
+	iph = data + l2;
+	if ((void *)(iph + 1) > data_end || iph->ihl != 5)
+		goto pass;
+	ih = (void *)(iph + 1);
+	q = (void *)(ih + 1);
+	if ((void *)(q + 1) > data_end || q->ihl != 5)
+		goto pass;
+	ports = (void *)(q + 1);
+	if ((void *)(ports + 2) > data_end)
+		goto pass;
+	if (data + sizeof(struct ethhdr) > data_end)
+		goto pass;
+
+	/* The quote's IP header: VIP -> client becomes backend -> ndst. */
+	sum = xlb_nat_csum32(xlb_nat_csum32(0, q->saddr, be->addr.a[0]), q->daddr, ndst);
+	oqcheck = q->check;
+	q->check = xlb_nat_fold((__u16)~q->check + sum);
+	/* The ICMP checksum sees those words and the quote's checksum change. */
+	qsum = xlb_nat_csum16(sum, oqcheck, q->check);
+	/* Its ports, and its L4 checksum when quoted (pseudo header + ports). */
+	sum = xlb_nat_csum16(xlb_nat_csum16(sum, ports[0], bport), ports[1], nport);
+	qsum = xlb_nat_csum16(xlb_nat_csum16(qsum, ports[0], bport), ports[1], nport);
+	if (q->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)ports;
+
+		if ((void *)(th + 1) <= data_end) {
+			__u16 o = th->check;
+
+			th->check = xlb_nat_fold((__u16)~th->check + sum);
+			qsum = xlb_nat_csum16(qsum, o, th->check);
+		}
+	} else {
+		struct udphdr *uh = (void *)ports;
+
+		if ((void *)(uh + 1) <= data_end && uh->check) {
+			__u16 o = uh->check;
+
+			xlb_nat_l4_store(&uh->check, xlb_nat_fold((__u16)~uh->check + sum),
+					 IPPROTO_UDP);
+			qsum = xlb_nat_csum16(qsum, o, uh->check);
+		}
+	}
+	q->saddr = be->addr.a[0];
+	q->daddr = ndst;
+	ports[0] = bport;
+	ports[1] = nport;
+	ih->checksum = xlb_nat_fold((__u16)~ih->checksum + qsum);
+	/* The outer destination: the VIP becomes the backend. */
+	iph->check = xlb_nat_fold((__u16)~iph->check + xlb_nat_csum32(0, iph->daddr, be->addr.a[0]));
+	iph->daddr = be->addr.a[0];
+
+	l3_len = bpf_ntohs(iph->tot_len);
+	scr->mtu = 0;
+	scr->reason = 0;
+	nh = xlb_nat_nexthop(ctx, scr, key, XLB_AF_INET, be, be_id, xlb_now(), l3_len, &key->dst,
+			     iph->tos, &scr->mtu, &scr->reason);
+	if (!nh)
+		return xlb_verdict(XDP_DROP, scr->reason);
+	return xlb_xmit(ctx, data, l3_len, nh, 1);
+pass:
+	xlb_nat_count(XLB_NAT_STAT_ICMP_PASSED);
+	return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 }
 
 /*

@@ -696,7 +696,7 @@ _Static_assert(sizeof(struct xlb_nat_rev) == 56, "xlb_nat_rev layout");
 	X(NEW, "nat_new", "translations created (fullnat: SNAT port taken)")                \
 	X(REUSED, "nat_reused", "fullnat: SNAT port taken over from an entry idle past its timeout") \
 	X(REPLY_EXPIRED, "nat_reply_expired", "reply to an entry idle past its timeout: left to the kernel") \
-	X(ICMP_PASSED, "nat_icmp_passed", "ICMP error about a nat/fullnat flow: not translated, left to the kernel")
+	X(ICMP_PASSED, "nat_icmp_passed", "ICMP error about a nat/fullnat flow not translated (IPv6, unusual headers): left to the kernel")
 
 enum xlb_nat_stat {
 #define XLB_NAT_ENUM(e, name, help) XLB_NAT_STAT_##e,

@@ -753,6 +753,56 @@ static void test_fullnat_only_range(void **state)
 	fullnat_roundtrip(&services[0], 0);
 }
 
+/*
+ * A router on the client's side says "fragmentation needed" about a reply
+ * (VIP:80 -> client): the error goes to the backend, about the packet the
+ * backend sent (backend:8080 -> SNAT:port), every checksum consistent.
+ */
+static void test_icmp_frag_needed(void **state)
+{
+	const struct lab_svc *svc = &services[0];
+	const struct lab_be *be = &backends[0];
+	struct pkt_spec c, qin, qout;
+	struct pkt in, want;
+	__u8 out[PKT_MAX];
+	__u32 out_len, tot;
+	__u16 port;
+
+	lab_require();
+	base_config();
+	c = client_spec(svc, 40500, 0x02);
+	port = first_port(&c);
+	build(&c, &in, 0);
+	assert_int_equal(run_xdp(&in, out, &out_len, XLB_STAT_FWD_TX), XDP_TX);
+
+	qin = (struct pkt_spec){.family = 4, .proto = IPPROTO_TCP, .src = VIP4, .dst = CLIENT4,
+				.sport = svc->port, .dport = 40500, .payload_len = 1400,
+				.tcp_flags = 0x10};
+	pkt_parse_mac(MAC_CLI, qin.smac);
+	pkt_parse_mac(MAC_XE0, qin.dmac);
+	assert_int_equal(pkt_build_icmp_error(&qin, "10.9.0.254", VIP4, 3, 4, 1400, &in), 0);
+	assert_int_equal(run_xdp(&in, out, &out_len, XLB_STAT_FWD_ICMP), XDP_TX);
+
+	qout = qin;
+	qout.src = be->addr;
+	qout.dst = SNAT4;
+	qout.sport = be->port;
+	qout.dport = port;
+	pkt_parse_mac(MAC_XE0, qout.smac);
+	pkt_parse_mac(be->mac, qout.dmac);
+	assert_int_equal(pkt_build_icmp_error(&qout, "10.9.0.254", be->addr, 3, 4, 1400, &want), 0);
+	assert_int_equal(out_len, want.len);
+	assert_bytes(out, want.buf, want.len, "translated frag-needed");
+	/* Independently: outer header, ICMP message and quoted header checksums. */
+	tot = (__u32)out[16] << 8 | out[17];
+	if (fold(sum_be(0, out + 14, 20)) != 0xffff)
+		fail_msg("outer IPv4 checksum");
+	if (fold(sum_be(0, out + 34, tot - 20)) != 0xffff)
+		fail_msg("ICMP checksum");
+	if (fold(sum_be(0, out + 42, 20)) != 0xffff)
+		fail_msg("quoted IPv4 header checksum");
+}
+
 /* NAT off (no nat/fullnat service): replies are not even looked for. */
 static void test_nat_off(void **state)
 {
@@ -788,6 +838,7 @@ int main(void)
 	    cmocka_unit_test(test_not_a_flow),	   cmocka_unit_test(test_exhaustion_and_reuse),
 	    cmocka_unit_test(test_timeouts),	   cmocka_unit_test(test_nat_off),
 	    cmocka_unit_test(test_fullnat6),	   cmocka_unit_test(test_fullnat_only_range),
+	    cmocka_unit_test(test_icmp_frag_needed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
