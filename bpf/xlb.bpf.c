@@ -52,6 +52,24 @@ static __always_inline int xlb_maybe_vip(const struct xlb_flow_key *key)
 }
 
 /*
+ * Not addressed to a VIP: the kernel's, unless it is a backend's reply to a
+ * nat/fullnat flow (natfwd.h), which only a live reverse entry says.
+ */
+static __always_inline int xlb_not_vip(struct xdp_md *ctx, const struct xlb_flow_key *key,
+				       const struct xlb_pkt *pkt)
+{
+	if (xlb_nat_maybe_reply(key)) {
+		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8;
+		int act = key->family == XLB_AF_INET ? xlb_nat_reply4(ctx, key, info)
+						     : xlb_nat_reply6(ctx, key, info);
+
+		if (act >= 0)
+			return act;
+	}
+	return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+}
+
+/*
  * A packet we could not parse to its ports: drop it only if it was meant for
  * a VIP address (we cannot balance it and the node itself must not answer),
  * otherwise it is none of our business.
@@ -167,7 +185,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 	if (xlb_cfg_prefilter) {
 		/* Fast path: one bit of the prefilter decides "not ours". */
 		if (!xlb_maybe_vip(&key))
-			return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+			return xlb_not_vip(ctx, &key, &pkt);
 		/*
 		 * Established flows skip the service lookup: the entry exists
 		 * only for VIP traffic and names its service; a removed service
@@ -226,7 +244,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 	vk.family = key.family;
 	svc = bpf_map_lookup_elem(&XLB_VIPS_MAP, &vk);
 	if (!svc)
-		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+		return xlb_not_vip(ctx, &key, &pkt);
 	svc_id = svc->id;
 	xlb_filters_get(svc_id, &fs);
 	reason = xlb_filter_acl(&key, svc_id, &fs);

@@ -371,7 +371,7 @@ static const struct bad_case bad_cases[] = {
      "      - address: 10.0.0.11\n"
      "        port: 8080\n",
      ":8: services[0].backends[0].port: forwarding ipip delivers to the VIP's port; a backend "
-     "port needs address translation (forwarding nat or fullnat, not available yet)"},
+     "port needs address translation (forwarding: nat or fullnat)"},
     {"backend-port-range",
      "services:\n"
      "  - name: web\n"
@@ -614,7 +614,7 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n",
-     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port)"},
+     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port, snat_v4, snat_v6, snat_ports, nat_timeouts)"},
 };
 
 static void assert_empty(const struct xlb_config *cfg)

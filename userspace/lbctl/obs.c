@@ -459,6 +459,13 @@ static int do_stats(const struct command *c, char **argv, int argc)
 		       jnum(s, "hits"), h + m > 0 ? 100.0 * h / (h + m) : 0.0, jnum(s, "misses"),
 		       jnum(s, "fills"), jnum(s, "invalidations"));
 	}
+	s = json_object_get(r, "nat"); /* #19 */
+	if (json_is_true(json_object_get(s, "on")))
+		printf("nat: %s reverse entries, %s SNAT ports; new %s, reused %s, replies to "
+		       "expired entries %s, ICMP errors passed %s\n",
+		       jnum(s, "entries"), jnum(s, "ports"), jnum(s, "nat_new"),
+		       jnum(s, "nat_reused"), jnum(s, "nat_reply_expired"),
+		       jnum(s, "nat_icmp_passed"));
 	arr = json_object_get(r, "services");
 	if (json_array_size(arr)) {
 		struct table t = { 5, 0, { "SERVICE", "ID", "PACKETS", "BYTES", "NEW_FLOWS" },

@@ -63,8 +63,8 @@ static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
 
 /*
  * A backend's target port (issue #19) is for the NAT forwarding modes, which
- * rewrite the destination; every mode so far delivers to the VIP's port, so
- * the key is taken only to refuse it with a reason (parse_backends).
+ * rewrite the destination; the DSR modes deliver to the VIP's port, so
+ * parse_backends refuses it there, with the reason.
  */
 static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 {
@@ -75,6 +75,7 @@ static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 	err = cfg_get_uint(c, v, 1, 65535, &port);
 	if (err)
 		return err;
+	t->be->port = (__u16)port;
 	t->port_line = cfg_line_of(v);
 	return 0;
 }
@@ -148,14 +149,14 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		if (err)
 			goto out;
 		addr_line[i] = t.addr_line;
-		if (t.port_line) {
+		if (t.port_line && !xlb_fwd_is_nat(s->fwd)) {
 			yaml_node_t ln = cfg_at_line(t.port_line);
 
 			cfg_path_key(c, "port");
 			err = cfg_fail(c, &ln,
 				       "forwarding %s delivers to the VIP's port; a backend "
-				       "port needs address translation (forwarding nat or "
-				       "fullnat, not available yet)",
+				       "port needs address translation (forwarding: nat or "
+				       "fullnat)",
 				       xlb_fwd_name(s->fwd));
 			goto out;
 		}
