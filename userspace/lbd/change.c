@@ -48,14 +48,10 @@ static struct xlb_cfg_backend *change_backend(struct xlb_cfg_service *s,
 {
 	struct xlb_addr a;
 	__u8 family;
-	size_t i;
 
 	if (!s || xlb_addr_parse(ch->address, &a, &family))
 		return NULL;
-	for (i = 0; i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, &a))
-			return &s->backends[i];
-	return NULL;
+	return xlb_cfg_backend_find(s, &a, family);
 }
 
 /* The reply of a change the data path refused (nothing changed). */

@@ -197,7 +197,6 @@ static json_t *change_result(struct lbd *l, const struct xlb_change *ch, long lo
 	json_t *o = NULL;
 	struct xlb_addr a;
 	__u8 f;
-	size_t i;
 
 	if (ch->op == XLB_CH_ACL_ADD || ch->op == XLB_CH_ACL_REMOVE) {
 		char p[XLB_CIDR_STRLEN];
@@ -211,9 +210,10 @@ static json_t *change_result(struct lbd *l, const struct xlb_change *ch, long lo
 			      "rate_limit", lbd_rate_limit_json(&ch->rate));
 	} else if (s && ch->op <= XLB_CH_BACKEND_UNDRAIN &&
 		   !xlb_addr_parse(ch->address, &a, &f)) {
-		for (i = 0; i < s->n_backends; i++)
-			if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, f, &a))
-				o = lbd_backend_json(l, s, &s->backends[i]);
+		const struct xlb_cfg_backend *b = xlb_cfg_backend_find(s, &a, f);
+
+		if (b)
+			o = lbd_backend_json(l, s, b);
 	} else if (s) {
 		o = lbd_service_json(l, s);
 	}

@@ -138,16 +138,6 @@ static json_t *lat_json(const struct hsvc *s)
 	return json_pack("{s:o, s:o, s:f}", "le", le, "count", cnt, "sum_s", s->lat_sum_s);
 }
 
-static const struct xlb_cfg_service *cfg_service(struct lbd *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->cfg.n_services; i++)
-		if (!strcmp(l->cfg.services[i].name, name))
-			return &l->cfg.services[i];
-	return NULL;
-}
-
 /* Take the active set act of cs (computed by the reconciler) into the view. */
 static void take_view(struct hsvc *hs, const struct xlb_cfg_service *cs,
 		      const struct xlb_dp_be_active *act)
@@ -210,7 +200,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 				 hs->name, a, res, st->failures, hs->chk.fall);
 		return;
 	}
-	cs = cfg_service(l, hs->name);
+	cs = lbd_find_service(l, hs->name);
 	if (!cs)
 		return;
 	lbd_hsave_dirty(l);

@@ -261,7 +261,7 @@ static void signal_ready(struct lbd *l, struct lbd_src *s, __u32 events)
 	}
 }
 
-/* events.c's 1 s tick, after its own work */
+/* obs.c's 1 s tick, after its own work */
 static void tick(struct lbd *l)
 {
 	lbd_hsave_flush(l, false);

@@ -14,12 +14,7 @@
 
 struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < l->cfg.n_services; i++)
-		if (!strcmp(l->cfg.services[i].name, name))
-			return &l->cfg.services[i];
-	return NULL;
+	return xlb_cfg_service_find(&l->cfg, name);
 }
 
 static json_t *counters_json(json_t *o, const struct xlb_counters *c)

@@ -16,27 +16,6 @@
 #include "maglev.h"
 #include "state.h"
 
-static struct xlb_cfg_service *svc_find(const struct xlb_config *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_services; i++)
-		if (!strcmp(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
-static struct xlb_cfg_backend *be_find(const struct xlb_cfg_service *s, const struct xlb_addr *a,
-				       __u8 family)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, a))
-			return &s->backends[i];
-	return NULL;
-}
-
 static const struct {
 	const char *cmd;
 	enum xlb_change_op op;
@@ -187,7 +166,7 @@ static enum xlb_change_res acl_apply(const struct xlb_change *ch, const struct x
 
 	xlb_cidr_str(&ch->prefix, a, sizeof(a));
 	if (ch->service[0]) {
-		s = svc_find(doc, ch->service);
+		s = xlb_cfg_service_find(doc, ch->service);
 		if (!s) {
 			snprintf(err, errlen, "no service \"%s\"", ch->service);
 			return XLB_CH_NOT_FOUND;
@@ -209,7 +188,7 @@ static enum xlb_change_res acl_apply(const struct xlb_change *ch, const struct x
 	}
 	if (xlb_config_copy(out, doc))
 		return XLB_CH_NOMEM;
-	os = s ? svc_find(out, s->name) : NULL;
+	os = s ? xlb_cfg_service_find(out, s->name) : NULL;
 	lp = os ? (ch->allow ? &os->acl.allow : &os->acl.deny) : &out->acl.deny;
 	ret = ch->op == XLB_CH_ACL_ADD ? xlb_acl_list_add(lp, &ch->prefix)
 				       : xlb_acl_list_remove(lp, &ch->prefix);
@@ -255,7 +234,7 @@ static enum xlb_change_res rate_apply(const struct xlb_change *ch, const struct 
 	struct xlb_cfg_service *os;
 
 	if (ch->service[0]) {
-		s = svc_find(doc, ch->service);
+		s = xlb_cfg_service_find(doc, ch->service);
 		if (!s) {
 			snprintf(err, errlen, "no service \"%s\"", ch->service);
 			return XLB_CH_NOT_FOUND;
@@ -273,7 +252,7 @@ static enum xlb_change_res rate_apply(const struct xlb_change *ch, const struct 
 		return XLB_CH_NOOP;
 	if (xlb_config_copy(out, doc))
 		return XLB_CH_NOMEM;
-	os = s ? svc_find(out, s->name) : NULL;
+	os = s ? xlb_cfg_service_find(out, s->name) : NULL;
 	*(os ? &os->rate_limit : &out->rate_limit) = ch->rate;
 	return XLB_CH_OK;
 }
@@ -352,7 +331,7 @@ static enum xlb_change_res def_check(const struct xlb_change *ch, const struct x
 enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct xlb_config *doc,
 				     struct xlb_config *out, char *err, size_t errlen)
 {
-	const struct xlb_cfg_service *s = svc_find(doc, ch->service);
+	const struct xlb_cfg_service *s = xlb_cfg_service_find(doc, ch->service);
 	const struct xlb_cfg_backend *b = NULL;
 	json_t *st, *so, *bo = NULL;
 	char warn[1024], why[160], astr[XLB_ADDR_STRLEN] = "";
@@ -396,7 +375,7 @@ enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct x
 			return XLB_CH_INVALID;
 		}
 		xlb_addr_str(&a, family, astr, sizeof(astr)); /* the canonical spelling */
-		b = be_find(s, &a, family);
+		b = xlb_cfg_backend_find(s, &a, family);
 		if (ch->op == XLB_CH_BACKEND_ADD && b) {
 			snprintf(err, errlen, "service \"%s\" already has backend %s", s->name,
 				 astr);
@@ -501,7 +480,7 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 		return false;
 	for (i = 0; i < x->n_backends; i++)
 		if (!be_equal(&x->backends[i],
-			      be_find(y, &x->backends[i].addr, x->backends[i].family)))
+			      xlb_cfg_backend_find(y, &x->backends[i].addr, x->backends[i].family)))
 			return false;
 	return true;
 }
@@ -509,8 +488,8 @@ static bool svc_equal(const struct xlb_cfg_service *x, const struct xlb_cfg_serv
 bool xlb_change_clean(const struct xlb_change *ch, const struct xlb_config *read,
 		      const struct xlb_config *fresh, char *what, size_t whatlen)
 {
-	const struct xlb_cfg_service *rs = svc_find(read, ch->service);
-	const struct xlb_cfg_service *fs = svc_find(fresh, ch->service);
+	const struct xlb_cfg_service *rs = xlb_cfg_service_find(read, ch->service);
+	const struct xlb_cfg_service *fs = xlb_cfg_service_find(fresh, ch->service);
 	struct xlb_addr a;
 	__u8 f;
 
@@ -562,7 +541,7 @@ bool xlb_change_clean(const struct xlb_change *ch, const struct xlb_config *read
 		return false;
 	}
 	if (xlb_addr_parse(ch->address, &a, &f) ||
-	    !be_equal(be_find(rs, &a, f), be_find(fs, &a, f))) {
+	    !be_equal(xlb_cfg_backend_find(rs, &a, f), xlb_cfg_backend_find(fs, &a, f))) {
 		snprintf(what, whatlen,
 			 "backend %s of service \"%s\" was changed by another writer", ch->address,
 			 ch->service);

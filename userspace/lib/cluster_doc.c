@@ -59,27 +59,6 @@ int xlb_cluster_doc_encode(const struct xlb_config *cfg, const char *writer, lon
 	return *out ? 0 : -ENOMEM;
 }
 
-static struct xlb_cfg_service *svc_find(const struct xlb_config *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_services; i++)
-		if (!strcmp(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
-static struct xlb_cfg_backend *be_find(const struct xlb_cfg_service *s, const struct xlb_addr *a,
-				       __u8 family)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, a))
-			return &s->backends[i];
-	return NULL;
-}
-
 /*
  * "sections": the cluster-wide sections the document carries; absent (a
  * document of an older lbd): services only, the nodes' files keep the rest.
@@ -159,7 +138,7 @@ int xlb_cluster_doc_decode(const char *buf, size_t len, const char *name, struct
 		goto out;
 	doc->doc_sections = sections;
 	json_object_foreach(drains, sname, bes) {
-		struct xlb_cfg_service *s = svc_find(doc, sname);
+		struct xlb_cfg_service *s = xlb_cfg_service_find(doc, sname);
 
 		if (!s || !json_is_object(bes)) {
 			snprintf(err, errlen, "%s: drains.%s: %s", name, sname,
@@ -172,7 +151,7 @@ int xlb_cluster_doc_decode(const char *buf, size_t len, const char *name, struct
 			struct xlb_addr a;
 			__u8 f;
 
-			b = xlb_addr_parse(addr, &a, &f) ? NULL : be_find(s, &a, f);
+			b = xlb_addr_parse(addr, &a, &f) ? NULL : xlb_cfg_backend_find(s, &a, f);
 			if (!b || !json_is_integer(since) || json_integer_value(since) < 0) {
 				snprintf(err, errlen, "%s: drains.%s.%s: %s", name, sname, addr,
 					 b ? "expected drain_since_ms (an integer)"
