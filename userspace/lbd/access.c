@@ -34,11 +34,14 @@
 
 #include "lbd.h"
 #include "log.h"
+#include "state.h" /* XLB_STATE_DIR */
 
 #define DEFAULT_SOCKET_GROUP "xlb"
 #define DEFAULT_SOCKET_MODE 0660
 
 const char *lbd_audit_default_path;
+/* Default home of the state file, audit log and history (--state-dir; main.c sets it). */
+const char *lbd_state_dir = XLB_STATE_DIR;
 
 /* A private copy of the access part of the config in force (reload swaps it). */
 static struct xlb_access access_cfg;

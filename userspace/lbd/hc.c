@@ -200,7 +200,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 				 hs->name, a, res, st->failures, hs->chk.fall);
 		return;
 	}
-	cs = lbd_find_service(l, hs->name);
+	cs = xlb_cfg_service_find(&l->cfg, hs->name);
 	if (!cs)
 		return;
 	lbd_hsave_dirty(l);

@@ -356,9 +356,6 @@ out:
 	return err;
 }
 
-/* Default home of the state file, audit log and history (--state-dir). */
-const char *lbd_state_dir = XLB_STATE_DIR;
-
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_MAX_FLOWS, OPT_MAX_BACKENDS, OPT_HISTORY, OPT_STATE_DIR,
