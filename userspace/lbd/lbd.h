@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* lbd internals shared by main.c (process, event loop, socket) and cmd.c (commands). */
+/* lbd internals: every file of userspace/lbd includes this (docs/design.md "lbd's files"). */
 #ifndef XLB_LBD_H
 #define XLB_LBD_H
 
