@@ -331,6 +331,17 @@ static void test_refused(void **st)
 	}
 }
 
+/* A refusal answers with the same protocol code in local and cluster mode. */
+static void test_refusal_codes(void **st)
+{
+	(void)st;
+	assert_int_equal(xlb_change_err(XLB_CH_NOT_FOUND), XLB_E_NOT_FOUND);
+	assert_int_equal(xlb_change_err(XLB_CH_EXISTS), XLB_E_EXISTS);
+	assert_int_equal(xlb_change_err(XLB_CH_INVALID), XLB_E_INVALID_ARGUMENT);
+	assert_int_equal(xlb_change_err(XLB_CH_NOMEM), XLB_E_INTERNAL);
+	assert_int_equal(xlb_change_err(XLB_CH_FULL), XLB_E_INTERNAL);
+}
+
 /*
  * The rules are the config file's: an address the parser refuses in a file
  * is refused as a change, for the same reason (xlb_cfg_check_addr's words).
@@ -417,6 +428,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+	    cmocka_unit_test(test_refusal_codes),
 	    cmocka_unit_test_setup_teardown(test_same_rules_as_parser, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
 	};

@@ -28,20 +28,6 @@
 #include "lbd.h"
 #include "log.h"
 
-static enum xlb_err res_code(enum xlb_change_res r)
-{
-	switch (r) {
-	case XLB_CH_NOT_FOUND:
-		return XLB_E_NOT_FOUND;
-	case XLB_CH_EXISTS:
-		return XLB_E_EXISTS;
-	case XLB_CH_INVALID:
-		return XLB_E_INVALID_ARGUMENT;
-	default:
-		return XLB_E_INTERNAL;
-	}
-}
-
 /* The backend of a backend op in l->cfg (the change was applied: it exists, or was added). */
 static struct xlb_cfg_backend *change_backend(struct xlb_cfg_service *s,
 					      const struct xlb_change *ch)
@@ -153,7 +139,7 @@ static json_t *local_change(struct lbd *l, const struct xlb_change *ch)
 	if (res == XLB_CH_NOMEM)
 		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
 	if (res != XLB_CH_OK && res != XLB_CH_NOOP)
-		return xlb_proto_error(res_code(res), "%s", err);
+		return xlb_proto_error(xlb_change_err(res), "%s", err);
 	/* what the reply and the log say of the state before */
 	if (b) {
 		oldb = *b;

@@ -180,16 +180,6 @@ static int cas(struct lbd *l, struct xlb_etcd *e, const char *text, long long re
 	return ret ? ret : 1;
 }
 
-static enum xlb_err res_code(enum xlb_change_res r)
-{
-	switch (r) {
-	case XLB_CH_NOT_FOUND: return XLB_E_NOT_FOUND;
-	case XLB_CH_EXISTS: return XLB_E_EXISTS;
-	case XLB_CH_INVALID: return XLB_E_INVALID_ARGUMENT;
-	default: return XLB_E_INTERNAL;
-	}
-}
-
 static json_t *change_result(struct lbd *l, const struct xlb_change *ch, long long rev,
 			     bool merged, bool noop)
 {
@@ -288,7 +278,7 @@ json_t *lbd_cluster_change(struct lbd *l, const char *cmd, const struct xlb_chan
 			goto out;
 		}
 		if (res != XLB_CH_OK) {
-			resp = xlb_proto_error(res_code(res), "%s", err);
+			resp = xlb_proto_error(xlb_change_err(res), "%s", err);
 			goto out;
 		}
 		/* the whole new document must pass the validator every node runs */

@@ -328,6 +328,20 @@ static enum xlb_change_res def_check(const struct xlb_change *ch, const struct x
 	return XLB_CH_OK;
 }
 
+enum xlb_err xlb_change_err(enum xlb_change_res r)
+{
+	switch (r) {
+	case XLB_CH_NOT_FOUND:
+		return XLB_E_NOT_FOUND;
+	case XLB_CH_EXISTS:
+		return XLB_E_EXISTS;
+	case XLB_CH_INVALID:
+		return XLB_E_INVALID_ARGUMENT;
+	default:
+		return XLB_E_INTERNAL;
+	}
+}
+
 enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct xlb_config *doc,
 				     struct xlb_config *out, char *err, size_t errlen)
 {

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "filter.h"
+#include "proto.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -71,6 +72,8 @@ enum xlb_change_res {
  */
 enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct xlb_config *doc,
 				     struct xlb_config *out, char *err, size_t errlen);
+/* The control protocol's error code for a refused change (local or cluster mode alike). */
+enum xlb_err xlb_change_err(enum xlb_change_res r);
 
 /*
  * The conflict decision after a failed compare-and-swap: the document was
