@@ -102,8 +102,9 @@ TOOL_PROGS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/pktgen_%,
 # host that refuses XDP live frames), built alone into a .so, never linked in.
 TEST_SHIM_SRCS := tests/lib/refuse_live.c
 TEST_SHIMS := $(patsubst %.c,$(BUILD)/%.so,$(TEST_SHIM_SRCS))
-# tests/lib: helpers for tests and benchmarks (the packet builder), never in
-# libxlb.a; linked into the BPF tests and the tools that build packets.
+# tests/lib: helpers for tests and benchmarks (the packet builder, the BPF
+# lab), never in libxlb.a; linked into the BPF tests and the tools that build
+# packets.
 TESTLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(TEST_SHIM_SRCS),$(wildcard tests/lib/*.c)))
 
 DEPS_STAMP := $(BUILD)/.deps-ok

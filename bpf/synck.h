@@ -14,6 +14,17 @@
  * drops: an ACK with a bad cookie is left to the kernel (its own cookies,
  * or a RST), and so is everything else.
  *
+ * A TIME-WAIT socket of an earlier connection with the same addresses and
+ * ports (this host closed first, the client reused its port) would swallow
+ * the ACK: the kernel ends TIME-WAIT for a new SYN, but this host never sees
+ * the SYN. For an ACK with a valid cookie (proof of a new handshake: an old
+ * duplicate cannot carry one) the program ends that TIME-WAIT as the kernel
+ * would for the SYN: a copy of the ACK is queued back to this interface's
+ * ingress (bpf_clone_redirect, marked so it is tried once), and the packet
+ * itself becomes an in-window RST without options, which the kernel's
+ * TIME-WAIT handling takes as the end of the old connection (unless
+ * net.ipv4.tcp_rfc1337 = 1). The copy then finds the listener.
+ *
  * Cost on packets that are not handshakes: one socket lookup (skc) per TCP
  * ACK segment while a secret is loaded, and nothing otherwise.
  */
@@ -50,6 +61,23 @@ struct sock {
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
 
+/*
+ * The one field of a TIME-WAIT socket read here, the next sequence number it
+ * expects (tw_rcv_nxt); CO-RE takes its offset from the kernel's BTF.
+ */
+struct sock_common___xlb {
+	__u32 skc_tw_rcv_nxt;
+} __attribute__((preserve_access_index));
+struct inet_timewait_sock___xlb {
+	struct sock_common___xlb __tw_common;
+} __attribute__((preserve_access_index));
+struct tcp_timewait_sock___xlb {
+	struct inet_timewait_sock___xlb tw_sk;
+} __attribute__((preserve_access_index));
+
+/* skb->mark of the ACK copy queued back to ingress after a TIME-WAIT ended. */
+#define XLB_SC_TW_MARK 0x786c6231 /* "xlb1" */
+
 /* SYN cookie secrets, key 0 (struct xlb_sc_keys); no flag set = off. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -61,6 +89,69 @@ struct {
 #define XLB_TH_SYN 0x02
 #define XLB_TH_RST 0x04
 #define XLB_TH_ACK 0x10
+
+/*
+ * End the TIME-WAIT socket that holds the addresses and ports of a valid
+ * cookie's ACK (the TCP header at thoff, the socket expecting rcv_nxt): queue
+ * a copy of the ACK back to this interface's ingress, then turn the packet
+ * into the RST that ends the TIME-WAIT (RST alone, sequence rcv_nxt, the
+ * options made NOPs so no timestamp can be rejected by PAWS). The kernel
+ * processes the RST first; the copy, marked, comes back here and meets the
+ * listener.
+ */
+static __noinline int xlb_synck_tw(struct __sk_buff *skb, __u32 thoff, __u32 rcv_nxt)
+{
+	__be32 v32, n32;
+	__be16 v16, n16;
+	__u32 mark, olen, off, csum = thoff + offsetof(struct tcphdr, check);
+	__u8 doff;
+	int i;
+
+	if (thoff > 14 + 40 || bpf_skb_load_bytes(skb, thoff + 12, &doff, 1))
+		return -1;
+	olen = ((doff >> 4) * 4 - sizeof(struct tcphdr)) & 63;
+	if (olen > 40)
+		return -1;
+	mark = skb->mark;
+	skb->mark = XLB_SC_TW_MARK;
+	i = bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS);
+	skb->mark = mark;
+	if (i) {
+		xlb_dcount(0, XLB_DECAP_SC_ERR);
+		return -1;
+	}
+	/* seq = rcv_nxt, ack_seq = 0, flags = RST (the data offset kept). */
+	n32 = bpf_htonl(rcv_nxt);
+	if (bpf_skb_load_bytes(skb, thoff + 4, &v32, 4) ||
+	    bpf_l4_csum_replace(skb, csum, v32, n32, 4) ||
+	    bpf_skb_store_bytes(skb, thoff + 4, &n32, 4, 0))
+		goto err;
+	n32 = 0;
+	if (bpf_skb_load_bytes(skb, thoff + 8, &v32, 4) ||
+	    bpf_l4_csum_replace(skb, csum, v32, n32, 4) ||
+	    bpf_skb_store_bytes(skb, thoff + 8, &n32, 4, 0))
+		goto err;
+	n16 = bpf_htons((__u16)doff << 8 | XLB_TH_RST);
+	if (bpf_skb_load_bytes(skb, thoff + 12, &v16, 2) ||
+	    bpf_l4_csum_replace(skb, csum, v16, n16, 2) ||
+	    bpf_skb_store_bytes(skb, thoff + 12, &n16, 2, 0))
+		goto err;
+	n32 = 0x01010101; /* four NOPs */
+	for (i = 0; i < 40; i += 4) {
+		if (i >= olen)
+			break;
+		off = thoff + sizeof(struct tcphdr) + i;
+		if (bpf_skb_load_bytes(skb, off, &v32, 4) ||
+		    bpf_l4_csum_replace(skb, csum, v32, n32, 4) ||
+		    bpf_skb_store_bytes(skb, off, &n32, 4, 0))
+			goto err;
+	}
+	xlb_dcount(0, XLB_DECAP_SC_TIMEWAIT);
+	return 0;
+err:
+	xlb_dcount(0, XLB_DECAP_SC_ERR);
+	return -1;
+}
 
 static __always_inline void xlb_synck(struct __sk_buff *skb)
 {
@@ -75,8 +166,8 @@ static __always_inline void xlb_synck(struct __sk_buff *skb)
 	struct bpf_sock *sk;
 	struct tcphdr *th;
 	struct xlb_tcpopt_ctx c;
-	__u32 zero = 0, tlen, off, len, opts, state;
-	int idx;
+	__u32 zero = 0, tlen, off, len, opts, state, rcv_nxt = 0;
+	int idx, again;
 
 	ks = bpf_map_lookup_elem(&XLB_DECAP_SCKEYS_MAP, &zero);
 	if (!ks || !(ks->flags & (XLB_SC_F_CUR | XLB_SC_F_PREV)))
@@ -123,13 +214,28 @@ static __always_inline void xlb_synck(struct __sk_buff *skb)
 		tup.ipv6.sport = th->source;
 		tup.ipv6.dport = th->dest;
 	}
-	/* Established (or a request of the kernel's own): none of our business. */
+	/* Our copy back from xlb_synck_tw: tried once. */
+	again = skb->mark == XLB_SC_TW_MARK;
+	if (again)
+		skb->mark = 0;
+	/*
+	 * Established (or a request of the kernel's own): none of our business.
+	 * TIME-WAIT: ours if the cookie is valid (below).
+	 */
 	sk = bpf_skc_lookup_tcp(skb, &tup, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return;
 	state = sk->state;
+	if (state == BPF_TCP_TIME_WAIT) {
+		struct tcp_timewait_sock___xlb *tw = (void *)bpf_skc_to_tcp_timewait_sock(sk);
+
+		if (tw)
+			rcv_nxt = tw->tw_sk.__tw_common.skc_tw_rcv_nxt;
+		else
+			state = BPF_TCP_CLOSE;
+	}
 	bpf_sk_release(sk);
-	if (state != BPF_TCP_LISTEN)
+	if (state != BPF_TCP_LISTEN && (state != BPF_TCP_TIME_WAIT || again))
 		return;
 
 	len = th->doff * 4;
@@ -157,6 +263,10 @@ static __always_inline void xlb_synck(struct __sk_buff *skb)
 			   bpf_ktime_get_tai_ns() >> XLB_SC_PERIOD_SHIFT, opts);
 	if (idx < 0) {
 		xlb_dcount(0, XLB_DECAP_SC_BAD);
+		return;
+	}
+	if (state == BPF_TCP_TIME_WAIT) {
+		xlb_synck_tw(skb, (__u32)((void *)th - data), rcv_nxt);
 		return;
 	}
 	attrs.mss = xlb_sc_mss((__u32)idx, key.family);

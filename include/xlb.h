@@ -400,7 +400,8 @@ _Static_assert(sizeof(struct xlb_decap_cfg) == 4, "xlb_decap_cfg layout");
 	/* synck.bpf.c only; events, in addition to the packet's reason above: */          \
 	X(SC_ASSIGNED, "sc_assigned", "ACK with a valid SYN cookie to a listener: connection made (bpf_sk_assign_tcp_reqsk)") \
 	X(SC_BAD, "sc_bad", "ACK to a listener without a request, cookie not ours: left to the kernel") \
-	X(SC_ERR, "sc_err", "valid SYN cookie but bpf_sk_assign_tcp_reqsk failed: left to the kernel")
+	X(SC_ERR, "sc_err", "valid SYN cookie but bpf_sk_assign_tcp_reqsk failed: left to the kernel") \
+	X(SC_TIMEWAIT, "sc_timewait", "valid SYN cookie met an old connection in TIME-WAIT: ended by an RST, the ACK handled again")
 
 enum xlb_decap_stat {
 #define XLB_DECAP_ENUM(e, name, help) XLB_DECAP_##e,

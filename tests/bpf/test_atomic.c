@@ -21,7 +21,7 @@
  * half A, half B for the whole rewrite. Packets arriving then are scheduled
  * on a table that is neither version: flows of slots not yet rewritten go
  * to A's backends after user space has decided on B (and if B dropped a
- * backend, dp.c's later step that deactivates it turns those packets into
+ * backend, dp_svc.c's later step that deactivates it turns those packets into
  * drop_no_backend), the load split follows no weight set, and lc, which
  * reads two slots per packet, can even compare a backend of A against one
  * of B within one packet. A size change cannot be done in place at all (an
@@ -35,9 +35,9 @@
  *   prebuilt  two inner maps, A and B, created once; the writer flips
  *             XLB_TABLES_MAP[svc] between them as fast as it can.
  *   mmap      every swap creates a new inner map, fills it through mmap
- *             (as userspace/lib/dp.c install_table does), swaps, closes it.
+ *             (as userspace/lib/dp_svc.c install_table does), swaps, closes it.
  *   resize    as mmap, with A of 251 slots and B of 65537: the service
- *             entry's table_size changes too, in dp.c's order (growing:
+ *             entry's table_size changes too, in dp_svc.c's order (growing:
  *             table first, then the size; shrinking: the size first, then
  *             the table). In between, the data path reads table B with the
  *             smaller size (valid, every index < 251 exists), so a packet
@@ -241,7 +241,7 @@ static const __u32 *version(__u32 svc_id, int to_b, __u32 size, __u32 *buf)
 	return buf;
 }
 
-/* Version to_b of the table in a fresh inner map, filled as dp.c fills it. */
+/* Version to_b of the table in a fresh inner map, filled as dp_svc.c fills it. */
 static int fresh_table(struct writer *w, int to_b)
 {
 	__u32 size = !to_b && w->mode == SWAP_RESIZE ? SMALL : BIG;
@@ -249,7 +249,7 @@ static int fresh_table(struct writer *w, int to_b)
 	return bpf_lab_table_create(version(w->svc_id, to_b, size, w->buf), size);
 }
 
-/* One swap to version B (to_b) or back to A, in dp.c's order for sizes. */
+/* One swap to version B (to_b) or back to A, in dp_svc.c's order for sizes. */
 static int swap_once(struct writer *w, int to_b)
 {
 	int fd, err;

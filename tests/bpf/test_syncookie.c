@@ -73,7 +73,7 @@ static int setup(void **state)
 {
 	static const char *const cmds[] = {
 	    "ip link add xs0 address 02:00:00:00:00:01 type veth peer name xs1",
-	    "ip link set xs0 up && ip link set xs1 up",
+	    "ip link set xs0 up && ip link set xs1 up && ip link set lo up",
 	    "ip addr add 10.9.0.1/24 dev xs0 && ip -6 addr add fd00:9::1/64 dev xs0 nodad",
 	    "sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1",
 	    "ip neigh replace 10.9.0.11 lladdr 02:00:00:00:00:0b dev xs0 nud permanent",
@@ -669,6 +669,117 @@ static void test_tc_check(void **state)
 	synck__destroy(d);
 }
 
+/* 1 while /proc/net/tcp lists 127.0.0.1:lport <-> 127.0.0.1:rport in TIME-WAIT. */
+static int timewait_listed(__u16 lport, __u16 rport)
+{
+	char line[256], want[64];
+	FILE *f = fopen("/proc/net/tcp", "r");
+	int found = 0;
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "0100007F:%04X 0100007F:%04X 06", lport, rport);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The server closed first, so it holds 127.0.0.1:8081 <-> 127.0.0.1:41000 in
+ * TIME-WAIT; the client uses its port again, and the balancer answered the
+ * new SYN with a cookie. The tc program meets the TIME-WAIT socket with the
+ * valid cookie's ACK: the packet comes out as an RST (alone, no options,
+ * a correct checksum) at the sequence the TIME-WAIT socket expects, which
+ * the kernel, sent that RST, takes as the end of the TIME-WAIT. A forged
+ * cookie leaves the TIME-WAIT alone.
+ */
+static void test_tc_timewait(void **state)
+{
+	struct sockaddr_in srv = {.sin_family = AF_INET, .sin_port = htons(8081),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in cli = srv;
+	struct xlb_sc_keys ks = {.flags = XLB_SC_F_CUR};
+	struct pkt_spec a;
+	struct pkt p;
+	struct xlb_flow_key key;
+	struct synck *d;
+	__u8 ao[12], out[PKT_MAX], *th;
+	__u32 zero = 0, t = tai_counter(), c, sum, i;
+	__u64 tw0, bad0;
+	char b;
+	int l, fd, s, one = 1, raw, forged;
+
+	if (lab.state == 0)
+		skip();
+	cli.sin_port = htons(41000);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(l, (void *)&srv, sizeof(srv)), 0);
+	assert_int_equal(listen(l, 4), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (void *)&cli, sizeof(cli)), 0);
+	assert_int_equal(connect(fd, (void *)&srv, sizeof(srv)), 0);
+	s = accept(l, NULL, NULL);
+	assert_true(s >= 0);
+	close(s); /* the server first */
+	assert_int_equal(read(fd, &b, 1), 0);
+	close(fd);
+	for (i = 0; i < 100 && !timewait_listed(8081, 41000); i++)
+		usleep(10000);
+	assert_true(timewait_listed(8081, 41000));
+
+	d = synck__open_and_load();
+	assert_non_null(d);
+	memcpy(ks.cur, key_a, 16);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(d->maps.XLB_DECAP_SCKEYS_MAP), &zero, &ks, 0), 0);
+	for (forged = 1; forged >= 0; forged--) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
+			    .repeat = 1);
+
+		tw0 = dstat(d, XLB_DECAP_SC_TIMEWAIT);
+		bad0 = dstat(d, XLB_DECAP_SC_BAD);
+		ack_spec(&a, ao, "127.0.0.1", "127.0.0.1", 8081, 5000, 0, 1, 0xa0a0a0a7);
+		a.sport = 41000;
+		pkt_flow_key(&a, &key);
+		c = xlb_sc_make(key_a, &key, htonl(5000), t, 5, 0xa7 & XLB_SC_OPT_MASK);
+		a.ack_seq = (forged ? c ^ 0x40 : c) + 1;
+		assert_int_equal(pkt_build(&a, &p), 0);
+		o.data_in = p.buf;
+		o.data_size_in = (__u32)p.len;
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(d->progs.xlb_tc_decap), &o), 0);
+		assert_int_equal(o.retval, TC_ACT_OK);
+		assert_int_equal(o.data_size_out, p.len);
+		assert_int_equal(dstat(d, XLB_DECAP_SC_TIMEWAIT) - tw0, !forged);
+		assert_int_equal(dstat(d, XLB_DECAP_SC_BAD) - bad0, forged);
+		if (forged) {
+			assert_memory_equal(out, p.buf, p.len);
+			continue;
+		}
+	}
+	/* Ethernet, IPv4 unchanged; TCP: the ports kept, then the RST. */
+	assert_memory_equal(out, p.buf, 14 + 20 + 4);
+	th = out + 14 + 20;
+	assert_int_equal(be32(th + 8), 0);		/* ack_seq */
+	assert_int_equal(th[12], 8 << 4);		/* data offset kept: 32 bytes */
+	assert_int_equal(th[13], 0x04);			/* RST alone */
+	for (i = 20; i < 32; i++)
+		assert_int_equal(th[i], 1);		/* NOPs: no timestamp for PAWS */
+	sum = sum16(0, out + 14 + 12, 8) + IPPROTO_TCP + 32;
+	assert_int_equal(fold(sum16(sum, th, 32)), 0xffff);
+	/* The kernel takes it as the end of that TIME-WAIT: seq is its rcv_nxt. */
+	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	assert_true(raw >= 0);
+	assert_int_equal(sendto(raw, out + 14, p.len - 14, 0, (void *)&srv, sizeof(srv)),
+			 (ssize_t)(p.len - 14));
+	close(raw);
+	for (i = 0; i < 100 && timewait_listed(8081, 41000); i++)
+		usleep(10000);
+	assert_false(timewait_listed(8081, 41000));
+	close(l);
+	synck__destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +788,7 @@ int main(void)
 	    cmocka_unit_test(test_vlan),	  cmocka_unit_test(test_forged),
 	    cmocka_unit_test(test_expiry),	  cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_flag_off),	  cmocka_unit_test(test_tc_check),
+	    cmocka_unit_test(test_tc_timewait),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -52,6 +52,35 @@ assert_eq() {
 in_ns() { local h=$1; shift; nsenter --net="/run/netns/$XT_NAME-$h" "$@"; }
 lbctl() { "$XT_LBCTL" -s "$XT_SOCK" "$@"; }
 httpc() { in_ns cli "$XT_PY" "$XT_TOP/tests/integration/httpc.py" "$@"; }
+# http_get_from HOST SPORT..: one GET per source port, in turn, from the client,
+# read to the server's FIN (the server closes first: its side enters
+# TIME-WAIT, the client's does not, so the port can be used again at once);
+# prints the backends' names (or error:EXCEPTION), one per port.
+http_get_from() {
+	in_ns cli "$XT_PY" - "$@" <<'PY'
+import socket, sys
+names = []
+for port in sys.argv[2:]:
+    s = socket.socket()
+    s.settimeout(3)
+    try:
+        s.bind(("", int(port)))
+        s.connect((sys.argv[1], 80))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: vip\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:  # to the server's FIN: the client never enters TIME_WAIT
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+        names.append(data.split(b"\r\n\r\n", 1)[1].decode().strip() or "empty")
+    except OSError as e:
+        names.append("error:" + type(e).__name__)
+    finally:
+        s.close()
+print(" ".join(names))
+PY
+}
 jget() { "$XT_PY" -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(json.dumps(r) if isinstance(r,(dict,list)) else r)' "$1"; }
 
 # qgrep ARGS..: grep -q that reads all its input. Under pipefail, grep -q

@@ -58,6 +58,14 @@ h2=$XT_BG_PID
 wait_for 10 sh -c "[ -s $XT_WORK/hold2 ]" || fail "connections not open (2)"
 assert_eq "$(( $(nf 10.0.0.11) - before ))" 5 "be1 takes flows again up to its cap"
 assert_eq "$(fbk 10.0.0.11 open_flows)" 5 "be1's open flows (2)"
+# The caps map is pinned like the others: a restart keeps the open-flow
+# units and the turned-away count (the XDP program runs on meanwhile).
+ta=$(fbk 10.0.0.11 turned_away)
+[ -e "$XT_PIN_DIR/xlb_caps_v1" ] || fail "xlb_caps_v1 not pinned in $XT_PIN_DIR"
+lbd_stop TERM
+lbd_start
+assert_eq "$(fbk 10.0.0.11 open_flows)" 5 "be1's open flows after an lbd restart"
+assert_ge "$(fbk 10.0.0.11 turned_away)" "$ta" "be1's turned-away count after an lbd restart"
 touch "$stop"
 wait "$h2" || true
 pass "a capped backend never holds more than max_flows open flows; FIN gives room back"

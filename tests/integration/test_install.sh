@@ -79,9 +79,9 @@ while read -r c; do
 	grep -qE "^ *$c( |$)" "$W/lbctl.8.txt" || fail "lbctl(8) does not document \"$c\" (docs/man/lbctl.8.scd)"
 done <"$W/commands"
 # every key the config parser accepts is in xlb.conf(5)
-keys=$(grep -oE '^ *\{"[a-z_]+", (true|false), ' "$TOP/userspace/lib/config.c" |
-	sed -E 's/^ *\{"([a-z_]+)".*/\1/' | sort -u)
-[ -n "$keys" ] || fail "could not read the config keys from userspace/lib/config.c"
+keys=$(cat "$TOP"/userspace/lib/config.c "$TOP"/userspace/lib/cfg_*.c |
+	grep -oE '^ *\{"[a-z_]+", (true|false), ' | sed -E 's/^ *\{"([a-z_]+)".*/\1/' | sort -u)
+[ -n "$keys" ] || fail "could not read the config keys from userspace/lib/config.c, cfg_*.c"
 for k in $keys; do
 	grep -qw -- "$k" "$W/xlb.conf.5.txt" || fail "xlb.conf(5) does not document key \"$k\" (docs/man/xlb.conf.5.scd)"
 done

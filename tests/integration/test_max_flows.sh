@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # lbd --max-flows sizes the connection table at load time, and a restart with
-# another size resizes the pinned table without losing flows (dp.c
+# another size resizes the pinned table without losing flows (dp_migrate.c
 # resize_prepare: the old pin moves aside, the new table is created and the
 # entries are copied around the program switch). Proof that the entries
 # came over: the restart also re-weights the backends so that the Maglev

@@ -21,31 +21,7 @@ services:
 CONF
 lbd_start
 
-get() { # get SPORT..: one connection per port, the server closes first; prints the backend names
-	in_ns cli "$XT_PY" - "$XT_VIP" "$@" <<'PY'
-import socket, sys
-names = []
-for port in sys.argv[2:]:
-    s = socket.socket()
-    s.settimeout(3)
-    s.bind(("", int(port)))
-    try:
-        s.connect((sys.argv[1], 80))
-        s.sendall(b"GET / HTTP/1.1\r\nHost: vip\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:  # to the server's FIN: the client never enters TIME_WAIT
-            b = s.recv(4096)
-            if not b:
-                break
-            data += b
-        names.append(data.split(b"\r\n\r\n", 1)[1].decode().strip() or "empty")
-    except OSError as e:
-        names.append("error:" + type(e).__name__)
-    finally:
-        s.close()
-print(" ".join(names))
-PY
-}
+get() { http_get_from "$XT_VIP" "$@"; }
 be_field() { # be_field ADDRESS FIELD: from backend list web
 	lbctl --json backend list web | jget "[b['$2'] for b in d['backends'] if b['address']=='$1'][0]"
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Health checks (userspace/lib/health.c): the rise/fall state machine
+ * Health checks (userspace/lib/hc_check.c, health.c): the rise/fall state machine
  * (table-driven), and real probes through the real event loop code against
  * listeners on 127.0.0.1: a TCP listener, HTTP servers answering 200 and 503,
  * a closed port, a listener whose backlog is full (SYNs dropped: timeout) and

@@ -119,7 +119,7 @@ static void test_auto_hysteresis(void **state)
 	assert_true(xlb_sc_auto_step(true, 0, XLB_SC_AUTO_TABLE_FILL * 0.6));
 	assert_false(
 	    xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.4, XLB_SC_AUTO_TABLE_FILL * 0.4));
-	/* the runtime state dp.c reads */
+	/* the runtime state dp_svc.c reads */
 	{
 		struct xlb_vip_key k = {.port = htons(443), .proto = 6, .family = 4};
 

@@ -26,6 +26,7 @@
 #include <sys/timerfd.h>
 
 #include "addr.h"
+#include "flowstat.h"
 #include "lbd.h"
 #include "log.h"
 #include "reconcile.h"
@@ -153,7 +154,7 @@ void lbd_flow_counts_load(struct lbd *l)
 	l->n_flow_counts = 0;
 	if (!c)
 		return;
-	if (xlb_dp_flow_counts(l->dp, c, n, LBD_FLOW_ACTIVE_S * 1000000000ull,
+	if (xlb_dp_flow_counts(l->dp, c, n, XLB_FLOW_OPEN_NS,
 			       NULL)) {
 		free(c);
 		return;

@@ -167,8 +167,6 @@ json_t *lbd_cmd_events(struct lbd *l, json_t *args); /* {since, limit} */
 
 /* ---- drain.c: draining backends ---- */
 
-#define LBD_FLOW_ACTIVE_S 60 /* a flow counts as open while it saw a packet this recently */
-
 /* Has b's drain (if any) lasted drain_timeout of cs at now_ms? */
 bool lbd_drain_expired(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *b,
 		       long long now_ms);

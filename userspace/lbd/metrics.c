@@ -656,7 +656,7 @@ static char *render(struct lbd_metrics *m, size_t *len)
 	}
 	if (m->flow_fd >= 0) {
 		fs = malloc(sizeof(*fs));
-		if (fs && xlb_flowstat_read(m->flow_fd, XLB_ACTIVE_FLOW_WINDOW_S * 1000000000ull, fs)) {
+		if (fs && xlb_flowstat_read(m->flow_fd, XLB_FLOW_OPEN_NS, fs)) {
 			free(fs);
 			fs = NULL;
 		}

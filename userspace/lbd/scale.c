@@ -240,7 +240,7 @@ void lbd_scale_tick(struct lbd *l)
 		if (o->flow_fd < 0)
 			o->flow_fd = xlb_flowstat_open(l->pin_dir);
 		fs = o->flow_fd >= 0 ? malloc(sizeof(*fs)) : NULL;
-		if (fs && xlb_flowstat_read(o->flow_fd, XLB_ACTIVE_FLOW_WINDOW_S * 1000000000ull, fs)) {
+		if (fs && xlb_flowstat_read(o->flow_fd, XLB_FLOW_OPEN_NS, fs)) {
 			free(fs);
 			fs = NULL;
 		}

@@ -10,7 +10,8 @@
 #include "addr.h"
 #include "announce.h"
 
-bool xlb_announce_serving(enum xlb_pol_mode mode, __u32 n_weighted)
+/* Can a service in this state take new flows? */
+static bool announce_serving(enum xlb_pol_mode mode, __u32 n_weighted)
 {
 	switch (mode) {
 	case XLB_POL_NORMAL:
@@ -41,7 +42,7 @@ int xlb_announce_compute(bool drained, const struct xlb_ann_service *svc, size_t
 	if (drained)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!xlb_announce_serving(svc[i].mode, svc[i].n_weighted))
+		if (!announce_serving(svc[i].mode, svc[i].n_weighted))
 			continue;
 		memset(&out[k], 0, sizeof(out[k]));
 		out[k].family = svc[i].family;

@@ -34,9 +34,6 @@ struct xlb_ann_vip {
 	__u8 family;
 };
 
-/* Can a service in this state take new flows? */
-bool xlb_announce_serving(enum xlb_pol_mode mode, __u32 n_weighted);
-
 /*
  * The VIPs to announce: out[0..*n_out-1], sorted (IPv4 first, then by
  * address) and unique; out needs room for n entries. Nothing when drained.

@@ -9,8 +9,9 @@
  *  - A top-level section that is off or empty when absent (metrics, events,
  *    bgp, cluster, acl, rate_limit, roles, audit, control) is written only when
  *    it says something, and then with every key it has.
- *  - A key added to config.c must be added here too: the round-trip test in
- *    tests/unit/test_config.c compares every field and fails otherwise.
+ *  - A key added to the parser (config.c, cfg_*.c) must be added here too: the
+ *    round-trip test in tests/unit/test_config.c compares every field and
+ *    fails otherwise.
  */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -10,12 +10,12 @@
  * With opts.defer_attach the switch waits for xlb_dp_attach(), so the caller
  * can program the maps first. Pins of other versions of our maps (an upgrade
  * that changed a layout) are migrated around the switch, then removed
- * (migrate.h, dp.c).
+ * (migrate.h, dp_migrate.c).
  * xlb_dp_close() leaves everything attached and pinned; xlb_dp_detach()
  * removes the program and the pins.
  *
- * Desired state goes in through xlb_dp_apply() (a whole config: services not
- * in it are removed) or xlb_dp_apply_service() (one service). Both diff
+ * Desired state goes in through xlb_dp_apply_active() (a whole config: services
+ * not in it are removed) or xlb_dp_apply_service_active() (one service). Both diff
  * against what the maps hold: an unchanged service keeps its id, an unchanged
  * backend its id (so established flows keep their backend), and an unchanged
  * lookup table is not rebuilt. Services are matched by their key (VIP, port,
@@ -111,7 +111,6 @@ int xlb_dp_ifindex(const struct xlb_dp *dp);
  */
 int xlb_dp_reattach(struct xlb_dp *dp, int ifindex);
 const char *xlb_dp_attach_mode(const struct xlb_dp *dp); /* "native" / "generic" */
-const char *xlb_dp_pin_dir(const struct xlb_dp *dp);
 /* Did xlb_dp_open() replace the program of an existing link (a restart)? */
 bool xlb_dp_adopted(const struct xlb_dp *dp);
 /* Was the running program loaded with its per-CPU flow cache (bpf/fcache.h)? */
@@ -124,14 +123,6 @@ struct xlb_dp_diff {
 };
 
 /*
- * Make the maps hold exactly cfg's services. Stops at the first failure
- * (logged) and returns its -errno; what was applied before stays applied.
- */
-int xlb_dp_apply(struct xlb_dp *dp, const struct xlb_config *cfg, struct xlb_dp_diff *diff);
-/* Install or update one service (matched by svc->key). 0 or -errno (-ENOSPC: out of ids). */
-int xlb_dp_apply_service(struct xlb_dp *dp, const struct xlb_cfg_service *svc,
-			 struct xlb_dp_diff *diff);
-/*
  * The active set (see policy.h) of one backend: its effective weight in the
  * lookup table (0: no new flows) and whether it may keep established flows
  * (false: XLB_BE_F_ACTIVE cleared, the data path reschedules its flows). The
@@ -143,19 +134,25 @@ struct xlb_dp_be_active {
 };
 
 /*
- * xlb_dp_apply_service() with act[i] for cs->backends[i] (NULL: configured
- * weights, all usable). Order as for every change (dp.c): usable entries
- * before the table, then the table, then entries that became unusable.
+ * Install or update one service (matched by cs->key) with act[i] for
+ * cs->backends[i] (NULL: configured weights, all usable). Order as for every
+ * change (dp_svc.c): usable entries before the table, then the table, then entries
+ * that became unusable. 0 or -errno (-ENOSPC: out of ids).
  */
 int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service *cs,
 				const struct xlb_dp_be_active *act, struct xlb_dp_diff *diff);
-/* xlb_dp_apply() with act[i] for cfg->services[i] (act or act[i] NULL: configured). */
+/*
+ * Make the maps hold exactly cfg's services (those not in it are removed),
+ * with act[i] for cfg->services[i] (act or act[i] NULL: configured). Stops at
+ * the first failure (logged) and returns its -errno; what was applied before
+ * stays applied.
+ */
 int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 			const struct xlb_dp_be_active *const *act, struct xlb_dp_diff *diff);
 /*
  * Make the ACL tries and filter settings (bpf/filter.h) hold exactly cfg's
  * global acl/rate_limit and those of its installed services (matched by key).
- * Called by xlb_dp_apply*() of a whole config, and after ACL changes. 0 or -errno.
+ * Called by xlb_dp_apply_active() of a whole config, and after ACL changes. 0 or -errno.
  */
 int xlb_dp_filters_sync(struct xlb_dp *dp, const struct xlb_config *cfg);
 /* Remove one service: 0 or -ENOENT. */
@@ -181,10 +178,11 @@ int xlb_dp_backend_counters(const struct xlb_dp *dp, __u32 be_id, struct xlb_cou
 int xlb_dp_backend_cap(const struct xlb_dp *dp, __u32 be_id, struct xlb_cap *cap, __s64 *open);
 
 /*
- * Connection-table entries per backend id, in one batch walk of xlb_flows_v3:
+ * Open flows per backend id, in one batch walk of the connection table:
  * counts[id] (n_ids entries, zeroed first; NULL: only count) gets every entry
- * naming id that is not closed (TCP FIN/RST seen, lc only) and, if active_ns
- * is not 0, whose last packet is at most active_ns old. *total (if not NULL):
+ * naming id that is open (xlb_flow_is_open(), flowstat.h: not closed and, if
+ * active_ns is not 0, seen within active_ns; the views pass XLB_FLOW_OPEN_NS,
+ * the lc recount its idle window). *total (if not NULL):
  * all entries. The table is LRU without expiry: entries of finished flows stay
  * until evicted, hence the age filter. 0 or -errno.
  */
@@ -194,7 +192,7 @@ int xlb_dp_flow_counts(struct xlb_dp *dp, __u32 *counts, __u32 n_ids, __u64 acti
 /*
  * Least connections: the data path counts a flow up when lc schedules it and
  * down on its first FIN/RST, but never sees a flow end silently (UDP, idle
- * TCP, LRU eviction). Rewrite xlb_conns_v1 of every lc service's backends
+ * TCP, LRU eviction). Rewrite XLB_MAP_CONNS of every lc service's backends
  * with the number of connection-table entries that are not closed and saw a
  * packet within idle_ns. Racing new flows may be missed by one recount and
  * are corrected by the next: the counts stay within the new flows of one
@@ -214,7 +212,7 @@ long long xlb_dp_last_swap_ns(const struct xlb_dp *dp);
 
 /* Fill levels of the maps, for status. */
 struct xlb_dp_fill {
-	__u32 flows, flows_max; /* xlb_flows_v3 entries (any age) at the last walk / capacity */
+	__u32 flows, flows_max; /* connection table entries (any age) at the last walk / capacity */
 	__s64 flows_age_ms; /* how old that count is (-1: never counted) */
 	__u32 services, services_max;
 	__u32 backends, backends_max; /* backend ids in use */
@@ -222,18 +220,17 @@ struct xlb_dp_fill {
 /* Fill levels; never walks the connection table (flows: the last walk's count). */
 int xlb_dp_fill(const struct xlb_dp *dp, struct xlb_dp_fill *f);
 /*
- * Count xlb_flows_v2's entries (one batch walk) unless the last complete walk
- * (any xlb_dp_flow_counts(), e.g. the lc recount) is younger than
- * max_age_ms. 0 or -errno.
+ * Count the connection table's entries (one batch walk) unless the last
+ * complete walk (any xlb_dp_flow_counts(), e.g. the lc recount) is younger
+ * than max_age_ms. 0 or -errno.
  */
 int xlb_dp_flows_refresh(struct xlb_dp *dp, __u64 max_age_ms);
 
 /*
- * Make the kernel resolve the neighbour entry of every backend (or one), so
+ * Make the kernel resolve the neighbour entry of every backend, so
  * bpf_fib_lookup() in the data path finds a next-hop MAC. Best effort.
  */
 void xlb_dp_neigh_refresh(struct xlb_dp *dp);
-void xlb_dp_neigh_kick(struct xlb_dp *dp, const struct xlb_addr *addr, __u8 family);
 
 /*
  * The fd of one of the program's maps by name (XLB_MAP_*), for read-only

@@ -75,7 +75,7 @@ bool xlb_acl_eq(const struct xlb_acl *a, const struct xlb_acl *b);
 /* Same limit? (two unset limits are equal whatever their other fields) */
 bool xlb_rate_limit_eq(const struct xlb_rate_limit *a, const struct xlb_rate_limit *b);
 
-/* The xlb_filt_v1 value of a scope with these lists and this limit. */
+/* The XLB_MAP_FILTER value of a scope with these lists and this limit. */
 void xlb_filter_value(const struct xlb_acl *acl, const struct xlb_rate_limit *rl,
 		      struct xlb_filter *out);
 

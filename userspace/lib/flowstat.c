@@ -22,7 +22,8 @@ int xlb_flowstat_open(const char *pin_dir)
 	return fd < 0 ? -errno : fd;
 }
 
-__u64 xlb_map_capacity(int fd)
+/* max_entries of a map fd (0 on error). */
+static __u64 map_capacity(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -32,18 +33,41 @@ __u64 xlb_map_capacity(int fd)
 	return info.max_entries;
 }
 
-static void count_one(struct xlb_flowstat *fs, const struct xlb_flow *f, __u64 now, __u64 window)
+bool xlb_flow_is_open(const struct xlb_flow *f, __u64 now_ns, __u64 window_ns)
 {
-	fs->entries++;
 	if (f->flags & XLB_FLOW_F_CLOSED)
-		return;
-	if (f->last_seen_ns + window < now)
-		return;
-	fs->active++;
-	if (f->svc_id < XLB_MAX_SERVICES)
-		fs->svc_active[f->svc_id]++;
-	if (f->backend_id < XLB_BACKEND_ID_LIMIT)
-		fs->be_active[f->backend_id]++;
+		return false;
+	/* stamped after now was read: as fresh as it gets */
+	return !window_ns || now_ns <= f->last_seen_ns || now_ns - f->last_seen_ns <= window_ns;
+}
+
+void xlb_flow_count_open(const struct xlb_flow *vals, size_t n, __u64 now_ns, __u64 window_ns,
+			 __u32 *counts, __u32 n_ids)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (vals[i].backend_id < n_ids && xlb_flow_is_open(&vals[i], now_ns, window_ns))
+			counts[vals[i].backend_id]++;
+}
+
+void xlb_flowstat_add(struct xlb_flowstat *fs, const struct xlb_flow *vals, size_t n,
+		      __u64 now_ns, __u64 window_ns)
+{
+	size_t i;
+
+	fs->entries += n;
+	for (i = 0; i < n; i++) {
+		const struct xlb_flow *f = &vals[i];
+
+		if (!xlb_flow_is_open(f, now_ns, window_ns))
+			continue;
+		fs->active++;
+		if (f->svc_id < XLB_MAX_SERVICES)
+			fs->svc_active[f->svc_id]++;
+		if (f->backend_id < XLB_BACKEND_ID_LIMIT)
+			fs->be_active[f->backend_id]++;
+	}
 }
 
 /* Fallback for kernels without batch ops on this map type. */
@@ -55,7 +79,7 @@ static int read_keys(int fd, __u64 now, __u64 window, struct xlb_flowstat *fs)
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &f))
-			count_one(fs, &f, now, window);
+			xlb_flowstat_add(fs, &f, 1, now, window);
 		k = next;
 		prev = &k;
 	}
@@ -68,13 +92,13 @@ int xlb_flowstat_read(int fd, __u64 window_ns, struct xlb_flowstat *fs)
 	struct xlb_flow_key *keys;
 	struct xlb_flow *vals;
 	struct timespec ts;
-	__u32 batch, count, i;
+	__u32 batch, count;
 	bool first = true;
 	__u64 now;
 	int err = 0;
 
 	memset(fs, 0, sizeof(*fs));
-	fs->capacity = xlb_map_capacity(fd);
+	fs->capacity = map_capacity(fd);
 	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
@@ -90,8 +114,7 @@ int xlb_flowstat_read(int fd, __u64 window_ns, struct xlb_flowstat *fs)
 					   &opts);
 		if (err)
 			err = -errno;
-		for (i = 0; i < count; i++)
-			count_one(fs, &vals[i], now, window_ns);
+		xlb_flowstat_add(fs, vals, count, now, window_ns);
 		if (err == -ENOENT) { /* the last batch */
 			err = 0;
 			break;

@@ -7,9 +7,11 @@
  * the host's own stack (which also keeps its neighbour entries fresh).
  *
  * Two layers:
- *  - the state machine (xlb_hc_state_*): pure, consecutive successes and
+ *  - the state machine (xlb_hc_state_*), with the settings and how probe
+ *    answers are judged (hc_check.c): pure, consecutive successes and
  *    failures against rise/fall, unit-tested without sockets;
- *  - the checker (xlb_hc_*): sockets, timers and the epoll integration.
+ *  - the checker (xlb_hc_*, health.c): sockets, timers and the epoll
+ *    integration.
  *
  * Epoll: the checker registers its timerfd and its probe sockets in the
  * caller's epoll set with data.u64 values that have XLB_HC_EV_TAG set; the

@@ -100,7 +100,7 @@ static const char *const stats_v3[] = {
     "tx_too_big",
 };
 
-/* v4: v3 + filters. */
+/* v4: v3 + filters. dp_migrate.c passes the current XLB_STATS as the new names. */
 static const char *const stats_v4[] = {
     "pass_not_ip",    "pass_not_vip",	   "pass_not_l4",	"fwd_tx",
     "fwd_redirect",   "drop_malformed",	   "drop_fragment",	"drop_no_backend",
@@ -110,7 +110,7 @@ static const char *const stats_v4[] = {
     "drop_acl_allow", "drop_rate_limit",
 };
 
-/* v5: v4 + SYN cookies. dp.c passes the current XLB_STATS as the new names. */
+/* v5: v4 + SYN cookies. dp_migrate.c passes the current XLB_STATS as the new names. */
 static const char *const stats_v5[] = {
     "pass_not_ip",	"pass_not_vip",	      "pass_not_l4",	   "fwd_tx",
     "fwd_redirect",	"drop_malformed",     "drop_fragment",	   "drop_no_backend",

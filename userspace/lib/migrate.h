@@ -3,7 +3,7 @@
  * migrate - what an upgraded lbd carries over from a pinned map whose name
  * carries another version (xlb_<base>_v<N>, include/xlb.h) than the map of
  * the program it loads. Pure: the table of known (base, old version -> new
- * version) pairs and the converters on bytes. dp.c finds the pins, walks the
+ * version) pairs and the converters on bytes. dp_migrate.c finds the pins, walks the
  * maps and calls these; docs/operations.md ("Upgrading") says what is kept.
  *
  * Adding a migration when a layout changes (say xlb_svcst_v1 -> v2):
@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 
-/* How dp.c copies one map. */
+/* How dp_migrate.c copies one map. */
 enum xlb_migrate_kind {
 	/*
 	 * Hash or LRU hash: every entry, key unchanged, value through convert().
@@ -30,7 +30,7 @@ enum xlb_migrate_kind {
 	/*
 	 * Per-CPU array of __u64 counters indexed by reason: each old counter
 	 * goes to the new counter of the same name (names[] of the old version,
-	 * the new version's names from dp.c); reasons that disappeared are lost.
+	 * the new version's names from dp_migrate.c); reasons that disappeared are lost.
 	 */
 	XLB_MIGRATE_COUNTERS,
 };

@@ -57,7 +57,7 @@ int xlb_sc_keys_sync(int map_fd, const __u8 *secret, bool *generated);
 #define XLB_SC_AUTO_TABLE_FILL 0.8     /* fraction of XLB_MAX_FLOWS entries */
 bool xlb_sc_auto_step(bool on, double syn_rate, double table_fill);
 
-/* Runtime state of `auto` services (lbd sets it; dp.c reads it when writing a service). */
+/* Runtime state of `auto` services (lbd sets it; dp_svc.c reads it when writing a service). */
 void xlb_sc_auto_set(const struct xlb_vip_key *key, bool on);
 bool xlb_sc_auto_get(const struct xlb_vip_key *key);
 
