@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# Health states survive an lbd restart (userspace/lbd/hsave.c): a backend
+# Health states survive an lbd restart (userspace/lbd/hc.c): a backend
 # found down stays out of the tables while lbd restarts (SIGTERM, then
 # SIGKILL), so no new connection reaches it and none fails, where the
 # configured `initial: up` would have put it back until `fall` probes had

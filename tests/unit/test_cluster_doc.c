@@ -43,12 +43,12 @@ static const struct xlb_cfg_backend *be(const struct xlb_config *c, const char *
 	return NULL;
 }
 
-static void change(const char *cmd, const char *args, struct xlb_cluster_change *ch)
+static void change(const char *cmd, const char *args, struct xlb_change *ch)
 {
 	json_t *a = json_loads(args, 0, NULL);
 	char err[256];
 
-	assert_int_equal(xlb_cluster_change_from_cmd(cmd, a, 1000, ch, err, sizeof(err)), 1);
+	assert_int_equal(xlb_change_from_cmd(cmd, a, 1000, ch, err, sizeof(err)), 1);
 	json_decref(a);
 }
 
@@ -289,71 +289,72 @@ static void test_shared_sections(void **st)
 
 static void test_changes(void **st)
 {
-	struct xlb_cluster_change ch;
+	struct xlb_change ch;
 	struct xlb_config doc, out, out2;
 	char err[256];
 	json_t *a;
 
 	load(&doc);
 	a = json_pack("{s:s}", "service", "web");
-	assert_int_equal(xlb_cluster_change_from_cmd("status", a, 0, &ch, err, sizeof(err)), 0);
+	assert_int_equal(xlb_change_from_cmd("status", a, 0, &ch, err, sizeof(err)), 0);
 	json_decref(a);
 
 	change("backend.drain", "{\"service\":\"web\",\"address\":\"10.0.0.12\"}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CH_OK);
 	assert_true(be(&out, "web", 1)->drain);
 	assert_int_equal(be(&out, "web", 1)->drain_since_ms, 1000);
 	assert_int_equal(be(&out, "web", 1)->weight, 50);
 	/* draining again: nothing to write; a weight change keeps the drain */
-	assert_int_equal(xlb_cluster_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CL_NOOP);
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CH_NOOP);
+	xlb_change_free(&ch);
 	change("backend.weight", "{\"service\":\"web\",\"address\":\"10.0.0.12\",\"weight\":7}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(xlb_change_apply(&ch, &out, &out2, err, sizeof(err)), XLB_CH_OK);
 	assert_int_equal(be(&out2, "web", 1)->weight, 7);
 	assert_true(be(&out2, "web", 1)->drain);
 	xlb_config_free(&out2);
 	xlb_config_free(&out);
-	xlb_cluster_change_free(&ch);
+	xlb_change_free(&ch);
 
 	change("backend.add", "{\"service\":\"web\",\"address\":\"10.0.0.11\"}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_EXISTS);
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CH_EXISTS);
+	xlb_change_free(&ch);
 	change("backend.remove", "{\"service\":\"web\",\"address\":\"10.0.0.99\"}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
-			 XLB_CL_NOT_FOUND);
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CH_NOT_FOUND);
+	xlb_change_free(&ch);
 	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":80}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_EXISTS);
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CH_EXISTS);
+	xlb_change_free(&ch);
 	/* addresses no backend or VIP can have: refused as invalid, naming them */
 	change("backend.add", "{\"service\":\"web\",\"address\":\"127.0.0.1\"}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
-			 XLB_CL_INVALID);
-	assert_string_equal(err, "backend \"127.0.0.1\": is a loopback address (127.0.0.0/8)");
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CH_INVALID);
+	/* one wording for the local and the cluster road (lbd backend add said "address") */
+	assert_string_equal(err, "address \"127.0.0.1\": is a loopback address (127.0.0.0/8)");
+	xlb_change_free(&ch);
 	change("backend.add", "{\"service\":\"web\",\"address\":\"10.100.0.10\"}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
-			 XLB_CL_INVALID);
-	assert_string_equal(err, "backend \"10.100.0.10\": is the service's own VIP");
-	xlb_cluster_change_free(&ch);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CH_INVALID);
+	assert_string_equal(err, "address \"10.100.0.10\": is the service's own VIP");
+	xlb_change_free(&ch);
 	change("service.add", "{\"service\":\"api\",\"vip\":\"224.1.2.3\",\"port\":81}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)),
-			 XLB_CL_INVALID);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)),
+			 XLB_CH_INVALID);
 	assert_string_equal(err, "vip \"224.1.2.3\": is a multicast address (224.0.0.0/4)");
-	xlb_cluster_change_free(&ch);
+	xlb_change_free(&ch);
 	change("service.add", "{\"service\":\"api\",\"vip\":\"10.100.0.10\",\"port\":81,"
 	       "\"table_size\":251}", &ch);
-	assert_int_equal(xlb_cluster_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CL_OK);
+	assert_int_equal(xlb_change_apply(&ch, &doc, &out, err, sizeof(err)), XLB_CH_OK);
 	assert_int_equal(out.n_services, 2);
 	assert_int_equal(out.services[1].table_size, 251);
 	xlb_config_free(&out);
-	xlb_cluster_change_free(&ch);
+	xlb_change_free(&ch);
 	xlb_config_free(&doc);
 }
 
 static void test_conflict_decision(void **st)
 {
-	struct xlb_cluster_change ch;
+	struct xlb_change ch;
 	struct xlb_config read, fresh;
 	char what[256];
 
@@ -362,17 +363,17 @@ static void test_conflict_decision(void **st)
 	change("backend.weight", "{\"service\":\"web\",\"address\":\"10.0.0.12\",\"weight\":7}", &ch);
 	/* another writer changed another backend: clean, replay on fresh */
 	fresh.services[0].backends[0].weight = 3;
-	assert_true(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&ch, &read, &fresh, what, sizeof(what)));
 	/* ... the same backend: conflict */
 	fresh.services[0].backends[1].drain = true;
-	assert_false(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	assert_false(xlb_change_clean(&ch, &read, &fresh, what, sizeof(what)));
 	assert_non_null(strstr(what, "10.0.0.12"));
-	xlb_cluster_change_free(&ch);
+	xlb_change_free(&ch);
 	/* a service-wide change conflicts with any change to that service */
 	change("service.remove", "{\"service\":\"web\"}", &ch);
-	assert_false(xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what)));
-	assert_true(xlb_cluster_change_clean(&ch, &read, &read, what, sizeof(what)));
-	xlb_cluster_change_free(&ch);
+	assert_false(xlb_change_clean(&ch, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&ch, &read, &read, what, sizeof(what)));
+	xlb_change_free(&ch);
 	xlb_config_free(&read);
 	xlb_config_free(&fresh);
 }
@@ -387,23 +388,23 @@ static void doc_of(const char *y, const char *sections, struct xlb_config *doc)
 	free(text);
 }
 
-static enum xlb_cluster_res acl_try(const char *cmd, const char *args,
+static enum xlb_change_res acl_try(const char *cmd, const char *args,
 				    const struct xlb_config *doc, struct xlb_config *out,
 				    char *err, size_t errlen)
 {
-	struct xlb_cluster_change ch;
-	enum xlb_cluster_res r;
+	struct xlb_change ch;
+	enum xlb_change_res r;
 
 	change(cmd, args, &ch);
-	r = xlb_cluster_change_apply(&ch, doc, out, err, errlen);
-	xlb_cluster_change_free(&ch);
+	r = xlb_change_apply(&ch, doc, out, err, errlen);
+	xlb_change_free(&ch);
 	return r;
 }
 
 static void test_acl_changes(void **st)
 {
 	struct xlb_config local, doc, out, out2, dec, eff;
-	struct xlb_cluster_change ch;
+	struct xlb_change ch;
 	char *text, err[256], c[XLB_CIDR_STRLEN];
 	json_t *a;
 
@@ -412,22 +413,22 @@ static void test_acl_changes(void **st)
 
 	/* bad arguments are refused before the document is read */
 	a = json_pack("{s:s, s:s}", "list", "allow", "prefix", "10.1.0.0/16");
-	assert_int_equal(xlb_cluster_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
+	assert_int_equal(xlb_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "per service"));
 	json_decref(a);
 	a = json_pack("{s:s, s:s}", "list", "deny", "prefix", "10.1.0.1/16");
-	assert_int_equal(xlb_cluster_change_from_cmd("acl.remove", a, 0, &ch, err, sizeof(err)),
+	assert_int_equal(xlb_change_from_cmd("acl.remove", a, 0, &ch, err, sizeof(err)),
 			 -EINVAL);
 	json_decref(a);
 	a = json_pack("{s:s, s:s}", "list", "both", "prefix", "10.1.0.0/16");
-	assert_int_equal(xlb_cluster_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
+	assert_int_equal(xlb_change_from_cmd("acl.add", a, 0, &ch, err, sizeof(err)),
 			 -EINVAL);
 	json_decref(a);
 
 	/* global deny: a change of the document's acl section, kept through encode/decode */
 	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
-				 &doc, &out, err, sizeof(err)), XLB_CL_OK);
+				 &doc, &out, err, sizeof(err)), XLB_CH_OK);
 	assert_int_equal(out.acl.deny.n, 3);
 	assert_int_equal(doc.acl.deny.n, 2); /* the read document is untouched */
 	assert_int_equal(xlb_cluster_doc_encode(&out, "n1", 2, &text), 0);
@@ -441,41 +442,41 @@ static void test_acl_changes(void **st)
 	xlb_config_free(&eff);
 	xlb_config_free(&dec);
 	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
-				 &out, &out2, err, sizeof(err)), XLB_CL_EXISTS);
+				 &out, &out2, err, sizeof(err)), XLB_CH_EXISTS);
 	assert_non_null(strstr(err, "already"));
 	assert_int_equal(acl_try("acl.remove", "{\"list\":\"deny\",\"prefix\":\"192.0.2.0/24\"}",
-				 &out, &out2, err, sizeof(err)), XLB_CL_OK);
+				 &out, &out2, err, sizeof(err)), XLB_CH_OK);
 	assert_int_equal(out2.acl.deny.n, 2);
 	assert_false(xlb_acl_list_has(&out2.acl.deny, &doc.acl.deny.v[0]));
 	xlb_config_free(&out2);
 	assert_int_equal(acl_try("acl.remove", "{\"list\":\"deny\",\"prefix\":\"10.9.0.0/16\"}",
-				 &out, &out2, err, sizeof(err)), XLB_CL_NOT_FOUND);
+				 &out, &out2, err, sizeof(err)), XLB_CH_NOT_FOUND);
 	xlb_config_free(&out);
 
 	/* a service's lists: part of the service */
 	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"allow\","
 				 "\"prefix\":\"192.168.0.0/16\"}", &doc, &out, err, sizeof(err)),
-			 XLB_CL_OK);
+			 XLB_CH_OK);
 	assert_int_equal(out.services[0].acl.allow.n, 2);
 	assert_int_equal(out.acl.deny.n, 2);
 	xlb_config_free(&out);
 	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"deny\","
 				 "\"prefix\":\"2001:db8::/32\"}", &doc, &out, err, sizeof(err)),
-			 XLB_CL_INVALID);
+			 XLB_CH_INVALID);
 	assert_non_null(strstr(err, "family"));
 	assert_int_equal(acl_try("acl.add", "{\"service\":\"nope\",\"list\":\"deny\","
 				 "\"prefix\":\"10.0.0.0/8\"}", &doc, &out, err, sizeof(err)),
-			 XLB_CL_NOT_FOUND);
+			 XLB_CH_NOT_FOUND);
 	xlb_config_free(&doc);
 
 	/* an older lbd's document (services only): the global list is the files'; refused */
 	doc_of(doc_yaml, NULL, &doc);
 	assert_int_equal(acl_try("acl.add", "{\"list\":\"deny\",\"prefix\":\"203.0.113.0/24\"}",
-				 &doc, &out, err, sizeof(err)), XLB_CL_INVALID);
+				 &doc, &out, err, sizeof(err)), XLB_CH_INVALID);
 	assert_non_null(strstr(err, "sections"));
 	assert_int_equal(acl_try("acl.add", "{\"service\":\"web\",\"list\":\"deny\","
 				 "\"prefix\":\"10.1.2.0/24\"}", &doc, &out, err, sizeof(err)),
-			 XLB_CL_OK);
+			 XLB_CH_OK);
 	xlb_config_free(&out);
 	xlb_config_free(&doc);
 	xlb_config_free(&local);
@@ -483,7 +484,7 @@ static void test_acl_changes(void **st)
 
 static void test_acl_conflict_decision(void **st)
 {
-	struct xlb_cluster_change g, sv;
+	struct xlb_change g, sv;
 	struct xlb_config read, fresh;
 	struct xlb_cidr x;
 	char what[256];
@@ -495,25 +496,25 @@ static void test_acl_conflict_decision(void **st)
 	       &sv);
 	/* another writer drained a backend: both acl changes replay cleanly */
 	fresh.services[0].backends[0].drain = true;
-	assert_true(xlb_cluster_change_clean(&g, &read, &fresh, what, sizeof(what)));
-	assert_true(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&g, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&sv, &read, &fresh, what, sizeof(what)));
 	/* ... changed the global list: a conflict for the global change only */
 	assert_int_equal(xlb_cidr_parse("198.18.0.0/15", &x, NULL, 0), 0);
 	assert_int_equal(xlb_acl_list_add(&fresh.acl.deny, &x), 0);
-	assert_false(xlb_cluster_change_clean(&g, &read, &fresh, what, sizeof(what)));
+	assert_false(xlb_change_clean(&g, &read, &fresh, what, sizeof(what)));
 	assert_non_null(strstr(what, "global acl"));
-	assert_true(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&sv, &read, &fresh, what, sizeof(what)));
 	/* ... changed the service's lists: a conflict for the service change */
 	assert_int_equal(xlb_acl_list_add(&fresh.services[0].acl.deny, &x), 0);
-	assert_false(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	assert_false(xlb_change_clean(&sv, &read, &fresh, what, sizeof(what)));
 	assert_non_null(strstr(what, "web"));
 	/* a service removal racing an acl change of that service: a conflict too */
-	xlb_cluster_change_free(&sv);
+	xlb_change_free(&sv);
 	change("service.remove", "{\"service\":\"web\"}", &sv);
 	fresh.services[0].backends[0].drain = false;
-	assert_false(xlb_cluster_change_clean(&sv, &read, &fresh, what, sizeof(what)));
-	xlb_cluster_change_free(&sv);
-	xlb_cluster_change_free(&g);
+	assert_false(xlb_change_clean(&sv, &read, &fresh, what, sizeof(what)));
+	xlb_change_free(&sv);
+	xlb_change_free(&g);
 	xlb_config_free(&read);
 	xlb_config_free(&fresh);
 }
@@ -522,7 +523,7 @@ static void test_acl_conflict_decision(void **st)
 static void test_rate_changes(void **st)
 {
 	struct xlb_config local, doc, out, out2, dec, eff, fresh;
-	struct xlb_cluster_change ch, g, sv;
+	struct xlb_change ch, g, sv;
 	char *text, err[256], what[256];
 	json_t *a;
 
@@ -530,19 +531,19 @@ static void test_rate_changes(void **st)
 	doc_of(doc_yaml, "[\"services\", \"acl\", \"rate_limit\", \"roles\"]", &doc);
 	/* bad limits are refused before the document is read (lib/filter.c's checks) */
 	a = json_pack("{s:i}", "rate", 0);
-	assert_int_equal(xlb_cluster_change_from_cmd("ratelimit.set", a, 0, &ch, err, sizeof(err)),
+	assert_int_equal(xlb_change_from_cmd("ratelimit.set", a, 0, &ch, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "rate 0"));
 	json_decref(a);
 	a = json_pack("{s:i}", "rate", 5);
-	assert_int_equal(xlb_cluster_change_from_cmd("ratelimit.clear", a, 0, &ch, err,
+	assert_int_equal(xlb_change_from_cmd("ratelimit.clear", a, 0, &ch, err,
 						     sizeof(err)),
 			 -EINVAL);
 	json_decref(a);
 
 	/* global: the document's rate_limit section, kept through encode/decode and merge */
 	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":500,\"burst\":50,\"prefix_v4\":24}",
-				 &doc, &out, err, sizeof(err)), XLB_CL_OK);
+				 &doc, &out, err, sizeof(err)), XLB_CH_OK);
 	assert_true(out.rate_limit.set);
 	assert_int_equal(out.rate_limit.rate, 500);
 	assert_int_equal(out.rate_limit.burst, 50);
@@ -558,45 +559,45 @@ static void test_rate_changes(void **st)
 	xlb_config_free(&dec);
 	/* the same limit again: nothing to write */
 	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":500,\"burst\":50,\"prefix_v4\":24}",
-				 &out, &out2, err, sizeof(err)), XLB_CL_NOOP);
+				 &out, &out2, err, sizeof(err)), XLB_CH_NOOP);
 	assert_int_equal(acl_try("ratelimit.clear", "{}", &out, &out2, err, sizeof(err)),
-			 XLB_CL_OK);
+			 XLB_CH_OK);
 	assert_false(out2.rate_limit.set);
 	xlb_config_free(&out2);
 	xlb_config_free(&out);
 
 	/* a service's limit: part of the service */
 	assert_int_equal(acl_try("ratelimit.set", "{\"service\":\"web\",\"rate\":100}", &doc,
-				 &out, err, sizeof(err)), XLB_CL_OK);
+				 &out, err, sizeof(err)), XLB_CH_OK);
 	assert_int_equal(out.services[0].rate_limit.rate, 100);
 	assert_int_equal(out.services[0].rate_limit.burst, 100); /* burst = rate by default */
 	xlb_config_free(&out);
 	assert_int_equal(acl_try("ratelimit.set", "{\"service\":\"nope\",\"rate\":100}", &doc,
-				 &out, err, sizeof(err)), XLB_CL_NOT_FOUND);
+				 &out, err, sizeof(err)), XLB_CH_NOT_FOUND);
 
 	/* conflicts: only a change of the same limit by another writer */
 	doc_of(doc_yaml, "[\"services\", \"acl\", \"rate_limit\", \"roles\"]", &fresh);
 	change("ratelimit.set", "{\"rate\":7}", &g);
 	change("ratelimit.set", "{\"service\":\"web\",\"rate\":9}", &sv);
 	fresh.services[0].backends[0].drain = true;
-	assert_true(xlb_cluster_change_clean(&g, &doc, &fresh, what, sizeof(what)));
-	assert_true(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&g, &doc, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
 	fresh.rate_limit.set = true;
 	fresh.rate_limit.rate = fresh.rate_limit.burst = 3;
-	assert_false(xlb_cluster_change_clean(&g, &doc, &fresh, what, sizeof(what)));
+	assert_false(xlb_change_clean(&g, &doc, &fresh, what, sizeof(what)));
 	assert_non_null(strstr(what, "global rate limit"));
-	assert_true(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	assert_true(xlb_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
 	fresh.services[0].rate_limit = fresh.rate_limit;
-	assert_false(xlb_cluster_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
-	xlb_cluster_change_free(&g);
-	xlb_cluster_change_free(&sv);
+	assert_false(xlb_change_clean(&sv, &doc, &fresh, what, sizeof(what)));
+	xlb_change_free(&g);
+	xlb_change_free(&sv);
 	xlb_config_free(&fresh);
 	xlb_config_free(&doc);
 
 	/* an older lbd's document without the section: the global limit is the files' */
 	doc_of(doc_yaml, NULL, &doc);
 	assert_int_equal(acl_try("ratelimit.set", "{\"rate\":5}", &doc, &out, err, sizeof(err)),
-			 XLB_CL_INVALID);
+			 XLB_CH_INVALID);
 	assert_non_null(strstr(err, "sections"));
 	xlb_config_free(&doc);
 	xlb_config_free(&local);

@@ -16,7 +16,7 @@
  *    really has (a process that dropped a group does not keep its rights).
  *    getgrouplist(3) of the user name is only a fallback for kernels
  *    without SO_PEERGROUPS (< 4.13). Every request then goes through
- *    lbd_dispatch(): one authorization check against the command table's
+ *    lbd_dispatch() (cmd.c): one authorization check, lbd_authorize(), against the command table's
  *    role (authz.c) before the handler runs, and an audit record after it.
  *
  * Names (user, groups) are resolved once per connection through NSS; with a
@@ -34,11 +34,14 @@
 
 #include "lbd.h"
 #include "log.h"
+#include "state.h" /* XLB_STATE_DIR */
 
 #define DEFAULT_SOCKET_GROUP "xlb"
 #define DEFAULT_SOCKET_MODE 0660
 
 const char *lbd_audit_default_path;
+/* Default home of the state file, audit log and history (--state-dir; main.c sets it). */
+const char *lbd_state_dir = XLB_STATE_DIR;
 
 /* A private copy of the access part of the config in force (reload swaps it). */
 static struct xlb_access access_cfg;
@@ -255,29 +258,19 @@ bool lbd_peer_reserved(const struct xlb_peer *p)
 	return p->uid == 0 || xlb_authz_role(&access_cfg, p, NULL, &scoped) == XLB_ROLE_ADMIN;
 }
 
-json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
-		     json_t *args)
+json_t *lbd_authorize(const struct xlb_peer *p, const struct xlb_cmd_spec *spec, json_t *args)
 {
-	static const struct xlb_peer nobody = { .uid = (__u32)-1, .gid = (__u32)-1 };
 	struct xlb_authz_decision d;
 	char msg[512], who[96];
 	json_t *resp;
 
-	if (!p)
-		p = &nobody; /* no credentials: no role */
-	if (!xlb_authz_request(&access_cfg, p, spec->name, spec->role, spec->flags, args, &d)) {
-		xlb_authz_message(&d, spec->name, p, msg, sizeof(msg));
-		pr_info("control: pid %d %s: %s denied (needs %s)", (int)p->pid,
-			xlb_peer_name(p, who, sizeof(who)), spec->name, xlb_role_name(d.need));
-		resp = xlb_proto_error(XLB_E_PERMISSION_DENIED, "%s", msg);
-		lbd_audit(p, "socket", spec->name, args, resp);
-		return resp;
-	}
-	l->peer = p; /* who asked: recorded with an applied generation (apply.c) */
-	resp = lbd_handle(l, spec, args);
-	l->peer = NULL;
-	if (!(spec->flags & XLB_CMD_READONLY))
-		lbd_audit(p, "socket", spec->name, args, resp);
+	if (xlb_authz_request(&access_cfg, p, spec->name, spec->role, spec->flags, args, &d))
+		return NULL;
+	xlb_authz_message(&d, spec->name, p, msg, sizeof(msg));
+	pr_info("control: pid %d %s: %s denied (needs %s)", (int)p->pid,
+		xlb_peer_name(p, who, sizeof(who)), spec->name, xlb_role_name(d.need));
+	resp = xlb_proto_error(XLB_E_PERMISSION_DENIED, "%s", msg);
+	lbd_audit(p, "socket", spec->name, args, resp);
 	return resp;
 }
 

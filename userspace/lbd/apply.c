@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * apply.c - whole desired states: the one path every new config takes
- * (reload, lbctl apply, lbctl rollback; cluster mode may call it too), the
- * applied generations (history.h) and the commands plan, apply, history,
- * diff and rollback (docs/control.md, docs/operations.md "Changing the
- * config safely").
+ * apply.c - whole new configs (lbctl apply, rollback) through desired.c's
+ * commit, the applied generations (history.h) and the commands plan, apply,
+ * history, diff and rollback (docs/control.md, docs/operations.md "Changing
+ * the config safely").
  *
  * Model (docs/config.md, "Applying a config"): the config file stays the one
  * source of truth. `apply` validates the new content fully, programs it (all
@@ -40,111 +39,6 @@
 static bool history_on(const struct lbd *l)
 {
 	return l->history_dir && *l->history_dir;
-}
-
-/* ---- building and committing a desired state ---- */
-
-/* Carry the drains of l->cfg over to the same backends of ncfg. */
-static void keep_drains(struct lbd *l, struct xlb_config *ncfg)
-{
-	size_t i, j, k;
-
-	for (i = 0; i < ncfg->n_services; i++) {
-		struct xlb_cfg_service *ns = &ncfg->services[i];
-		const struct xlb_cfg_service *os = lbd_find_service(l, ns->name);
-
-		for (j = 0; os && j < ns->n_backends; j++) {
-			struct xlb_cfg_backend *nb = &ns->backends[j];
-
-			for (k = 0; k < os->n_backends; k++) {
-				const struct xlb_cfg_backend *ob = &os->backends[k];
-
-				if (ob->drain && !xlb_addr_cmp(ob->family, &ob->addr, nb->family,
-							       &nb->addr)) {
-					nb->drain = true;
-					nb->drain_since_ms = ob->drain_since_ms;
-				}
-			}
-		}
-	}
-}
-
-int lbd_desired_build(struct lbd *l, const struct xlb_config *nbase, enum lbd_keep keep,
-		      struct xlb_config *ncfg, char *err, size_t errlen)
-{
-	char warn[2048], *line, *save;
-	json_t *st;
-	int ret;
-
-	memset(ncfg, 0, sizeof(*ncfg));
-	if (l->cluster) /* services come from etcd: nbase gives the node settings only */
-		return lbd_cluster_rebase(l, nbase, ncfg, err, errlen);
-	if (keep != LBD_KEEP_OVERRIDES) {
-		ret = xlb_config_copy(ncfg, nbase);
-		if (ret) {
-			snprintf(err, errlen, "out of memory");
-			return ret;
-		}
-		if (keep == LBD_KEEP_DRAINS)
-			keep_drains(l, ncfg);
-		return 0;
-	}
-	/* the operator's runtime changes stay on top of the new file (state.h) */
-	st = xlb_state_diff(&l->base, &l->cfg);
-	ret = st ? xlb_state_apply(st, nbase, ncfg, warn, sizeof(warn)) : -ENOMEM;
-	json_decref(st);
-	if (ret) {
-		snprintf(err, errlen, "applying the runtime changes to %s: %s", l->config_path,
-			 ret == -EINVAL ? warn : strerror(-ret));
-		return ret == -EINVAL ? -EIO : ret;
-	}
-	for (line = strtok_r(warn, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		pr_warn("reload: %s", line);
-	return 0;
-}
-
-int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_config *ncfg,
-		       const char *what, struct xlb_dp_diff *diff,
-		       int (*before_commit)(void *ctx, char *err, size_t errlen), void *ctx,
-		       char *err, size_t errlen)
-{
-	struct xlb_dp_diff local = {};
-	struct xlb_config old;
-	int ret;
-
-	if (!diff)
-		diff = &local;
-	ret = lbd_apply_config(l, ncfg, diff);
-	if (ret) {
-		snprintf(err, errlen, "applying %s to the data path failed (%s); previous state "
-			 "restored", what, strerror(-ret));
-		lbd_apply_config(l, &l->cfg, NULL);
-		return ret;
-	}
-	if (before_commit) {
-		ret = before_commit(ctx, err, errlen);
-		if (ret) {
-			lbd_apply_config(l, &l->cfg, NULL);
-			return ret;
-		}
-	}
-	old = l->cfg; /* freed below, once bgp.c has compared its section */
-	l->cfg = *ncfg;
-	memset(ncfg, 0, sizeof(*ncfg));
-	xlb_config_free(&l->base);
-	l->base = *nbase;
-	memset(nbase, 0, sizeof(*nbase));
-	/* roles (the file's, or the cluster document's), socket group/mode, audit log */
-	lbd_access_apply(l, &l->cfg, false);
-	lbd_state_commit(l);
-	lbd_drain_arm(l);
-	ret = lbd_health_sync(l);
-	if (ret)
-		pr_warn("%s: updating the health checks: %s", what, strerror(-ret));
-	lbd_bgp_reconfigure(l, &old); /* a bgp: section added or removed (bgp.c) */
-	lbd_bgp_mark(l);
-	xlb_config_free(&old);
-	return 0;
 }
 
 /* ---- generations ---- */
@@ -590,4 +484,59 @@ json_t *lbd_cmd_rollback(struct lbd *l, json_t *args)
 	json_object_set_new(r, "rolled_back_to", json_integer(target));
 	json_object_set_new(r, "previous", json_integer(newest));
 	return xlb_proto_ok(r);
+}
+
+/* ---- reload: the config file again, with the runtime changes on top ---- */
+
+int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)
+{
+	return lbd_reload_ex(l, false, diff, err, errlen);
+}
+
+int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen)
+{
+	struct xlb_config ncfg = {}, nbase = {};
+	char summary[256], *text = NULL;
+	json_t *plan;
+	size_t len;
+	int ret;
+
+	lbd_local_addrs_refresh();
+	/* the text too: it becomes a generation of the history (apply.c) */
+	ret = xlb_read_file(l->config_path, 16u << 20, &text, &len);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", l->config_path,
+			 ret == -EFBIG ? "not a regular file of at most 16 MiB" : strerror(-ret));
+		return -EINVAL;
+	}
+	ret = xlb_config_parse(text, len, l->config_path, &nbase, err, errlen);
+	if (ret) {
+		free(text);
+		return -EINVAL; /* err has file:line: field: problem */
+	}
+	/* the operator's runtime changes stay on top of the new file (state.h) */
+	ret = lbd_desired_build(l, &nbase, reset ? LBD_KEEP_NOTHING : LBD_KEEP_OVERRIDES, &ncfg,
+				err, errlen);
+	if (ret)
+		goto out;
+	if (reset)
+		pr_info("reload --reset: runtime changes dropped");
+	plan = xlb_plan(&l->base, &nbase);
+	if (plan)
+		xlb_plan_summary(plan, summary, sizeof(summary));
+	else
+		snprintf(summary, sizeof(summary), "reloaded");
+	json_decref(plan);
+	ret = lbd_desired_commit(l, &nbase, &ncfg, l->config_path, diff, NULL, NULL, err, errlen);
+	if (ret)
+		goto out;
+	lbd_history_note(l, "reload", text, len, summary);
+	pr_info("reloaded %s: %zu services (%u added, %u removed, %u changed, %u unchanged)",
+		l->config_path, l->cfg.n_services, diff->added, diff->removed, diff->changed,
+		diff->unchanged);
+out:
+	free(text);
+	xlb_config_free(&ncfg);
+	xlb_config_free(&nbase);
+	return ret;
 }

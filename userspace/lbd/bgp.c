@@ -30,7 +30,7 @@
  * BIRD's `configure` (usually milliseconds, up to BIRD_TIMEOUT_MS when BIRD
  * is busy) never hold up the event loop, so health probes and lbctl go on
  * meanwhile. The loop renders the fragment, hands it over and collects the
- * result through an eventfd (LBD_BGP_EV_TAG | 1); a change that arrives
+ * result through an eventfd (bgp_worker_src); a change that arrives
  * while a job runs is synced right after it. Only `lbctl node drain` and
  * `undrain` wait for BIRD's answer, since they report it.
  */
@@ -58,7 +58,7 @@
 #define FRAGMENT_MAX (1 << 20) /* reading back our own file */
 
 /* The event loop's epoll set, kept for a bgp: section that a reload adds. */
-static int bgp_epfd = -1;
+static bool bgp_running; /* lbd_bgp_init ran: the event loop is there */
 
 struct lbd_bgp {
 	int tfd; /* one-shot: end of the start-up hold, or a retry */
@@ -417,14 +417,17 @@ void lbd_bgp_flush(struct lbd *l)
 	sync_bird(l);
 }
 
-void lbd_bgp_event(struct lbd *l, __u64 data)
+/* Static, not in struct lbd_bgp: an event of this batch may come after a reload freed it. */
+static struct lbd_src bgp_timer_src = { .fd = -1 }, bgp_worker_src = { .fd = -1 };
+
+static void bgp_ready(struct lbd *l, struct lbd_src *s, __u32 events)
 {
 	struct lbd_bgp *b = l->bgp;
 	__u64 ticks;
 
 	if (!b)
 		return;
-	if (data == (LBD_BGP_EV_TAG | 1)) { /* the worker finished a job */
+	if (s == &bgp_worker_src) { /* the worker finished a job */
 		if (read(b->efd, &ticks, sizeof(ticks)) > 0)
 			sync_done(l);
 		return;
@@ -466,15 +469,13 @@ static bool fragment_says_drained(const char *path)
  * start-up hold; after a reload the health checks already run and the set is
  * computed at once.
  */
-static int bgp_start(struct lbd *l, int epfd, bool at_start)
+static int bgp_start(struct lbd *l, bool at_start)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_BGP_EV_TAG };
-	struct epoll_event eev = { .events = EPOLLIN, .data.u64 = LBD_BGP_EV_TAG | 1 };
 	const struct xlb_config *cfg = &l->cfg;
 	struct lbd_bgp *b;
 	struct stat st;
 	bool exists;
-	int err;
+	int err = 0;
 
 	if (!cfg->bgp_enabled)
 		return 0;
@@ -483,9 +484,11 @@ static int bgp_start(struct lbd *l, int epfd, bool at_start)
 		return -ENOMEM;
 	b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (b->tfd < 0 || b->efd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, b->tfd, &ev) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, b->efd, &eev)) {
-		err = -errno;
+	if (b->tfd < 0 || b->efd < 0 ||
+	    (err = lbd_loop_add(l, &bgp_timer_src, b->tfd, EPOLLIN, bgp_ready, NULL)) ||
+	    (err = lbd_loop_add(l, &bgp_worker_src, b->efd, EPOLLIN, bgp_ready, NULL))) {
+		err = err ? err : -errno;
+		lbd_loop_del(l, &bgp_timer_src);
 		pr_warn("bgp: setting up its timer and worker: %s", strerror(-err));
 		if (b->tfd >= 0)
 			close(b->tfd);
@@ -518,10 +521,10 @@ static int bgp_start(struct lbd *l, int epfd, bool at_start)
 	return 0;
 }
 
-int lbd_bgp_init(struct lbd *l, int epfd)
+int lbd_bgp_init(struct lbd *l)
 {
-	bgp_epfd = epfd;
-	return bgp_start(l, epfd, true);
+	bgp_running = true;
+	return bgp_start(l, true);
 }
 
 static bool bgp_cfg_equal(const struct xlb_config *a, const struct xlb_config *b)
@@ -559,9 +562,9 @@ void lbd_bgp_reconfigure(struct lbd *l, const struct xlb_config *old)
 		return;
 	}
 	if (!l->bgp) {
-		if (bgp_epfd < 0)
+		if (!bgp_running)
 			return; /* not started yet: lbd_bgp_init will */
-		err = bgp_start(l, bgp_epfd, false);
+		err = bgp_start(l, false);
 		if (err)
 			pr_warn("bgp: starting after the reload: %s", strerror(-err));
 		else
@@ -593,8 +596,10 @@ void lbd_bgp_free(struct lbd *l)
 	}
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv);
+	lbd_loop_del(l, &bgp_timer_src);
+	lbd_loop_del(l, &bgp_worker_src);
 	close(b->tfd);
-	close(b->efd); /* leaves the epoll set with its last reference */
+	close(b->efd);
 	free(b->cur);
 	free(b);
 	l->bgp = NULL;

@@ -5,25 +5,9 @@
  * of it through the same path as a local reload, and publishes its own view
  * under <prefix>nodes/<node_name> with a lease.
  *
- * Threads. etcd is reached over HTTP (libcurl, lib/etcd.c) from two threads
- * that never touch lbd's state:
- *  - the watcher ranges the document, then watches it from the next revision;
- *    every revision it sees goes to the event loop as a complete snapshot
- *    (latest wins) through an eventfd. On any failure it backs off (0.2 s
- *    doubling to 5 s), re-ranges (catch up) and re-watches.
- *  - the publisher keeps a lease (TTL 5 s, keepalive every second) and puts
- *    the node's status (built by the loop every second) under it.
- * Several members: every call goes to the member that answered last and
- * moves on to the next one when that member is down or has no leader
- * (etcd.c); a watch stream that a member ends (killed, or it lost its leader)
- * is followed by a re-range on the next member, not by "etcd down": only a
- * failed re-range (no member with a quorum) is. The lease lives in the
- * cluster, not in a member, so the keepalives simply go on elsewhere.
- * Why threads rather than curl's multi interface in the epoll loop: the
- * watch is a long-lived stream and the lease must be kept alive whatever the
- * loop is doing; plain blocking calls in a thread are simpler to get right,
- * and the hand-over is one mutex-protected slot plus an eventfd, so the loop
- * (health checks, the control socket) and the data path never wait on etcd.
+ * The etcd threads (watcher, publisher) are in cluster_sync.c; this file is
+ * the loop's side: applying revisions, compare-and-swap writes of change
+ * records (change.c), the node's status and the cluster view.
  *
  * Writes (lbctl backend/service changes) are made by the loop itself: a
  * range and a compare-and-swap txn, each with a 1.5 s timeout, refused at
@@ -32,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,341 +31,12 @@
 #include "addr.h"
 #include "cluster_doc.h"
 #include "etcd.h"
+#include "cluster.h"
 #include "lbd.h"
 #include "log.h"
 #include "state.h"
 
-#define LEASE_TTL_S 5
-#define CALL_TIMEOUT_MS 1500
-#define BACKOFF_MIN_MS 200
-#define BACKOFF_MAX_MS 5000
-
-struct lbd_cluster {
-	char key_desired[XLB_CLUSTER_PREFIX_MAX + 16];
-	char key_node[XLB_CLUSTER_PREFIX_MAX + XLB_NAME_MAX + 16];
-	char key_nodes[XLB_CLUSTER_PREFIX_MAX + 16];
-	char node_name[XLB_NAME_MAX];
-	char cache_path[600];
-	struct xlb_etcd urls; /* endpoints; the loop's own handle (writes, status) */
-	int efd, tfd;
-	pthread_t watch_thr, pub_thr;
-	bool threads;
-	volatile int stop;
-	volatile int restart_watch; /* the watcher's abort flag */
-
-	pthread_mutex_t mu;
-	pthread_cond_t cv; /* wakes the publisher */
-	/* under mu: watcher -> loop */
-	char *snap; /* latest document seen (NULL: key missing) */
-	size_t snap_len;
-	long long snap_rev; /* its mod_revision */
-	bool snap_ready, snap_missing;
-	bool watch_up, pub_up; /* last call of each thread succeeded */
-	char watch_url[XLB_ETCD_URL_MAX]; /* the member the watch stream is on */
-	char watch_err[256], pub_err[256];
-	long long reconnects;
-	/* under mu: loop -> publisher */
-	char *status; /* the node's status document */
-	bool status_new;
-
-	/* loop only */
-	bool up; /* as last seen by the loop */
-	bool up_known;
-	long long down_since_ms; /* CLOCK_REALTIME */
-	long long applied_rev, applied_at_ms;
-	char *applied_doc; /* the document of applied_rev */
-	struct xlb_config doc; /* applied_doc decoded (services only) */
-	long long latest_rev; /* newest revision seen (applied or refused) */
-	long long rejected_rev;
-	char rejected_msg[512];
-	char *last_status; /* without the time, to publish only changes */
-	long long cas_ok, cas_conflicts, cas_retries;
-};
-
-/* ---- helpers ---- */
-
-static void sleep_ms(struct lbd_cluster *c, long ms)
-{
-	struct timespec ts = { 0, 50 * 1000000L };
-
-	for (; ms > 0 && !c->stop; ms -= 50)
-		nanosleep(&ts, NULL);
-}
-
-static void kick_loop(struct lbd_cluster *c)
-{
-	__u64 one = 1;
-
-	/* fails only when the counter is already huge: the loop will wake anyway */
-	(void)!write(c->efd, &one, sizeof(one));
-}
-
-static void set_up(struct lbd_cluster *c, bool watcher, bool up, const char *err)
-{
-	bool changed;
-
-	pthread_mutex_lock(&c->mu);
-	changed = (watcher ? c->watch_up : c->pub_up) != up;
-	if (watcher) {
-		c->watch_up = up;
-		snprintf(c->watch_err, sizeof(c->watch_err), "%s", up ? "" : err);
-	} else {
-		c->pub_up = up;
-		snprintf(c->pub_err, sizeof(c->pub_err), "%s", up ? "" : err);
-	}
-	pthread_mutex_unlock(&c->mu);
-	if (changed)
-		kick_loop(c);
-	if (!up && !watcher)
-		c->restart_watch = 1; /* a silent watch (partition) is not trusted either */
-}
-
-static void hand_snapshot(struct lbd_cluster *c, const char *val, size_t len, long long rev)
-{
-	char *copy = val ? malloc(len + 1) : NULL;
-
-	if (val && !copy)
-		return;
-	if (copy) {
-		memcpy(copy, val, len);
-		copy[len] = 0;
-	}
-	pthread_mutex_lock(&c->mu);
-	free(c->snap);
-	c->snap = copy;
-	c->snap_len = len;
-	c->snap_rev = rev;
-	c->snap_missing = !val;
-	c->snap_ready = true;
-	pthread_mutex_unlock(&c->mu);
-	kick_loop(c);
-}
-
-static void copy_urls(struct xlb_etcd *dst, const struct xlb_etcd *src)
-{
-	memcpy(dst->urls, src->urls, sizeof(dst->urls));
-	dst->n_urls = src->n_urls;
-	dst->cur = 0;
-	dst->curl = NULL;
-}
-
-/* ---- watcher thread ---- */
-
-struct watch_ctx {
-	struct lbd_cluster *c;
-	char *buf;
-	size_t len;
-	long long last_rev;
-	char err[256];
-};
-
-static int watch_chunk(const char *chunk, size_t len, void *ud)
-{
-	struct watch_ctx *w = ud;
-	struct lbd_cluster *c = w->c;
-	struct xlb_etcd_watch_msg m;
-	char *nb = realloc(w->buf, w->len + len);
-	long used;
-	size_t i;
-
-	if (!nb)
-		return 1;
-	w->buf = nb;
-	memcpy(w->buf + w->len, chunk, len);
-	w->len += len;
-	while ((used = xlb_etcd_watch_next(w->buf, w->len, &m, w->err, sizeof(w->err))) > 0) {
-		memmove(w->buf, w->buf + used, w->len - used);
-		w->len -= used;
-		if (m.canceled) {
-			snprintf(w->err, sizeof(w->err), "watch canceled%s%s (compact revision %lld)",
-				 m.cancel_reason[0] ? ": " : "", m.cancel_reason, m.compact_revision);
-			xlb_etcd_watch_msg_free(&m);
-			return 1; /* re-range, re-watch */
-		}
-		for (i = 0; i < m.n_events; i++) {
-			const struct xlb_etcd_event *e = &m.events[i];
-
-			if (strcmp(e->kv.key, c->key_desired))
-				continue;
-			w->last_rev = e->kv.mod_revision;
-			if (e->type == XLB_ETCD_DELETE)
-				hand_snapshot(c, NULL, 0, e->kv.mod_revision);
-			else
-				hand_snapshot(c, e->kv.value, e->kv.value_len, e->kv.mod_revision);
-		}
-		xlb_etcd_watch_msg_free(&m);
-	}
-	return used < 0 ? 1 : c->stop;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void *watch_main(void *arg)
-{
-	struct lbd_cluster *c = arg;
-	struct xlb_etcd e;
-	long backoff = BACKOFF_MIN_MS;
-	char err[256], on[XLB_ETCD_URL_MAX];
-	long long since;
-
-	copy_urls(&e, &c->urls);
-	while (!c->stop) {
-		struct xlb_etcd_kv *kvs = NULL;
-		struct watch_ctx w = { .c = c };
-		char *body = xlb_etcd_range_req(c->key_desired), *resp = NULL;
-		long long hrev = 0;
-		size_t n = 0;
-		int ret;
-
-		ret = body ? xlb_etcd_post(&e, "/v3/kv/range", body, CALL_TIMEOUT_MS, &resp, err,
-					   sizeof(err))
-			   : -ENOMEM;
-		free(body);
-		if (!ret)
-			ret = xlb_etcd_parse_range(resp, &hrev, &kvs, &n, err, sizeof(err));
-		free(resp);
-		if (ret) {
-			set_up(c, true, false, err);
-			sleep_ms(c, backoff);
-			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-			continue;
-		}
-		backoff = BACKOFF_MIN_MS;
-		pthread_mutex_lock(&c->mu);
-		snprintf(c->watch_url, sizeof(c->watch_url), "%s", e.urls[e.cur]);
-		pthread_mutex_unlock(&c->mu);
-		set_up(c, true, true, NULL);
-		/* catch up: the revision as it is now, then every change after it */
-		if (n)
-			hand_snapshot(c, kvs[0].value, kvs[0].value_len, kvs[0].mod_revision);
-		else
-			hand_snapshot(c, NULL, 0, 0);
-		xlb_etcd_kvs_free(kvs, n);
-		body = xlb_etcd_watch_req(c->key_desired, hrev + 1);
-		c->restart_watch = 0;
-		since = mono_ms();
-		snprintf(on, sizeof(on), "%s", e.urls[e.cur]);
-		ret = body ? xlb_etcd_stream(&e, "/v3/watch", body, watch_chunk, &w, &c->restart_watch,
-					     err, sizeof(err))
-			   : -ENOMEM;
-		free(body);
-		free(w.buf);
-		if (c->stop)
-			break;
-		pthread_mutex_lock(&c->mu);
-		c->reconnects++;
-		pthread_mutex_unlock(&c->mu);
-		pr_info("cluster: watch on %s ended (%s); re-reading %s", on,
-			ret == 0 ? w.err : ret == -ECANCELED ? "restart" : ret == -ECONNRESET ?
-			"the member closed it" : err, c->key_desired);
-		/*
-		 * Not "etcd down" yet: the member may be (killed, no leader), the
-		 * cluster may not. The re-range, on the next member, decides.
-		 */
-		if (mono_ms() - since < 1000)
-			sleep_ms(c, BACKOFF_MIN_MS); /* a stream that ends at once: no busy loop */
-	}
-	xlb_etcd_close(&e);
-	return NULL;
-}
-
-/* ---- publisher thread ---- */
-
-static int call(struct xlb_etcd *e, const char *path, char *body, char **resp, char *err,
-		size_t errlen)
-{
-	int ret;
-
-	if (!body)
-		return -ENOMEM;
-	ret = xlb_etcd_post(e, path, body, CALL_TIMEOUT_MS, resp, err, errlen);
-	free(body);
-	return ret;
-}
-
-static void *pub_main(void *arg)
-{
-	struct lbd_cluster *c = arg;
-	long long lease = 0, ttl;
-	struct xlb_etcd e;
-	char err[256], *resp, *st;
-	struct timespec ts;
-	bool put_needed = true;
-	int ret;
-
-	copy_urls(&e, &c->urls);
-	while (!c->stop) {
-		resp = NULL;
-		if (!lease) {
-			ret = call(&e, "/v3/lease/grant", xlb_etcd_lease_grant_req(LEASE_TTL_S), &resp,
-				   err, sizeof(err));
-			if (!ret && xlb_etcd_parse_lease_grant(resp, &lease, &ttl)) {
-				snprintf(err, sizeof(err), "lease grant: unexpected answer");
-				ret = -EINVAL;
-			}
-			put_needed = true;
-		} else {
-			ret = call(&e, "/v3/lease/keepalive", xlb_etcd_lease_keepalive_req(lease),
-				   &resp, err, sizeof(err));
-			if (!ret && (xlb_etcd_parse_keepalive(resp, &ttl) || ttl <= 0)) {
-				pr_info("cluster: lease %llx expired; taking a new one", lease);
-				lease = 0;
-				free(resp);
-				continue;
-			}
-		}
-		free(resp);
-		resp = NULL;
-		if (ret) {
-			lease = ret == -EHOSTUNREACH ? lease : 0;
-			set_up(c, false, false, err);
-			goto wait;
-		}
-		pthread_mutex_lock(&c->mu);
-		st = c->status && (put_needed || c->status_new) ? strdup(c->status) : NULL;
-		c->status_new = false;
-		pthread_mutex_unlock(&c->mu);
-		if (st) {
-			ret = call(&e, "/v3/kv/put", xlb_etcd_put_req(c->key_node, st, strlen(st), lease),
-				   &resp, err, sizeof(err));
-			free(resp);
-			if (ret) {
-				pthread_mutex_lock(&c->mu);
-				c->status_new = true; /* again next time */
-				pthread_mutex_unlock(&c->mu);
-				set_up(c, false, false, err);
-				free(st);
-				goto wait;
-			}
-			put_needed = false;
-			free(st);
-		}
-		set_up(c, false, true, NULL);
-wait:
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_mutex_lock(&c->mu);
-		if (!c->stop && !c->status_new)
-			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-		pthread_mutex_unlock(&c->mu);
-	}
-	if (lease) { /* a clean exit: the node leaves the cluster view at once */
-		char b[64];
-
-		snprintf(b, sizeof(b), "{\"ID\":\"%lld\"}", lease);
-		resp = NULL;
-		xlb_etcd_post(&e, "/v3/lease/revoke", b, 500, &resp, err, sizeof(err));
-		free(resp);
-	}
-	xlb_etcd_close(&e);
-	return NULL;
-}
+static void lbd_cluster_event(struct lbd *l, bool tick);
 
 /* ---- applying a revision (the loop) ---- */
 
@@ -478,7 +134,7 @@ static int read_desired(struct lbd *l, struct xlb_etcd *e, long long *rev, struc
 	size_t n = 0;
 	int ret;
 
-	ret = call(e, "/v3/kv/range", xlb_etcd_range_req(c->key_desired), &resp, err, errlen);
+	ret = lbd_cluster_call(e, "/v3/kv/range", xlb_etcd_range_req(c->key_desired), &resp, err, errlen);
 	if (!ret)
 		ret = xlb_etcd_parse_range(resp, &hrev, &kvs, &n, err, errlen);
 	free(resp);
@@ -505,7 +161,7 @@ static int cas(struct lbd *l, struct xlb_etcd *e, const char *text, long long re
 	bool ok = false;
 	int ret;
 
-	ret = call(e, "/v3/kv/txn", xlb_etcd_cas_req(c->key_desired, text, strlen(text), rev),
+	ret = lbd_cluster_call(e, "/v3/kv/txn", xlb_etcd_cas_req(c->key_desired, text, strlen(text), rev),
 		   &resp, err, errlen);
 	if (!ret)
 		ret = xlb_etcd_parse_txn(resp, &ok, new_rev, &kv, err, errlen);
@@ -524,40 +180,30 @@ static int cas(struct lbd *l, struct xlb_etcd *e, const char *text, long long re
 	return ret ? ret : 1;
 }
 
-static enum xlb_err res_code(enum xlb_cluster_res r)
-{
-	switch (r) {
-	case XLB_CL_NOT_FOUND: return XLB_E_NOT_FOUND;
-	case XLB_CL_EXISTS: return XLB_E_EXISTS;
-	case XLB_CL_INVALID: return XLB_E_INVALID_ARGUMENT;
-	default: return XLB_E_INTERNAL;
-	}
-}
-
-static json_t *change_result(struct lbd *l, const struct xlb_cluster_change *ch, long long rev,
+static json_t *change_result(struct lbd *l, const struct xlb_change *ch, long long rev,
 			     bool merged, bool noop)
 {
 	struct xlb_cfg_service *s = lbd_find_service(l, ch->service);
 	json_t *o = NULL;
 	struct xlb_addr a;
 	__u8 f;
-	size_t i;
 
-	if (ch->op == XLB_CL_ACL_ADD || ch->op == XLB_CL_ACL_REMOVE) {
+	if (ch->op == XLB_CH_ACL_ADD || ch->op == XLB_CH_ACL_REMOVE) {
 		char p[XLB_CIDR_STRLEN];
 
 		o = json_pack("{s:s, s:s, s:s}", "scope", ch->service[0] ? ch->service : "global",
 			      "list", ch->allow ? "allow" : "deny", "prefix",
 			      xlb_cidr_str(&ch->prefix, p, sizeof(p)));
-	} else if (ch->op == XLB_CL_RATE_SET || ch->op == XLB_CL_RATE_CLEAR) {
+	} else if (ch->op == XLB_CH_RATE_SET || ch->op == XLB_CH_RATE_CLEAR) {
 		/* as lbd/ratelimit.c answers: the scope and its limit now */
 		o = json_pack("{s:s, s:o}", "scope", ch->service[0] ? ch->service : "global",
 			      "rate_limit", lbd_rate_limit_json(&ch->rate));
-	} else if (s && ch->op <= XLB_CL_BACKEND_UNDRAIN &&
+	} else if (s && ch->op <= XLB_CH_BACKEND_UNDRAIN &&
 		   !xlb_addr_parse(ch->address, &a, &f)) {
-		for (i = 0; i < s->n_backends; i++)
-			if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, f, &a))
-				o = lbd_backend_json(l, s, &s->backends[i]);
+		const struct xlb_cfg_backend *b = xlb_cfg_backend_find(s, &a, f);
+
+		if (b)
+			o = lbd_backend_json(l, s, b);
 	} else if (s) {
 		o = lbd_service_json(l, s);
 	}
@@ -583,23 +229,18 @@ static void test_delay(void)
 	nanosleep(&ts, NULL);
 }
 
-json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args)
+json_t *lbd_cluster_change(struct lbd *l, const char *cmd, const struct xlb_change *chp)
 {
 	struct lbd_cluster *c = l->cluster;
 	struct xlb_config read = {}, fresh = {}, next = {}, check = {}, eff = {};
-	struct xlb_cluster_change ch;
+	const struct xlb_change ch = *chp;
 	char err[1024], what[256], *text = NULL;
 	long long rev = 0, fresh_rev = 0, new_rev = 0;
-	enum xlb_cluster_res res;
+	enum xlb_change_res res;
 	json_t *resp = NULL;
 	bool merged = false;
 	int ret, attempt;
 
-	ret = xlb_cluster_change_from_cmd(cmd, args, lbd_realtime_ms(), &ch, err, sizeof(err));
-	if (ret == 0)
-		return NULL; /* not a change of the desired state: handled locally */
-	if (ret < 0)
-		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "%s", err);
 	if (!c->up) {
 		const char *why = c->watch_err[0] ? c->watch_err : c->pub_err;
 
@@ -619,7 +260,7 @@ json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args)
 
 		if (attempt) {
 			/* lost the race: replay only if the other writer touched something else */
-			if (!xlb_cluster_change_clean(&ch, &read, &fresh, what, sizeof(what))) {
+			if (!xlb_change_clean(&ch, &read, &fresh, what, sizeof(what))) {
 				c->cas_conflicts++;
 				resp = xlb_proto_error(XLB_E_CONFLICT, "conflict: %s %s at revision "
 						       "%lld (read at %lld); nothing written: look "
@@ -631,13 +272,13 @@ json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args)
 			merged = true;
 			rev = fresh_rev;
 		}
-		res = xlb_cluster_change_apply(&ch, base, &next, err, sizeof(err));
-		if (res == XLB_CL_NOOP) {
+		res = xlb_change_apply(&ch, base, &next, err, sizeof(err));
+		if (res == XLB_CH_NOOP) {
 			resp = change_result(l, &ch, rev, merged, true);
 			goto out;
 		}
-		if (res != XLB_CL_OK) {
-			resp = xlb_proto_error(res_code(res), "%s", err);
+		if (res != XLB_CH_OK) {
+			resp = xlb_proto_error(xlb_change_err(res), "%s", err);
 			goto out;
 		}
 		/* the whole new document must pass the validator every node runs */
@@ -687,7 +328,6 @@ out:
 	free(text);
 	xlb_config_free(&read);
 	xlb_config_free(&fresh);
-	xlb_cluster_change_free(&ch);
 	return resp;
 }
 
@@ -818,7 +458,7 @@ json_t *lbd_cluster_cmd_status(struct lbd *l, json_t *args)
 				       "section in %s)", l->config_path);
 	o = lbd_cluster_status_json(l);
 	nodes = json_array();
-	ret = c->up ? call(&c->urls, "/v3/kv/range", xlb_etcd_range_prefix_req(c->key_nodes),
+	ret = c->up ? lbd_cluster_call(&c->urls, "/v3/kv/range", xlb_etcd_range_prefix_req(c->key_nodes),
 			   &resp, err, sizeof(err))
 		    : -EHOSTUNREACH;
 	if (!ret)
@@ -876,6 +516,7 @@ int lbd_cluster_prepare(struct lbd *l, char *err, size_t errlen)
 		snprintf(c->cache_path, sizeof(c->cache_path), "%s.cluster", l->state_path);
 	l->state_path = ""; /* etcd holds the runtime changes now, not the state file */
 	l->cluster = c;
+	l->rebase = lbd_cluster_rebase; /* desired.c builds from the document */
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 
 	/* start from the last revision applied (a restart while etcd is down) */
@@ -912,11 +553,17 @@ int lbd_cluster_prepare(struct lbd *l, char *err, size_t errlen)
 	return 0;
 }
 
-int lbd_cluster_init(struct lbd *l, int epfd)
+static struct lbd_src cl_event_src = { .fd = -1 }, cl_timer_src = { .fd = -1 };
+
+static void cluster_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	lbd_cluster_event(l, s == &cl_timer_src);
+}
+
+int lbd_cluster_init(struct lbd *l)
 {
 	struct lbd_cluster *c = l->cluster;
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
-	struct epoll_event ev = { .events = EPOLLIN };
 	int err;
 
 	if (!c)
@@ -925,22 +572,21 @@ int lbd_cluster_init(struct lbd *l, int epfd)
 	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->efd < 0 || c->tfd < 0 || timerfd_settime(c->tfd, 0, &its, NULL))
 		return -errno;
-	ev.data.u64 = LBD_CLUSTER_EV_TAG | 1;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->efd, &ev))
-		return -errno;
-	ev.data.u64 = LBD_CLUSTER_EV_TAG | 2;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->tfd, &ev))
-		return -errno;
+	err = lbd_loop_add(l, &cl_event_src, c->efd, EPOLLIN, cluster_ready, NULL);
+	if (!err)
+		err = lbd_loop_add(l, &cl_timer_src, c->tfd, EPOLLIN, cluster_ready, NULL);
+	if (err)
+		return err;
 	c->up = false;
 	c->down_since_ms = lbd_realtime_ms();
 	snprintf(c->watch_err, sizeof(c->watch_err), "not connected yet");
 	publish(l);
-	err = pthread_create(&c->watch_thr, NULL, watch_main, c);
+	err = pthread_create(&c->watch_thr, NULL, lbd_cluster_watch_main, c);
 	if (!err) {
-		err = pthread_create(&c->pub_thr, NULL, pub_main, c);
+		err = pthread_create(&c->pub_thr, NULL, lbd_cluster_pub_main, c);
 		if (err) {
-			c->stop = 1;
-			c->restart_watch = 1;
+			atomic_store(&c->stop, 1);
+			atomic_store(&c->restart_watch, 1);
 			pthread_join(c->watch_thr, NULL);
 		}
 	}
@@ -952,7 +598,7 @@ int lbd_cluster_init(struct lbd *l, int epfd)
 	return 0;
 }
 
-void lbd_cluster_event(struct lbd *l, __u64 data)
+static void lbd_cluster_event(struct lbd *l, bool tick)
 {
 	struct lbd_cluster *c = l->cluster;
 	char *snap = NULL, msg[1024], errs[256];
@@ -963,7 +609,7 @@ void lbd_cluster_event(struct lbd *l, __u64 data)
 
 	if (!c)
 		return;
-	if ((data & 3) == 2) {
+	if (tick) {
 		if (read(c->tfd, &v, sizeof(v)) > 0)
 			publish(l);
 		return;
@@ -1039,8 +685,8 @@ void lbd_cluster_free(struct lbd *l)
 		return;
 	if (c->threads) {
 		pthread_mutex_lock(&c->mu);
-		c->stop = 1;
-		c->restart_watch = 1;
+		atomic_store(&c->stop, 1);
+		atomic_store(&c->restart_watch, 1);
 		pthread_cond_signal(&c->cv);
 		pthread_mutex_unlock(&c->mu);
 		pthread_join(c->pub_thr, NULL);
@@ -1058,4 +704,5 @@ void lbd_cluster_free(struct lbd *l)
 	free(c->last_status);
 	free(c);
 	l->cluster = NULL;
+	l->rebase = NULL;
 }

@@ -25,101 +25,6 @@ static const char *const stat_names[XLB_STAT_MAX] = {
 #undef XLB_STAT_NAME
 };
 
-static struct xlb_cfg_service *find_service(struct lbd *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->cfg.n_services; i++)
-		if (!strcmp(l->cfg.services[i].name, name))
-			return &l->cfg.services[i];
-	return NULL;
-}
-
-static struct xlb_cfg_backend *find_backend(struct xlb_cfg_service *s, const struct xlb_addr *a,
-					    __u8 family)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, a))
-			return &s->backends[i];
-	return NULL;
-}
-
-static json_t *counters_json(json_t *o, const struct xlb_counters *c)
-{
-	json_object_set_new(o, "packets", json_integer(c->packets));
-	json_object_set_new(o, "bytes", json_integer(c->bytes));
-	json_object_set_new(o, "new_flows", json_integer(c->new_flows));
-	json_object_set_new(o, "syn_retx", json_integer(c->syn_retx)); /* #21 */
-	return o;
-}
-
-static json_t *service_json(struct lbd *l, const struct xlb_cfg_service *s)
-{
-	char vip[XLB_ADDR_STRLEN];
-	struct xlb_counters c = {};
-	json_t *o;
-	__u32 id;
-
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:i}", "name", s->name, "vip",
-		      xlb_addr_str(&s->key.addr, s->key.family, vip, sizeof(vip)), "port",
-		      ntohs(s->key.port), "proto", xlb_proto_name(s->key.proto), "sched",
-		      xlb_sched_name(s->sched), "fwd", xlb_fwd_name(s->fwd), "table_size",
-		      (json_int_t)s->table_size, "backends", (json_int_t)s->n_backends);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "syn_cookies", lbd_sc_json(s));
-	if (!xlb_dp_service_id(l->dp, &s->key, &id)) {
-		json_object_set_new(o, "id", json_integer(id));
-		xlb_dp_service_counters(l->dp, id, &c);
-	}
-	o = counters_json(o, &c);
-	if (o)
-		json_object_set_new(o, "syn_cookies_sent", json_integer(c.syn_cookies));
-	return o;
-}
-
-static json_t *backend_json(struct lbd *l, const struct xlb_cfg_service *s,
-			    const struct xlb_cfg_backend *b)
-{
-	char a[XLB_ADDR_STRLEN];
-	struct xlb_counters c = {};
-	json_t *o;
-	__u32 id;
-
-	o = json_pack("{s:s, s:s, s:i, s:s}", "service", s->name, "address",
-		      xlb_addr_str(&b->addr, b->family, a, sizeof(a)), "weight",
-		      (json_int_t)b->weight, "state", b->weight ? "active" : "idle");
-	if (!o)
-		return NULL;
-	if (!xlb_dp_backend_id(l->dp, &s->key, &b->addr, b->family, &id)) {
-		json_object_set_new(o, "id", json_integer(id));
-		xlb_dp_backend_counters(l->dp, id, &c);
-		lbd_drain_backend_json(l, s, b, o, id, true);
-	} else {
-		lbd_drain_backend_json(l, s, b, o, 0, false);
-	}
-	return counters_json(o, &c);
-}
-
-/* For drain.c and persist.c. */
-struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name)
-{
-	return find_service(l, name);
-}
-
-json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s)
-{
-	return service_json(l, s);
-}
-
-json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
-			 const struct xlb_cfg_backend *b)
-{
-	return backend_json(l, s, b);
-}
-
 static json_t *cmd_status(struct lbd *l, json_t *args)
 {
 	struct xlb_dp_fill f;
@@ -159,7 +64,7 @@ static json_t *cmd_service_list(struct lbd *l, json_t *args)
 	size_t i;
 
 	for (i = 0; i < l->cfg.n_services; i++)
-		json_array_append_new(arr, service_json(l, &l->cfg.services[i]));
+		json_array_append_new(arr, lbd_service_json(l, &l->cfg.services[i]));
 	return json_pack("{s:o}", "services", arr);
 }
 
@@ -167,31 +72,11 @@ static json_t *cmd_service_list(struct lbd *l, json_t *args)
 static struct xlb_cfg_service *arg_service(struct lbd *l, json_t *args, json_t **resp)
 {
 	const char *name = json_string_value(json_object_get(args, "service"));
-	struct xlb_cfg_service *s = find_service(l, name);
+	struct xlb_cfg_service *s = lbd_find_service(l, name);
 
 	if (!s)
 		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "no service \"%s\"", name);
 	return s;
-}
-
-/* Parse the "address" argument for service s; on failure *resp is the error. */
-static int arg_address(struct xlb_cfg_service *s, json_t *args, struct xlb_addr *a, __u8 *family,
-		       json_t **resp)
-{
-	const char *str = json_string_value(json_object_get(args, "address"));
-
-	if (xlb_addr_parse(str, a, family)) {
-		*resp = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
-					"backend \"%s\": not an IPv4/IPv6 address", str);
-		return -EINVAL;
-	}
-	if (*family != s->key.family) {
-		*resp = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
-					"backend \"%s\": service \"%s\" has an IPv%u VIP", str,
-					s->name, s->key.family);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static json_t *cmd_backend_list(struct lbd *l, json_t *args)
@@ -210,153 +95,10 @@ static json_t *cmd_backend_list(struct lbd *l, json_t *args)
 		if (name && strcmp(name, s->name))
 			continue;
 		for (j = 0; j < s->n_backends; j++)
-			json_array_append_new(arr, backend_json(l, s, &s->backends[j]));
+			json_array_append_new(arr, lbd_backend_json(l, s, &s->backends[j]));
 	}
 	lbd_flow_counts_done(l);
 	return json_pack("{s:o}", "backends", arr);
-}
-
-/*
- * Apply a new backend list to service s: the data path first, and the
- * desired state only when that worked. Takes ownership of nb.
- */
-static int commit_backends(struct lbd *l, struct xlb_cfg_service *s, struct xlb_cfg_backend *nb,
-			   size_t n, json_t **resp)
-{
-	struct xlb_cfg_service tmp = *s;
-	int err;
-
-	tmp.backends = nb;
-	tmp.n_backends = n;
-	err = lbd_apply_service(l, &tmp, NULL);
-	if (err) {
-		free(nb);
-		*resp = xlb_proto_error(XLB_E_INTERNAL, "service \"%s\": the data path refused the "
-					"change: %s", s->name,
-					err == -ENOSPC ? "out of backend ids" : strerror(-err));
-		return err;
-	}
-	free(s->backends);
-	s->backends = nb;
-	s->n_backends = n;
-	err = lbd_health_sync(l);
-	if (err)
-		pr_warn("service \"%s\": updating its health checks: %s", s->name, strerror(-err));
-	lbd_state_commit(l);
-	lbd_drain_arm(l);
-	return 0;
-}
-
-static json_t *cmd_backend_add(struct lbd *l, json_t *args)
-{
-	json_t *w = json_object_get(args, "weight"), *resp = NULL;
-	struct xlb_cfg_service *s;
-	struct xlb_cfg_backend *nb;
-	char a[XLB_ADDR_STRLEN], why[160];
-	struct xlb_addr addr;
-	__u8 family;
-
-	if (!(s = arg_service(l, args, &resp)) || arg_address(s, args, &addr, &family, &resp))
-		return resp;
-	xlb_addr_str(&addr, family, a, sizeof(a));
-	if (find_backend(s, &addr, family))
-		return xlb_proto_error(XLB_E_EXISTS, "service \"%s\" already has backend %s",
-				       s->name, a);
-	if (xlb_cfg_check_addr(&l->cfg, s, false, &addr, family, why, sizeof(why)))
-		return xlb_proto_error(XLB_E_INVALID_ARGUMENT, "address \"%s\": %s", a, why);
-	nb = malloc((s->n_backends + 1) * sizeof(*nb));
-	if (!nb)
-		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
-	memcpy(nb, s->backends, s->n_backends * sizeof(*nb));
-	memset(&nb[s->n_backends], 0, sizeof(*nb));
-	nb[s->n_backends].addr = addr;
-	nb[s->n_backends].family = family;
-	nb[s->n_backends].weight = w ? json_integer_value(w) : XLB_DEFAULT_WEIGHT;
-	if (commit_backends(l, s, nb, s->n_backends + 1, &resp))
-		return resp;
-	pr_info("service \"%s\": backend %s added (weight %u)", s->name, a,
-		s->backends[s->n_backends - 1].weight);
-	lbd_event(l, "backend.add", s->name, a, "added with weight %u",
-		  s->backends[s->n_backends - 1].weight);
-	return xlb_proto_ok(backend_json(l, s, &s->backends[s->n_backends - 1]));
-}
-
-/*
- * The existing backend named by args {service, address}: NULL with *resp set
- * (bad request or not_found) otherwise. *sp gets its service, a (at least
- * XLB_ADDR_STRLEN bytes) its address as text.
- */
-static struct xlb_cfg_backend *arg_backend(struct lbd *l, json_t *args, struct xlb_cfg_service **sp,
-					   char *a, json_t **resp)
-{
-	struct xlb_cfg_backend *b;
-	struct xlb_addr addr;
-	__u8 family;
-
-	if (!(*sp = arg_service(l, args, resp)) || arg_address(*sp, args, &addr, &family, resp))
-		return NULL;
-	xlb_addr_str(&addr, family, a, XLB_ADDR_STRLEN);
-	b = find_backend(*sp, &addr, family);
-	if (!b)
-		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s",
-					(*sp)->name, a);
-	return b;
-}
-
-static json_t *cmd_backend_remove(struct lbd *l, json_t *args)
-{
-	struct xlb_cfg_service *s;
-	struct xlb_cfg_backend *b, *nb;
-	char a[XLB_ADDR_STRLEN];
-	json_t *resp = NULL, *res;
-	size_t idx;
-
-	if (!(b = arg_backend(l, args, &s, a, &resp)))
-		return resp;
-	res = backend_json(l, s, b);
-	idx = b - s->backends;
-	nb = malloc((s->n_backends ? s->n_backends : 1) * sizeof(*nb));
-	if (!nb) {
-		json_decref(res);
-		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
-	}
-	memcpy(nb, s->backends, idx * sizeof(*nb));
-	memcpy(nb + idx, s->backends + idx + 1, (s->n_backends - idx - 1) * sizeof(*nb));
-	if (commit_backends(l, s, nb, s->n_backends - 1, &resp)) {
-		json_decref(res);
-		return resp;
-	}
-	pr_info("service \"%s\": backend %s removed", s->name, a);
-	lbd_event(l, "backend.remove", s->name, a, "removed");
-	return xlb_proto_ok(res);
-}
-
-static json_t *cmd_backend_weight(struct lbd *l, json_t *args)
-{
-	__u32 w = json_integer_value(json_object_get(args, "weight")), old;
-	struct xlb_cfg_service *s;
-	struct xlb_cfg_backend *b, *nb;
-	char a[XLB_ADDR_STRLEN];
-	json_t *resp = NULL, *res;
-	size_t idx;
-
-	if (!(b = arg_backend(l, args, &s, a, &resp)))
-		return resp;
-	old = b->weight;
-	idx = b - s->backends;
-	nb = malloc(s->n_backends * sizeof(*nb));
-	if (!nb)
-		return xlb_proto_error(XLB_E_INTERNAL, "out of memory");
-	memcpy(nb, s->backends, s->n_backends * sizeof(*nb));
-	nb[idx].weight = w;
-	if (commit_backends(l, s, nb, s->n_backends, &resp))
-		return resp;
-	if (old != w)
-		pr_info("service \"%s\": backend %s weight %u -> %u", s->name, a, old, w);
-	lbd_event(l, "backend.weight", s->name, a, "weight %u -> %u", old, w);
-	res = backend_json(l, s, &s->backends[idx]);
-	json_object_set_new(res, "old_weight", json_integer(old));
-	return xlb_proto_ok(res);
 }
 
 static json_t *cmd_stats(struct lbd *l, json_t *args)
@@ -379,10 +121,10 @@ static json_t *cmd_stats(struct lbd *l, json_t *args)
 	svcs = json_array();
 	for (i = 0; i < l->cfg.n_services; i++) {
 		struct xlb_cfg_service *s = &l->cfg.services[i];
-		json_t *o = service_json(l, s), *bes = json_array();
+		json_t *o = lbd_service_json(l, s), *bes = json_array();
 
 		for (j = 0; j < s->n_backends; j++)
-			json_array_append_new(bes, backend_json(l, s, &s->backends[j]));
+			json_array_append_new(bes, lbd_backend_json(l, s, &s->backends[j]));
 		json_object_set_new(o, "backend_list", bes);
 		json_array_append_new(svcs, o);
 	}
@@ -460,25 +202,14 @@ static const struct {
 	{ "status", cmd_status, false },
 	{ "service.list", cmd_service_list, false },
 	{ "backend.list", cmd_backend_list, true },
-	{ "backend.add", cmd_backend_add, true },
-	{ "backend.remove", cmd_backend_remove, true },
-	{ "backend.weight", cmd_backend_weight, true },
 	{ "stats", cmd_stats, false },
 	{ "reload", cmd_reload, true },
 	{ "health", cmd_health, true },
 	{ "audit", lbd_cmd_audit, true }, /* audit.c */
-	{ "backend.drain", lbd_cmd_backend_drain, true },
-	{ "backend.undrain", lbd_cmd_backend_undrain, true },
-	{ "service.add", lbd_cmd_service_add, true },
-	{ "service.remove", lbd_cmd_service_remove, true },
 	{ "service.show", lbd_cmd_service_show, true },
 	{ "config.export", lbd_cmd_config_export, true },
 	{ "acl.list", lbd_cmd_acl_list, true }, /* acl.c */
-	{ "acl.add", lbd_cmd_acl_add, true },
-	{ "acl.remove", lbd_cmd_acl_remove, true },
 	{ "ratelimit.show", lbd_cmd_ratelimit_show, true }, /* ratelimit.c */
-	{ "ratelimit.set", lbd_cmd_ratelimit_set, true },
-	{ "ratelimit.clear", lbd_cmd_ratelimit_clear, true },
 	{ "node.status", cmd_node_status, false },
 	{ "node.drain", cmd_node_drain, true },
 	{ "node.undrain", cmd_node_undrain, true },
@@ -502,8 +233,9 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 
 	/* what a VIP or backend may not be: this node's addresses, as they are now */
 	lbd_local_addrs_refresh();
-	/* cluster mode: changes of the desired state are written to etcd (cluster.c) */
-	if (l->cluster && (r = lbd_cluster_handle(l, spec->name, args)))
+	/* every change of the desired state: change.c (locally, or through etcd) */
+	r = lbd_change_handle(l, spec->name, args);
+	if (r)
 		return r;
 	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (strcmp(handlers[i].name, spec->name))
@@ -520,65 +252,21 @@ json_t *lbd_handle(struct lbd *l, const struct xlb_cmd_spec *spec, json_t *args)
 	return xlb_proto_error(XLB_E_UNKNOWN_COMMAND, "unknown command \"%s\"", spec->name);
 }
 
-void lbd_local_addrs_refresh(void)
+json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
+		     json_t *args)
 {
-	int err = xlb_config_read_local_addrs();
+	static const struct xlb_peer nobody = { .uid = (__u32)-1, .gid = (__u32)-1 };
+	json_t *resp;
 
-	if (err)
-		pr_warn("cannot read this node's addresses (%s): VIPs and backends are not "
-			"checked against them",
-			strerror(-err));
-}
-
-int lbd_reload(struct lbd *l, struct xlb_dp_diff *diff, char *err, size_t errlen)
-{
-	return lbd_reload_ex(l, false, diff, err, errlen);
-}
-
-int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err, size_t errlen)
-{
-	struct xlb_config ncfg = {}, nbase = {};
-	char summary[256], *text = NULL;
-	json_t *plan;
-	size_t len;
-	int ret;
-
-	lbd_local_addrs_refresh();
-	/* the text too: it becomes a generation of the history (apply.c) */
-	ret = xlb_read_file(l->config_path, 16u << 20, &text, &len);
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", l->config_path,
-			 ret == -EFBIG ? "not a regular file of at most 16 MiB" : strerror(-ret));
-		return -EINVAL;
-	}
-	ret = xlb_config_parse(text, len, l->config_path, &nbase, err, errlen);
-	if (ret) {
-		free(text);
-		return -EINVAL; /* err has file:line: field: problem */
-	}
-	/* the operator's runtime changes stay on top of the new file (state.h) */
-	ret = lbd_desired_build(l, &nbase, reset ? LBD_KEEP_NOTHING : LBD_KEEP_OVERRIDES, &ncfg,
-				err, errlen);
-	if (ret)
-		goto out;
-	if (reset)
-		pr_info("reload --reset: runtime changes dropped");
-	plan = xlb_plan(&l->base, &nbase);
-	if (plan)
-		xlb_plan_summary(plan, summary, sizeof(summary));
-	else
-		snprintf(summary, sizeof(summary), "reloaded");
-	json_decref(plan);
-	ret = lbd_desired_commit(l, &nbase, &ncfg, l->config_path, diff, NULL, NULL, err, errlen);
-	if (ret)
-		goto out;
-	lbd_history_note(l, "reload", text, len, summary);
-	pr_info("reloaded %s: %zu services (%u added, %u removed, %u changed, %u unchanged)",
-		l->config_path, l->cfg.n_services, diff->added, diff->removed, diff->changed,
-		diff->unchanged);
-out:
-	free(text);
-	xlb_config_free(&ncfg);
-	xlb_config_free(&nbase);
-	return ret;
+	if (!p)
+		p = &nobody; /* no credentials: no role */
+	resp = lbd_authorize(p, spec, args); /* access.c: one check for every command */
+	if (resp)
+		return resp;
+	l->peer = p; /* who asked: recorded with an applied generation (apply.c) */
+	resp = lbd_handle(l, spec, args);
+	l->peer = NULL;
+	if (!(spec->flags & XLB_CMD_READONLY))
+		lbd_audit(p, "socket", spec->name, args, resp);
+	return resp;
 }

@@ -36,11 +36,14 @@ struct client {
 	__u32 uid; /* (__u32)-1: unknown */
 	bool reserved; /* root or admin: may use the reserved slots */
 	long long since_ms; /* accepted, or last answered: a request is due by + deadline */
+	struct lbd_src src; /* loop.c: data = this client */
 };
 
 static struct {
 	struct client c[LBD_CTL_MAX];
 	int lfd, tfd;
+	struct lbd_src listen_src, sweep_src;
+	lbd_request_fn handle; /* what a request becomes (main.c: lbd_dispatch) */
 	unsigned int used;
 	__u64 accepted, refused_busy, refused_peer, timed_out;
 	__u64 unlogged; /* refusals and timeouts since the last log line */
@@ -76,9 +79,9 @@ static void note(const char *what, const struct xlb_peer *p, const char *why)
 	ctl.logged_ms = now;
 }
 
-static void client_close(int epfd, struct client *c)
+static void client_close(struct lbd *l, struct client *c)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	lbd_loop_del(l, &c->src);
 	close(c->fd);
 	xlb_linebuf_free(&c->lb);
 	free(c->peer);
@@ -114,9 +117,18 @@ static const char *refusal(const struct xlb_peer *p, bool reserved, __u64 **coun
 	return NULL;
 }
 
-static void client_accept(int epfd)
+static void client_read(struct lbd *l, struct client *c);
+
+static void client_ready(struct lbd *l, struct lbd_src *s, __u32 events)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct client *c = s->data;
+
+	if (c->fd >= 0)
+		client_read(l, c);
+}
+
+static void client_accept(struct lbd *l)
+{
 	struct xlb_peer *peer;
 	const char *why;
 	__u64 *counter;
@@ -151,13 +163,12 @@ static void client_accept(int epfd)
 					    .reserved = reserved, .since_ms = lbd_now_ms() };
 		ctl.used++;
 		ctl.accepted++;
-		ev.data.u64 = LBD_CTL_EV_TAG | (__u64)(i + 2);
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
-			client_close(epfd, &ctl.c[i]);
+		if (lbd_loop_add(l, &ctl.c[i].src, fd, EPOLLIN, client_ready, &ctl.c[i]))
+			client_close(l, &ctl.c[i]);
 	}
 }
 
-static void client_read(struct lbd *l, int epfd, struct client *c)
+static void client_read(struct lbd *l, struct client *c)
 {
 	const struct xlb_cmd_spec *spec;
 	char buf[4096], *line;
@@ -168,7 +179,7 @@ static void client_read(struct lbd *l, int epfd, struct client *c)
 	for (;;) {
 		n = recv(c->fd, buf, sizeof(buf), 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			client_close(epfd, c);
+			client_close(l, c);
 			return;
 		}
 		if (n < 0)
@@ -182,14 +193,14 @@ static void client_read(struct lbd *l, int epfd, struct client *c)
 			pr_debug("control: rejected request: %s", line);
 		} else {
 			pr_debug("control: %s", line);
-			resp = lbd_dispatch(l, c->peer, spec, args); /* authorize, run, audit */
+			resp = ctl.handle(l, c->peer, spec, args); /* main.c: authorize, run, audit */
 			json_decref(args);
 			lbd_obs_changed(l);
 		}
 		free(line);
 		if (!resp || xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS)) {
 			json_decref(resp);
-			client_close(epfd, c);
+			client_close(l, c);
 			return;
 		}
 		json_decref(resp);
@@ -202,11 +213,11 @@ too_long:
 			       XLB_PROTO_MAX_LINE);
 	xlb_proto_send(c->fd, resp, CLIENT_SEND_TIMEOUT_MS);
 	json_decref(resp);
-	client_close(epfd, c);
+	client_close(l, c);
 }
 
 /* Close every connection whose next request is overdue. */
-static void sweep(int epfd)
+static void sweep(struct lbd *l)
 {
 	long long now = lbd_now_ms();
 	char why[96];
@@ -225,53 +236,49 @@ static void sweep(int epfd)
 		e = xlb_proto_error(XLB_E_BAD_REQUEST, "%s: closing the connection", why);
 		xlb_proto_send(c->fd, e, REFUSE_SEND_TIMEOUT_MS);
 		json_decref(e);
-		client_close(epfd, c);
+		client_close(l, c);
 	}
 }
 
-int lbd_control_init(struct lbd *l, int epfd, int lfd)
+static void accept_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	client_accept(l);
+}
+
+static void sweep_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	__u64 ticks;
+
+	if (read(ctl.tfd, &ticks, sizeof(ticks)) > 0)
+		sweep(l);
+}
+
+int lbd_control_init(struct lbd *l, int lfd, lbd_request_fn handle)
 {
 	struct itimerspec its = { .it_interval = { 0, LBD_CTL_SWEEP_MS * 1000000L },
 				  .it_value = { 0, LBD_CTL_SWEEP_MS * 1000000L } };
-	struct epoll_event ev = { .events = EPOLLIN };
-	int i;
+	int i, err;
 
 	for (i = 0; i < LBD_CTL_MAX; i++)
 		ctl.c[i].fd = -1;
 	ctl.lfd = lfd;
+	ctl.handle = handle;
 	ctl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (ctl.tfd < 0 || timerfd_settime(ctl.tfd, 0, &its, NULL))
 		return -errno;
-	ev.data.u64 = LBD_CTL_EV_TAG | 1;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.tfd, &ev))
-		return -errno;
-	ev.data.u64 = LBD_CTL_EV_TAG;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev))
-		return -errno;
-	return 0;
+	err = lbd_loop_add(l, &ctl.sweep_src, ctl.tfd, EPOLLIN, sweep_ready, NULL);
+	if (!err)
+		err = lbd_loop_add(l, &ctl.listen_src, lfd, EPOLLIN, accept_ready, NULL);
+	return err;
 }
 
-void lbd_control_event(struct lbd *l, int epfd, __u64 data)
-{
-	__u64 slot = data & ~LBD_CTL_EV_TAG, ticks;
-
-	if (slot == 0) {
-		client_accept(epfd);
-	} else if (slot == 1) {
-		if (read(ctl.tfd, &ticks, sizeof(ticks)) > 0)
-			sweep(epfd);
-	} else if (slot - 2 < LBD_CTL_MAX && ctl.c[slot - 2].fd >= 0) {
-		client_read(l, epfd, &ctl.c[slot - 2]);
-	}
-}
-
-void lbd_control_free(int epfd)
+void lbd_control_free(struct lbd *l)
 {
 	int i;
 
 	for (i = 0; i < LBD_CTL_MAX; i++)
 		if (ctl.c[i].fd >= 0)
-			client_close(epfd, &ctl.c[i]);
+			client_close(l, &ctl.c[i]);
 	if (ctl.tfd >= 0)
 		close(ctl.tfd);
 	ctl.tfd = -1;

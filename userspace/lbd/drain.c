@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * drain.c - draining backends (lbctl backend drain / undrain).
+ * drain.c - the drain timer and what a drain looks like (lbctl backend drain and
+ * undrain are changes of the desired state: change.c, lib/change.c).
  *
  * A drained backend keeps its place in the desired state with drain = true
  * and the wall-clock time the drain started (persisted in the state file, so
@@ -28,14 +29,9 @@
 #include "flowstat.h"
 #include "lbd.h"
 #include "log.h"
+#include "reconcile.h"
 
-long long lbd_realtime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
+static void lbd_drain_event(struct lbd *l);
 
 static long long drain_deadline(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *b)
 {
@@ -45,17 +41,24 @@ static long long drain_deadline(const struct xlb_cfg_service *cs, const struct x
 bool lbd_drain_expired(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *b,
 		       long long now_ms)
 {
-	return b->drain && now_ms >= drain_deadline(cs, b);
+	return xlb_drain_expired(cs, b, now_ms); /* the reconciler's rule */
 }
 
-int lbd_drain_init(struct lbd *l, int epfd)
+static struct lbd_src drain_src = { .fd = -1 };
+
+static void drain_ready(struct lbd *l, struct lbd_src *s, __u32 events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_DRAIN_EV_TAG };
+	lbd_drain_event(l);
+}
+
+int lbd_drain_init(struct lbd *l)
+{
 	int err;
 
 	l->drain_tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->drain_tfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, l->drain_tfd, &ev)) {
-		err = -errno;
+	if (l->drain_tfd < 0 ||
+	    (err = lbd_loop_add(l, &drain_src, l->drain_tfd, EPOLLIN, drain_ready, NULL))) {
+		err = l->drain_tfd < 0 ? -errno : err;
 		pr_warn("drain timer: %s", strerror(-err));
 		if (l->drain_tfd >= 0)
 			close(l->drain_tfd);
@@ -69,6 +72,7 @@ int lbd_drain_init(struct lbd *l, int epfd)
 
 void lbd_drain_free(struct lbd *l)
 {
+	lbd_loop_del(l, &drain_src);
 	if (l->drain_tfd > 0)
 		close(l->drain_tfd);
 	l->drain_tfd = -1;
@@ -101,7 +105,7 @@ void lbd_drain_arm(struct lbd *l)
 	timerfd_settime(l->drain_tfd, next ? TFD_TIMER_ABSTIME : 0, &its, NULL);
 }
 
-void lbd_drain_event(struct lbd *l)
+static void lbd_drain_event(struct lbd *l)
 {
 	long long now = lbd_realtime_ms();
 	char a[XLB_ADDR_STRLEN];
@@ -130,7 +134,7 @@ void lbd_drain_event(struct lbd *l)
 		}
 		if (!apply)
 			continue;
-		err = lbd_apply_service(l, s, NULL);
+		err = lbd_reconcile_service(l, s, NULL, NULL);
 		if (err)
 			pr_warn("service \"%s\": releasing drained backends: %s", s->name,
 				strerror(-err));
@@ -186,99 +190,4 @@ void lbd_drain_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 	}
 	json_object_set_new(o, "drain_since_s", json_real((now - b->drain_since_ms) / 1000.0));
 	json_object_set_new(o, "drain_timeout_s", json_integer(s->drain_timeout_s));
-}
-
-/* ---- commands ---- */
-
-/*
- * Resolve service and address; on failure *resp is the error. Returns the
- * backend's index in s->backends.
- */
-static int find(struct lbd *l, json_t *args, struct xlb_cfg_service **sp, char *a, size_t alen,
-		json_t **resp)
-{
-	const char *name = json_string_value(json_object_get(args, "service"));
-	const char *str = json_string_value(json_object_get(args, "address"));
-	struct xlb_cfg_service *s = lbd_find_service(l, name);
-	struct xlb_addr addr;
-	__u8 family;
-	size_t i;
-
-	if (!s) {
-		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "no service \"%s\"", name);
-		return -ENOENT;
-	}
-	if (xlb_addr_parse(str, &addr, &family)) {
-		*resp = xlb_proto_error(XLB_E_INVALID_ARGUMENT,
-					"backend \"%s\": not an IPv4/IPv6 address", str);
-		return -EINVAL;
-	}
-	xlb_addr_str(&addr, family, a, alen);
-	for (i = 0; i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, &addr))
-			break;
-	if (i == s->n_backends) {
-		*resp = xlb_proto_error(XLB_E_NOT_FOUND, "service \"%s\": no backend %s", s->name, a);
-		return -ENOENT;
-	}
-	*sp = s;
-	return (int)i;
-}
-
-static json_t *set_drain(struct lbd *l, json_t *args, bool drain)
-{
-	struct xlb_cfg_service *s;
-	struct xlb_cfg_backend old;
-	char a[XLB_ADDR_STRLEN];
-	json_t *resp = NULL, *res;
-	int idx, err;
-
-	idx = find(l, args, &s, a, sizeof(a), &resp);
-	if (idx < 0)
-		return resp;
-	old = s->backends[idx];
-	if (old.drain == drain) { /* idempotent: a second drain keeps the first countdown */
-		lbd_flow_counts_load(l);
-		res = lbd_backend_json(l, s, &s->backends[idx]);
-		lbd_flow_counts_done(l);
-		json_object_set_new(res, "changed", json_false());
-		return xlb_proto_ok(res);
-	}
-	s->backends[idx].drain = drain;
-	s->backends[idx].drain_since_ms = drain ? lbd_realtime_ms() : 0;
-	err = lbd_apply_service(l, s, NULL);
-	if (err) {
-		s->backends[idx] = old;
-		lbd_apply_service(l, s, NULL);
-		return xlb_proto_error(XLB_E_INTERNAL, "service \"%s\": the data path refused the "
-				       "change: %s", s->name, strerror(-err));
-	}
-	lbd_event(l, "drain", s->name, a, drain ? "draining: no new flows, timeout %u s"
-		  : "undrained", s->drain_timeout_s);
-	err = lbd_health_sync(l); /* refreshes the health view (effective weights) */
-	if (err)
-		pr_warn("service \"%s\": updating its health view: %s", s->name, strerror(-err));
-	if (drain)
-		pr_info("service \"%s\": backend %s draining: no new flows; established flows "
-			"until they end or %u s pass", s->name, a, s->drain_timeout_s);
-	else
-		pr_info("service \"%s\": backend %s undrained%s", s->name, a,
-			lbd_drain_expired(s, &old, lbd_realtime_ms()) ? " (was released)" : "");
-	lbd_state_commit(l);
-	lbd_drain_arm(l);
-	lbd_flow_counts_load(l);
-	res = lbd_backend_json(l, s, &s->backends[idx]);
-	lbd_flow_counts_done(l);
-	json_object_set_new(res, "changed", json_true());
-	return xlb_proto_ok(res);
-}
-
-json_t *lbd_cmd_backend_drain(struct lbd *l, json_t *args)
-{
-	return set_drain(l, args, true);
-}
-
-json_t *lbd_cmd_backend_undrain(struct lbd *l, json_t *args)
-{
-	return set_drain(l, args, false);
 }

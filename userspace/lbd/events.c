@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * events.c - lbd's event log and the lifecycle of its observability parts.
+ * events.c - lbd's event log: a sink every module writes to, calling no one.
  *
  * An event is one structured line: sequence number, time, kind, service,
  * backend, details. Kinds in use: start, reload, health, drain,
@@ -9,8 +9,7 @@
  * it by sequence number) and, with events: { file: PATH }, are appended to
  * PATH as JSON lines.
  *
- * Also here: lbd_obs_init/free (ring, file, metrics endpoint, the 1 s tick
- * that drives the scaling hooks and the metrics snapshot) and reload notes.
+ * The lifecycle (ring, file, metrics endpoint, the 1 s tick) is obs.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +24,6 @@
 
 #include "lbd.h"
 #include "log.h"
-#include "inspect.h"
 #include "obs.h"
 
 double lbd_obs_realtime(void)
@@ -148,104 +146,6 @@ json_t *lbd_events_json(struct lbd *l, __u64 since, __u64 limit)
 	return json_pack("{s:o, s:I, s:I, s:I}", "events", arr, "first_seq",
 			 (json_int_t)(last ? first : 0), "last_seq", (json_int_t)last, "lost",
 			 (json_int_t)(since + 1 < first ? first - since - 1 : 0));
-}
-
-void lbd_note_reload(struct lbd *l, const char *by, int ret, const char *msg)
-{
-	struct lbd_obs *o = l->obs;
-
-	if (!o)
-		return;
-	o->last_reload_unix = lbd_obs_realtime();
-	o->last_reload_ok = !ret;
-	if (ret) {
-		o->reloads_failed++;
-		lbd_event(l, "reload", NULL, NULL, "by %s: failed, running state kept: %s", by, msg);
-	} else {
-		o->reloads_ok++;
-		o->config_generation++;
-		lbd_event(l, "reload", NULL, NULL, "by %s: applied %s: generation %llu, %zu services",
-			  by, l->config_path, (unsigned long long)o->config_generation,
-			  l->cfg.n_services);
-		lbd_events_open_file(o, l->cfg.events_file);
-		lbd_metrics_configure(l);
-	}
-	lbd_metrics_publish(l);
-}
-
-int lbd_obs_init(struct lbd *l, int epfd)
-{
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_OBS_EV_TAG };
-	struct lbd_obs *o = calloc(1, sizeof(*o));
-	int err;
-
-	if (!o)
-		return -ENOMEM;
-	o->ring = calloc(LBD_EVENTS_RING, sizeof(*o->ring));
-	o->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	o->ev_fd = -1;
-	o->flow_fd = -1;
-	o->next_seq = 1;
-	o->config_generation = 1;
-	o->start_unix = lbd_obs_realtime() - (lbd_now_ms() - l->start_ms) / 1000.0;
-	if (!o->ring || o->tfd < 0 || timerfd_settime(o->tfd, 0, &its, NULL) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, o->tfd, &ev)) {
-		err = o->ring ? -errno : -ENOMEM;
-		pr_warn("observability: setting up the tick: %s", strerror(-err));
-		if (o->tfd >= 0)
-			close(o->tfd);
-		free(o->ring);
-		free(o);
-		return err;
-	}
-	l->obs = o;
-	lbd_events_open_file(o, l->cfg.events_file);
-	lbd_event(l, "start", NULL, NULL, "lbd started on %s (%s mode%s), %s: %zu services",
-		  l->iface, xlb_dp_attach_mode(l->dp),
-		  xlb_dp_adopted(l->dp) ? ", took over a running data path" : "", l->config_path,
-		  l->cfg.n_services);
-	lbd_metrics_publish(l);
-	err = lbd_metrics_configure(l);
-	if (err) {
-		lbd_obs_free(l);
-		return err;
-	}
-	return 0;
-}
-
-void lbd_obs_event(struct lbd *l, __u64 data)
-{
-	__u64 ticks;
-
-	if (!l->obs || read(l->obs->tfd, &ticks, sizeof(ticks)) <= 0)
-		return;
-	lbd_scale_tick(l);
-	lbd_capture_tick(l); /* capture.c: end sessions nobody reads */
-	lbd_sc_tick(l);
-	lbd_metrics_publish(l);
-}
-
-void lbd_obs_changed(struct lbd *l)
-{
-	if (l->obs)
-		lbd_metrics_publish(l);
-}
-
-void lbd_obs_free(struct lbd *l)
-{
-	struct lbd_obs *o = l->obs;
-
-	if (!o)
-		return;
-	lbd_capture_free(l); /* capture.c: never leave the attached program capturing */
-	lbd_metrics_stop(l);
-	lbd_scale_free(l);
-	lbd_events_close(o);
-	close(o->tfd);
-	free(o->ring);
-	free(o);
-	l->obs = NULL;
 }
 
 json_t *lbd_cmd_events(struct lbd *l, json_t *args)

@@ -233,18 +233,6 @@ static struct xlb_cfg_service *svc_by_id(struct lbd *l, __u32 id)
 	return NULL;
 }
 
-static struct xlb_cfg_backend *be_by_addr(struct xlb_cfg_service *cs,
-					  const struct xlb_backend *be)
-{
-	size_t i;
-
-	for (i = 0; cs && i < cs->n_backends; i++)
-		if (!xlb_addr_cmp(cs->backends[i].family, &cs->backends[i].addr, be->family,
-				  &be->addr))
-			return &cs->backends[i];
-	return NULL;
-}
-
 static void why(json_t *arr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void why(json_t *arr, const char *fmt, ...)
 {
@@ -427,7 +415,7 @@ json_t *lbd_cmd_flow_explain(struct lbd *l, json_t *args)
 		}
 		json_object_set_new(r, "schedule", sc);
 	}
-	cb = e.have_be ? be_by_addr(cs, &e.be) : NULL;
+	cb = e.have_be ? xlb_cfg_backend_find(cs, &e.be.addr, e.be.family) : NULL;
 	if (e.have_be) {
 		json_t *bo = json_pack("{s:I, s:s}", "id", (json_int_t)e.be_id, "address",
 				       xlb_addr_str(&e.be.addr, e.be.family, a, sizeof(a)));

@@ -65,6 +65,7 @@ struct fb_be {
 static struct {
 	struct fb_be *b[FB_BUCKETS];
 	int tfd;
+	const struct lbd_health_ops *ops; /* the reconciler (reconcile.c), as for hc.c */
 	bool started; /* the first tick ran: backends seen later join (slow start) */
 	bool any_dirty;
 	__u64 ticks;
@@ -410,7 +411,7 @@ static void sweep(void)
 		}
 }
 
-void lbd_feedback_event(struct lbd *l)
+static void lbd_feedback_event(struct lbd *l)
 {
 	long long now = lbd_now_ms();
 	__u64 ticks;
@@ -427,7 +428,7 @@ void lbd_feedback_event(struct lbd *l)
 			continue;
 		if (!tick_service(l, cs, now))
 			continue;
-		err = lbd_apply_service(l, cs, NULL);
+		err = fb.ops->changed(l, cs, NULL, NULL); /* the reconciler acts */
 		if (err)
 			pr_warn("feedback: service \"%s\": applying weights: %s", cs->name,
 				strerror(-err));
@@ -438,18 +439,24 @@ void lbd_feedback_event(struct lbd *l)
 	fb.ticks++;
 }
 
-int lbd_feedback_init(struct lbd *l, int epfd)
+static struct lbd_src fb_src = { .fd = -1 };
+
+static void fb_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	lbd_feedback_event(l);
+}
+
+int lbd_feedback_init(struct lbd *l, const struct lbd_health_ops *ops)
 {
 	struct itimerspec its = {.it_interval = {0, LBD_FEEDBACK_TICK_MS * 1000000L},
 				 .it_value = {0, LBD_FEEDBACK_TICK_MS * 1000000L}};
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = LBD_FEEDBACK_EV_TAG};
-	int err;
+	int err = 0;
 
-	(void)l;
+	fb.ops = ops;
 	fb.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fb.tfd < 0 || timerfd_settime(fb.tfd, 0, &its, NULL) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, fb.tfd, &ev)) {
-		err = -errno;
+	    (err = lbd_loop_add(l, &fb_src, fb.tfd, EPOLLIN, fb_ready, NULL))) {
+		err = err ? err : -errno;
 		pr_err("feedback: timer: %s", strerror(-err));
 		if (fb.tfd >= 0)
 			close(fb.tfd);
@@ -459,10 +466,12 @@ int lbd_feedback_init(struct lbd *l, int epfd)
 	return 0;
 }
 
-void lbd_feedback_free(void)
+void lbd_feedback_free(struct lbd *l)
 {
 	struct fb_be *e, *n;
 	size_t i;
+
+	lbd_loop_del(l, &fb_src);
 
 	for (i = 0; i < FB_BUCKETS; i++) {
 		for (e = fb.b[i]; e; e = n) {

@@ -5,9 +5,10 @@
  * backends, backend feedback through an agent check (HAProxy's protocol,
  * lib/agent.h), and the view of max_flows caps. The policies are pure modules
  * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 100 ms
- * tick reads counters and re-applies services whose weights changed, and
- * hc.c calls two small hooks (marked #21): lbd_feedback_adjust() in its
- * active-set computation and lbd_feedback_probe() on every probe result.
+ * tick reads counters and hands services whose weights changed to the
+ * reconciler (lbd_health_ops, as hc.c does), and
+ * two small hooks (marked #21): lbd_feedback_adjust() in the reconciler's
+ * view (reconcile.c) and lbd_feedback_probe() on every probe result (hc.c).
  *
  * State is kept per (service name, backend address) in this file, so it
  * survives reloads like hc.c's; one lbd per process.
@@ -20,17 +21,17 @@
 
 #include "lbd.h"
 
-#define LBD_FEEDBACK_EV_TAG  (1ull << 55) /* epoll data of the feedback tick's timerfd */
 #define LBD_FEEDBACK_TICK_MS 100
 
-/* Register the tick in epfd. 0 or -errno. */
-int lbd_feedback_init(struct lbd *l, int epfd);
-void lbd_feedback_free(void);
-/* The tick's timerfd fired. */
-void lbd_feedback_event(struct lbd *l);
+/*
+ * Register the tick with the event loop (loop.c); services whose weights
+ * changed go to ops->changed (the reconciler, as hc.c's reports). 0 or -errno.
+ */
+int lbd_feedback_init(struct lbd *l, const struct lbd_health_ops *ops);
+void lbd_feedback_free(struct lbd *l);
 
 /*
- * Adjust the policy's weight of backend cb of cs (hc.c's active set): the
+ * Adjust the policy's weight of backend cb of cs (the reconciler's view, reconcile.c): the
  * agent's word (percentage, drain, maint/down also clear *usable), ejected
  * backends take no new flows, joining ones ramp up. *max_flows: the
  * backend's open-flow cap (the agent's maxconn bounded by the configured

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * hc.c - lbd's health checking and active sets: one probe target per
- * (service, backend), probe results feed the state machine (lib/health.c);
- * a state change recomputes that service's active set (lib/policy.c) and
- * applies it to the data path at once, from the same event loop iteration.
+ * hc.c - lbd's health checking: one probe target per (service, backend),
+ * probe results feed the state machine (lib/health.c). A state change is
+ * reported through lbd_health_ops.changed (the reconciler, reconcile.c, wired
+ * by main.c), which recomputes that service's active set and programs it at
+ * once, from the same event loop iteration, and hands the set back for the
+ * view ("lbctl health": effective weights, mode).
  *
  * Runtime state lives here, keyed by service name and backend address, so
  * that it survives reloads and lbctl changes: a backend that stays, with the
@@ -13,10 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 
 #include "addr.h"
 #include "feedback.h" /* #21 */
+#include "fileio.h"
 #include "lbd.h"
 #include "log.h"
 #include "probe.h"
@@ -53,6 +59,8 @@ struct lbd_health {
 	struct xlb_hc *hc;
 	struct hsvc *svcs;
 	size_t n;
+	const struct lbd_health_ops *ops; /* who acts on a state change (reconcile.c) */
+	int epfd; /* the checker's own epoll set (hc_ready) */
 	__u64 changes; /* backend state changes applied */
 	long long apply_max_us; /* slowest result -> data path */
 };
@@ -109,53 +117,25 @@ static struct xlb_hc_check svc_check(const struct xlb_cfg_service *cs)
 	return c;
 }
 
-static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg_service *cs,
-		      struct xlb_dp_be_active *act, enum xlb_pol_mode *mode)
+const struct hsvc *lbd_health_svc(struct lbd *l, const struct xlb_cfg_service *cs)
 {
 	struct hsvc *hs = find_hsvc(l->health, cs->name);
-	struct xlb_pol_backend *pb;
-	struct xlb_pol_out *out;
 	struct xlb_hc_check chk = svc_check(cs);
-	bool same_check = hs && xlb_hc_check_equal(&hs->chk, &chk) && hs->port == probe_port(cs);
-	size_t i, n = cs->n_backends;
-	int err;
 
-	pb = calloc(n ? n : 1, sizeof(*pb));
-	out = calloc(n ? n : 1, sizeof(*out));
-	if (!pb || !out) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const struct xlb_cfg_backend *cb = &cs->backends[i];
-		struct hbe *b = same_check ? find_hbe(hs, &cb->addr, cb->family) : NULL;
+	/* a state measured with other check settings says nothing about these */
+	if (!hs || !xlb_hc_check_equal(&hs->chk, &chk) || hs->port != probe_port(cs))
+		return NULL;
+	return hs;
+}
 
-		pb[i].weight = cb->weight;
-		pb[i].zone = cb->zone;
-		pb[i].backup = cb->backup;
-		/* draining: no new flows; once drain_timeout passed, no flows at all (drain.c) */
-		pb[i].drain = cb->drain;
-		pb[i].disabled = cb->drain && lbd_drain_expired(cs, cb, lbd_realtime_ms());
-		/* not probed yet: as saved by the last run (hsave.c), else the initial state */
-		if (b)
-			pb[i].up = hbe_state(b)->up;
-		else if (!lbd_hsave_seed(l, cs, cb, &pb[i].up))
-			pb[i].up = cs->hc.type == XLB_HC_NONE || cs->hc.initial_up;
-	}
-	err = xlb_policy_compute(&cs->pol, node_zone, pb, n, out, mode);
-	if (err)
-		goto out;
-	for (i = 0; i < n; i++) {
-		/* #21: agent, ejection, ramp */
-		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable,
-				    &act[i].max_flows);
-		act[i].weight = out[i].weight;
-		act[i].usable = out[i].usable;
-	}
-out:
-	free(pb);
-	free(out);
-	return err;
+bool lbd_health_svc_up(const struct hsvc *hs, const struct xlb_cfg_backend *cb, bool *up)
+{
+	struct hbe *b = hs ? find_hbe((struct hsvc *)hs, &cb->addr, cb->family) : NULL;
+
+	if (!b)
+		return false;
+	*up = hbe_state(b)->up;
+	return true;
 }
 
 /* {"le": [bounds..., null], "count": [per bucket, cumulative], "sum_s": S}: Prometheus' shape */
@@ -173,90 +153,32 @@ static json_t *lat_json(const struct hsvc *s)
 	return json_pack("{s:o, s:o, s:f}", "le", le, "count", cnt, "sum_s", s->lat_sum_s);
 }
 
-int lbd_active_set(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_be_active *act,
-		   enum xlb_pol_mode *mode)
+/* Take the active set act of cs (computed by the reconciler) into the view. */
+static void take_view(struct hsvc *hs, const struct xlb_cfg_service *cs,
+		      const struct xlb_dp_be_active *act)
 {
-	return active_set(l, l->cfg.node_zone, cs, act, mode);
-}
-
-static int apply_one(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_diff *diff,
-		     enum xlb_pol_mode *mode)
-{
-	struct xlb_dp_be_active *act = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*act));
-	int err;
-
-	if (!act)
-		return -ENOMEM;
-	err = lbd_active_set(l, cs, act, mode);
-	if (!err)
-		err = xlb_dp_apply_service_active(l->dp, cs, act, diff);
-	free(act);
-	lbd_bgp_mark(l); /* the announced VIPs follow the active sets */
-	return err;
-}
-
-int lbd_apply_service(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_diff *diff)
-{
-	enum xlb_pol_mode mode;
-
-	return apply_one(l, cs, diff, &mode);
-}
-
-int lbd_apply_config(struct lbd *l, const struct xlb_config *cfg, struct xlb_dp_diff *diff)
-{
-	struct xlb_dp_be_active **act = calloc(cfg->n_services + 1, sizeof(*act));
-	enum xlb_pol_mode mode;
 	size_t i;
-	int err = 0;
 
-	if (!act)
-		return -ENOMEM;
-	for (i = 0; i < cfg->n_services && !err; i++) {
-		const struct xlb_cfg_service *cs = &cfg->services[i];
+	for (i = 0; i < cs->n_backends; i++) {
+		struct hbe *b = find_hbe(hs, &cs->backends[i].addr, cs->backends[i].family);
 
-		act[i] = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(**act));
-		/* the node zone of the config being applied */
-		err = act[i] ? active_set(l, cfg->node_zone, cs, act[i], &mode) : -ENOMEM;
+		if (b) {
+			b->out.weight = act[i].weight;
+			b->out.usable = act[i].usable;
+		}
 	}
-	if (!err)
-		err = xlb_dp_apply_active(l->dp, cfg, (const struct xlb_dp_be_active *const *)act,
-					  diff);
-	for (i = 0; i < cfg->n_services; i++)
-		free(act[i]);
-	free(act);
-	lbd_bgp_mark(l);
-	return err;
-}
-
-static const struct xlb_cfg_service *cfg_service(struct lbd *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->cfg.n_services; i++)
-		if (!strcmp(l->cfg.services[i].name, name))
-			return &l->cfg.services[i];
-	return NULL;
+	hs->computed = true;
 }
 
 /* Refresh hs->mode and each backend's out from the current state. */
 static void recompute_view(struct lbd *l, struct hsvc *hs, const struct xlb_cfg_service *cs)
 {
 	struct xlb_dp_be_active *act = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*act));
-	size_t i;
 
 	if (!act)
 		return;
-	if (!lbd_active_set(l, cs, act, &hs->mode)) {
-		for (i = 0; i < cs->n_backends; i++) {
-			struct hbe *b = find_hbe(hs, &cs->backends[i].addr, cs->backends[i].family);
-
-			if (b) {
-				b->out.weight = act[i].weight;
-				b->out.usable = act[i].usable;
-			}
-		}
-		hs->computed = true;
-	}
+	if (!l->health->ops->view(l, cs, act, &hs->mode))
+		take_view(hs, cs, act);
 	free(act);
 }
 
@@ -268,6 +190,7 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 	struct hsvc *hs = b->svc;
 	const struct xlb_hc_state *st = xlb_hc_target_state(t);
 	const struct xlb_cfg_service *cs;
+	struct xlb_dp_be_active *act;
 	enum xlb_pol_mode old_mode = hs->mode;
 	char a[XLB_ADDR_STRLEN], res[48];
 	long long t0, us, total_us, swap_ns;
@@ -292,12 +215,14 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 				 hs->name, a, res, st->failures, hs->chk.fall);
 		return;
 	}
-	cs = cfg_service(l, hs->name);
+	cs = xlb_cfg_service_find(&l->cfg, hs->name);
 	if (!cs)
 		return;
 	lbd_hsave_dirty(l);
+	act = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*act));
 	t0 = xlb_hc_target_result_ns(t);
-	err = apply_one(l, cs, NULL, &hs->mode);
+	/* report: the reconciler (main.c wires it) programs the new active set */
+	err = act ? h->ops->changed(l, cs, act, &hs->mode) : -ENOMEM;
 	total_us = (xlb_hc_now_ns() - t0) / 1000;
 	/*
 	 * In effect for new packets from the table swap on (when the apply
@@ -315,9 +240,11 @@ static void on_probe(void *ctx, struct xlb_hc_target *t, bool changed)
 		hs->apply_errors++;
 		pr_warn("health: service \"%s\": backend %s is %s (%s) but applying the active set "
 			"failed: %s", hs->name, a, st->up ? "UP" : "DOWN", res, strerror(-err));
+		free(act);
 		return;
 	}
-	recompute_view(l, hs, cs);
+	take_view(hs, cs, act); /* the set just programmed */
+	free(act);
 	for (i = 0; i < hs->n; i++)
 		n_new += hs->be[i]->out.weight > 0;
 	pr_info("health: service \"%s\": backend %s %s (%s, %u consecutive %s); mode %s, "
@@ -466,26 +393,48 @@ static int steer_probe(void *ctx, struct xlb_hc_target *t, __u8 proto, __u16 spo
 {
 	struct lbd *l = ctx;
 	const struct hbe *b = xlb_hc_target_user(t);
-	const struct xlb_cfg_service *cs = cfg_service(l, b->svc->name);
-	size_t i;
+	const struct xlb_cfg_service *cs = xlb_cfg_service_find(&l->cfg, b->svc->name);
+	const struct xlb_cfg_backend *cb = xlb_cfg_backend_find(cs, &b->addr, b->family);
 
-	for (i = 0; cs && i < cs->n_backends; i++)
-		if (cs->backends[i].family == b->family &&
-		    !memcmp(&cs->backends[i].addr, &b->addr, sizeof(b->addr)))
-			return lbd_probe_steer(l, cs, &cs->backends[i], proto, sport);
-	return -ENOENT;
+	return cb ? lbd_probe_steer(l, cs, cb, proto, sport) : -ENOENT;
 }
 
-int lbd_health_init(struct lbd *l, int epfd)
+/*
+ * The probe sockets and the checker's timer live in the checker's own epoll
+ * set (their epoll data carries lib/health.c's slot and generation); the
+ * loop sees one descriptor, that set.
+ */
+static struct lbd_src hc_src = { .fd = -1 };
+
+static void hc_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	struct epoll_event evs[64];
+	int i, n;
+
+	if (!l->health)
+		return;
+	n = epoll_wait(l->health->epfd, evs, 64, 0);
+	for (i = 0; i < n; i++)
+		xlb_hc_event(l->health->hc, evs[i].data.u64, evs[i].events);
+}
+
+int lbd_health_init(struct lbd *l, const struct lbd_health_ops *ops)
 {
 	struct lbd_health *h = calloc(1, sizeof(*h));
 	int err;
 
 	if (!h)
 		return -ENOMEM;
-	err = xlb_hc_new(epfd, on_probe, l, &h->hc);
+	h->ops = ops;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	err = h->epfd < 0 ? -errno : lbd_loop_add(l, &hc_src, h->epfd, EPOLLIN, hc_ready, NULL);
+	if (!err)
+		err = xlb_hc_new(h->epfd, on_probe, l, &h->hc);
 	if (err) {
 		pr_warn("health: creating the checker: %s", strerror(-err));
+		lbd_loop_del(l, &hc_src);
+		if (h->epfd >= 0)
+			close(h->epfd);
 		free(h);
 		return err;
 	}
@@ -511,14 +460,10 @@ void lbd_health_free(struct lbd *l)
 	free(h->svcs);
 	xlb_hc_free(h->hc);
 	lbd_probe_free();
+	lbd_loop_del(l, &hc_src);
+	close(h->epfd);
 	free(h);
 	l->health = NULL;
-}
-
-void lbd_health_event(struct lbd *l, __u64 data, __u32 events)
-{
-	if (l->health)
-		xlb_hc_event(l->health->hc, data, events);
 }
 
 static json_t *hbe_json(struct lbd *l, const struct xlb_cfg_service *cs,
@@ -643,4 +588,176 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 				      "<500ms", "<1s", "<5s", ">=5s"));
 	json_object_set_new(glob, "services", arr);
 	return glob;
+}
+
+/* ---- health states saved across lbd restarts (formerly hsave.c) ----
+ *
+ *
+ * The data path keeps forwarding while lbd restarts, but a new lbd used to
+ * start every backend at its check's `initial` state: a backend that was
+ * down came back into the tables (new connections to it failed until `fall`
+ * probes had failed again), or with `initial: down` every healthy backend
+ * left them until `rise` probes passed. Now lbd writes each probed
+ * backend's up/down state to a small file next to the state file (IF.state
+ * -> IF.health) and a starting lbd takes the state from there for backends
+ * of the same service with the same check settings, if the file is recent
+ * (LBD_HSAVE_MAX_AGE_MS). The first apply then computes the same active sets
+ * the old lbd had, so the restart changes nothing in the data path; probes
+ * go on from there. Backends added later start at `initial`, as before.
+ *
+ * The file is written atomically (write, fsync, rename), at most once a
+ * second (from obs's 1 s tick) and at exit; it is best effort: a missing,
+ * old, unreadable or malformed file only means `initial` states (logged).
+ */
+
+#define LBD_HSAVE_VERSION 1
+#define LBD_HSAVE_MAX_AGE_MS (10 * 60 * 1000LL) /* older: the backends may have changed */
+#define LBD_HSAVE_MAX_BYTES (16u << 20)
+
+/* The check settings a saved state is valid for (xlb_hc_check_equal + the probe port). */
+static void check_fp(const struct xlb_hc_check *c, __u16 port, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%s port %u expect %u-%u interval %u timeout %u rise %u fall %u "
+		 "jitter %u initial %s path %s host %s payload %s reply %d query %s "
+		 "send %s expect %s",
+		 xlb_hc_type_name(c->type), port, c->expect_lo, c->expect_hi, c->interval_ms,
+		 c->timeout_ms, c->rise, c->fall, c->jitter_ms, c->initial_up ? "up" : "down",
+		 c->path, c->host, c->payload, c->expect_reply, c->query, c->send, c->expect_str);
+}
+
+int lbd_hsave_load(struct lbd *l)
+{
+	json_error_t je;
+	json_t *root, *v;
+	long long age;
+	char *buf = NULL;
+	size_t len;
+	int err;
+
+	if (!l->health_path || !*l->health_path)
+		return 0;
+	err = xlb_read_file(l->health_path, LBD_HSAVE_MAX_BYTES, &buf, &len);
+	if (err) {
+		if (err != -ENOENT)
+			pr_warn("health: saved states %s: %s; starting from the configured initial "
+				"states", l->health_path, strerror(-err));
+		return 0;
+	}
+	root = json_loadb(buf, len, 0, &je);
+	free(buf);
+	if (!root || !json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) != LBD_HSAVE_VERSION ||
+	    !json_is_integer(v = json_object_get(root, "written_ms")) ||
+	    !json_is_object(json_object_get(root, "services"))) {
+		pr_warn("health: saved states %s: not a health state file (%s); starting from the "
+			"configured initial states", l->health_path, root ? "bad layout" : je.text);
+		json_decref(root);
+		return 0;
+	}
+	age = json_integer_value(v) < 0 ? -1 : lbd_realtime_ms() - json_integer_value(v);
+	if (age < 0 || age > LBD_HSAVE_MAX_AGE_MS) {
+		pr_info("health: saved states %s are %llds old; starting from the configured "
+			"initial states", l->health_path, age / 1000);
+		json_decref(root);
+		return 0;
+	}
+	l->hseed = root;
+	l->hseed_age_ms = age;
+	return 0;
+}
+
+bool lbd_hsave_seed(struct lbd *l, const struct xlb_cfg_service *cs,
+		    const struct xlb_cfg_backend *cb, bool *up)
+{
+	json_t *s, *st;
+	char fp[2048], a[XLB_ADDR_STRLEN];
+
+	if (!l->hseed || cs->hc.type == XLB_HC_NONE)
+		return false;
+	s = json_object_get(json_object_get(l->hseed, "services"), cs->name);
+	check_fp(&cs->hc, probe_port(cs), fp, sizeof(fp));
+	if (!json_is_object(s) || !json_is_string(json_object_get(s, "check")) ||
+	    strcmp(json_string_value(json_object_get(s, "check")), fp))
+		return false;
+	xlb_addr_str(&cb->addr, cb->family, a, sizeof(a));
+	st = json_object_get(json_object_get(s, "backends"), a);
+	if (!json_is_boolean(st))
+		return false;
+	*up = json_is_true(st);
+	return true;
+}
+
+void lbd_hsave_done(struct lbd *l)
+{
+	if (l->hseed)
+		pr_info("health: took backend states saved %llds ago from %s", l->hseed_age_ms / 1000,
+			l->health_path);
+	json_decref(l->hseed);
+	l->hseed = NULL;
+}
+
+void lbd_hsave_dirty(struct lbd *l)
+{
+	l->hsave_dirty = true;
+}
+
+void lbd_hsave_flush(struct lbd *l, bool force)
+{
+	json_t *root, *svcs;
+	long long now = lbd_now_ms();
+	char *txt;
+	size_t i;
+	int err;
+
+	/* not before the checker runs with every backend: a half-started lbd keeps the old file */
+	if (!l->health_path || !*l->health_path || !l->hsave_dirty || !l->hsave_ready)
+		return;
+	if (!force && now - l->hsave_last_ms < 1000)
+		return;
+	svcs = json_object();
+	root = json_pack("{s:i, s:I, s:o}", "version", LBD_HSAVE_VERSION, "written_ms",
+			 (json_int_t)lbd_realtime_ms(), "services", svcs);
+	if (!root)
+		return;
+	for (i = 0; i < l->cfg.n_services; i++) {
+		const struct xlb_cfg_service *cs = &l->cfg.services[i];
+		json_t *bes = json_object();
+		char fp[2048];
+		size_t j;
+
+		if (cs->hc.type == XLB_HC_NONE)
+			continue;
+		for (j = 0; j < cs->n_backends; j++) {
+			const struct xlb_cfg_backend *cb = &cs->backends[j];
+			char a[XLB_ADDR_STRLEN];
+			bool up;
+
+			if (!lbd_health_state(l, cs, cb, &up))
+				continue;
+			xlb_addr_str(&cb->addr, cb->family, a, sizeof(a));
+			json_object_set_new(bes, a, json_boolean(up));
+		}
+		check_fp(&cs->hc, probe_port(cs), fp, sizeof(fp));
+		json_object_set_new(svcs, cs->name, json_pack("{s:s, s:o}", "check", fp, "backends",
+							       bes));
+	}
+	txt = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(root);
+	if (!txt)
+		return;
+	err = xlb_write_atomic(l->health_path, txt, strlen(txt), 0600);
+	free(txt);
+	l->hsave_last_ms = now; /* a failure is retried a second later, logged once */
+	if (err) {
+		if (!l->hsave_failing)
+			pr_warn("health: saving states to %s: %s (retrying every second)",
+				l->health_path, strerror(-err));
+		l->hsave_failing = true;
+		return;
+	}
+	if (l->hsave_failing)
+		pr_info("health: states saved to %s again", l->health_path);
+	l->hsave_failing = false;
+	l->hsave_dirty = false;
 }

@@ -1,15 +1,46 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* lbd internals shared by main.c (process, event loop, socket) and cmd.c (commands). */
+/* lbd internals: every file of userspace/lbd includes this (docs/design.md "lbd's files"). */
 #ifndef XLB_LBD_H
 #define XLB_LBD_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "config.h"
 #include "health.h"
 #include "dp.h"
 #include "proto.h"
+
+struct lbd;
+
+/* ---- loop.c: the event loop; a source owns its struct lbd_src (fd, callback, data) ---- */
+
+struct lbd_src;
+typedef void (*lbd_src_fn)(struct lbd *l, struct lbd_src *s, __u32 events);
+struct lbd_src {
+	int fd;
+	lbd_src_fn fn;
+	void *data;
+};
+
+int lbd_loop_init(struct lbd *l);
+void lbd_loop_free(struct lbd *l);
+/* Call fn(l, s, events) whenever fd is ready (events: EPOLLIN ...). 0 or -errno. */
+int lbd_loop_add(struct lbd *l, struct lbd_src *s, int fd, __u32 events, lbd_src_fn fn,
+		 void *data);
+void lbd_loop_del(struct lbd *l, struct lbd_src *s);
+/* Dispatch until *stop; after(l) ends each iteration. 0 or -errno. */
+int lbd_loop_run(struct lbd *l, volatile bool *stop, void (*after)(struct lbd *l));
+
+/* What observers of the desired state learn of a commit (desired.c). */
+struct lbd_commit {
+	const struct xlb_config *old; /* the desired state before (l->cfg is the new one) */
+	const char *what; /* for messages: the config file, "service \"web\"", ... */
+	bool whole; /* a whole config (reload, apply, rollback, cluster revision); else one change */
+};
+typedef void (*lbd_committed_fn)(struct lbd *l, const struct lbd_commit *c);
+#define LBD_OBSERVERS_MAX 8
 
 struct lbd {
 	const char *config_path;
@@ -38,16 +69,49 @@ struct lbd {
 	unsigned int history_keep; /* --history-keep; 0 = XLB_HISTORY_KEEP */
 	const struct xlb_peer *peer; /* during one request or signal: who asked; else NULL */
 	struct lbd_cluster *cluster; /* cluster.c; NULL unless the config has a cluster: section */
-	/* hsave.c: health states across restarts */
+	/* hc.c: health states across restarts */
 	const char *health_path; /* IF.state -> IF.health; "" = none */
 	json_t *hseed; /* the saved states, from start until the checker runs */
 	long long hseed_age_ms;
 	bool hsave_dirty, hsave_failing;
 	bool hsave_ready; /* the checker started with every backend: states may be saved */
 	long long hsave_last_ms;
+	/* desired.c: who hears about a committed desired state, in this order */
+	struct lbd_observer {
+		void (*fn)(struct lbd *l, const struct lbd_commit *c);
+	} observers[LBD_OBSERVERS_MAX];
+	size_t n_observers;
+	int epfd; /* loop.c */
+	void (*on_tick)(struct lbd *l); /* obs.c's 1 s tick: main.c's periodic work */
+	/* obs.c: hear that something changed / a reload was tried (lbd_obs_changed, lbd_note_reload) */
+	void (*on_changed)(struct lbd *l);
+	void (*on_reloaded)(struct lbd *l, const char *by, int ret, const char *msg);
+	/*
+	 * Where the desired state comes from: NULL = the file plus the state
+	 * file (local mode); cluster.c sets it: the file's node settings plus the
+	 * applied etcd document.
+	 */
+	int (*rebase)(struct lbd *l, const struct xlb_config *nbase, struct xlb_config *ncfg,
+		      char *err, size_t errlen);
+	/* reconcile.c: after active sets were programmed (main.c: BGP marks its announcements) */
+	void (*on_reconciled)(struct lbd *l);
 };
 
-long long lbd_now_ms(void);
+static inline long long lbd_now_ms(void) /* CLOCK_MONOTONIC */
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static inline long long lbd_realtime_ms(void) /* CLOCK_REALTIME: drain times survive restarts */
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 /*
  * Run one validated request; returns a complete response (never NULL unless
@@ -70,18 +134,28 @@ int lbd_reload_ex(struct lbd *l, bool reset, struct xlb_dp_diff *diff, char *err
  */
 void lbd_local_addrs_refresh(void);
 
-/* ---- events.c, metrics.c, scale.c: events, /metrics, scaling hooks (obs.h) ---- */
+/* ---- change.c: every change of the desired state (one road, lib/change.h) ---- */
 
-#define LBD_OBS_EV_TAG (1ull << 61) /* epoll data of obs's 1 s tick: pass to lbd_obs_event() */
+/* A change command (backend/service/acl/ratelimit ...): its response; NULL: not a change. */
+json_t *lbd_change_handle(struct lbd *l, const char *cmd, json_t *args);
 
-/* After lbd_health_init: event ring and file, metrics endpoint, 1 s tick. 0 or -errno. */
-int lbd_obs_init(struct lbd *l, int epfd);
-void lbd_obs_event(struct lbd *l, __u64 data);
-/* After a control command: publish lbd's state to the metrics endpoint now. */
-void lbd_obs_changed(struct lbd *l);
+/* ---- obs.c, events.c, metrics.c, scale.c: events, /metrics, scaling hooks (obs.h) ---- */
+
+/* After lbd_health_init: event ring and file, metrics endpoint, 1 s tick (then l->on_tick). */
+int lbd_obs_init(struct lbd *l);
 void lbd_obs_free(struct lbd *l);
+/* Something lbd shows changed (a command, the link): publish to the metrics endpoint now. */
+static inline void lbd_obs_changed(struct lbd *l)
+{
+	if (l->on_changed)
+		l->on_changed(l);
+}
 /* After lbd_reload() (by: "signal", "lbctl", ...): event, counters, reconfigure. */
-void lbd_note_reload(struct lbd *l, const char *by, int ret, const char *msg);
+static inline void lbd_note_reload(struct lbd *l, const char *by, int ret, const char *msg)
+{
+	if (l->on_reloaded)
+		l->on_reloaded(l, by, ret, msg);
+}
 /*
  * Record an event (lbctl events, events.file): kind ("health", "drain",
  * "backend.add", ...), service and backend (NULL: none), details. One line
@@ -95,25 +169,19 @@ json_t *lbd_cmd_events(struct lbd *l, json_t *args); /* {since, limit} */
 
 /* ---- drain.c: draining backends ---- */
 
-#define LBD_DRAIN_EV_TAG (1ull << 59) /* epoll data of the drain timerfd (60: bgp, 61: obs) */
-
-long long lbd_realtime_ms(void); /* CLOCK_REALTIME: drain times survive restarts */
 /* Has b's drain (if any) lasted drain_timeout of cs at now_ms? */
 bool lbd_drain_expired(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *b,
 		       long long now_ms);
-int lbd_drain_init(struct lbd *l, int epfd);
+int lbd_drain_init(struct lbd *l);
 void lbd_drain_free(struct lbd *l);
 /* Re-arm the timer for the earliest pending drain timeout of l->cfg. */
 void lbd_drain_arm(struct lbd *l);
-void lbd_drain_event(struct lbd *l);
 /* Add state/drain/flows fields to a backend object (cmd.c backend_json). */
 void lbd_drain_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 			    const struct xlb_cfg_backend *b, json_t *o, __u32 id, bool have_id);
 /* Fill l->flow_counts for the current request (freed by lbd_flow_counts_done). */
 void lbd_flow_counts_load(struct lbd *l);
 void lbd_flow_counts_done(struct lbd *l);
-json_t *lbd_cmd_backend_drain(struct lbd *l, json_t *args);
-json_t *lbd_cmd_backend_undrain(struct lbd *l, json_t *args);
 
 /* ---- persist.c: state file, runtime services, export ---- */
 
@@ -121,28 +189,22 @@ json_t *lbd_cmd_backend_undrain(struct lbd *l, json_t *args);
 int lbd_state_init(struct lbd *l, char *err, size_t errlen);
 /* After a successful runtime change: write the state file (diff of base and cfg). */
 void lbd_state_commit(struct lbd *l);
-json_t *lbd_cmd_service_add(struct lbd *l, json_t *args);
-json_t *lbd_cmd_service_remove(struct lbd *l, json_t *args);
 json_t *lbd_cmd_service_show(struct lbd *l, json_t *args);
 json_t *lbd_cmd_config_export(struct lbd *l, json_t *args);
 /* acl.c: lbctl acl list|add|remove */
 json_t *lbd_cmd_acl_list(struct lbd *l, json_t *args);
-json_t *lbd_cmd_acl_add(struct lbd *l, json_t *args);
-json_t *lbd_cmd_acl_remove(struct lbd *l, json_t *args);
-/* ratelimit.c: lbctl ratelimit show|set|clear; a limit as JSON (null: none) */
-json_t *lbd_rate_limit_json(const struct xlb_rate_limit *rl);
+/* ratelimit.c: lbctl ratelimit show */
 json_t *lbd_cmd_ratelimit_show(struct lbd *l, json_t *args);
-json_t *lbd_cmd_ratelimit_set(struct lbd *l, json_t *args);
-json_t *lbd_cmd_ratelimit_clear(struct lbd *l, json_t *args);
-/* cmd.c helpers used by the files above */
+/* views.c: how things look in replies */
 struct xlb_cfg_service *lbd_find_service(struct lbd *l, const char *name);
 json_t *lbd_service_json(struct lbd *l, const struct xlb_cfg_service *s);
 /* synck.c: a service's syn_cookies mode as shown (off, on, "auto (on)", "auto (off)"). */
 json_t *lbd_sc_json(const struct xlb_cfg_service *s);
-/* synck.c: syn_cookies auto, once a second (events.c's tick). */
+/* synck.c: syn_cookies auto, once a second (obs.c's tick). */
 void lbd_sc_tick(struct lbd *l);
 json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 			 const struct xlb_cfg_backend *b);
+json_t *lbd_rate_limit_json(const struct xlb_rate_limit *rl); /* null: none */
 
 /* ---- apply.c: whole desired states, generations (plan, apply, history, diff, rollback) ---- */
 
@@ -157,18 +219,21 @@ enum lbd_keep {
 int lbd_desired_build(struct lbd *l, const struct xlb_config *nbase, enum lbd_keep keep,
 		      struct xlb_config *ncfg, char *err, size_t errlen);
 /*
- * The one commit path of a whole desired state (reload, apply, rollback, and
- * any other source of a complete config): program ncfg into the data path;
- * on failure re-apply l->cfg and return -errno (err names `what`). Then
- * before_commit (may be NULL; its failure reverts the data path too). Then
- * l->base/l->cfg take nbase/ncfg over (both left empty), and the state
- * file, roles, drain timer and health checks follow. On failure the caller
- * still owns and frees nbase and ncfg.
+ * The one commit of a desired state (desired.c): program ncfg into the data
+ * path (the reconciler); on failure re-apply l->cfg and return -errno (err
+ * names `what`). Then before_commit (may be NULL; its failure reverts the
+ * data path too). Then l->cfg takes ncfg over (and l->base nbase, unless
+ * NULL), both left empty, and the observers run. On failure the caller still
+ * owns and frees nbase and ncfg.
  */
 int lbd_desired_commit(struct lbd *l, struct xlb_config *nbase, struct xlb_config *ncfg,
 		       const char *what, struct xlb_dp_diff *diff,
 		       int (*before_commit)(void *ctx, char *err, size_t errlen), void *ctx,
 		       char *err, size_t errlen);
+/* One change (change.c) committed: as above, the file (l->base) stays. 0 or -errno. */
+int lbd_desired_commit_change(struct lbd *l, struct xlb_config *ncfg, const char *what);
+/* Hear about every commit (main.c wires: access, state file, drain timer, health, BGP). */
+int lbd_desired_observe(struct lbd *l, lbd_committed_fn fn);
 
 struct lbd_apply_opts {
 	const char *source; /* recorded in the history and events: "apply", "rollback", ... */
@@ -199,16 +264,14 @@ json_t *lbd_cmd_rollback(struct lbd *l, json_t *args);
 
 /* ---- cluster.c: desired state shared through etcd (docs/cluster.md) ---- */
 
-#define LBD_CLUSTER_EV_TAG (1ull << 58) /* | 1: eventfd from the etcd threads, | 2: 1 s timer */
-
 /* At start, instead of lbd_state_init(): l->cfg = the last applied revision (or the file). */
 int lbd_cluster_prepare(struct lbd *l, char *err, size_t errlen);
 /* In the event loop: start the watcher and publisher threads. 0 or -errno. */
-int lbd_cluster_init(struct lbd *l, int epfd);
-void lbd_cluster_event(struct lbd *l, __u64 data);
+int lbd_cluster_init(struct lbd *l);
 void lbd_cluster_free(struct lbd *l);
-/* A change command in cluster mode: read-modify-CAS in etcd. NULL: not a change. */
-json_t *lbd_cluster_handle(struct lbd *l, const char *cmd, json_t *args);
+/* A change (change.c) in cluster mode: read-modify-CAS in etcd, then apply the revision. */
+struct xlb_change;
+json_t *lbd_cluster_change(struct lbd *l, const char *cmd, const struct xlb_change *ch);
 json_t *lbd_cluster_cmd_status(struct lbd *l, json_t *args); /* "cluster.status" */
 json_t *lbd_cluster_status_json(struct lbd *l); /* for "status" */
 /* lbd_desired_build() in cluster mode: ncfg = nbase's node settings + the applied document. */
@@ -218,16 +281,12 @@ void lbd_cluster_metrics(struct lbd *l, bool *enabled, bool *up, long long *rev)
 
 /* ---- bgp.c: announcing the VIPs through BIRD (docs/multinode.md) ---- */
 
-/* epoll data of bgp's timer (TAG) and of its BIRD worker's eventfd (TAG | 1): lbd_bgp_event() */
-#define LBD_BGP_EV_TAG (1ull << 60)
-
 /* Start announcing (reads back the drain state of an existing fragment). 0 or -errno. */
-int lbd_bgp_init(struct lbd *l, int epfd);
+int lbd_bgp_init(struct lbd *l);
 /* Something that decides the announced set may have changed: recompute at the next flush. */
 void lbd_bgp_mark(struct lbd *l);
 /* End of an event-loop iteration: if marked, recompute; write and reconfigure on a change. */
 void lbd_bgp_flush(struct lbd *l);
-void lbd_bgp_event(struct lbd *l, __u64 data);
 void lbd_bgp_free(struct lbd *l);
 /*
  * After a reload committed l->cfg (old: the config before it): a bgp: section
@@ -258,7 +317,9 @@ int lbd_access_apply(struct lbd *l, const struct xlb_config *cfg, bool at_start)
 void lbd_access_free(void);
 /* Root, or admin node-wide: may use the control connections kept for admins (control.c). */
 bool lbd_peer_reserved(const struct xlb_peer *p);
-/* Authorize (one check for every command), run lbd_handle, audit. p NULL: no role. */
+/* NULL: p may run spec with args; else the refusal (logged and audited). */
+json_t *lbd_authorize(const struct xlb_peer *p, const struct xlb_cmd_spec *spec, json_t *args);
+/* cmd.c: authorize (above), run lbd_handle, audit. p NULL: no role. */
 json_t *lbd_dispatch(struct lbd *l, const struct xlb_peer *p, const struct xlb_cmd_spec *spec,
 		     json_t *args);
 int lbd_audit_open(const char *path, const char *iface);
@@ -273,7 +334,6 @@ void lbd_audit_signal(__u32 uid, __s32 pid, const char *cmd, int ret, const char
 
 /* ---- control.c: the control socket's connections (docs/control.md "Connections") ---- */
 
-#define LBD_CTL_EV_TAG (1ull << 57) /* | 0: the listening socket, | 1: sweep timer, | 2+i: client i */
 #define LBD_CTL_MAX 64 /* connections at once */
 #define LBD_CTL_RESERVE 8 /* ... of which the last ones only for root and admins */
 #define LBD_CTL_PER_UID 8 /* ... and at most this many per uid (root: no budget) */
@@ -281,51 +341,69 @@ void lbd_audit_signal(__u32 uid, __s32 pid, const char *cmd, int ret, const char
 #define LBD_CTL_SWEEP_MS 500 /* how often overdue connections are looked for */
 #define LBD_CTL_LOG_MS 10000 /* at most one refusal log line this often */
 
-/* Serve the listening socket lfd in epfd. 0 or -errno. */
-int lbd_control_init(struct lbd *l, int epfd, int lfd);
-/* An epoll event whose data has LBD_CTL_EV_TAG. */
-void lbd_control_event(struct lbd *l, int epfd, __u64 data);
-void lbd_control_free(int epfd);
+/* A request of a control connection -> its response (lbd_dispatch). */
+typedef json_t *(*lbd_request_fn)(struct lbd *l, const struct xlb_peer *p,
+				  const struct xlb_cmd_spec *spec, json_t *args);
+/* Serve the listening socket lfd; handle answers each request. 0 or -errno. */
+int lbd_control_init(struct lbd *l, int lfd, lbd_request_fn handle);
+void lbd_control_free(struct lbd *l);
 /* Connections in use, limits, refusals by reason (status "control", metrics). */
 json_t *lbd_control_json(void);
 
 /* ---- netwatch.c: the interface going away and coming back (rtnetlink) ---- */
 
-#define LBD_NET_EV_TAG (1ull << 56) /* epoll data of the rtnetlink socket */
-
-int lbd_netwatch_init(struct lbd *l, int epfd);
-void lbd_netwatch_event(struct lbd *l);
+int lbd_netwatch_init(struct lbd *l);
 void lbd_netwatch_tick(struct lbd *l); /* 1 s: retry a failed re-attach */
 void lbd_netwatch_free(void);
 bool lbd_netwatch_attached(void);
 /* status "link": state (attached, gone, attach_failed), since_s, lost, reattached */
 json_t *lbd_netwatch_json(struct lbd *l);
 
-/* ---- hc.c: health checks and active sets ---- */
+/* ---- reconcile.c: desired + health + drains -> active sets -> data path (lib/reconcile.h) ---- */
 
 /*
- * Compute the active set of cs from the current health states (backends not
- * probed yet: the configured initial state): act[i] for cs->backends[i].
+ * The active set of cs now (act[i] for cs->backends[i]): health (backends
+ * not probed yet: as saved, else the check's initial state), drains, zones,
+ * backup pool, panic. 0 or -errno.
  */
 int lbd_active_set(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_be_active *act,
 		   enum xlb_pol_mode *mode);
-/* Program cs / a whole config into the data path with its active sets. 0 or -errno. */
-int lbd_apply_service(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_diff *diff);
+/* Program cs's active set (act, mode: may be NULL; else they receive it). 0 or -errno. */
+int lbd_reconcile_service(struct lbd *l, const struct xlb_cfg_service *cs,
+			  struct xlb_dp_be_active *act, enum xlb_pol_mode *mode);
+/* Program a whole config with its active sets (desired.c, start). 0 or -errno. */
 int lbd_apply_config(struct lbd *l, const struct xlb_config *cfg, struct xlb_dp_diff *diff);
-/* Start the checker in epoll set epfd and probe l->cfg's backends. */
-int lbd_health_init(struct lbd *l, int epfd);
+
+/* ---- hc.c: health checks; they report, the reconciler acts ---- */
+
+struct hsvc; /* one service's health targets (hc.c) */
+
+struct lbd_health_ops {
+	/* A backend of cs changed state: program cs anew; act and mode receive its set. */
+	int (*changed)(struct lbd *l, const struct xlb_cfg_service *cs,
+		       struct xlb_dp_be_active *act, enum xlb_pol_mode *mode);
+	/* The active set cs has now, for the view (effective weights, mode). */
+	int (*view)(struct lbd *l, const struct xlb_cfg_service *cs, struct xlb_dp_be_active *act,
+		    enum xlb_pol_mode *mode);
+};
+extern const struct lbd_health_ops lbd_reconcile_health_ops; /* reconcile.c */
+
+/* Start the checker in the loop and probe l->cfg's backends; ops act on changes. */
+int lbd_health_init(struct lbd *l, const struct lbd_health_ops *ops);
 /* After l->cfg changed: start/stop probes; kept backends keep their state. */
 int lbd_health_sync(struct lbd *l);
 void lbd_health_free(struct lbd *l);
-/* An epoll event with XLB_HC_EV_TAG set. */
-void lbd_health_event(struct lbd *l, __u64 data, __u32 events);
 /* The "health" command's result (service NULL: all). */
 json_t *lbd_health_json(struct lbd *l, const char *service);
 /* The current up/down state of cb in cs; false if cb has no probe (type none, not started). */
 bool lbd_health_state(struct lbd *l, const struct xlb_cfg_service *cs,
 		      const struct xlb_cfg_backend *cb, bool *up);
+/* cs's health targets if probed with cs's current check settings, else NULL ... */
+const struct hsvc *lbd_health_svc(struct lbd *l, const struct xlb_cfg_service *cs);
+/* ... and the state of cb among them: false when not known. */
+bool lbd_health_svc_up(const struct hsvc *hs, const struct xlb_cfg_backend *cb, bool *up);
 
-/* ---- hsave.c: health states saved across restarts ---- */
+/* ---- hc.c: health states saved across restarts ---- */
 
 /* Before the first apply: read l->health_path (never fails the start). */
 int lbd_hsave_load(struct lbd *l);

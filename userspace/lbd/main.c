@@ -2,10 +2,10 @@
 /*
  * lbd - the xlb agent: loads and attaches the XDP data path, keeps its maps
  * equal to the config (plus runtime changes made through lbctl) and serves
- * the control socket. One thread, one epoll loop: the listening socket and its
- * clients (control.c), a signalfd (INT/TERM: exit, HUP: reload), a timerfd (periodic
- * neighbour refresh) and the health checker (hc.c: one timerfd and its probe
- * sockets, epoll data tagged XLB_HC_EV_TAG).
+ * the control socket. One thread, one event loop (loop.c: each source a
+ * callback): the listening socket and its clients (control.c), a signalfd
+ * (INT/TERM: exit, HUP: reload), timers, and the health checker (hc.c: its own
+ * epoll set of a timerfd and the probe sockets, one source of the loop).
  *
  * Exiting leaves the program attached and the maps pinned: a restarted lbd
  * adopts them (see dp.h), so a restart or upgrade drops no packet.
@@ -42,12 +42,39 @@
 
 #define BPFFS "/sys/fs/bpf"
 
-long long lbd_now_ms(void)
-{
-	struct timespec ts;
+/* ---- the observers of a committed desired state (desired.c) ---- */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+/* roles (the file's, or the cluster document's), socket group/mode, audit log */
+static void committed_access(struct lbd *l, const struct lbd_commit *c)
+{
+	if (c->whole) /* a change record never touches roles or the audit log */
+		lbd_access_apply(l, &l->cfg, false);
+}
+
+static void committed_state(struct lbd *l, const struct lbd_commit *c)
+{
+	lbd_state_commit(l); /* the state file: the runtime changes on top of the file */
+}
+
+static void committed_drain(struct lbd *l, const struct lbd_commit *c)
+{
+	lbd_drain_arm(l);
+}
+
+/* probe targets follow the backends; kept backends keep their state */
+static void committed_health(struct lbd *l, const struct lbd_commit *c)
+{
+	int ret = lbd_health_sync(l);
+
+	if (ret)
+		pr_warn("%s: updating the health checks: %s", c->what, strerror(-ret));
+}
+
+static void committed_bgp(struct lbd *l, const struct lbd_commit *c)
+{
+	if (c->whole) /* a bgp: section added or removed (bgp.c) */
+		lbd_bgp_reconfigure(l, c->old);
+	lbd_bgp_mark(l);
 }
 
 static void usage(FILE *f)
@@ -193,61 +220,120 @@ static int listen_socket(const char *path)
 	return fd;
 }
 
-enum { EV_SIGNAL = 1, EV_TIMER };
+/* main.c's own sources: signals and the neighbour/flow-count timer. */
+static struct lbd_src sig_src = { .fd = -1 }, neigh_src = { .fd = -1 };
+static volatile bool stop;
 
+/* Every XLB_NEIGH_REFRESH_S: neighbours, lc counts, the flow count status reports. */
+static void neigh_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	__u64 ticks;
+
+	if (read(s->fd, &ticks, sizeof(ticks)) > 0) {
+		xlb_dp_neigh_refresh(l->dp);
+		xlb_dp_lc_recount(l->dp, l->lc_idle_ns);
+		/* the count status reports (the lc walk above refreshed it, if any) */
+		xlb_dp_flows_refresh(l->dp, 1000);
+	}
+}
+
+static void signal_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct xlb_peer sender = { .uid = si.ssi_uid, .pid = si.ssi_pid };
+			struct xlb_dp_diff d;
+			char msg[512];
+			int rr;
+
+			pr_info("SIGHUP: reloading %s", l->config_path);
+			sd_notify(0, "RELOADING=1");
+			l->peer = &sender; /* for the history */
+			rr = lbd_reload(l, &d, msg, sizeof(msg));
+			l->peer = NULL;
+			lbd_note_reload(l, "signal", rr, msg);
+			lbd_audit_signal(si.ssi_uid, si.ssi_pid, "reload", rr, msg);
+			if (rr)
+				pr_warn("reload failed, keeping the running state: %s", msg);
+			sd_notify(0, "READY=1");
+		} else {
+			pr_info("%s: exiting; the XDP program stays attached",
+				strsignal(si.ssi_signo));
+			sd_notify(0, "STOPPING=1");
+			stop = true;
+		}
+	}
+}
+
+/* obs.c's 1 s tick, after its own work */
+static void tick(struct lbd *l)
+{
+	lbd_hsave_flush(l, false);
+	lbd_netwatch_tick(l);
+}
+
+/* once per loop iteration: health changes, commands and reloads mark it */
+static void iteration_done(struct lbd *l)
+{
+	lbd_bgp_flush(l);
+}
+
+/*
+ * The main thread: the event loop (loop.c). lbd's other threads: the BIRD
+ * worker (bgp.c), and in cluster mode the etcd watcher and publisher
+ * (cluster_sync.c); each hands results back through an eventfd in this loop.
+ */
 static int run(struct lbd *l, int lfd)
 {
 	struct itimerspec its = { .it_interval = { XLB_NEIGH_REFRESH_S, 0 },
 				  .it_value = { XLB_NEIGH_REFRESH_S, 0 } };
-	struct epoll_event ev, evs[16];
-	int epfd, sfd, tfd, i, n, err = 0;
+	int sfd, tfd, err = 0;
 	sigset_t mask;
-	bool stop = false;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
+	err = lbd_loop_init(l);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
-		err = -errno;
+	if (err || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	    lbd_loop_add(l, &sig_src, sfd, EPOLLIN, signal_ready, NULL) ||
+	    lbd_loop_add(l, &neigh_src, tfd, EPOLLIN, neigh_ready, NULL)) {
+		err = err ? err : -errno;
 		pr_err("setting up the event loop: %s", strerror(-err));
 		goto out;
 	}
-	ev.events = EPOLLIN;
-	ev.data.u64 = EV_SIGNAL;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.u64 = EV_TIMER;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
-	err = lbd_control_init(l, epfd, lfd);
+	l->on_tick = tick;
+	err = lbd_control_init(l, lfd, lbd_dispatch);
 	if (err) {
 		pr_warn("control socket: %s", strerror(-err));
 		goto out;
 	}
-	err = lbd_netwatch_init(l, epfd);
+	err = lbd_netwatch_init(l);
 	if (err)
 		goto out;
-	err = lbd_health_init(l, epfd);
+	err = lbd_health_init(l, &lbd_reconcile_health_ops);
 	lbd_hsave_done(l); /* the checker has the saved states now */
 	if (err)
 		goto out;
 	l->hsave_ready = true;
-	err = lbd_feedback_init(l, epfd); /* #21 */
+	err = lbd_feedback_init(l, &lbd_reconcile_health_ops); /* #21 */
 	if (err)
 		goto out;
-	err = lbd_drain_init(l, epfd);
+	err = lbd_drain_init(l);
 	if (err)
 		goto out;
-	err = lbd_bgp_init(l, epfd);
+	err = lbd_bgp_init(l);
 	if (err)
 		goto out;
-	err = lbd_obs_init(l, epfd);
+	err = lbd_obs_init(l);
 	if (err)
 		goto out;
-	err = lbd_cluster_init(l, epfd);
+	err = lbd_cluster_init(l);
 	if (err)
 		goto out;
 
@@ -257,81 +343,7 @@ static int run(struct lbd *l, int lfd)
 	 */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s (%s mode)", l->sock_path, l->iface,
 		   xlb_dp_attach_mode(l->dp));
-	while (!stop) {
-		n = epoll_wait(epfd, evs, 16, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			pr_err("epoll_wait: %s", strerror(-err));
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			__u64 what = evs[i].data.u64;
-
-			if (what & XLB_HC_EV_TAG) {
-				lbd_health_event(l, what, evs[i].events);
-			} else if ((what & ~1ull) == LBD_BGP_EV_TAG) {
-				lbd_bgp_event(l, what);
-			} else if (what == LBD_FEEDBACK_EV_TAG) { /* #21 */
-				lbd_feedback_event(l);
-			} else if (what == LBD_DRAIN_EV_TAG) {
-				lbd_drain_event(l);
-			} else if (what == LBD_OBS_EV_TAG) {
-				lbd_obs_event(l, what);
-				lbd_hsave_flush(l, false); /* the 1 s tick */
-				lbd_netwatch_tick(l);
-			} else if (what == LBD_NET_EV_TAG) {
-				lbd_netwatch_event(l);
-			} else if ((what & ~3ull) == LBD_CLUSTER_EV_TAG) {
-				lbd_cluster_event(l, what);
-			} else if ((what & ~0xffull) == LBD_CTL_EV_TAG) {
-				lbd_control_event(l, epfd, what);
-			} else if (what == EV_TIMER) {
-				__u64 ticks;
-
-				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
-					xlb_dp_neigh_refresh(l->dp);
-					xlb_dp_lc_recount(l->dp, l->lc_idle_ns);
-					/* the count status reports (the lc walk above refreshed it, if any) */
-					xlb_dp_flows_refresh(l->dp, 1000);
-				}
-			} else if (what == EV_SIGNAL) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						struct xlb_dp_diff d;
-						char msg[512];
-						int rr;
-
-						pr_info("SIGHUP: reloading %s", l->config_path);
-						sd_notify(0, "RELOADING=1");
-						struct xlb_peer sender = { .uid = si.ssi_uid,
-									   .pid = si.ssi_pid };
-
-						l->peer = &sender; /* for the history */
-						rr = lbd_reload(l, &d, msg, sizeof(msg));
-						l->peer = NULL;
-						lbd_note_reload(l, "signal", rr, msg);
-						lbd_audit_signal(si.ssi_uid, si.ssi_pid, "reload", rr,
-								 msg);
-						if (rr)
-							pr_warn("reload failed, keeping the running "
-								"state: %s", msg);
-						sd_notify(0, "READY=1");
-					} else {
-						pr_info("%s: exiting; the XDP program stays attached",
-							strsignal(si.ssi_signo));
-						sd_notify(0, "STOPPING=1");
-						stop = true;
-					}
-				}
-			}
-		}
-		/* once per batch: health changes, commands and reloads mark it */
-		lbd_bgp_flush(l);
-	}
+	err = lbd_loop_run(l, &stop, iteration_done);
 out:
 	lbd_hsave_flush(l, true); /* the last states, for the next start */
 	lbd_cluster_free(l);
@@ -339,20 +351,16 @@ out:
 	lbd_drain_free(l);
 	lbd_bgp_free(l);
 	lbd_health_free(l);
-	lbd_feedback_free(); /* #21 */
-	lbd_control_free(epfd);
+	lbd_feedback_free(l); /* #21 */
+	lbd_control_free(l);
 	lbd_netwatch_free();
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)
 		close(sfd);
-	if (epfd >= 0)
-		close(epfd);
+	lbd_loop_free(l);
 	return err;
 }
-
-/* Default home of the state file, audit log and history (--state-dir). */
-const char *lbd_state_dir = XLB_STATE_DIR;
 
 int main(int argc, char **argv)
 {
@@ -383,7 +391,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
-	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS,
+	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS, .epfd = -1,
 			 .probe_mark = LBD_PROBE_MARK_DEFAULT };
 	bool check = false, detach = false;
 	char pin_dir[256], err[4096], state_path[512], history_dir[512], health_path[512];
@@ -517,6 +525,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* what follows a committed desired state (desired.c), in this order */
+	lbd_desired_observe(&l, committed_access);
+	lbd_desired_observe(&l, committed_state);
+	lbd_desired_observe(&l, committed_drain);
+	lbd_desired_observe(&l, committed_health);
+	lbd_desired_observe(&l, committed_bgp);
+	l.on_reconciled = lbd_bgp_mark; /* the announced VIPs follow the active sets */
+
 	/* l.cfg = the file (l.base) plus the runtime changes of the state file */
 	l.base = l.cfg;
 	memset(&l.cfg, 0, sizeof(l.cfg));
@@ -529,7 +545,7 @@ int main(int argc, char **argv)
 		state_sibling(l.state_path, ".history", history_dir, sizeof(history_dir));
 		l.history_dir = history_dir;
 	}
-	/* health states across restarts: IF.state -> IF.health (hsave.c) */
+	/* health states across restarts: IF.state -> IF.health (hc.c) */
 	state_sibling(l.state_path, ".health", health_path, sizeof(health_path));
 	l.health_path = health_path;
 	/* cluster mode: the services come from etcd (cluster.c), not the state file */

@@ -28,6 +28,8 @@
 #include "lbd.h"
 #include "log.h"
 
+static void lbd_netwatch_event(struct lbd *l);
+
 #define LBD_NET_RETRY_MS 2000
 
 static struct {
@@ -123,17 +125,23 @@ static void on_link(struct lbd *l, const struct nlmsghdr *h)
 		try_reattach(l, ifi->ifi_index);
 }
 
-int lbd_netwatch_init(struct lbd *l, int epfd)
+static struct lbd_src nw_src = { .fd = -1 };
+
+static void nw_ready(struct lbd *l, struct lbd_src *s, __u32 events)
+{
+	lbd_netwatch_event(l);
+}
+
+int lbd_netwatch_init(struct lbd *l)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LBD_NET_EV_TAG };
-	int err;
+	int err = 0;
 
 	nw.since_ms = lbd_now_ms();
 	nw.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nw.fd < 0 || bind(nw.fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, nw.fd, &ev)) {
-		err = -errno;
+	    (err = lbd_loop_add(l, &nw_src, nw.fd, EPOLLIN, nw_ready, NULL))) {
+		err = nw.fd < 0 ? -errno : err ? err : -errno;
 		pr_warn("watching %s through rtnetlink: %s", l->iface, strerror(-err));
 		return err;
 	}
@@ -141,7 +149,7 @@ int lbd_netwatch_init(struct lbd *l, int epfd)
 	return 0;
 }
 
-void lbd_netwatch_event(struct lbd *l)
+static void lbd_netwatch_event(struct lbd *l)
 {
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h;

@@ -85,7 +85,7 @@ void lbd_sc_tick(struct lbd *l)
 		if (next == on)
 			continue;
 		xlb_sc_auto_set(&cs->key, next);
-		if (lbd_apply_service(l, cs, NULL)) {
+		if (lbd_reconcile_service(l, cs, NULL, NULL)) {
 			xlb_sc_auto_set(&cs->key, on);
 			pr_warn("service %s: syn_cookies auto: could not switch %s", cs->name,
 				next ? "on" : "off");

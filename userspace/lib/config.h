@@ -203,4 +203,13 @@ int xlb_config_read_local_addrs(void);
 int xlb_cfg_check_addr(const struct xlb_config *cfg, const struct xlb_cfg_service *s, bool vip,
 		       const struct xlb_addr *a, __u8 family, char *why, size_t len);
 
+/*
+ * Lookups in a config: the service named name, the backend of s (may be
+ * NULL) with address a of family. NULL when there is none. The result
+ * points into c / s (not const: callers that own a copy change it).
+ */
+struct xlb_cfg_service *xlb_cfg_service_find(const struct xlb_config *c, const char *name);
+struct xlb_cfg_backend *xlb_cfg_backend_find(const struct xlb_cfg_service *s,
+					     const struct xlb_addr *a, __u8 family);
+
 #endif

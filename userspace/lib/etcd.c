@@ -535,7 +535,7 @@ struct stream_ctx {
 	int (*cb)(const char *chunk, size_t len, void *ctx);
 	void *ctx;
 	int stopped;
-	volatile int *abort_flag;
+	atomic_int *abort_flag;
 	int aborted;
 };
 
@@ -554,7 +554,7 @@ static int stream_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut
 {
 	struct stream_ctx *s = ud;
 
-	if (s->abort_flag && *s->abort_flag) {
+	if (s->abort_flag && atomic_load(s->abort_flag)) {
 		s->aborted = 1;
 		return 1;
 	}
@@ -563,7 +563,7 @@ static int stream_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut
 
 int xlb_etcd_stream(struct xlb_etcd *e, const char *path, const char *body,
 		    int (*cb)(const char *chunk, size_t len, void *ctx), void *ctx,
-		    volatile int *abort_flag, char *err, size_t errlen)
+		    atomic_int *abort_flag, char *err, size_t errlen)
 {
 	struct stream_ctx s = { cb, ctx, 0, abort_flag, 0 };
 	struct curl_slist *hdr;

@@ -12,6 +12,7 @@
 #ifndef XLB_ETCD_H
 #define XLB_ETCD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -137,6 +138,6 @@ int xlb_etcd_post(struct xlb_etcd *e, const char *path, const char *body, long t
  */
 int xlb_etcd_stream(struct xlb_etcd *e, const char *path, const char *body,
 		    int (*cb)(const char *chunk, size_t len, void *ctx), void *ctx,
-		    volatile int *abort_flag, char *err, size_t errlen);
+		    atomic_int *abort_flag, char *err, size_t errlen);
 
 #endif

@@ -421,16 +421,6 @@ static json_t *service_change(const struct xlb_cfg_service *o, const char *oz,
 	return svc;
 }
 
-static const struct xlb_cfg_service *find_svc_name(const struct xlb_config *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_services; i++)
-		if (!strcmp(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
 static const struct xlb_cfg_service *find_svc_key(const struct xlb_config *c,
 						  const struct xlb_vip_key *k)
 {
@@ -446,12 +436,12 @@ static const struct xlb_cfg_service *find_svc_key(const struct xlb_config *c,
 static const struct xlb_cfg_service *match(const struct xlb_config *o, const struct xlb_config *n,
 					   const struct xlb_cfg_service *ns)
 {
-	const struct xlb_cfg_service *os = find_svc_name(o, ns->name);
+	const struct xlb_cfg_service *os = xlb_cfg_service_find(o, ns->name);
 
 	if (os)
 		return os;
 	os = find_svc_key(o, &ns->key);
-	if (os && !find_svc_name(n, os->name))
+	if (os && !xlb_cfg_service_find(n, os->name))
 		return os; /* renamed */
 	return NULL;
 }

@@ -62,27 +62,6 @@ int xlb_config_copy(struct xlb_config *dst, const struct xlb_config *src)
 	return 0;
 }
 
-static struct xlb_cfg_service *svc_by_name(const struct xlb_config *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_services; i++)
-		if (!strcmp(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
-static struct xlb_cfg_backend *be_find(const struct xlb_cfg_service *s, const struct xlb_addr *a,
-				       __u8 family)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n_backends; i++)
-		if (!xlb_addr_cmp(s->backends[i].family, &s->backends[i].addr, family, a))
-			return &s->backends[i];
-	return NULL;
-}
-
 /* Same service apart from its backends? */
 static bool svc_attrs_equal(const struct xlb_cfg_service *a, const struct xlb_cfg_service *b)
 {
@@ -135,7 +114,7 @@ static void acl_diff(json_t *st, const struct xlb_config *base, const struct xlb
 				    json_pack("{s:o}", "deny", cidr_array(&eff->acl.deny)));
 	for (i = 0; i < eff->n_services; i++) {
 		const struct xlb_cfg_service *e = &eff->services[i];
-		const struct xlb_cfg_service *b = svc_by_name(base, e->name);
+		const struct xlb_cfg_service *b = xlb_cfg_service_find(base, e->name);
 
 		if (xlb_acl_eq(b ? &b->acl : &none, &e->acl))
 			continue;
@@ -174,7 +153,7 @@ static void rl_diff(json_t *st, const struct xlb_config *base, const struct xlb_
 		json_object_set_new(rl, "global", rl_json(&eff->rate_limit));
 	for (i = 0; i < eff->n_services; i++) {
 		const struct xlb_cfg_service *e = &eff->services[i];
-		const struct xlb_cfg_service *b = svc_by_name(base, e->name);
+		const struct xlb_cfg_service *b = xlb_cfg_service_find(base, e->name);
 
 		if (!xlb_rate_limit_eq(b ? &b->rate_limit : &none, &e->rate_limit))
 			json_object_set_new(svcs, e->name, rl_json(&e->rate_limit));
@@ -198,7 +177,7 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 		return NULL;
 	for (i = 0; i < eff->n_services; i++) {
 		const struct xlb_cfg_service *e = &eff->services[i];
-		const struct xlb_cfg_service *b = svc_by_name(base, e->name);
+		const struct xlb_cfg_service *b = xlb_cfg_service_find(base, e->name);
 		json_t *o = json_object(), *bes = json_object();
 
 		if (b && !svc_attrs_equal(b, e))
@@ -207,7 +186,7 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 			json_object_set_new(o, "service", service_def(e));
 		for (j = 0; j < e->n_backends; j++) {
 			const struct xlb_cfg_backend *eb = &e->backends[j];
-			const struct xlb_cfg_backend *bb = be_find(b, &eb->addr, eb->family);
+			const struct xlb_cfg_backend *bb = xlb_cfg_backend_find(b, &eb->addr, eb->family);
 			json_t *bo = json_object();
 
 			if (!bb || bb->weight != eb->weight)
@@ -224,7 +203,7 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 		for (j = 0; b && j < b->n_backends; j++) {
 			const struct xlb_cfg_backend *bb = &b->backends[j];
 
-			if (!be_find(e, &bb->addr, bb->family))
+			if (!xlb_cfg_backend_find(e, &bb->addr, bb->family))
 				json_object_set_new(bes,
 						    xlb_addr_str(&bb->addr, bb->family, a, sizeof(a)),
 						    json_pack("{s:b}", "removed", 1));
@@ -237,7 +216,7 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 		json_decref(o);
 	}
 	for (i = 0; i < base->n_services; i++)
-		if (!svc_by_name(eff, base->services[i].name))
+		if (!xlb_cfg_service_find(eff, base->services[i].name))
 			json_object_set_new(svcs, base->services[i].name,
 					    json_pack("{s:b}", "removed", 1));
 	acl_diff(st, base, eff);
@@ -310,7 +289,7 @@ static int acl_apply(json_t *acl, struct xlb_config *eff, char *err, size_t errl
 		eff->acl.deny = l;
 	}
 	json_object_foreach(svcs, name, o) {
-		struct xlb_cfg_service *s = svc_by_name(eff, name);
+		struct xlb_cfg_service *s = xlb_cfg_service_find(eff, name);
 		struct xlb_acl a = {0};
 
 		if (!s) {
@@ -401,7 +380,7 @@ static int rl_apply(json_t *o, struct xlb_config *eff, char *err, size_t errlen,
 		return -EINVAL;
 	}
 	json_object_foreach(svcs, name, v) {
-		struct xlb_cfg_service *s = svc_by_name(eff, name);
+		struct xlb_cfg_service *s = xlb_cfg_service_find(eff, name);
 		struct xlb_rate_limit rl;
 
 		if (rl_parse(v, &rl)) {
@@ -530,7 +509,7 @@ static int apply_backends(const struct xlb_config *eff, const char *name, json_t
 			      "override dropped", name, k);
 			continue;
 		}
-		b = be_find(s, &addr, family);
+		b = xlb_cfg_backend_find(s, &addr, family);
 		if (json_is_true(r)) {
 			if (!b) {
 				warnf(warn, warnlen, "service \"%s\": backend %s was removed at runtime "
@@ -587,7 +566,7 @@ int xlb_state_apply(const json_t *state, const struct xlb_config *base, struct x
 	json_object_foreach(svcs, name, o) {
 		json_t *def = json_object_get(o, "service"), *bes = json_object_get(o, "backends");
 		json_t *rem = json_object_get(o, "removed");
-		struct xlb_cfg_service *s = svc_by_name(eff, name), ns;
+		struct xlb_cfg_service *s = xlb_cfg_service_find(eff, name), ns;
 		size_t i;
 
 		if (!json_is_object(o) || (bes && !json_is_object(bes)) ||
