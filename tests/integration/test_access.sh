@@ -36,6 +36,7 @@ useradd -M -N -s /usr/sbin/nologin "$U_OUT"
 info "users ${USERS[*]}; groups $G_SOCK (socket), $G_OPS (operators)"
 
 AUDIT=$XT_WORK/access-audit.log
+SC_SECRET=0123456789abcdef0123456789abcdef
 write_conf() { # write_conf [EXTRA CONTROL KEY]
 	cat >"$XT_CONF" <<EOF
 control:
@@ -44,6 +45,7 @@ control:
   ${1:-root_is_admin: true}
 audit:
   file: $AUDIT
+syn_cookie_secret: "$SC_SECRET"
 roles:
   - role: viewer
     users: [$U_VIEW]
@@ -272,6 +274,23 @@ out=$(as_user "$U_VIEW" "$XT_LBCTL" -s "$XT_SOCK" audit --since 1h)
 grep -q "permission_denied" <<<"$out" || fail "lbctl audit --since 1h shows no denied record"
 n=$(lbctl --json audit --since "$(($(date +%s) + 3600))" | jget "len(d['records'])")
 assert_eq "$n" 0 "lbctl audit --since (future): nothing"
+
+info "the SYN cookie secret: shown to admins only (config export, history)"
+for u in "$U_VIEW" "$U_OP" "$U_ADM"; do
+	ex=$(as_user "$u" "$XT_LBCTL" -s "$XT_SOCK" --json config export | jget "d['yaml']")
+	g=$(as_user "$u" "$XT_LBCTL" -s "$XT_SOCK" --json history | jget "d['current']")
+	hi=$(as_user "$u" "$XT_LBCTL" -s "$XT_SOCK" --json history "$g" | jget "d['yaml']")
+	for what in "config export" "history $g"; do
+		t=$ex; [ "$what" = "config export" ] || t=$hi
+		if [ "$u" = "$U_ADM" ]; then
+			qgrep -F "$SC_SECRET" <<<"$t" || fail "$u (admin): $what lacks the secret"
+		else
+			qgrep -F "$SC_SECRET" <<<"$t" && fail "$u: $what shows the SYN cookie secret"
+			qgrep -F 'syn_cookie_secret: "********************************"' <<<"$t" ||
+				fail "$u: $what: the secret is not shown as hidden"
+		fi
+	done
+done
 
 info "root_is_admin: false (reload): root is denied, the admin user is not"
 write_conf "root_is_admin: false"

@@ -159,12 +159,29 @@ static void test_cookie(void **state)
 	assert_int_not_equal(c, xlb_sc_make(k, &f, htonl(7), t, 5, 0x17));
 }
 
+/* Below the admin role the secret is hidden; what remains fails to load. */
+static void test_secret_redact(void **state)
+{
+	char y[] = "# x\nsyn_cookie_secret: \"00112233445566778899aabbccddeeff\"\nservices: []\n"
+		   "other: {syn_cookie_secret :'AABBCCDDEEFF00112233445566778899'}\n"
+		   "syn_cookie_secret_not: 1\nsyn_cookie_secret:\n";
+	char want[] = "# x\nsyn_cookie_secret: \"********************************\"\nservices: []\n"
+		      "other: {syn_cookie_secret :'********************************'}\n"
+		      "syn_cookie_secret_not: 1\nsyn_cookie_secret:\n";
+	__u8 out[XLB_SC_SECRET_LEN];
+
+	assert_int_equal(xlb_sc_secret_redact(y), 2);
+	assert_string_equal(y, want);
+	assert_int_equal(xlb_sc_secret_redact(y), 0);
+	assert_int_equal(xlb_sc_secret_parse("********************************", out), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_write), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_secret_hex),	cmocka_unit_test(test_auto_hysteresis),
-	    cmocka_unit_test(test_cookie),
+	    cmocka_unit_test(test_cookie),	cmocka_unit_test(test_secret_redact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

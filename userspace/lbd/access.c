@@ -35,6 +35,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "state.h" /* XLB_STATE_DIR */
+#include "syncookie.h" /* xlb_sc_secret_redact */
 
 #define DEFAULT_SOCKET_GROUP "xlb"
 #define DEFAULT_SOCKET_MODE 0660
@@ -256,6 +257,12 @@ bool lbd_peer_reserved(const struct xlb_peer *p)
 	bool scoped;
 
 	return p->uid == 0 || xlb_authz_role(&access_cfg, p, NULL, &scoped) == XLB_ROLE_ADMIN;
+}
+
+void lbd_redact_for_peer(const struct lbd *l, char *yaml)
+{
+	if (yaml && l->peer && !lbd_peer_reserved(l->peer))
+		xlb_sc_secret_redact(yaml);
 }
 
 json_t *lbd_authorize(const struct xlb_peer *p, const struct xlb_cmd_spec *spec, json_t *args)

@@ -398,6 +398,7 @@ json_t *lbd_cmd_history(struct lbd *l, json_t *args)
 					       json_integer_value(g), len, l->history_dir,
 					       json_integer_value(g));
 		}
+		lbd_redact_for_peer(l, text);
 		json_object_set_new(meta, "yaml", json_stringn(text, len));
 		free(text);
 		return xlb_proto_ok(meta);

@@ -317,6 +317,11 @@ int lbd_access_apply(struct lbd *l, const struct xlb_config *cfg, bool at_start)
 void lbd_access_free(void);
 /* Root, or admin node-wide: may use the control connections kept for admins (control.c). */
 bool lbd_peer_reserved(const struct xlb_peer *p);
+/*
+ * Hide secrets (syn_cookie_secret) in YAML text going to the peer of the
+ * request being handled unless it is root or an admin (access.c).
+ */
+void lbd_redact_for_peer(const struct lbd *l, char *yaml);
 /* NULL: p may run spec with args; else the refusal (logged and audited). */
 json_t *lbd_authorize(const struct xlb_peer *p, const struct xlb_cmd_spec *spec, json_t *args);
 /* cmd.c: authorize (above), run lbd_handle, audit. p NULL: no role. */

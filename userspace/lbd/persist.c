@@ -129,6 +129,7 @@ json_t *lbd_cmd_config_export(struct lbd *l, json_t *args)
 		free(yaml);
 		return xlb_proto_error(XLB_E_INTERNAL, "config export: out of memory");
 	}
+	lbd_redact_for_peer(l, yaml);
 	r = json_pack("{s:s, s:s}", "config", l->config_path, "yaml", yaml);
 	free(yaml);
 	return xlb_proto_ok(r);

@@ -67,6 +67,30 @@ void xlb_sc_secret_format(const __u8 in[XLB_SC_SECRET_LEN], char out[2 * XLB_SC_
 		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
+int xlb_sc_secret_redact(char *yaml)
+{
+	static const char key[] = "syn_cookie_secret";
+	char *p = yaml;
+	int n = 0;
+
+	while (p && (p = strstr(p, key))) {
+		p += sizeof(key) - 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t' || *p == '"' || *p == '\'')
+			p++;
+		if (hexval(*p) < 0)
+			continue;
+		for (; hexval(*p) >= 0; p++)
+			*p = '*';
+		n++;
+	}
+	return n;
+}
+
 int xlb_sc_kernel_ok(char *why, size_t len)
 {
 	static int known = -1;

@@ -30,6 +30,14 @@ int xlb_syn_cookies_parse(const char *s, __u8 *mode);
 int xlb_sc_secret_parse(const char *hex, __u8 out[XLB_SC_SECRET_LEN]);
 /* 16 bytes -> 32 hex digits + NUL. */
 void xlb_sc_secret_format(const __u8 in[XLB_SC_SECRET_LEN], char out[2 * XLB_SC_SECRET_LEN + 1]);
+/*
+ * Hide the secret in YAML text (a config export, a history generation) for
+ * a reader below the admin role: the hex digits after every
+ * "syn_cookie_secret:" become '*', in place (the length kept). Applied
+ * again, such a text fails on that line instead of changing the secret.
+ * The number of secrets hidden.
+ */
+int xlb_sc_secret_redact(char *yaml);
 
 /*
  * Does the running kernel have bpf_sk_assign_tcp_reqsk (vmlinux BTF), which
