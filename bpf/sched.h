@@ -64,6 +64,7 @@
 #define XLB_BPF_SCHED_H
 
 #include "maps.h"
+#include "ct.h"
 #include "parse.h"
 #include "xlb_hash.h"
 
@@ -291,8 +292,8 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 		nf.flags |= XLB_FLOW_F_ISN;
 		nf.isn = syn_seq;
 	}
-	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_ANY);
+	/* A full table replaces an old flow; failure here only costs stickiness. */
+	xlb_ct_insert(key, &nf, BPF_ANY);
 	return be;
 }
 
@@ -329,7 +330,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	nf.fwd = svc->fwd;
 	nf.flags = XLB_FLOW_F_ISN;
 	nf.isn = seq;
-	if (bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_NOEXIST))
+	if (xlb_ct_insert(key, &nf, BPF_NOEXIST))
 		return NULL;
 	return be;
 }
