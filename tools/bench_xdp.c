@@ -103,6 +103,119 @@ static struct {
 	int xlb_fd, drop_fd, ifindex;
 } b;
 
+/*
+ * The connection table from user space. The shipped object keeps flows in
+ * an LRU hash (XLB_FLOWS_MAP); the bench_xdp_ct_* ablation builds (Makefile
+ * CT_VARIANTS) in the set-associative table of include/xlb_ct.h, changed here
+ * one bucket at a time through the syscall interface (per CPU: every CPU's
+ * copy), the layout the data path reads.
+ */
+#ifdef XLB_CT_SA
+#include "xlb_ct.h"
+#define BENCH_CT_MAP XLB_CT_MAP
+#define BENCH_CT_WAYS XLB_CT_WAYS
+
+/* Buckets of the loaded object's table (its XLB_MAX_FLOWS, not ours: --scaling). */
+static __u32 ct_buckets;
+
+/* Record flow k (v != NULL) or forget it (v == NULL). */
+static int ct_set(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v)
+{
+#ifdef XLB_CT_PERCPU
+	int ncpu = libbpf_num_possible_cpus();
+#else
+	int ncpu = 1;
+#endif
+	struct xlb_ct_bucket bk[ncpu];
+	__u64 h = xlb_key_hash64(k);
+	__u32 idx = (__u32)h & (ct_buckets - 1), tag = xlb_ct_tag(h), w, way;
+	int c;
+
+	if (bpf_map_lookup_elem(fd, &idx, bk))
+		return -errno;
+	for (c = 0; c < ncpu; c++) {
+		struct xlb_ct_bucket *bu = &bk[c];
+
+		way = XLB_CT_WAYS;
+		for (w = 0; w < XLB_CT_WAYS && way == XLB_CT_WAYS; w++)
+			if (bu->tag[w] == tag && !memcmp(&bu->ent[w].key, k, sizeof(*k)))
+				way = w;
+		if (!v) {
+			if (way < XLB_CT_WAYS)
+				bu->tag[way] = 0;
+			continue;
+		}
+		for (w = 0; w < XLB_CT_WAYS && way == XLB_CT_WAYS; w++)
+			if (!bu->tag[w])
+				way = w;
+		if (way == XLB_CT_WAYS)
+			way = (h >> 40) % XLB_CT_WAYS; /* full: any one goes */
+		bu->ent[way].key = *k;
+		bu->ent[way].val = *v;
+		bu->tag[way] = tag;
+	}
+	return bpf_map_update_elem(fd, &idx, bk, BPF_ANY) ? -errno : 0;
+}
+
+static void ct_delete(int fd, const struct xlb_flow_key *k)
+{
+	ct_set(fd, k, NULL);
+}
+
+static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
+{
+	__u32 i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = ct_set(fd, &k[i], &v[i]);
+	return err;
+}
+#else
+#define BENCH_CT_MAP XLB_FLOWS_MAP
+#define BENCH_CT_WAYS 1
+static __u32 ct_buckets;
+
+static void ct_delete(int fd, const struct xlb_flow_key *k)
+{
+	bpf_map_delete_elem(fd, k); /* ENOENT (never there, evicted): fine */
+}
+
+static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
+{
+	__u32 count = n;
+
+	return bpf_map_update_batch(fd, k, v, &count, NULL) ? -errno : 0;
+}
+#endif
+
+/* Flows the table of the loaded object holds (buckets x ways). */
+static __u32 ct_capacity(struct bpf_map *map)
+{
+	ct_buckets = bpf_map__max_entries(map);
+	return ct_buckets * BENCH_CT_WAYS;
+}
+
+/* Kernel memory of the connection table per flow it can hold (fdinfo's memlock). */
+static void ct_print_bytes(struct bpf_map *map)
+{
+	char path[64], line[128];
+	unsigned long long memlock = 0;
+	__u32 cap = ct_capacity(map);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &memlock) == 1)
+			break;
+	fclose(f);
+	printf("# connection table %s: %u flows, %llu bytes, %.1f bytes per flow\n",
+	       bpf_map__name(map), cap, memlock, (double)memlock / cap);
+}
+
 static int sh(const char *fmt, ...)
 {
 	char cmd[512];
@@ -226,6 +339,7 @@ static int load(void)
 	if (!b.drop)
 		return -errno;
 	b.xlb_fd = bpf_program__fd(b.xlb->progs.xlb_xdp_ingress);
+	ct_capacity(b.xlb->maps.BENCH_CT_MAP);
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
 	/* No ACL or rate limit anywhere, as lbd writes it (xlb_dp_filters_sync). */
 	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_FILTER_MAP), &glob, &nofilt, BPF_ANY))
@@ -279,7 +393,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 static void clear_flows(const struct bcase *c)
 {
 	struct xlb_flow_key k;
-	int i, fd = bpf_map__fd(b.xlb->maps.XLB_FLOWS_MAP);
+	int i, fd = bpf_map__fd(b.xlb->maps.BENCH_CT_MAP);
 
 	for (i = 0; i < c->npkts; i++) {
 		/* The builder's spec is gone; re-derive the key from the frame. */
@@ -299,7 +413,7 @@ static void clear_flows(const struct bcase *c)
 		}
 		memcpy(&k.sport, p->buf + p->l4_off, 2);
 		memcpy(&k.dport, p->buf + p->l4_off + 2, 2);
-		bpf_map_delete_elem(fd, &k); /* ENOENT is fine */
+		ct_delete(fd, &k);
 	}
 }
 
@@ -537,7 +651,7 @@ static int scale_fill_flows(__u32 nflow, __u32 nsvc, __u32 *filled, __u32 *fille
 	/* Delete the previous point's flows by key (an LRU map has no clear). */
 	for (f = 0; f < *filled; f++) {
 		scale_flow_key(f, *filled_svc, ip4_base("172.16.0.0"), &keys[0]);
-		bpf_map_delete_elem(sf.flows, &keys[0]); /* ENOENT (evicted): fine */
+		ct_delete(sf.flows, &keys[0]);
 	}
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ns = now.tv_sec * 1000000000ull + now.tv_nsec;
@@ -551,8 +665,7 @@ static int scale_fill_flows(__u32 nflow, __u32 nsvc, __u32 *filled, __u32 *fille
 							.svc_id = s + 1, .last_seen_ns = ns,
 							.fwd = XLB_FWD_DSR_L2};
 		}
-		count = n;
-		if (bpf_map_update_batch(sf.flows, keys, vals, &count, NULL)) {
+		if (ct_insert_batch(sf.flows, keys, vals, n)) {
 			fprintf(stderr, "bench_xdp: flow fill: %s\n", strerror(errno));
 			return -1;
 		}
@@ -585,7 +698,7 @@ static double scale_measure(int prog, struct pkt *pkts, int n, __u32 repeat, int
 
 	if (clear)
 		for (i = 0; i < n; i++)
-			bpf_map_delete_elem(sf.flows, &clear[i]);
+			ct_delete(sf.flows, &clear[i]);
 	if (repeat > 1) {
 		ns = run(prog, &pkts[0], repeat, &action);
 		total = ns * n;
@@ -640,7 +753,7 @@ static int scaling(void)
 	    .vfilt = bpf_map__fd(sk->maps.XLB_VIPFILTER_MAP),
 	    .tables = bpf_map__fd(sk->maps.XLB_TABLES_MAP),
 	    .bends = bpf_map__fd(sk->maps.XLB_BACKENDS_MAP),
-	    .flows = bpf_map__fd(sk->maps.XLB_FLOWS_MAP),
+	    .flows = bpf_map__fd(sk->maps.BENCH_CT_MAP),
 	    .stats = bpf_map__fd(sk->maps.XLB_STATS_MAP),
 	    .prog = bpf_program__fd(sk->progs.xlb_xdp_ingress)};
 	if (sf.vips < 0 || sf.vaddr < 0 || sf.vfilt < 0 || sf.tables < 0 || sf.bends < 0 ||
@@ -651,7 +764,8 @@ static int scaling(void)
 	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
 	       bpf_map__max_entries(sk->maps.XLB_VIPS_MAP),
 	       bpf_map__max_entries(sk->maps.XLB_BACKENDS_MAP),
-	       bpf_map__max_entries(sk->maps.XLB_FLOWS_MAP));
+	       ct_capacity(sk->maps.BENCH_CT_MAP));
+	ct_print_bytes(sk->maps.BENCH_CT_MAP);
 
 	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"
 	       "  (%d rounds, medians; %d packets per run)\n", SCALE_ROUNDS, SCALE_NPK);
@@ -941,6 +1055,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
+	ct_print_bytes(b.xlb->maps.BENCH_CT_MAP);
 	printf("# case ns_per_packet ratio_to_xdp_drop  (%d rounds, medians, %.1f s)\n", ROUNDS,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (i = 0; i < NCASES; i++)
