@@ -196,24 +196,65 @@ static __u32 ct_capacity(struct bpf_map *map)
 	return ct_buckets * BENCH_CT_WAYS;
 }
 
-/* Kernel memory of the connection table per flow it can hold (fdinfo's memlock). */
-static void ct_print_bytes(struct bpf_map *map)
+/* Kernel memory of a map (fdinfo's memlock), 0 if unknown. */
+static unsigned long long fd_memlock(int fd)
 {
 	char path[64], line[128];
 	unsigned long long memlock = 0;
-	__u32 cap = ct_capacity(map);
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	if (!f)
-		return;
+		return 0;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "memlock: %llu", &memlock) == 1)
 			break;
 	fclose(f);
+	return memlock;
+}
+
+/* A map's memory per entry it can hold. */
+static double map_bytes_per_entry(struct bpf_map *map)
+{
+	return (double)fd_memlock(bpf_map__fd(map)) / bpf_map__max_entries(map);
+}
+
+/* Kernel memory of the connection table per flow it can hold. */
+static void ct_print_bytes(struct bpf_map *map)
+{
+	unsigned long long memlock = fd_memlock(bpf_map__fd(map));
+	__u32 cap = ct_capacity(map);
+
 	printf("# connection table %s: %u flows, %llu bytes, %.1f bytes per flow\n",
 	       bpf_map__name(map), cap, memlock, (double)memlock / cap);
+}
+
+/* Bytes of one lookup table of TBL_SIZE slots (add_service() measures it). */
+static unsigned long long table_bytes;
+
+/*
+ * Kernel memory per service as the bench configures them: its share of every
+ * map indexed by service id or VIP (their memory over their capacity), its
+ * lookup table, and NBACKEND backends' share of the maps indexed by backend id.
+ */
+static void svc_print_bytes(void)
+{
+	double svc = map_bytes_per_entry(b.xlb->maps.XLB_VIPS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_VIPADDRS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_TABLES_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_SVC_STATS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_RRCURSOR_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_FILTER_MAP);
+	double be = map_bytes_per_entry(b.xlb->maps.XLB_BACKENDS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_BE_STATS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_CONNS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_CAPS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_NHCACHE_MAP);
+
+	printf("# per service: %.0f bytes = %.0f service maps + %llu lookup table (%u slots)"
+	       " + %d backends x %.0f\n", svc + table_bytes + NBACKEND * be, svc, table_bytes,
+	       TBL_SIZE, NBACKEND, be);
 }
 
 static int sh(const char *fmt, ...)
@@ -302,6 +343,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 		return fd;
 	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_TABLES_MAP), &svc_id, &fd, 0))
 		err = -errno;
+	table_bytes = fd_memlock(fd);
 	close(fd);
 	if (err || parse_addr(vip, &vk.addr, &vk.family))
 		return err ? err : -EINVAL;
@@ -1056,6 +1098,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	ct_print_bytes(b.xlb->maps.BENCH_CT_MAP);
+	svc_print_bytes();
 	printf("# case ns_per_packet ratio_to_xdp_drop  (%d rounds, medians, %.1f s)\n", ROUNDS,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (i = 0; i < NCASES; i++)
