@@ -45,6 +45,7 @@
 #include "csum.h"
 #include "fwd.h"
 #include "icmp_gen.h"
+#include "natfwd.h"
 
 #define XLB_IPPROTO_IPIP 4  /* IPv4 in IP (not in every libc's linux/in.h view) */
 #define XLB_IPPROTO_IPV6 41 /* IPv6 in IP */
@@ -287,6 +288,21 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, const struct xlb_flow
 {
 	if (fwd == XLB_FWD_IPIP || fwd == XLB_FWD_GUE)
 		return xlb_fwd_encap(ctx, key, pkt, be, be_id, now, fwd, icmp);
+	if (fwd == XLB_FWD_NAT || fwd == XLB_FWD_FULLNAT) {
+		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8 | (__u32)fwd << 16 |
+			     (__u32)!!icmp << 24;
+
+		int r;
+
+		if (icmp && key->family == XLB_AF_INET)
+			return xlb_nat_icmp4(ctx, key, be_id, info);
+		r = xlb_nat_prep(ctx, key, be_id, info);
+		if (!(r & XLB_NAT_PREP_OK))
+			return r;
+		return key->family == XLB_AF_INET
+			   ? xlb_nat_send4(ctx, key, be_id, info, r & 0xffff)
+			   : xlb_nat_send6(ctx, key, be_id, info, r & 0xffff);
+	}
 	return xlb_fwd_dsr_l2(ctx, key, pkt, be, be_id, now, icmp);
 }
 

@@ -33,15 +33,19 @@
 #define XLB_ICMP_TTL	     64
 
 /*
- * Reply to the packet of key/pkt with an ICMP too-big error; mtu: the egress
- * MTU, olen: the encapsulation overhead.
+ * Reply to the packet of key (its frame as received, l2_len bytes of
+ * Ethernet header, df: IPv4 DF set or IPv6) with an ICMP too-big error;
+ * mtu: the egress MTU, olen: the encapsulation overhead. Scalars rather
+ * than a struct xlb_pkt, so that the NAT functions (natfwd.h) need none on
+ * their share of the stack.
  */
-static __always_inline int xlb_too_big(struct xdp_md *ctx, const struct xlb_flow_key *key,
-				       const struct xlb_pkt *pkt, __u32 mtu, __u32 olen, int icmp)
+static __always_inline int xlb_too_big_l2(struct xdp_md *ctx, const struct xlb_flow_key *key,
+					  __u32 l2_len, __u8 df, __u32 mtu, __u32 olen, int icmp)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l2_len = pkt->l2_len, inner_mtu, sum;
+	struct ethhdr *eth0 = data;
+	__u32 inner_mtu, sum;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct xlb_icmphdr *ih;
 	__s64 flen;
@@ -52,13 +56,13 @@ static __always_inline int xlb_too_big(struct xdp_md *ctx, const struct xlb_flow
 	 * Not for ICMP errors, not for IPv4 without DF (we cannot fragment),
 	 * and not for VLAN-tagged frames (the reply would leave untagged).
 	 */
-	if (!pkt->df || icmp || l2_len != sizeof(struct ethhdr))
+	if (!df || icmp || l2_len != sizeof(struct ethhdr))
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_TOO_BIG);
-	if ((void *)(pkt->eth + 1) > data_end)
+	if ((void *)(eth0 + 1) > data_end)
 		return xlb_verdict(XDP_DROP, XLB_STAT_DROP_TOO_BIG);
 	/* Reply to where the frame came from: swap the MACs. */
-	__builtin_memcpy(dmac, pkt->eth->h_source, ETH_ALEN);
-	__builtin_memcpy(smac, pkt->eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(dmac, eth0->h_source, ETH_ALEN);
+	__builtin_memcpy(smac, eth0->h_dest, ETH_ALEN);
 
 	inner_mtu = mtu > olen ? mtu - olen : 0;
 	hlen = v6 ? (int)sizeof(struct ipv6hdr) : (int)sizeof(struct iphdr);
@@ -135,6 +139,13 @@ static __always_inline int xlb_too_big(struct xdp_md *ctx, const struct xlb_flow
 	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
 	return xlb_verdict(XDP_TX, XLB_STAT_TX_TOO_BIG);
+}
+
+/* The same for a packet the parser described (pkt->eth is the frame's start). */
+static __always_inline int xlb_too_big(struct xdp_md *ctx, const struct xlb_flow_key *key,
+				       const struct xlb_pkt *pkt, __u32 mtu, __u32 olen, int icmp)
+{
+	return xlb_too_big_l2(ctx, key, pkt->l2_len, pkt->df, mtu, olen, icmp);
 }
 
 #endif /* XLB_BPF_ICMP_GEN_H */

@@ -244,6 +244,14 @@ struct {
 	__type(value, __u32);
 } XLB_TXPORTS_MAP SEC(".maps");
 
+/* Health probes through the data path (probe.h): probe source port -> backend; written by lbd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_PROBES);
+	__type(key, struct xlb_probe_key);
+	__type(value, struct xlb_probe);
+} XLB_PROBES_MAP SEC(".maps");
+
 /* Packet capture (capture.h): key 0 = struct xlb_capture_cfg, written by lbd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -297,5 +305,73 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } XLB_SCSTATS_MAP SEC(".maps");
+
+/* nat/fullnat, per backend id: target port and SNAT address (written by lbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_nat_be);
+} XLB_NATBE_MAP SEC(".maps");
+
+/* nat/fullnat reverse entries: reply 5-tuple -> client, VIP, TCP state, last seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_NAT_FLOWS);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_nat_rev);
+} XLB_NATREV_MAP SEC(".maps");
+
+/* NAT settings, key 0: on/off, timeouts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_nat_cfg);
+} XLB_NATCFG_MAP SEC(".maps");
+
+/* Per CPU, key 0: this CPU's slice of the SNAT port range (no lock between CPUs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_nat_slice);
+} XLB_NATSLICE_MAP SEC(".maps");
+
+/* Per CPU: next hops of NAT replies, slot = hash of the client address (natfwd.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1u << XLB_NHREV_BITS);
+	__type(key, __u32);
+	__type(value, struct xlb_nexthop);
+} XLB_NHREV_MAP SEC(".maps");
+
+/* Per-CPU NAT event counters by enum xlb_nat_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_NAT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} XLB_NATSTATS_MAP SEC(".maps");
+
+/*
+ * Value of XLB_NATSCRATCH_MAP (per CPU, key 0): a reverse key and entry and
+ * the FIB query of a NAT packet being built, off the stack (the ingress path
+ * and the NAT functions share 512 bytes). Data-path private.
+ */
+struct xlb_nat_scratch {
+	struct xlb_flow_key rk;
+	struct xlb_nat_rev v;
+	struct bpf_fib_lookup fib;
+	__u32 mtu, reason; /* xlb_nat_nexthop's answers */
+};
+
+/* Per CPU, key 0: a NAT reverse key and entry under construction (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_nat_scratch);
+} XLB_NATSCRATCH_MAP SEC(".maps");
 
 #endif /* XLB_BPF_MAPS_H */

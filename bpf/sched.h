@@ -125,6 +125,31 @@ static __always_inline int xlb_flow_mark_retx(struct xlb_flow *flow)
 }
 
 /*
+ * A UDP flow's second packet (the caller saw XLB_FLOW_F_SEEN2 clear): the
+ * client heard from the backend (its protocol answers before the client
+ * sends again), so count the flow once in the backend's udp_seen2, the CPU
+ * whose fetch-or sets the flag. Flows that never get a second packet are
+ * lbd's signal (outlier detection of UDP services). A global function, so
+ * that the clients' program pays only a flag test on established packets
+ * that miss the flow cache, and the call only on a flow's second packet.
+ */
+__attribute__((noinline)) int xlb_udp_seen2(const struct xlb_flow_key *key, __u32 be_id)
+{
+	struct xlb_counters *c;
+	struct xlb_flow *flow;
+
+	if (!key)
+		return 0;
+	flow = xlb_ct_lookup(key);
+	if (!flow || (__sync_fetch_and_or(&flow->flags, XLB_FLOW_F_SEEN2) & XLB_FLOW_F_SEEN2))
+		return 0;
+	c = bpf_map_lookup_elem(&XLB_BE_STATS_MAP, &be_id);
+	if (c)
+		c->udp_seen2 += 1;
+	return 1;
+}
+
+/*
  * Mark the flow closed, once: only the CPU whose fetch-or sets CLOSED gives
  * back the flow's lc unit, if it holds one.
  */

@@ -23,6 +23,7 @@
 #include "fcache.h"
 #include "capture.h"
 #include "syncookie.h"
+#include "probe.h"
 
 /*
  * Loader knob (set through the skeleton's rodata before load): consult the
@@ -48,6 +49,24 @@ static __always_inline int xlb_maybe_vip(const struct xlb_flow_key *key)
 	__u64 *bits = bpf_map_lookup_elem(&XLB_VIPFILTER_MAP, &w);
 
 	return bits && (*bits >> (b % 64)) & 1;
+}
+
+/*
+ * Not addressed to a VIP: the kernel's, unless it is a backend's reply to a
+ * nat/fullnat flow (natfwd.h), which only a live reverse entry says.
+ */
+static __always_inline int xlb_not_vip(struct xdp_md *ctx, const struct xlb_flow_key *key,
+				       const struct xlb_pkt *pkt)
+{
+	if (xlb_nat_maybe_reply(key)) {
+		__u32 info = pkt->l2_len | (__u32)pkt->tcp_flags << 8;
+		int act = key->family == XLB_AF_INET ? xlb_nat_reply4(ctx, key, info)
+						     : xlb_nat_reply6(ctx, key, info);
+
+		if (act >= 0)
+			return act;
+	}
+	return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
 }
 
 /*
@@ -166,7 +185,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 	if (xlb_cfg_prefilter) {
 		/* Fast path: one bit of the prefilter decides "not ours". */
 		if (!xlb_maybe_vip(&key))
-			return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+			return xlb_not_vip(ctx, &key, &pkt);
 		/*
 		 * Established flows skip the service lookup: the entry exists
 		 * only for VIP traffic and names its service; a removed service
@@ -225,7 +244,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 	vk.family = key.family;
 	svc = bpf_map_lookup_elem(&XLB_VIPS_MAP, &vk);
 	if (!svc)
-		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_NOT_VIP);
+		return xlb_not_vip(ctx, &key, &pkt);
 	svc_id = svc->id;
 	xlb_filters_get(svc_id, &fs);
 	reason = xlb_filter_acl(&key, svc_id, &fs);
@@ -325,6 +344,8 @@ established:
 	fwd = flow->fwd; /* the mode the flow started with, even if the service changed since */
 	if (pkt.tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST))
 		xlb_flow_close(flow); /* the client ends it: no longer counted as open */
+	else if (key.proto == IPPROTO_UDP && !(flow->flags & XLB_FLOW_F_SEEN2))
+		xlb_udp_seen2(&key, be_id); /* its second packet: passive health of UDP (sched.h) */
 forward:
 	/*
 	 * Service and backend counters count what was scheduled; a later FIB,
@@ -365,6 +386,16 @@ int xlb_xdp_ingress(struct xdp_md *ctx)
 		bpf_tail_call(ctx, &XLB_CAPPROG_MAP, 0); /* returns only if the slot is empty */
 #endif
 	return xlb_process(ctx);
+}
+
+/*
+ * Health probes through the data path (probe.h): attached by lbd to the
+ * probe interface (--probe-iface), never to the clients' one.
+ */
+SEC("xdp")
+int xlb_xdp_probe(struct xdp_md *ctx)
+{
+	return xlb_probe(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -75,7 +75,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_BACKENDS_MAP xlb_bends_v1
 #define XLB_FLOWS_MAP xlb_flows_v3 /* v3: + the client's ISN */
 #define XLB_CT_MAP xlb_ct_v1 /* set-associative connection table (include/xlb_ct.h; bench only) */
-#define XLB_STATS_MAP xlb_stats_v5 /* v5: SYN cookie reasons added */
+#define XLB_STATS_MAP xlb_stats_v6 /* v6: NAT reasons added */
 #define XLB_SVC_STATS_MAP xlb_svcst_v2 /* v2: 40-byte xlb_counters (syn_retx, syn_cookies) */
 #define XLB_BE_STATS_MAP xlb_best_v2 /* v2: 40-byte xlb_counters */
 #define XLB_NHCACHE_MAP xlb_nhc_v1 /* per-CPU next-hop cache per backend id */
@@ -102,7 +102,15 @@ typedef __u32 xlb_slot_t;
 #define XLB_SCKEYS_MAP xlb_sckey_v1 /* SYN cookie secrets: current + previous (one entry) */
 #define XLB_SCSTATS_MAP xlb_scst_v1 /* per-CPU SYN cookie counters (enum xlb_sc_stat) */
 #define XLB_SCSCRATCH_MAP xlb_scscr_v1 /* per-CPU scratch: TCP option parser state (bpf/syncookie.h) */
+#define XLB_NATBE_MAP xlb_natbe_v1 /* per backend id: target port, SNAT address (struct xlb_nat_be) */
+#define XLB_NATREV_MAP xlb_natrev_v1 /* LRU: reply 5-tuple of a NAT flow -> client, VIP, state */
+#define XLB_NATCFG_MAP xlb_natcfg_v1 /* NAT settings (one entry): on, timeouts */
+#define XLB_NATSLICE_MAP xlb_natsl_v1 /* per CPU: this CPU's slice of the SNAT port range */
+#define XLB_NATSTATS_MAP xlb_natst_v1 /* per-CPU NAT event counters (enum xlb_nat_stat) */
+#define XLB_NHREV_MAP xlb_nhrev_v1 /* per CPU: next hops toward clients of NAT replies (struct xlb_nexthop) */
+#define XLB_NATSCRATCH_MAP xlb_natscr_v1 /* per-CPU scratch: a reverse key and entry (bpf/natfwd.h) */
 #define XLB_TXPORTS_MAP xlb_txports /* not pinned, so not versioned */
+#define XLB_PROBES_MAP xlb_probes_v1 /* LRU: health probe source port -> backend (bpf/probe.h) */
 
 #define XLB_MAP_VIPS XLB_MAP_NAME(XLB_VIPS_MAP)
 #define XLB_MAP_VIPADDRS XLB_MAP_NAME(XLB_VIPADDRS_MAP)
@@ -117,6 +125,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_RRCURSOR XLB_MAP_NAME(XLB_RRCURSOR_MAP)
 #define XLB_MAP_CONNS XLB_MAP_NAME(XLB_CONNS_MAP)
 #define XLB_MAP_CAPS XLB_MAP_NAME(XLB_CAPS_MAP)
+#define XLB_MAP_PROBES XLB_MAP_NAME(XLB_PROBES_MAP)
 #define XLB_MAP_CLOCK XLB_MAP_NAME(XLB_CLOCK_MAP)
 #define XLB_MAP_FCACHE XLB_MAP_NAME(XLB_FCACHE_MAP)
 #define XLB_MAP_EPOCH XLB_MAP_NAME(XLB_EPOCH_MAP)
@@ -136,6 +145,13 @@ typedef __u32 xlb_slot_t;
 #define XLB_MAP_DECAP_SCKEYS XLB_MAP_NAME(XLB_DECAP_SCKEYS_MAP)
 #define XLB_MAP_SCKEYS XLB_MAP_NAME(XLB_SCKEYS_MAP)
 #define XLB_MAP_SCSTATS XLB_MAP_NAME(XLB_SCSTATS_MAP)
+#define XLB_MAP_NATBE XLB_MAP_NAME(XLB_NATBE_MAP)
+#define XLB_MAP_NATREV XLB_MAP_NAME(XLB_NATREV_MAP)
+#define XLB_MAP_NATCFG XLB_MAP_NAME(XLB_NATCFG_MAP)
+#define XLB_MAP_NATSLICE XLB_MAP_NAME(XLB_NATSLICE_MAP)
+#define XLB_MAP_NATSTATS XLB_MAP_NAME(XLB_NATSTATS_MAP)
+#define XLB_MAP_NATSCRATCH XLB_MAP_NAME(XLB_NATSCRATCH_MAP)
+#define XLB_MAP_NHREV XLB_MAP_NAME(XLB_NHREV_MAP)
 #define XLB_MAP_TXPORTS XLB_MAP_NAME(XLB_TXPORTS_MAP)
 #define XLB_PROG_CAPTURED "xlb_xdp_captured" /* the program XLB_CAPPROG_MAP holds */
 
@@ -151,6 +167,9 @@ XLB_MAP_NAME_FITS(FILTER); XLB_MAP_NAME_FITS(RATE); XLB_MAP_NAME_FITS(TXPORTS);
 XLB_MAP_NAME_FITS(CAPCFG); XLB_MAP_NAME_FITS(CAPRING); XLB_MAP_NAME_FITS(CAPCPU);
 XLB_MAP_NAME_FITS(CAPBUF); XLB_MAP_NAME_FITS(CAPPROG);
 XLB_MAP_NAME_FITS(DECAP_SCKEYS); XLB_MAP_NAME_FITS(SCKEYS); XLB_MAP_NAME_FITS(SCSTATS);
+XLB_MAP_NAME_FITS(NATBE); XLB_MAP_NAME_FITS(NATREV); XLB_MAP_NAME_FITS(NATCFG);
+XLB_MAP_NAME_FITS(NATSLICE); XLB_MAP_NAME_FITS(NATSTATS); XLB_MAP_NAME_FITS(NATSCRATCH);
+XLB_MAP_NAME_FITS(NHREV);
 
 /* Address family as stored in keys (not AF_*: those differ between kernel
  * and libc headers only in theory, but 4/6 also reads well in dumps). */
@@ -174,6 +193,8 @@ enum xlb_fwd {
 	XLB_FWD_DSR_L2 = 0, /* rewrite MACs only; backend owns the VIP on lo */
 	XLB_FWD_IPIP = 1, /* IPv4-in-IPv4 / IPv6-in-IPv6 to the backend (RFC 2003 / RFC 2473) */
 	XLB_FWD_GUE = 2, /* outer IP + UDP to xlb_node.gue_port, GUE variant 1 (direct IP) */
+	XLB_FWD_NAT = 3, /* destination NAT; the balancer is the backends' gateway (bpf/natfwd.h) */
+	XLB_FWD_FULLNAT = 4, /* destination + source NAT to a node address (bpf/natfwd.h) */
 	XLB_FWD_MAX,
 };
 
@@ -252,6 +273,31 @@ struct xlb_cap {
 };
 _Static_assert(sizeof(struct xlb_cap) == 16, "xlb_cap layout");
 
+/*
+ * Probes through the data path (health_check via: vip, #21; bpf/probe.h):
+ * lbd's probe of one backend leaves from its source port sport on the
+ * probe interface, addressed to the VIP; XLB_MAP_PROBES[(sport, proto,
+ * family)] names the backend the probe program sends it to, with the
+ * service's forwarding mode. Only the probe program reads it.
+ */
+struct xlb_probe_key {
+	__be16 sport;
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+_Static_assert(sizeof(struct xlb_probe_key) == 4, "xlb_probe_key layout");
+
+struct xlb_probe {
+	__u32 be_id;
+	__u8 fwd; /* enum xlb_fwd of the backend's service */
+	__u8 _pad[3];
+};
+_Static_assert(sizeof(struct xlb_probe) == 8, "xlb_probe layout");
+
+#ifndef XLB_MAX_PROBES
+#define XLB_MAX_PROBES 32768 /* probe sockets remembered (LRU: a port's entry lives on after its probe) */
+#endif
+
 /* Key of XLB_MAP_FLOWS: a flow as seen on the balancer (client -> VIP). */
 struct xlb_flow_key {
 	struct xlb_addr src;
@@ -273,7 +319,13 @@ struct xlb_flow {
 	__u8 fwd; /* enum xlb_fwd of the service when the flow was scheduled */
 	__u8 _pad[3];
 	__be32 isn; /* TCP: the client's SYN sequence number (XLB_FLOW_F_ISN) */
-	__u32 _pad2;
+	/*
+	 * fullnat: the SNAT source port of the flow (its XLB_NATREV_MAP entry);
+	 * 0 = none yet. Padding before #19, zero in every older entry, hence
+	 * no version bump.
+	 */
+	__be16 nat_port;
+	__u16 _pad2;
 };
 _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
 
@@ -297,6 +349,12 @@ _Static_assert(sizeof(struct xlb_flow) == 32, "xlb_flow layout");
  * outlier detection, userspace/lib/outlier.h).
  */
 #define XLB_FLOW_F_RETX (1u << 3)
+/*
+ * XLB_FLOW_F_SEEN2: a UDP flow's client sent a second packet (counted once
+ * per flow in its backend's xlb_counters.udp_seen2: the passive health
+ * signal of UDP services, whose clients send again only when answered).
+ */
+#define XLB_FLOW_F_SEEN2 (1u << 4)
 
 /*
  * Value of XLB_MAP_NHCACHE (per CPU, indexed by backend id): the result of
@@ -583,6 +641,105 @@ enum xlb_sc_stat {
 	XLB_SC_STAT_MAX,
 };
 
+/* ---- NAT forwarding (bpf/natfwd.h, docs/forwarding.md "nat and fullnat") ---- */
+
+#ifndef XLB_MAX_NAT_FLOWS
+#define XLB_MAX_NAT_FLOWS XLB_MAX_FLOWS /* reverse entries (LRU) */
+#endif
+
+/*
+ * Value of XLB_MAP_NATBE (array, indexed by backend id), written by lbd
+ * before the backend entry: the target port and, for fullnat, the node
+ * address the flows to this backend leave from (the SNAT address: the
+ * configured one, else the address of the interface toward the backend).
+ */
+struct xlb_nat_be {
+	struct xlb_addr snat; /* fullnat: source address toward the backend */
+	__be16 port; /* target port; 0 = the VIP's port */
+	__u8 snat_family; /* enum xlb_family of snat; 0 = none (fullnat flows drop: drop_nat) */
+	__u8 _pad;
+	__u32 _pad2;
+};
+_Static_assert(sizeof(struct xlb_nat_be) == 24, "xlb_nat_be layout");
+
+/* Timeouts of XLB_MAP_NATCFG, by the state of the flow's reverse entry. */
+enum xlb_nat_tmo {
+	XLB_NAT_TMO_TCP_HANDSHAKE = 0, /* TCP: SYN seen, no answer from the backend yet */
+	XLB_NAT_TMO_TCP_ESTABLISHED, /* TCP: the backend answered */
+	XLB_NAT_TMO_TCP_CLOSING, /* TCP: a FIN from either side */
+	XLB_NAT_TMO_TCP_RESET, /* TCP: an RST from either side */
+	XLB_NAT_TMO_UDP,
+	XLB_NAT_TMO_MAX,
+};
+
+/* Value of XLB_MAP_NATCFG (array of one entry, key 0), written by lbd. */
+struct xlb_nat_cfg {
+	__u32 flags; /* XLB_NAT_F_* */
+	__u32 tmo_s[XLB_NAT_TMO_MAX]; /* idle timeouts in seconds (enum xlb_nat_tmo) */
+	__u16 port_lo, port_hi; /* the whole SNAT range (host order): fullnat replies go to it */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct xlb_nat_cfg) == 32, "xlb_nat_cfg layout");
+
+/* Slots of XLB_NHREV_MAP (per CPU, direct-mapped by a hash of the client address). */
+#define XLB_NHREV_BITS 10
+
+/* Some service uses nat/fullnat: packets that are not for a VIP are checked for replies. */
+#define XLB_NAT_F_ON (1u << 0)
+/*
+ * Some service uses nat (not fullnat): its replies go to client ports, so
+ * every packet that is no VIP's is looked up; without it only those to a
+ * port of the SNAT range are.
+ */
+#define XLB_NAT_F_DNAT (1u << 1)
+
+/* Value of XLB_MAP_NATSLICE (per CPU, key 0): this CPU's ports (host order, inclusive). */
+struct xlb_nat_slice {
+	__u16 lo, hi; /* hi < lo: no ports (fullnat flows drop: drop_nat_ports) */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct xlb_nat_slice) == 8, "xlb_nat_slice layout");
+
+/*
+ * XLB_MAP_NATREV: key = a struct xlb_flow_key as a backend's reply arrives
+ * (src = backend:target port; dst = SNAT address:port for fullnat, the
+ * client for nat); value: what the reply is translated back to, and the
+ * state that chooses its timeout. Both directions refresh it; a fullnat
+ * port is taken with BPF_NOEXIST, so a live flow's port is never reused,
+ * and an entry idle past its timeout may be taken over.
+ */
+struct xlb_nat_rev {
+	struct xlb_addr client;
+	struct xlb_addr vip;
+	__be16 cport;
+	__be16 vport;
+	__u8 family; /* of client and vip */
+	__u8 fwd; /* XLB_FWD_NAT or XLB_FWD_FULLNAT */
+	__u16 _pad;
+	__u32 state; /* XLB_NAT_S_* */
+	__u32 be_id;
+	__u64 last_seen_ns; /* coarse clock */
+};
+_Static_assert(sizeof(struct xlb_nat_rev) == 56, "xlb_nat_rev layout");
+
+#define XLB_NAT_S_EST (1u << 0) /* TCP: the backend answered (ACK) */
+#define XLB_NAT_S_FIN (1u << 1) /* TCP: a FIN seen */
+#define XLB_NAT_S_RST (1u << 2) /* TCP: an RST seen */
+
+/* XLB_MAP_NATSTATS (per CPU): NAT events besides the packets' reasons. */
+#define XLB_NAT_STATS(X)                                                                  \
+	X(NEW, "nat_new", "translations created (fullnat: SNAT port taken)")                \
+	X(REUSED, "nat_reused", "fullnat: SNAT port taken over from an entry idle past its timeout") \
+	X(REPLY_EXPIRED, "nat_reply_expired", "reply to an entry idle past its timeout: left to the kernel") \
+	X(ICMP_PASSED, "nat_icmp_passed", "ICMP error about a nat/fullnat flow not translated (IPv6, unusual headers): left to the kernel")
+
+enum xlb_nat_stat {
+#define XLB_NAT_ENUM(e, name, help) XLB_NAT_STAT_##e,
+	XLB_NAT_STATS(XLB_NAT_ENUM)
+#undef XLB_NAT_ENUM
+	XLB_NAT_STAT_MAX,
+};
+
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per CPU). */
 struct xlb_counters {
 	__u64 packets;
@@ -594,7 +751,10 @@ struct xlb_counters {
 	 * backends). v2 of both maps: 40 bytes, with syn_cookies.
 	 */
 	__u64 syn_retx;
-	__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+	union {
+		__u64 syn_cookies; /* services: SYNs answered with a SYN cookie (not counted above) */
+		__u64 udp_seen2;   /* backends: UDP flows whose client sent a second packet */
+	};
 };
 _Static_assert(sizeof(struct xlb_counters) == 40, "xlb_counters layout");
 
@@ -627,7 +787,10 @@ _Static_assert(sizeof(struct xlb_counters) == 40, "xlb_counters layout");
 	X(DROP_ACL_ALLOW, "drop_acl_allow", "source not in the service's allow list: dropped") \
 	X(DROP_RATE_LIMIT, "drop_rate_limit", "new flow over its source's token bucket: dropped") \
 	X(TX_SYNCOOKIE, "tx_syncookie", "SYN to a syn_cookies service: answered with a SYN cookie SYN-ACK (XDP_TX)") \
-	X(DROP_SYNCOOKIE_BAD, "drop_syncookie_bad", "no flow and no valid SYN cookie (forged, expired) on a syn_cookies service: dropped")
+	X(DROP_SYNCOOKIE_BAD, "drop_syncookie_bad", "no flow and no valid SYN cookie (forged, expired) on a syn_cookies service: dropped") \
+	X(FWD_NAT_REPLY, "fwd_nat_reply", "backend's reply to a nat/fullnat flow: translated back and sent to the client") \
+	X(DROP_NAT_PORTS, "drop_nat_ports", "fullnat: no free SNAT port in this CPU's slice of the range: dropped") \
+	X(DROP_NAT, "drop_nat", "nat/fullnat flow without a usable SNAT address or header (IPv6, unknown backend): dropped")
 
 enum xlb_stat {
 #define XLB_STAT_ENUM(e, name, help) XLB_STAT_##e,

@@ -95,6 +95,7 @@ struct bcase {
 	int npkts;
 	int prime;	     /* run the packet once before measuring (establish the flow) */
 	double ns[ROUNDS], ratio[ROUNDS];
+	int nat;	     /* fullnat new flows: the reverse NAT map is emptied too */
 };
 
 static struct {
@@ -118,28 +119,49 @@ static struct {
 /* Buckets of the loaded object's table (its XLB_MAX_FLOWS, not ours: --scaling). */
 static __u32 ct_buckets;
 
+/* Copies of each bucket: one per CPU for a per-CPU table. */
+#ifdef XLB_CT_PERCPU
+#define CT_COPIES libbpf_num_possible_cpus()
+#else
+#define CT_COPIES 1
+#endif
+
+/* Read flow k's bucket (every copy) into bk; its index, k's hash and tag out. */
+static int ct_read(int fd, const struct xlb_flow_key *k, struct xlb_ct_bucket *bk, __u32 *idx,
+		   __u64 *h, __u32 *tag)
+{
+	*h = xlb_key_hash64(k);
+	*idx = (__u32)*h & (ct_buckets - 1);
+	*tag = xlb_ct_tag(*h);
+	return bpf_map_lookup_elem(fd, idx, bk) ? -errno : 0;
+}
+
+/* The way of bucket bu that holds flow k, XLB_CT_WAYS if none. */
+static __u32 ct_way(const struct xlb_ct_bucket *bu, const struct xlb_flow_key *k, __u32 tag)
+{
+	__u32 w;
+
+	for (w = 0; w < XLB_CT_WAYS; w++)
+		if (bu->tag[w] == tag && !memcmp(&bu->ent[w].key, k, sizeof(*k)))
+			break;
+	return w;
+}
+
 /* Record flow k (v != NULL) or forget it (v == NULL). */
 static int ct_set(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v)
 {
-#ifdef XLB_CT_PERCPU
-	int ncpu = libbpf_num_possible_cpus();
-#else
-	int ncpu = 1;
-#endif
+	int ncpu = CT_COPIES, c, err;
 	struct xlb_ct_bucket bk[ncpu];
-	__u64 h = xlb_key_hash64(k);
-	__u32 idx = (__u32)h & (ct_buckets - 1), tag = xlb_ct_tag(h), w, way;
-	int c;
+	__u32 idx, tag, w, way;
+	__u64 h;
 
-	if (bpf_map_lookup_elem(fd, &idx, bk))
-		return -errno;
+	err = ct_read(fd, k, bk, &idx, &h, &tag);
+	if (err)
+		return err;
 	for (c = 0; c < ncpu; c++) {
 		struct xlb_ct_bucket *bu = &bk[c];
 
-		way = XLB_CT_WAYS;
-		for (w = 0; w < XLB_CT_WAYS && way == XLB_CT_WAYS; w++)
-			if (bu->tag[w] == tag && !memcmp(&bu->ent[w].key, k, sizeof(*k)))
-				way = w;
+		way = ct_way(bu, k, tag);
 		if (!v) {
 			if (way < XLB_CT_WAYS)
 				bu->tag[way] = 0;
@@ -162,6 +184,27 @@ static void ct_delete(int fd, const struct xlb_flow_key *k)
 	ct_set(fd, k, NULL);
 }
 
+/* Flow k's entry in *v (the first CPU's copy that has it); -ENOENT if none. */
+static int ct_lookup(int fd, const struct xlb_flow_key *k, struct xlb_flow *v)
+{
+	int ncpu = CT_COPIES, c, err;
+	struct xlb_ct_bucket bk[ncpu];
+	__u32 idx, tag, w;
+	__u64 h;
+
+	err = ct_read(fd, k, bk, &idx, &h, &tag);
+	if (err)
+		return err;
+	for (c = 0; c < ncpu; c++) {
+		w = ct_way(&bk[c], k, tag);
+		if (w < XLB_CT_WAYS) {
+			*v = bk[c].ent[w].val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
 {
 	__u32 i;
@@ -179,6 +222,11 @@ static __u32 ct_buckets;
 static void ct_delete(int fd, const struct xlb_flow_key *k)
 {
 	bpf_map_delete_elem(fd, k); /* ENOENT (never there, evicted): fine */
+}
+
+static int ct_lookup(int fd, const struct xlb_flow_key *k, struct xlb_flow *v)
+{
+	return bpf_map_lookup_elem(fd, k, v) ? -errno : 0;
 }
 
 static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
@@ -363,6 +411,77 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 	return 0;
 }
 
+/*
+ * fullnat (#19): service 5, VIP4:82, the IPv4 backends on port 8080 from the
+ * SNAT address 10.9.0.1; every CPU gets the range 1024-65535 (the bench runs
+ * on one), wide enough that NFLOW new flows rarely probe far.
+ */
+#define FULLNAT_PORT 82
+static int nat_setup(void)
+{
+	struct xlb_nat_cfg nc = {.flags = XLB_NAT_F_ON, .tmo_s = {30, 900, 120, 10, 300},
+				 .port_lo = 1024, .port_hi = 65535};
+	int ncpu = libbpf_num_possible_cpus(), c, err;
+	struct xlb_nat_slice sl[ncpu];
+	__u32 zero = 0, i;
+
+	err = add_service(5, VIP4, FULLNAT_PORT, be4, 1 + 4 * NBACKEND, 0);
+	if (err)
+		return err;
+	/* Replies go back to the client: its neighbour entry, as for the backends. */
+	if (sh("ip neigh replace " CLIENT4 " lladdr 02:00:00:00:00:50 dev xb0 nud permanent"))
+		return -1;
+	for (i = 0; i < NBACKEND; i++) {
+		struct xlb_nat_be nb = {.port = htons(8080), .snat_family = XLB_AF_INET};
+		__u32 id = 1 + 4 * NBACKEND + i;
+
+		inet_pton(AF_INET, "10.9.0.1", &nb.snat);
+		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_NATBE_MAP), &id, &nb, BPF_ANY))
+			return -errno;
+	}
+	{
+		/* the service's fwd: add_service writes dsr-l2 */
+		struct xlb_vip_key vk = {.port = htons(FULLNAT_PORT), .proto = IPPROTO_TCP,
+					 .family = XLB_AF_INET};
+		struct xlb_svc svc;
+
+		inet_pton(AF_INET, VIP4, &vk.addr);
+		if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_VIPS_MAP), &vk, &svc))
+			return -errno;
+		svc.fwd = XLB_FWD_FULLNAT;
+		if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_VIPS_MAP), &vk, &svc, BPF_ANY))
+			return -errno;
+	}
+	for (c = 0; c < ncpu; c++)
+		sl[c] = (struct xlb_nat_slice){.lo = 1024, .hi = 65535};
+	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_NATSLICE_MAP), &zero, sl, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_NATCFG_MAP), &zero, &nc, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* NAT replies are looked for only on nodes with a nat/fullnat service: on for the *nat* cases. */
+static void nat_switch(const struct bcase *c)
+{
+	struct xlb_nat_cfg nc;
+	__u32 zero = 0, on = strstr(c->name, "nat") != NULL;
+	int fd = bpf_map__fd(b.xlb->maps.XLB_NATCFG_MAP);
+
+	if (bpf_map_lookup_elem(fd, &zero, &nc) || !!(nc.flags & XLB_NAT_F_ON) == on)
+		return;
+	nc.flags = on ? XLB_NAT_F_ON : 0;
+	bpf_map_update_elem(fd, &zero, &nc, BPF_ANY);
+}
+
+static void clear_natrev(void)
+{
+	int fd = bpf_map__fd(b.xlb->maps.XLB_NATREV_MAP);
+	struct xlb_flow_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		bpf_map_delete_elem(fd, &k);
+}
+
 static int load(void)
 {
 	struct xlb_filter nofilt = {.flags = XLB_FILTER_F_SVC_NONE};
@@ -466,6 +585,8 @@ static double measure(const struct bcase *c, int prog_fd, int is_xlb)
 	double total = 0, ns = -1;
 	int i, action = -1;
 
+	if (is_xlb)
+		nat_switch(c);
 	if (c->mode == M_REPEAT) {
 		ns = run(prog_fd, &c->pkts[0], REPEAT, &action);
 		total = ns;
@@ -473,6 +594,8 @@ static double measure(const struct bcase *c, int prog_fd, int is_xlb)
 	} else {
 		if (is_xlb && !c->prime)
 			clear_flows(c); /* every packet a miss */
+		if (is_xlb && c->nat)
+			clear_natrev(); /* and every SNAT port free */
 		for (i = 0; i < c->npkts; i++) {
 			ns = run(prog_fd, &c->pkts[i], 1, &action);
 			if (ns < 0 || action != (is_xlb ? c->action : XDP_DROP))
@@ -973,7 +1096,15 @@ int main(int argc, char **argv)
 	    {"syncookie_synack_v6", M_ROTATE, XDP_TX, XLB_STAT_TX_SYNCOOKIE, NULL, NFLOW},
 	    {"syncookie_ack_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
 	    {"syncookie_ack_v6", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW},
+	    /* fullnat (#19): rewriting paths, so repeat=1 over NFLOW packets (compare with *_r1) */
+	    {"fullnat_new_flow_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 0, {0}, {0}, 1},
+	    {"fullnat_established_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_TX, NULL, NFLOW, 1},
+	    {"fullnat_reply_v4", M_ROTATE, XDP_TX, XLB_STAT_FWD_NAT_REPLY, NULL, NFLOW},
+	    /* nonvip_pass on a node with a NAT service: + the reverse-map miss */
+	    {"nonvip_pass_nat", M_REPEAT, XDP_PASS, XLB_STAT_PASS_NOT_VIP, build(&s_nonvip, 1), 1},
 	};
+	const struct pkt_spec s_fn4 = SPEC(4, CLIENT4, VIP4, FULLNAT_PORT);
+	struct pkt_spec s_fnsyn4 = s_fn4;
 	/* Fragmentation needed about the reply of the established_v4 flow (VIP:80 -> client:1024). */
 	struct pkt_spec s_reply4 = SPEC(4, VIP4, CLIENT4, 1024);
 	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
@@ -1055,6 +1186,15 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* fullnat: SYNs of new flows; NFLOW copies of one established ACK (primed). */
+	s_fnsyn4.tcp_flags = 0x02;
+	s_fnsyn4.sport = 2000;
+	cases[11].pkts = build(&s_fnsyn4, NFLOW);
+	cases[12].pkts = calloc(NFLOW, sizeof(struct pkt));
+	for (i = 0; cases[12].pkts && i < NFLOW; i++)
+		pkt_build(&s_fn4, &cases[12].pkts[i]);
+	/* cases[13] (replies) are built once the established flow has its SNAT port, below. */
+	cases[13].pkts = calloc(NFLOW, sizeof(struct pkt));
 	for (i = 0; i < NCASES; i++)
 		if (!cases[i].pkts) {
 			fprintf(stderr, "bench_xdp: cannot build packets\n");
@@ -1066,7 +1206,7 @@ int main(int argc, char **argv)
 	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 
-	if (net_up() || load()) {
+	if (net_up() || load() || nat_setup()) {
 		fprintf(stderr, "bench_xdp: set-up failed\n");
 		return 1;
 	}
@@ -1075,6 +1215,29 @@ int main(int argc, char **argv)
 
 		if (cases[i].prime && run(b.xlb_fd, &cases[i].pkts[0], 1, &action) < 0)
 			return 1;
+	}
+	{
+		/* The backend's reply to the established fullnat flow: to its SNAT port. */
+		struct xlb_flow_key fk;
+		struct xlb_flow fl;
+		char be[INET_ADDRSTRLEN];
+		struct pkt_spec rp = SPEC(4, "10.9.0.11", "10.9.0.1", 0);
+		struct xlb_backend bv;
+
+		pkt_flow_key(&s_fn4, &fk);
+		if (ct_lookup(bpf_map__fd(b.xlb->maps.BENCH_CT_MAP), &fk, &fl) ||
+		    bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_BACKENDS_MAP), &fl.backend_id,
+					&bv) || !fl.nat_port) {
+			fprintf(stderr, "bench_xdp: fullnat flow not established\n");
+			return 1;
+		}
+		inet_ntop(AF_INET, &bv.addr, be, sizeof(be));
+		rp.src = be;
+		rp.sport = 8080;
+		rp.dport = ntohs(fl.nat_port);
+		for (i = 0; i < NFLOW; i++)
+			if (pkt_build(&rp, &cases[13].pkts[i]))
+				return 1;
 	}
 	if (only && !strcmp(only, "--capture"))
 		return capture_cost(cases, NCASES) ? 1 : 0;

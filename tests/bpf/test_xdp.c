@@ -315,6 +315,7 @@ static void sum_counters(int fd, __u32 id, struct xlb_counters *out)
 		out->bytes += v[c].bytes;
 		out->new_flows += v[c].new_flows;
 		out->syn_retx += v[c].syn_retx;
+		out->syn_cookies += v[c].syn_cookies; /* backends: udp_seen2 */
 	}
 }
 
@@ -1714,6 +1715,52 @@ static void test_syn_retx(void **state)
 	clear_flows();
 }
 
+/*
+ * UDP flows: the second packet of a flow (and only it) counts the flow once
+ * in its backend's udp_seen2 and sets XLB_FLOW_F_SEEN2; the first packet
+ * and later ones do not; TCP flows never do.
+ */
+static void test_udp_seen2(void **state)
+{
+	struct pkt_spec u = TCP4("10.9.0.100", 53), t = TCP4("10.9.0.100", 80);
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct snap a, b;
+	__u32 be;
+
+	lab_require();
+	base_config();
+	u.proto = IPPROTO_UDP;
+	pkt_flow_key(&u, &k);
+	take_snap(&a);
+	send_to(&u);
+	be = 4; /* the UDP service's only backend (its host is backend 1's: same MAC) */
+	take_snap(&b);
+	assert_int_equal(b.be[be].udp_seen2 - a.be[be].udp_seen2, 0);
+	assert_int_equal(b.be[be].new_flows - a.be[be].new_flows, 1);
+	send_to(&u);
+	send_to(&u);
+	send_to(&u);
+	take_snap(&b);
+	assert_int_equal(b.be[be].udp_seen2 - a.be[be].udp_seen2, 1);
+	assert_int_equal(b.svc[2].syn_cookies - a.svc[2].syn_cookies, 0); /* services: not this */
+	assert_int_equal(bpf_map_lookup_elem(mfd(lab.skel->maps.XLB_FLOWS_MAP), &k, &f), 0);
+	assert_true(f.flags & XLB_FLOW_F_SEEN2);
+	/* a second flow, one packet only: nothing */
+	u.sport++;
+	send_to(&u);
+	take_snap(&a);
+	assert_int_equal(a.be[be].udp_seen2 - b.be[be].udp_seen2, 0);
+	/* TCP: never */
+	t.tcp_flags = 0x10;
+	be = send_to(&t);
+	assert_int_equal(send_to(&t), be);
+	assert_int_equal(send_to(&t), be);
+	take_snap(&b);
+	assert_int_equal(b.be[be].udp_seen2 - a.be[be].udp_seen2, 0);
+	clear_flows();
+}
+
 static void set_cap(__u32 id, __u32 max_flows)
 {
 	struct xlb_cap c = {.max_flows = max_flows};
@@ -1827,7 +1874,7 @@ static void test_caps(void **state)
 
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 14 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NTESTS = NCASES + 15 };
 	struct CMUnitTest tests[NTESTS];
 	size_t i;
 	int fails;
@@ -1849,11 +1896,12 @@ int main(void)
 	tests[NCASES + 9] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_rules);
 	tests[NCASES + 10] = (struct CMUnitTest)cmocka_unit_test(test_syn_retx);
 	tests[NCASES + 11] = (struct CMUnitTest)cmocka_unit_test(test_caps);
-	tests[NCASES + 12] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
-	tests[NCASES + 13] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
+	tests[NCASES + 12] = (struct CMUnitTest)cmocka_unit_test(test_udp_seen2);
+	tests[NCASES + 13] = (struct CMUnitTest)cmocka_unit_test(test_hash_properties);
+	tests[NCASES + 14] = (struct CMUnitTest)cmocka_unit_test(test_hash_mixing);
 	fails = _cmocka_run_group_tests("xdp", tests, NTESTS, group_setup, group_teardown);
 	/* Same cases with the VIP prefilter on (the pure hash tests need no rerun). */
-	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 12, group_setup_prefilter,
+	fails += _cmocka_run_group_tests("xdp_prefilter", tests, NCASES + 13, group_setup_prefilter,
 					 group_teardown);
 	/* And the flow cache knob off. */
 	fails += _cmocka_run_group_tests("xdp_prefilter_nocache", &tests[NCASES + 8], 2,

@@ -218,5 +218,45 @@ ka_done() {
 	fi
 }
 
+# xt_new_flows ADDR -> the new flows the data path counted for backend ADDR
+xt_new_flows() { lbctl --json stats | jget "[b['new_flows'] for s in d['services'] for b in s['backend_list'] if b['address']=='$1'][0]"; }
+
+# xt_hold N SECONDS STOPFILE: N connections to the VIP's port 80 from the
+# client, held open (prints how many opened), closed after SECONDS or when
+# STOPFILE exists.
+xt_hold() {
+	in_ns cli "$XT_PY" -c '
+import socket, sys, time, os
+n, secs, stop = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+ss, ok = [], 0
+for i in range(n):
+    s = socket.create_connection((sys.argv[4], 80), timeout=3)
+    ss.append(s); ok += 1
+print(ok, flush=True)
+t = time.time()
+while time.time() - t < secs and not os.path.exists(stop):
+    time.sleep(0.05)
+for s in ss: s.close()
+' "$1" "$2" "$3" "$XT_VIP"
+}
+
+# xt_agent BE FILE: an agent check (#21) on BE's port 9999 that answers the
+# content of FILE (read anew each time) to every connection; PID in XT_BG_PID.
+xt_agent() {
+	xt_bg in_ns "$1" "$XT_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9999)); s.listen(64)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall(open(sys.argv[1], "rb").read())
+    except OSError:
+        pass
+    c.close()
+' "$2"
+}
+
 # counts_of JSON BACKEND -> requests served by BACKEND (be1..) in an httpc result
 counts_of() { echo "$1" | jget "d['counts'].get('$2', 0)"; }

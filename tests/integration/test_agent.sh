@@ -9,21 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 xt_setup --backends 2
 for b in be1 be2; do echo "up 100%" >"$XT_WORK/$b.agent"; done
-agent() { # agent BE: answer the content of $XT_WORK/BE.agent to every connection on :9999
-	xt_bg in_ns "$1" "$XT_PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 9999)); s.listen(64)
-while True:
-    c, _ = s.accept()
-    try:
-        c.sendall(open(sys.argv[1], "rb").read())
-    except OSError:
-        pass
-    c.close()
-' "$XT_WORK/$1.agent"
-}
+agent() { xt_agent "$1" "$XT_WORK/$1.agent"; } # BE answers $XT_WORK/BE.agent on :9999
 agent be1; a1=$XT_BG_PID
 agent be2; a2=$XT_BG_PID
 cat >"$XT_CONF" <<EOC

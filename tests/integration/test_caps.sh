@@ -19,31 +19,15 @@ services:
       - {address: 10.0.0.13}
 EOC
 lbd_start
-hold() { # hold N SECONDS STOPFILE: N connections open, closed after SECONDS or when STOPFILE exists
-	in_ns cli "$XT_PY" -c '
-import socket, sys, time, os
-n, secs, stop = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-ss, ok = [], 0
-for i in range(n):
-    s = socket.create_connection((sys.argv[4], 80), timeout=3)
-    ss.append(s); ok += 1
-print(ok, flush=True)
-t = time.time()
-while time.time() - t < secs and not os.path.exists(stop):
-    time.sleep(0.05)
-for s in ss: s.close()
-' "$1" "$2" "$3" "$XT_VIP"
-}
-nf() { lbctl --json stats | jget "[b['new_flows'] for s in d['services'] for b in s['backend_list'] if b['address']=='$1'][0]"; }
 fbk() { lbctl --json health web | jget "[b['feedback']['$2'] for b in d['services'][0]['backends'] if b['address']=='$1'][0]"; }
 
 stop=$XT_WORK/stop
-xt_bg hold 60 30 "$stop" >"$XT_WORK/hold1"
+xt_bg xt_hold 60 30 "$stop" >"$XT_WORK/hold1"
 h1=$XT_BG_PID
 wait_for 10 sh -c "[ -s $XT_WORK/hold1 ]" || fail "connections not open"
 lbctl health web
-assert_eq "$(nf 10.0.0.11)" 5 "be1's new flows with 60 open (cap 5)"
-assert_eq "$(( $(nf 10.0.0.12) + $(nf 10.0.0.13) ))" 55 "the others' new flows"
+assert_eq "$(xt_new_flows 10.0.0.11)" 5 "be1's new flows with 60 open (cap 5)"
+assert_eq "$(( $(xt_new_flows 10.0.0.12) + $(xt_new_flows 10.0.0.13) ))" 55 "the others' new flows"
 assert_eq "$(fbk 10.0.0.11 open_flows)" 5 "be1's open flows in the data path"
 assert_ge "$(fbk 10.0.0.11 turned_away)" 1 "be1's turned-away flows"
 info "be1: open $(fbk 10.0.0.11 open_flows)/5, turned away $(fbk 10.0.0.11 turned_away)"
@@ -52,11 +36,11 @@ wait "$h1" || fail "holder failed"
 wait_for 5 sh -c "[ \"\$($XT_LBCTL -s $XT_SOCK --json health web | $XT_PY -c 'import json,sys; d=json.load(sys.stdin); print(d[\"services\"][0][\"backends\"][0][\"feedback\"][\"open_flows\"])')\" = 0 ]" ||
 	fail "be1's open flows not given back after FIN"
 rm -f "$stop"
-before=$(nf 10.0.0.11)
-xt_bg hold 60 30 "$stop" >"$XT_WORK/hold2"
+before=$(xt_new_flows 10.0.0.11)
+xt_bg xt_hold 60 30 "$stop" >"$XT_WORK/hold2"
 h2=$XT_BG_PID
 wait_for 10 sh -c "[ -s $XT_WORK/hold2 ]" || fail "connections not open (2)"
-assert_eq "$(( $(nf 10.0.0.11) - before ))" 5 "be1 takes flows again up to its cap"
+assert_eq "$(( $(xt_new_flows 10.0.0.11) - before ))" 5 "be1 takes flows again up to its cap"
 assert_eq "$(fbk 10.0.0.11 open_flows)" 5 "be1's open flows (2)"
 # The caps map is pinned like the others: a restart keeps the open-flow
 # units and the turned-away count (the XDP program runs on meanwhile).

@@ -6,7 +6,7 @@
 # has not noticed yet; its new flows go to the others. Traffic: 150 new
 # connections/s that never wait for each other (synrate.py). Linux clients
 # retransmit a SYN after 1 s (initial RTO), so the signal exists from 1 s
-# after the blackhole on; the test config's threshold (30%) and the 250 ms
+# after the blackhole on; the test config's threshold (30%) and the 100 ms
 # tick put the ejection at about 1.3-1.6 s.
 source "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft missing"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* bpf_lab.c - shared lab set-up of the BPF tests (see bpf_lab.h). */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <sched.h>
@@ -85,4 +86,18 @@ int bpf_lab_run_xdp(int prog_fd, const void *pkt, __u32 len, int ifindex, void *
 	*out_len = opts.data_size_out;
 	*action = opts.retval;
 	return 0;
+}
+
+int bpf_lab_addr(const char *s, struct xlb_addr *a, __u8 *family)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a) == 1) {
+		*family = XLB_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		*family = XLB_AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
 }

@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "xlb.h"
+
 /* Run a shell command (printf format); 0, or -1 after printing it. */
 int bpf_lab_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -45,5 +47,8 @@ int bpf_lab_table_install(int tables_fd, __u32 svc_id, const __u32 *slots, __u32
  */
 int bpf_lab_run_xdp(int prog_fd, const void *pkt, __u32 len, int ifindex, void *out,
 		    __u32 *out_len, int *action);
+
+/* Text address -> struct xlb_addr and XLB_AF_*: 0, or -EINVAL. */
+int bpf_lab_addr(const char *s, struct xlb_addr *a, __u8 *family);
 
 #endif

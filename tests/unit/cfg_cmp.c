@@ -10,10 +10,10 @@
  * comparison below (a flat field needs nothing, a pointer needs handling),
  * then update the size.
  */
-_Static_assert(sizeof(struct xlb_config) == 2424, "struct xlb_config changed: see cfg_cmp.c");
-_Static_assert(sizeof(struct xlb_cfg_service) == 2112,
+_Static_assert(sizeof(struct xlb_config) == 2480, "struct xlb_config changed: see cfg_cmp.c");
+_Static_assert(sizeof(struct xlb_cfg_service) == 2136,
 	       "struct xlb_cfg_service changed: see cfg_cmp.c");
-_Static_assert(sizeof(struct xlb_cfg_backend) == 80, "struct xlb_cfg_backend changed: see cfg_cmp.c");
+_Static_assert(sizeof(struct xlb_cfg_backend) == 88, "struct xlb_cfg_backend changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_grant) == 64, "struct xlb_grant changed: see cfg_cmp.c");
 _Static_assert(sizeof(struct xlb_pol_service) == 32, "struct xlb_pol_service changed: see cfg_cmp.c");
 

@@ -56,9 +56,16 @@ static void test_good_replies(void **st)
 	assert_int_equal(parse("stopped\n", &r), 0);
 	assert_int_equal(r.op, XLB_AGENT_DOWN);
 
-	/* maxconn is accepted and ignored; later words win. */
+	/* maxconn sets a cap; later words win. */
 	assert_int_equal(parse("maxconn:30 up 10% 20%\n", &r), 0);
 	assert_int_equal(r.pct, 20);
+	assert_true(r.has_maxconn);
+	assert_int_equal(r.maxconn, 30);
+	assert_int_equal(parse("maxconn:0\n", &r), 0);
+	assert_true(r.has_maxconn);
+	assert_int_equal(r.maxconn, 0);
+	assert_int_equal(parse("maxconn:2147483647\n", &r), 0);
+	assert_int_equal(r.maxconn, 2147483647u);
 	/* Only the first line counts. */
 	assert_int_equal(parse("up\ngarbage\n", &r), 0);
 	assert_int_equal(r.op, XLB_AGENT_UP);
@@ -85,6 +92,10 @@ static void test_bad_replies(void **st)
 	    "up \x7f\n",
 	    "maxconn:\n",
 	    "maxconn:x\n",
+	    "maxconn:2147483648\n",
+	    "maxconn:99999999999999999999999\n",
+	    "maxconn:-1\n",
+	    "maxconn: 5\n",
 	    "#just a comment\n",
 	    "up #reason\n",
 	    "ready\0up",
@@ -185,6 +196,39 @@ static void test_errors(void **st)
 	assert_string_equal(xlb_agent_op_name(XLB_AGENT_DOWN), "down");
 }
 
+/* maxconn:N caps the backend's open flows, bounded by the configured max_flows. */
+static void test_maxconn(void **st)
+{
+	struct xlb_agent_state s;
+	struct xlb_agent_reply r;
+
+	(void)st;
+	xlb_agent_state_init(&s);
+	/* Nothing said: the configured cap (or none). */
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 0);
+	assert_int_equal(xlb_agent_max_flows(&s, 50), 50);
+	assert_int_equal(parse("up maxconn:20\n", &r), 0);
+	xlb_agent_apply(&s, &r);
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 20);
+	assert_int_equal(xlb_agent_max_flows(&s, 50), 20);
+	/* The configured cap bounds the agent's. */
+	assert_int_equal(xlb_agent_max_flows(&s, 10), 10);
+	/* A reply that does not mention it keeps it; an error keeps it too. */
+	assert_int_equal(parse("75%\n", &r), 0);
+	xlb_agent_apply(&s, &r);
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 20);
+	xlb_agent_error(&s, false);
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 20);
+	/* A bad reply changes nothing, maxconn included. */
+	assert_int_equal(parse("maxconn:7 bogus\n", &r), -EINVAL);
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 20);
+	/* maxconn:0 withdraws it. */
+	assert_int_equal(parse("maxconn:0\n", &r), 0);
+	xlb_agent_apply(&s, &r);
+	assert_int_equal(xlb_agent_max_flows(&s, 0), 0);
+	assert_int_equal(xlb_agent_max_flows(&s, 50), 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_replies),
 	    cmocka_unit_test(test_state_and_weight),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_maxconn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

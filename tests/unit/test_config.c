@@ -371,7 +371,7 @@ static const struct bad_case bad_cases[] = {
      "      - address: 10.0.0.11\n"
      "        port: 8080\n",
      ":8: services[0].backends[0].port: forwarding ipip delivers to the VIP's port; a backend "
-     "port needs address translation (forwarding nat or fullnat, not available yet)"},
+     "port needs address translation (forwarding: nat or fullnat)"},
     {"backend-port-range",
      "services:\n"
      "  - name: web\n"
@@ -512,6 +512,21 @@ static const struct bad_case bad_cases[] = {
      "    health_check:\n"
      "      path: health\n",
      ":6: services[0].health_check.path: \"health\" is not an HTTP path"},
+    {"outlier-udp-on-tcp",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    outlier_detection: {udp_unanswered_pct: 50}\n",
+     ":2: services[0]: outlier_detection.udp_unanswered_pct: only for protocol udp"},
+    {"hc-via-bad",
+     "services:\n"
+     "  - name: web\n"
+     "    vip: 10.100.0.10\n"
+     "    port: 80\n"
+     "    health_check: {via: backend}\n"
+     "    backends: [{address: 10.0.0.11}]\n",
+     ":5: services[0].health_check.via: \"backend\" is not one of: direct, vip"},
     {"hc-unknown-key",
      "services:\n"
      "  - name: web\n"
@@ -599,7 +614,7 @@ static const struct bad_case bad_cases[] = {
      "  - name: web\n"
      "    vip: 10.100.0.10\n"
      "    port: 80\n",
-     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port)"},
+     ":2: node.name: unknown key (expected one of: zone, address_v4, address_v6, gue_port, snat_v4, snat_v6, snat_ports, nat_timeouts)"},
 };
 
 static void assert_empty(const struct xlb_config *cfg)
@@ -939,9 +954,12 @@ static void test_roundtrip_everything(void **state)
 	assert_int_equal(cfg.services[1].hc.type, XLB_HC_TCP); /* udp, but asked for tcp */
 	assert_int_equal(cfg.services[2].hc.type, XLB_HC_DNS);
 	assert_string_equal(cfg.services[2].hc.query, "health.example.com");
+	assert_int_equal(cfg.services[2].hc.via, XLB_HC_VIA_VIP);
+	assert_int_equal(cfg.services[1].hc.via, XLB_HC_VIA_DIRECT);
 	assert_int_equal(cfg.services[3].hc.type, XLB_HC_UDP);
 	assert_string_equal(cfg.services[3].hc.payload, "<14>xlb health probe\n");
 	assert_false(cfg.services[3].hc.expect_reply);
+	assert_int_equal(cfg.services[3].outlier.udp_pct, 40);
 	assert_true(cfg.services[0].allow_local_address);
 	assert_string_equal(cfg.services[1].hc.send, "PING\r\n");
 	assert_string_equal(cfg.services[1].hc.expect_str, "+PONG");

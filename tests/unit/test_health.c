@@ -817,13 +817,103 @@ static void test_shared_probes(void **state)
 	close(l);
 }
 
+/* via vip (#21): what the steer hook saw, and what it answers. */
+static struct {
+	int calls, ret;
+	__u8 proto;
+	__u16 sport;
+	void *user;
+} via;
+
+static int via_steer(void *ctx, struct xlb_hc_target *t, __u8 proto, __u16 sport)
+{
+	(void)ctx;
+	via.calls++;
+	via.proto = proto;
+	via.sport = sport;
+	via.user = xlb_hc_target_user(t);
+	return via.ret;
+}
+
+/*
+ * Checks with via vip probe their VIP (here 127.0.0.1), not the backend's
+ * address (a black hole): each probe's socket is bound first and its
+ * source port handed to the steer hook before it is sent. Without a hook,
+ * or when the hook fails, the probe fails as "error". Different VIPs make
+ * different checks (never shared).
+ */
+static void test_via_vip(void **state)
+{
+	struct xlb_addr be = {.a = {htonl(0x0affff01)}}; /* 10.255.255.1: never answers */
+	struct xlb_hc_check chk, other;
+	struct xlb_hc_target *t;
+	struct xlb_hc *hc;
+	int epfd = epoll_create1(0), cnt = 0;
+	__u16 port;
+	int l = listener(64, &port);
+
+	(void)state;
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	xlb_hc_check_default(&chk);
+	chk.interval_ms = 100;
+	chk.timeout_ms = 50;
+	chk.rise = chk.fall = 1;
+	chk.via = XLB_HC_VIA_VIP;
+	chk.via_family = XLB_AF_INET;
+	chk.via_addr.a[0] = htonl(INADDR_LOOPBACK);
+	other = chk;
+	other.via_addr.a[0] = htonl(INADDR_LOOPBACK + 1);
+	assert_false(xlb_hc_check_equal(&chk, &other));
+	other = chk;
+	other.via = XLB_HC_VIA_DIRECT;
+	assert_false(xlb_hc_check_equal(&chk, &other));
+	other = chk;
+	other.via_fwd = 1; /* another forwarding mode: another path */
+	assert_false(xlb_hc_check_equal(&chk, &other));
+
+	/* no steer hook: nothing can prove the path */
+	assert_int_equal(xlb_hc_new(epfd, sp_cb, NULL, &hc), 0);
+	assert_int_equal(xlb_hc_add(hc, &chk, &be, XLB_AF_INET, port, &cnt, &t), 0);
+	sp_run(hc, epfd, l, 250);
+	assert_true(cnt >= 1);
+	assert_int_equal(xlb_hc_target_state(t)->last, XLB_HC_R_ERROR);
+	assert_false(xlb_hc_target_state(t)->up);
+	xlb_hc_free(hc);
+	if (geteuid() != 0) { /* SO_MARK needs CAP_NET_ADMIN */
+		close(epfd);
+		close(l);
+		skip();
+	}
+	/* with a hook: the VIP answers, the hook saw the bound port first */
+	assert_int_equal(xlb_hc_new(epfd, sp_cb, NULL, &hc), 0);
+	xlb_hc_set_via(hc, 30828, via_steer);
+	cnt = 0;
+	assert_int_equal(xlb_hc_add(hc, &chk, &be, XLB_AF_INET, port, &cnt, &t), 0);
+	sp_run(hc, epfd, l, 350);
+	assert_true(cnt >= 2);
+	assert_int_equal(via.calls, cnt);
+	assert_int_equal(via.proto, IPPROTO_TCP);
+	assert_true(via.sport != 0 && via.sport != port);
+	assert_ptr_equal(via.user, &cnt);
+	assert_int_equal(xlb_hc_target_state(t)->last, XLB_HC_R_OK);
+	assert_true(xlb_hc_target_state(t)->up);
+	/* the hook cannot steer (the backend is gone from the data path): error */
+	via.ret = -ENOENT;
+	sp_run(hc, epfd, l, 250);
+	assert_int_equal(xlb_hc_target_state(t)->last, XLB_HC_R_ERROR);
+	assert_false(xlb_hc_target_state(t)->up);
+	xlb_hc_free(hc);
+	close(epfd);
+	close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_state_machine),  cmocka_unit_test(test_state_details),
 	    cmocka_unit_test(test_settings),	   cmocka_unit_test(test_real_probes),
 	    cmocka_unit_test(test_real_probes_v6), cmocka_unit_test(test_spread),
-	    cmocka_unit_test(test_shared_probes),
+	    cmocka_unit_test(test_shared_probes),  cmocka_unit_test(test_via_vip),
 	    cmocka_unit_test(test_dns_codec),	   cmocka_unit_test(test_udp_dns_probes),
 	    cmocka_unit_test(test_expect_check),   cmocka_unit_test(test_tcp_send_expect),
 	};

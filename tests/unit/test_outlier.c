@@ -83,6 +83,116 @@ static void test_window_is_short(void **st)
 	assert_false(xlb_outlier_wants_eject(&c, &o));
 }
 
+/* Feed ms milliseconds in steps of step_ms at flows_per_s, retx_per_s. */
+static __u64 feed_ms(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 t, __u64 *flows,
+		     __u64 *retx, unsigned int ms, unsigned int step_ms, unsigned int flows_per_s,
+		     unsigned int retx_per_s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms / step_ms; i++) {
+		t += step_ms;
+		*flows += (__u64)flows_per_s * step_ms / 1000;
+		*retx += (__u64)retx_per_s * step_ms / 1000;
+		xlb_outlier_observe(c, o, t, *flows, *retx);
+	}
+	return t;
+}
+
+/*
+ * Sampled every 100 ms (lbd's tick): a stopped backend's retransmissions
+ * (120 flows/s, all of them retransmitted from some point on; threshold
+ * 30%) are seen within 300-400 ms, not after a 250 ms sampling step more.
+ * Samples are kept window/12 apart: a 60 s window sampled every 100 ms
+ * still measures about 60 s, not the 3.2 s that 32 samples would span.
+ */
+static void test_sampling_often(void **st)
+{
+	struct xlb_outlier_cfg c = cfg();
+	struct xlb_outlier o = {0};
+	__u64 t = 0, f = 0, r = 0;
+	unsigned int ms = 0;
+
+	(void)st;
+	c.min_flows = 10;
+	c.ratio_pct = 30;
+	t = feed_ms(&c, &o, t, &f, &r, 3000, 100, 120, 0);
+	assert_false(xlb_outlier_wants_eject(&c, &o));
+	assert_true(o.win_flows >= 100 && o.win_flows <= 120);
+	while (!xlb_outlier_wants_eject(&c, &o) && ms < 2000) {
+		t = feed_ms(&c, &o, t, &f, &r, 100, 100, 120, 120);
+		ms += 100;
+	}
+	assert_true(ms >= 300 && ms <= 400);
+
+	memset(&o, 0, sizeof(o));
+	c.window_ms = 60000;
+	f = r = 0;
+	t = feed_ms(&c, &o, t, &f, &r, 90000, 100, 100, 10);
+	assert_true(o.win_flows >= 5400 && o.win_flows <= 6000); /* 60 s less one spacing (5 s) */
+	assert_true(o.win_retx >= 540 && o.win_retx <= 600);
+	/* calls closer together than the spacing keep the history */
+	t = feed_ms(&c, &o, t, &f, &r, 1000, 10, 100, 0);
+	assert_true(o.win_flows >= 5400 && o.win_flows <= 6000); /* 60 s less one spacing (5 s) */
+}
+
+/*
+ * UDP (udp_pct): flows of the window before the last that got no second
+ * packet in the last one. Healthy: every flow's client sends again; a
+ * backend that stops answering gets no second packets from then on and is
+ * ejected within about two windows; a quiet backend is never judged; one
+ * not yet observed for two windows neither.
+ */
+static void test_udp(void **st)
+{
+	struct xlb_outlier_cfg c = cfg();
+	struct xlb_outlier o = {0};
+	__u64 t = 0, f = 0, s2 = 0;
+	unsigned int i, ms = 0;
+
+	(void)st;
+	c.udp_pct = 50;
+	for (i = 0; i < 18; i++) { /* 1.8 s: less than two windows, no verdict */
+		t += 100;
+		f += 10;
+		s2 += 10;
+		xlb_outlier_observe_udp(&c, &o, t, f, s2);
+		assert_int_equal(o.win_flows, 0);
+	}
+	for (i = 0; i < 50; i++) { /* healthy: 100 flows/s, each answered */
+		t += 100;
+		f += 10;
+		s2 += 10;
+		xlb_outlier_observe_udp(&c, &o, t, f, s2);
+		assert_false(xlb_outlier_wants_eject(&c, &o));
+	}
+	assert_true(o.win_flows >= 90 && o.win_flows <= 110);
+	assert_int_equal(o.win_retx, 0);
+	while (!xlb_outlier_wants_eject(&c, &o) && ms < 5000) { /* it stops answering */
+		t += 100;
+		f += 10;
+		xlb_outlier_observe_udp(&c, &o, t, f, s2);
+		ms += 100;
+	}
+	assert_true(ms >= 500 && ms <= 1100);
+	/* without udp_pct, no verdict */
+	c.udp_pct = 0;
+	assert_false(xlb_outlier_wants_eject(&c, &o));
+	/* a plain observe (TCP) judges by syn_retx_pct again */
+	c.udp_pct = 50;
+	xlb_outlier_observe(&c, &o, t + 100, f + 10, s2);
+	assert_false(o.udp);
+	/* quiet: 5 flows/s, none answered: under min_flows (20) */
+	memset(&o, 0, sizeof(o));
+	f = s2 = 0;
+	for (i = 0; i < 60; i++) {
+		t += 100;
+		f += i % 2;
+		xlb_outlier_observe_udp(&c, &o, t, f, s2);
+		assert_false(xlb_outlier_wants_eject(&c, &o));
+	}
+}
+
 static void test_budget(void **st)
 {
 	struct xlb_outlier_cfg c = cfg();
@@ -170,6 +280,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_threshold_and_volume),
 	    cmocka_unit_test(test_window_is_short),
+	    cmocka_unit_test(test_sampling_often),
+	    cmocka_unit_test(test_udp),
 	    cmocka_unit_test(test_budget),
 	    cmocka_unit_test(test_eject_time_grows_and_decays),
 	    cmocka_unit_test(test_cfg_check),

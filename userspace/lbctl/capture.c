@@ -27,24 +27,6 @@
 
 #define POLL_MS 50
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
-static int rpc(const char *sock, const char *cmd, json_t *args, json_t **res)
-{
-	char err[1024];
-
-	if (xlb_proto_call(sock, cmd, args, res, err, sizeof(err), XLB_PROTO_TIMEOUT_MS)) {
-		fprintf(stderr, "lbctl: capture: %s\n", err);
-		return 1;
-	}
-	return 0;
-}
-
 static int parse_ul(const char *opt, const char *s, unsigned long lo, unsigned long hi,
 		    unsigned long *out)
 {
@@ -58,14 +40,6 @@ static int parse_ul(const char *opt, const char *s, unsigned long lo, unsigned l
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static long long jint(json_t *o, const char *k)
@@ -112,7 +86,6 @@ static int lbctl_capture(const char *sock, bool json, char **argv, int argc)
 	json_t *args = json_object(), *r = NULL, *ctr = NULL;
 	pcap_dumper_t *d = NULL;
 	unsigned long written = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
 	json_int_t session;
 	const char *svc;
 	pcap_t *p = NULL;
@@ -175,7 +148,7 @@ static int lbctl_capture(const char *sock, bool json, char **argv, int argc)
 	}
 	svc = json_string_value(json_object_get(args, "service"));
 	svc = svc ? strdup(svc) : NULL; /* args goes with the request */
-	if (rpc(sock, "capture.start", args, &r))
+	if (rpc(sock, "capture", "capture.start", args, &r))
 		return 1;
 	session = jint(r, "session");
 	p = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)jint(r, "snaplen"),
@@ -185,8 +158,7 @@ static int lbctl_capture(const char *sock, bool json, char **argv, int argc)
 		fprintf(stderr, "lbctl: capture: %s: %s\n", out, p ? pcap_geterr(p) : "libpcap");
 		goto stop;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe shows as a write error */
 	fprintf(stderr, "lbctl: capturing on %s (session %lld, snaplen %lld, at most %lld/s per CPU "
 			"after a burst of %lld)%s; Ctrl-C stops\n",
@@ -196,11 +168,11 @@ static int lbctl_capture(const char *sock, bool json, char **argv, int argc)
 	json_decref(r);
 	r = NULL;
 	deadline = duration ? now_s() + duration : 0;
-	while (!stop && (!count || written < count) && (!deadline || now_s() < deadline)) {
+	while (!stop_requested && (!count || written < count) && (!deadline || now_s() < deadline)) {
 		json_t *res;
 		long n;
 
-		if (rpc(sock, "capture.read",
+		if (rpc(sock, "capture", "capture.read",
 			json_pack("{s:I, s:i, s:s?}", "session", session, "max", 1024, "service", svc),
 			&res))
 			goto stop;
@@ -219,7 +191,7 @@ static int lbctl_capture(const char *sock, bool json, char **argv, int argc)
 	}
 	rc = 0;
 stop:
-	if (!rpc(sock, "capture.stop", json_pack("{s:I, s:s?}", "session", session, "service", svc),
+	if (!rpc(sock, "capture", "capture.stop", json_pack("{s:I, s:s?}", "session", session, "service", svc),
 		 &r)) {
 		json_decref(ctr);
 		ctr = json_incref(json_object_get(r, "counters"));

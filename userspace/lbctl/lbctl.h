@@ -11,6 +11,7 @@
 #ifndef XLB_LBCTL_H
 #define XLB_LBCTL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -46,6 +47,17 @@ extern int json_out; /* --json */
  * reached; with --json, the answer is printed and *result is NULL.
  */
 int call(const char *cmd, json_t *args, json_t **result);
+
+/*
+ * For commands that follow lbd over time (events --follow, top, capture):
+ * one lbd call that prints "lbctl: WHAT: error" itself (what may be NULL)
+ * and returns 1, without call()'s --json handling; a monotonic clock; and
+ * stop_requested, set by SIGINT/SIGTERM once stop_on_signals() ran.
+ */
+int rpc(const char *sock, const char *what, const char *cmd, json_t *args, json_t **res);
+double now_s(void);
+extern volatile sig_atomic_t stop_requested;
+void stop_on_signals(void);
 
 /* argument checks: print what is wrong, return -EINVAL */
 int check_address(const char *s);

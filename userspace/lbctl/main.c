@@ -9,11 +9,13 @@
  * per noun.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "config.h"
@@ -112,6 +114,42 @@ static int call_timeout_ms(const char *cmd)
 	if (!strcmp(cmd, "reload") || !strcmp(cmd, "apply") || !strcmp(cmd, "rollback"))
 		return XLB_PROTO_APPLY_TIMEOUT_MS;
 	return XLB_PROTO_TIMEOUT_MS;
+}
+
+volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void stop_on_signals(void)
+{
+	/* No SA_RESTART: a sleep or a wait for lbd's answer ends at once. */
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int rpc(const char *sock, const char *what, const char *cmd, json_t *args, json_t **res)
+{
+	char err[1024];
+
+	if (xlb_proto_call(sock, cmd, args, res, err, sizeof(err), XLB_PROTO_TIMEOUT_MS)) {
+		fprintf(stderr, "lbctl: %s%s%s\n", what ? what : "", what ? ": " : "", err);
+		return 1;
+	}
+	return 0;
 }
 
 int call(const char *cmd, json_t *args, json_t **result)

@@ -23,24 +23,6 @@
 #include "proto.h"
 #include "xlb.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
-static int rpc(const char *sock, const char *cmd, json_t *args, json_t **res)
-{
-	char err[1024];
-
-	if (xlb_proto_call(sock, cmd, args, res, err, sizeof(err), XLB_PROTO_TIMEOUT_MS)) {
-		fprintf(stderr, "lbctl: %s\n", err);
-		return 1;
-	}
-	return 0;
-}
-
 static const char *s_or(json_t *o, const char *k, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -48,22 +30,14 @@ static const char *s_or(json_t *o, const char *k, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sleep up to s seconds; false when interrupted by a signal meant to stop. */
 static bool nap(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
 
-	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+	while (!stop_requested && nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	return !stop;
+	return !stop_requested;
 }
 
 static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
@@ -114,14 +88,13 @@ static int lbctl_events(const char *sock, bool json, char **argv, int argc)
 			return 2;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals();
 	do {
 		json_t *args = json_pack("{s:I}", "since", (json_int_t)since);
 
 		if (limit)
 			json_object_set_new(args, "limit", json_integer((json_int_t)limit));
-		if (rpc(sock, "events", args, &r))
+		if (rpc(sock, NULL, "events", args, &r))
 			return 1;
 		if (json && !follow) {
 			json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -151,9 +124,9 @@ struct sample {
 static int take(const char *sock, struct sample *s)
 {
 	s->t = now_s();
-	if (rpc(sock, "stats", NULL, &s->stats))
+	if (rpc(sock, NULL, "stats", NULL, &s->stats))
 		return 1;
-	if (rpc(sock, "health", NULL, &s->health)) {
+	if (rpc(sock, NULL, "health", NULL, &s->health)) {
 		json_decref(s->stats);
 		return 1;
 	}
@@ -285,8 +258,7 @@ static int lbctl_top(const char *sock, char **argv, int argc)
 			return 2;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	stop_on_signals();
 	if (take(sock, &prev))
 		return 1;
 	if (once) {
@@ -310,23 +282,23 @@ static int lbctl_top(const char *sock, char **argv, int argc)
 	}
 	if (tty)
 		fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, no cursor */
-	while (!stop) {
+	while (!stop_requested) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		double until = now_s() + interval;
 		char ch;
 
 		/* wait for the interval, or q */
-		while (!stop && now_s() < until) {
+		while (!stop_requested && now_s() < until) {
 			int ms = (int)((until - now_s()) * 1000) + 1;
 
 			if (tio_saved && poll(&p, 1, ms) > 0) {
 				if (read(STDIN_FILENO, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
-					stop = 1;
+					stop_requested = 1;
 			} else if (!tio_saved) {
 				nap(until - now_s() > 0 ? until - now_s() : 0);
 			}
 		}
-		if (stop)
+		if (stop_requested)
 			break;
 		if (take(sock, &cur)) {
 			ret = 1;
@@ -414,9 +386,8 @@ static int do_stats_watch(double secs, long count)
 	json_t *r, *prev = NULL;
 	int round = 0, ret = 0;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!stop) {
+	stop_on_signals();
+	while (!stop_requested) {
 		if (xlb_proto_call(sock_path, "stats", NULL, &r, err, sizeof(err),
 				   XLB_PROTO_TIMEOUT_MS)) {
 			fprintf(stderr, "lbctl: %s\n", err);
@@ -488,6 +459,13 @@ static int do_stats(const struct command *c, char **argv, int argc)
 		       jnum(s, "hits"), h + m > 0 ? 100.0 * h / (h + m) : 0.0, jnum(s, "misses"),
 		       jnum(s, "fills"), jnum(s, "invalidations"));
 	}
+	s = json_object_get(r, "nat"); /* #19 */
+	if (json_is_true(json_object_get(s, "on")))
+		printf("nat: %s reverse entries, %s SNAT ports; new %s, reused %s, replies to "
+		       "expired entries %s, ICMP errors passed %s\n",
+		       jnum(s, "entries"), jnum(s, "ports"), jnum(s, "nat_new"),
+		       jnum(s, "nat_reused"), jnum(s, "nat_reply_expired"),
+		       jnum(s, "nat_icmp_passed"));
 	arr = json_object_get(r, "services");
 	if (json_array_size(arr)) {
 		struct table t = { 5, 0, { "SERVICE", "ID", "PACKETS", "BYTES", "NEW_FLOWS" },
@@ -546,6 +524,8 @@ static int do_health(const struct command *c, char **argv, int argc)
 		       jstr(s, "mode"), jstr(chk, "type"), jnum(chk, "port"));
 		if (!strcmp(jstr(chk, "type"), "http"))
 			printf(" GET %s expect %s", jstr(chk, "path"), jstr(chk, "expect"));
+		if (!strcmp(jstr(chk, "via"), "vip"))
+			printf(" via the VIP");
 		printf(", every %s ms (timeout %s, rise %s, fall %s)\n", jnum(chk, "interval_ms"),
 		       jnum(chk, "timeout_ms"), jnum(chk, "rise"), jnum(chk, "fall"));
 		json_array_foreach(json_object_get(s, "backends"), j, b) {

@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "addr.h"
+#include "dp_nat.h"
 #include "history.h"
 #include "inspect.h"
 #include "lbd.h"
@@ -361,7 +362,7 @@ static json_t *cmd_backend_weight(struct lbd *l, json_t *args)
 static json_t *cmd_stats(struct lbd *l, json_t *args)
 {
 	__u64 g[XLB_STAT_MAX] = {};
-	json_t *glob, *svcs;
+	json_t *glob, *svcs, *res;
 	size_t i, j;
 	int err;
 
@@ -385,10 +386,25 @@ static json_t *cmd_stats(struct lbd *l, json_t *args)
 		json_object_set_new(o, "backend_list", bes);
 		json_array_append_new(svcs, o);
 	}
-	return json_pack("{s:o, s:o, s:{s:b, s:I, s:I, s:I, s:I}}", "global", glob, "services", svcs,
-			 "flow_cache", "enabled", fc.enabled, "hits", (json_int_t)fc.hits, "misses",
-			 (json_int_t)fc.misses, "fills", (json_int_t)fc.fills, "invalidations",
-			 (json_int_t)fc.invalidations);
+	res = json_pack("{s:o, s:o, s:{s:b, s:I, s:I, s:I, s:I}}", "global", glob, "services", svcs,
+			"flow_cache", "enabled", fc.enabled, "hits", (json_int_t)fc.hits, "misses",
+			(json_int_t)fc.misses, "fills", (json_int_t)fc.fills, "invalidations",
+			(json_int_t)fc.invalidations);
+	{
+		/* #19: NAT events, reverse entries and SNAT ports (dp_nat.h) */
+		struct xlb_dp_nat_stats ns;
+
+		if (res && xlb_dp_nat_stats(l->dp, &ns) == 0) {
+			json_t *o = json_pack("{s:b, s:I, s:I}", "on", ns.on, "entries",
+					      (json_int_t)ns.entries, "ports", (json_int_t)ns.ports);
+
+			for (i = 0; o && i < XLB_NAT_STAT_MAX; i++)
+				json_object_set_new(o, xlb_nat_stat_names[i][0],
+						    json_integer((json_int_t)ns.ev[i]));
+			json_object_set_new(res, "nat", o);
+		}
+	}
+	return res;
 }
 
 static json_t *cmd_health(struct lbd *l, json_t *args)

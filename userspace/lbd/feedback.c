@@ -70,7 +70,7 @@ static struct {
 	__u64 ticks;
 } fb = {.tfd = -1};
 
-#define FB_SWEEP_TICKS 40 /* every 10 s: free the state of backends no longer configured */
+#define FB_SWEEP_TICKS 100 /* every 10 s: free the state of backends no longer configured */
 
 static __u32 fb_hash(const char *svc, const struct xlb_addr *a, __u8 family)
 {
@@ -122,7 +122,8 @@ static void join(const struct xlb_cfg_service *cs, struct fb_be *e, long long no
 }
 
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable)
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable,
+			 __u32 *max_flows)
 {
 	long long now = lbd_now_ms();
 	struct fb_be *e;
@@ -140,6 +141,7 @@ void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
 		w = xlb_agent_weight(&e->ag, w, &u);
 		if (!u)
 			*usable = false;
+		*max_flows = xlb_agent_max_flows(&e->ag, cb->max_flows);
 	}
 	if (!e->seen) {
 		e->seen = true;
@@ -180,6 +182,12 @@ void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 f
 	}
 }
 
+/* What the window counted as bad, for logs and lbctl. */
+static const char *od_reason(const struct xlb_cfg_service *cs)
+{
+	return cs->outlier.udp_pct ? "got no second packet" : "needed a retransmitted SYN";
+}
+
 static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be *e, long long now)
 {
 	char a[XLB_ADDR_STRLEN];
@@ -190,14 +198,14 @@ static void eject(struct lbd *l, const struct xlb_cfg_service *cs, struct fb_be 
 	e->ej_retx = retx;
 	xlb_addr_str(&e->addr, e->family, a, sizeof(a));
 	pr_warn("outlier: service \"%s\": backend %s ejected for %.1f s: %llu of %llu new flows "
-		"needed a retransmitted SYN in %u ms (threshold %u%%)",
+		"%s in %u ms (threshold %u%%)",
 		cs->name, a, t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
-		cs->outlier.window_ms, cs->outlier.ratio_pct);
-	lbd_event(
-	    l, "outlier", cs->name, a,
-	    "ejected for %.1f s: %llu/%llu new flows with a retransmitted SYN (ejection %llu)",
-	    t / 1000.0, (unsigned long long)retx, (unsigned long long)flows,
-	    (unsigned long long)e->od.total_ejections);
+		od_reason(cs), cs->outlier.window_ms,
+		cs->outlier.udp_pct ? cs->outlier.udp_pct : cs->outlier.ratio_pct);
+	lbd_event(l, "outlier", cs->name, a,
+		  "ejected for %.1f s: %llu/%llu new flows %s (ejection %llu)", t / 1000.0,
+		  (unsigned long long)retx, (unsigned long long)flows, od_reason(cs),
+		  (unsigned long long)e->od.total_ejections);
 	e->dirty = true;
 }
 
@@ -240,14 +248,14 @@ static bool agent_done(struct lbd *l, const struct xlb_cfg_service *cs, struct f
 	agent_close(e);
 	wo = xlb_agent_weight(&old, 10000, &uo);
 	wn = xlb_agent_weight(&e->ag, 10000, &un);
-	if (wo == wn && uo == un)
+	if (wo == wn && uo == un && old.maxconn == e->ag.maxconn)
 		return false;
-	pr_info("agent: service \"%s\": backend %s: %s, %s, %u%%%s%s", cs->name, a,
+	pr_info("agent: service \"%s\": backend %s: %s, %s, %u%%, maxconn %u%s%s", cs->name, a,
 		xlb_agent_op_name(e->ag.op), xlb_agent_admin_name(e->ag.admin), e->ag.pct,
-		e->ag.reason[0] ? " # " : "", e->ag.reason);
-	lbd_event(l, "agent", cs->name, a, "%s, %s, %u%%%s%s", xlb_agent_op_name(e->ag.op),
-		  xlb_agent_admin_name(e->ag.admin), e->ag.pct, e->ag.reason[0] ? " # " : "",
-		  e->ag.reason);
+		e->ag.maxconn, e->ag.reason[0] ? " # " : "", e->ag.reason);
+	lbd_event(l, "agent", cs->name, a, "%s, %s, %u%%, maxconn %u%s%s",
+		  xlb_agent_op_name(e->ag.op), xlb_agent_admin_name(e->ag.admin), e->ag.pct,
+		  e->ag.maxconn, e->ag.reason[0] ? " # " : "", e->ag.reason);
 	return true;
 }
 
@@ -336,8 +344,14 @@ static bool tick_service(struct lbd *l, const struct xlb_cfg_service *cs, long l
 			n_ejected++;
 		if (oc->enabled &&
 		    !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
-		    !xlb_dp_backend_counters(l->dp, id, &c))
-			xlb_outlier_observe(oc, &es[i]->od, (__u64)now, c.new_flows, c.syn_retx);
+		    !xlb_dp_backend_counters(l->dp, id, &c)) {
+			if (oc->udp_pct) /* UDP: flows whose client never sent again */
+				xlb_outlier_observe_udp(oc, &es[i]->od, (__u64)now, c.new_flows,
+							c.udp_seen2);
+			else
+				xlb_outlier_observe(oc, &es[i]->od, (__u64)now, c.new_flows,
+						    c.syn_retx);
+		}
 	}
 	for (i = 0; i < cs->n_backends; i++) {
 		struct fb_be *e = es[i];
@@ -463,6 +477,12 @@ void lbd_feedback_free(void)
 	fb.tfd = -1;
 }
 
+static __u32 cap_now(const struct xlb_cfg_service *cs, const struct xlb_cfg_backend *cb,
+		     const struct fb_be *e)
+{
+	return cs->agent.port && e ? xlb_agent_max_flows(&e->ag, cb->max_flows) : cb->max_flows;
+}
+
 json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 			  const struct xlb_cfg_backend *cb)
 {
@@ -492,7 +512,9 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 			    json_real((long long)e->od.until_ms > now
 					  ? ((long long)e->od.until_ms - now) / 1000.0
 					  : 0.0));
-			json_object_set_new(o, "reason", json_string("retransmitted SYNs"));
+			json_object_set_new(o, "reason",
+					    json_string(cs->outlier.udp_pct ? "unanswered UDP flows"
+									    : "retransmitted SYNs"));
 			json_object_set_new(o, "ejected_flows",
 					    json_integer((json_int_t)e->ej_flows));
 			json_object_set_new(o, "ejected_syn_retx",
@@ -506,18 +528,20 @@ json_t *lbd_feedback_json(struct lbd *l, const struct xlb_cfg_service *cs,
 	}
 	if (e && cs->agent.port) {
 		json_t *ag = json_pack(
-		    "{s:s, s:s, s:i, s:b, s:I, s:I}", "state", xlb_agent_op_name(e->ag.op), "admin",
-		    xlb_agent_admin_name(e->ag.admin), "pct", (int)e->ag.pct, "error", e->ag.error,
-		    "replies", (json_int_t)e->ag_replies, "errors", (json_int_t)e->ag_errors);
+		    "{s:s, s:s, s:i, s:I, s:b, s:I, s:I}", "state", xlb_agent_op_name(e->ag.op),
+		    "admin", xlb_agent_admin_name(e->ag.admin), "pct", (int)e->ag.pct, "maxconn",
+		    (json_int_t)e->ag.maxconn, "error", e->ag.error, "replies",
+		    (json_int_t)e->ag_replies, "errors", (json_int_t)e->ag_errors);
 
 		if (ag && e->ag.reason[0])
 			json_object_set_new(ag, "reason", json_string(e->ag.reason));
 		if (ag)
 			json_object_set_new(o, "agent", ag);
 	}
-	if (cb->max_flows && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
+	/* the cap in force: configured, or the agent's maxconn (bounded by it) */
+	if (cap_now(cs, cb, e) && !xlb_dp_backend_id(l->dp, &cs->key, &cb->addr, cb->family, &id) &&
 	    !xlb_dp_backend_cap(l->dp, id, &cap, &open)) {
-		json_object_set_new(o, "max_flows", json_integer(cb->max_flows));
+		json_object_set_new(o, "max_flows", json_integer(cap.max_flows));
 		json_object_set_new(o, "open_flows", json_integer(open));
 		json_object_set_new(o, "turned_away", json_integer((json_int_t)cap.turned_away));
 	}

@@ -4,7 +4,7 @@
  * the data path's retransmitted-SYN counters, slow start of joining
  * backends, backend feedback through an agent check (HAProxy's protocol,
  * lib/agent.h), and the view of max_flows caps. The policies are pure modules
- * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 250 ms
+ * (userspace/lib/outlier.c, slowstart.c); this is their glue: a 100 ms
  * tick reads counters and re-applies services whose weights changed, and
  * hc.c calls two small hooks (marked #21): lbd_feedback_adjust() in its
  * active-set computation and lbd_feedback_probe() on every probe result.
@@ -21,7 +21,7 @@
 #include "lbd.h"
 
 #define LBD_FEEDBACK_EV_TAG  (1ull << 55) /* epoll data of the feedback tick's timerfd */
-#define LBD_FEEDBACK_TICK_MS 250
+#define LBD_FEEDBACK_TICK_MS 100
 
 /* Register the tick in epfd. 0 or -errno. */
 int lbd_feedback_init(struct lbd *l, int epfd);
@@ -32,10 +32,13 @@ void lbd_feedback_event(struct lbd *l);
 /*
  * Adjust the policy's weight of backend cb of cs (hc.c's active set): the
  * agent's word (percentage, drain, maint/down also clear *usable), ejected
- * backends take no new flows, joining ones ramp up.
+ * backends take no new flows, joining ones ramp up. *max_flows: the
+ * backend's open-flow cap (the agent's maxconn bounded by the configured
+ * max_flows; 0: the configured one).
  */
 void lbd_feedback_adjust(struct lbd *l, const struct xlb_cfg_service *cs,
-			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable);
+			 const struct xlb_cfg_backend *cb, __u32 *weight, bool *usable,
+			 __u32 *max_flows);
 
 /* An active probe's result for (service, backend): may end an ejection. */
 void lbd_feedback_probe(const char *service, const struct xlb_addr *addr, __u8 family, bool ok);

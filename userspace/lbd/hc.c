@@ -19,6 +19,7 @@
 #include "feedback.h" /* #21 */
 #include "lbd.h"
 #include "log.h"
+#include "probe.h"
 
 struct hbe {
 	struct xlb_addr addr;
@@ -95,13 +96,27 @@ static __u16 probe_port(const struct xlb_cfg_service *cs)
 	return cs->hc.port ? cs->hc.port : ntohs(cs->key.port);
 }
 
+/* cs's check as probed: via vip (#21), the probes go to the service's VIP. */
+static struct xlb_hc_check svc_check(const struct xlb_cfg_service *cs)
+{
+	struct xlb_hc_check c = cs->hc;
+
+	if (c.via == XLB_HC_VIA_VIP) {
+		c.via_addr = cs->key.addr;
+		c.via_family = cs->key.family;
+		c.via_fwd = cs->fwd; /* an ipip probe is not a dsr-l2 one */
+	}
+	return c;
+}
+
 static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg_service *cs,
 		      struct xlb_dp_be_active *act, enum xlb_pol_mode *mode)
 {
 	struct hsvc *hs = find_hsvc(l->health, cs->name);
 	struct xlb_pol_backend *pb;
 	struct xlb_pol_out *out;
-	bool same_check = hs && xlb_hc_check_equal(&hs->chk, &cs->hc) && hs->port == probe_port(cs);
+	struct xlb_hc_check chk = svc_check(cs);
+	bool same_check = hs && xlb_hc_check_equal(&hs->chk, &chk) && hs->port == probe_port(cs);
 	size_t i, n = cs->n_backends;
 	int err;
 
@@ -132,7 +147,8 @@ static int active_set(struct lbd *l, const char *node_zone, const struct xlb_cfg
 		goto out;
 	for (i = 0; i < n; i++) {
 		/* #21: agent, ejection, ramp */
-		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable);
+		lbd_feedback_adjust(l, cs, &cs->backends[i], &out[i].weight, &out[i].usable,
+				    &act[i].max_flows);
 		act[i].weight = out[i].weight;
 		act[i].usable = out[i].usable;
 	}
@@ -346,11 +362,14 @@ int lbd_health_sync(struct lbd *l)
 	for (i = 0; i < l->cfg.n_services; i++) {
 		const struct xlb_cfg_service *cs = &l->cfg.services[i];
 		struct hsvc *old = find_hsvc(h, cs->name), *s = &ns[i];
-		bool keep = old && xlb_hc_check_equal(&old->chk, &cs->hc) &&
+		struct xlb_hc_check chk = svc_check(cs);
+		bool keep = old && xlb_hc_check_equal(&old->chk, &chk) &&
 			    old->port == probe_port(cs);
 
 		snprintf(s->name, sizeof(s->name), "%s", cs->name);
-		s->chk = cs->hc;
+		s->chk = chk;
+		if (!keep)
+			lbd_probe_check(l, cs); /* #21 */
 		s->port = probe_port(cs);
 		s->be = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*s->be));
 		if (!s->be) {
@@ -380,7 +399,7 @@ int lbd_health_sync(struct lbd *l)
 				if (cs->hc.type != XLB_HC_NONE) {
 					bool up;
 
-					err = xlb_hc_add(h->hc, &cs->hc, &cb->addr, cb->family,
+					err = xlb_hc_add(h->hc, &chk, &cb->addr, cb->family,
 							 s->port, b, &b->t);
 					if (!err && lbd_hsave_seed(l, cs, cb, &up))
 						xlb_hc_target_seed(b->t, up);
@@ -442,6 +461,21 @@ bool lbd_health_state(struct lbd *l, const struct xlb_cfg_service *cs,
 	return true;
 }
 
+/* #21: a via-vip probe of target t is about to leave from sport (probe.c steers it). */
+static int steer_probe(void *ctx, struct xlb_hc_target *t, __u8 proto, __u16 sport)
+{
+	struct lbd *l = ctx;
+	const struct hbe *b = xlb_hc_target_user(t);
+	const struct xlb_cfg_service *cs = cfg_service(l, b->svc->name);
+	size_t i;
+
+	for (i = 0; cs && i < cs->n_backends; i++)
+		if (cs->backends[i].family == b->family &&
+		    !memcmp(&cs->backends[i].addr, &b->addr, sizeof(b->addr)))
+			return lbd_probe_steer(l, cs, &cs->backends[i], proto, sport);
+	return -ENOENT;
+}
+
 int lbd_health_init(struct lbd *l, int epfd)
 {
 	struct lbd_health *h = calloc(1, sizeof(*h));
@@ -456,6 +490,8 @@ int lbd_health_init(struct lbd *l, int epfd)
 		return err;
 	}
 	xlb_hc_share(h->hc, true); /* #21: identical checks of a backend share one probe */
+	if (!lbd_probe_init(l)) /* #21: via vip */
+		xlb_hc_set_via(h->hc, l->probe_mark, steer_probe);
 	l->health = h;
 	err = lbd_health_sync(l);
 	if (err)
@@ -474,6 +510,7 @@ void lbd_health_free(struct lbd *l)
 		free_hsvc(h, &h->svcs[i]);
 	free(h->svcs);
 	xlb_hc_free(h->hc);
+	lbd_probe_free();
 	free(h);
 	l->health = NULL;
 }
@@ -561,6 +598,9 @@ json_t *lbd_health_json(struct lbd *l, const char *service)
 
 			snprintf(ex, sizeof(ex), "%u-%u", cs->hc.expect_lo, cs->hc.expect_hi);
 			json_object_set_new(json_object_get(o, "check"), "expect", json_string(ex));
+			json_object_set_new(json_object_get(o, "check"), "via", /* #21 */
+					    json_string(cs->hc.via == XLB_HC_VIA_VIP ? "vip"
+										: "direct"));
 			if (cs->hc.type == XLB_HC_UDP) {
 				json_object_set_new(json_object_get(o, "check"), "payload",
 						    json_string(cs->hc.payload));

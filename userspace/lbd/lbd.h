@@ -23,6 +23,8 @@ struct lbd {
 	/* persist.c: runtime changes (state.h) */
 	const char *state_path; /* --state; "" = no persistence */
 	__u64 lc_idle_ns; /* --lc-idle: lc counts flows seen within this */
+	const char *probe_iface; /* --probe-iface: health probes via the VIP (probe.c, #21) */
+	__u32 probe_mark;	 /* --probe-mark: their sockets' SO_MARK */
 	struct xlb_config base; /* the config file as loaded; cfg = base + state */
 	/* drain.c */
 	int drain_tfd; /* timerfd: the next drain timeout */

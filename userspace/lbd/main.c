@@ -34,6 +34,7 @@
 #include "history.h"
 #include "feedback.h" /* #21 */
 #include "lbd.h"
+#include "probe.h"
 #include "log.h"
 #include "num.h"
 #include "state.h"
@@ -86,6 +87,11 @@ static void usage(FILE *f)
 		"                         maps', else %u; a change needs --detach first)\n"
 		"      --no-flow-cache    load the data path without its per-CPU cache of\n"
 		"                         established flows (docs/performance.md)\n"
+		"      --probe-iface IF   health checks with via: vip enter the data path on IF,\n"
+		"                         one end of a veth pair only probes use (docs/config.md)\n"
+		"      --probe-mark N     SO_MARK of those probes (decimal), for the policy route\n"
+		"                         that sends them out of the pair's other end\n"
+		"                         (default 30828, 0x786c)\n"
 		"      --check-config     validate the config, print OK or the error, exit 0/1\n"
 		"      --detach           remove the XDP program and the pins of IF, exit (with\n"
 		"                         --config: withdraw its BGP announcements first)\n"
@@ -351,7 +357,7 @@ const char *lbd_state_dir = XLB_STATE_DIR;
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_DETACH, OPT_STATE, OPT_AUDIT_LOG, OPT_LC_IDLE, OPT_NO_FCACHE, OPT_MAX_FLOWS, OPT_MAX_BACKENDS, OPT_HISTORY, OPT_STATE_DIR,
-	       OPT_HISTORY_KEEP };
+	       OPT_HISTORY_KEEP, OPT_PROBE_IFACE, OPT_PROBE_MARK };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "iface", required_argument, NULL, 'i' },
@@ -369,13 +375,16 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "history-keep", required_argument, NULL, OPT_HISTORY_KEEP },
+		{ "probe-iface", required_argument, NULL, OPT_PROBE_IFACE },
+		{ "probe-mark", required_argument, NULL, OPT_PROBE_MARK },
 		{ "detach", no_argument, NULL, OPT_DETACH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlb_dp_opts dpo = { .mode = XLB_ATTACH_AUTO };
-	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS };
+	struct lbd l = { .sock_path = XLB_DEFAULT_SOCKET, .lc_idle_ns = XLB_LC_IDLE_NS,
+			 .probe_mark = LBD_PROBE_MARK_DEFAULT };
 	bool check = false, detach = false;
 	char pin_dir[256], err[4096], state_path[512], history_dir[512], health_path[512];
 	struct xlb_dp_diff diff;
@@ -431,6 +440,12 @@ int main(int argc, char **argv)
 				return 2;
 			l.lc_idle_ns = v * 1000000000ull;
 			break;
+		case OPT_PROBE_IFACE: l.probe_iface = optarg; break;
+		case OPT_PROBE_MARK:
+			if (!opt_uint("probe-mark", optarg, "a firewall mark", 1, 0xffffffffu, &v))
+				return 2;
+			l.probe_mark = (__u32)v;
+			break;
 		case OPT_DETACH: detach = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("lbd %s\n", xlb_version); return 0;
@@ -451,6 +466,12 @@ int main(int argc, char **argv)
 	}
 	if (l.iface && (!*l.iface || strchr(l.iface, '/') || strlen(l.iface) >= 16)) {
 		fprintf(stderr, "lbd: --iface \"%s\": not an interface name\n", l.iface);
+		return 2;
+	}
+	if (l.probe_iface && (!*l.probe_iface || strchr(l.probe_iface, '/') ||
+			      strlen(l.probe_iface) >= 16 || !strcmp(l.probe_iface, l.iface ? l.iface : ""))) {
+		fprintf(stderr, "lbd: --probe-iface \"%s\": not an interface name other than --iface\n",
+			l.probe_iface);
 		return 2;
 	}
 	if (!l.pin_dir && l.iface) {

@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "dp_nat.h"
 #include "dashboard.h"
 #include "flowstat.h"
 #include "lbd.h"
@@ -528,6 +529,28 @@ static void render_datapath(FILE *f, struct lbd_metrics *m)
 		sample(f, "xlb_flow_cache_events_total", fc.fills, true, "event", "fill", NULL);
 		sample(f, "xlb_flow_cache_events_total", fc.invalidations, true, "event",
 		       "invalidate", NULL);
+	}
+	{
+		/* #19: NAT events and reverse entries (dp_nat.h) */
+		struct xlb_dp_nat_stats ns;
+		char help[1024];
+		size_t hl = 0;
+
+		if (xlb_dp_nat_stats(m->dp, &ns))
+			return;
+		hl += snprintf(help, sizeof(help), "NAT events (nat/fullnat services). event:");
+		for (i = 0; i < XLB_NAT_STAT_MAX && hl < sizeof(help); i++)
+			hl += snprintf(help + hl, sizeof(help) - hl, " %s = %s;",
+				       xlb_nat_stat_names[i][0], xlb_nat_stat_names[i][1]);
+		family(f, "xlb_nat_events_total", "counter", help);
+		for (i = 0; i < XLB_NAT_STAT_MAX; i++)
+			sample(f, "xlb_nat_events_total", ns.ev[i], true, "event",
+			       xlb_nat_stat_names[i][0], NULL);
+		family(f, "xlb_nat_entries", "gauge",
+		       "Reverse NAT entries (xlb_natrev_v1; LRU: includes idle ones until evicted).");
+		sample(f, "xlb_nat_entries", ns.entries, false, NULL);
+		family(f, "xlb_nat_ports", "gauge", "SNAT ports of node.snat_ports over all CPUs.");
+		sample(f, "xlb_nat_ports", ns.ports, false, NULL);
 	}
 }
 

@@ -62,9 +62,17 @@ static int parse_word(const char *w, size_t n, struct xlb_agent_reply *r)
 	} else if (word_is(w, n, "maint")) {
 		r->admin = XLB_AGENT_MAINT;
 	} else if (n > 8 && !strncmp(w, "maxconn:", 8)) {
-		for (i = 8; i < n; i++)
+		__u64 v = 0;
+
+		for (i = 8; i < n; i++) {
 			if (w[i] < '0' || w[i] > '9')
 				return -EINVAL;
+			v = v * 10 + (__u64)(w[i] - '0');
+			if (v > XLB_AGENT_MAXCONN_MAX)
+				return -EINVAL; /* more than a cap can say: an error, not a clamp */
+		}
+		r->maxconn = (__u32)v;
+		r->has_maxconn = true;
 	} else {
 		return -EINVAL;
 	}
@@ -123,6 +131,8 @@ void xlb_agent_apply(struct xlb_agent_state *s, const struct xlb_agent_reply *r)
 {
 	if (r->has_pct)
 		s->pct = r->pct;
+	if (r->has_maxconn)
+		s->maxconn = r->maxconn;
 	if (r->admin != XLB_AGENT_ADMIN_NONE)
 		s->admin = r->admin;
 	if (r->op != XLB_AGENT_OP_NONE) {
@@ -174,4 +184,11 @@ const char *xlb_agent_op_name(__u8 o)
 	default:
 		return "-";
 	}
+}
+
+__u32 xlb_agent_max_flows(const struct xlb_agent_state *s, __u32 cfg_max)
+{
+	if (!s->maxconn)
+		return cfg_max;
+	return cfg_max && cfg_max < s->maxconn ? cfg_max : s->maxconn;
 }

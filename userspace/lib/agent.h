@@ -10,7 +10,9 @@
  *   "ready"         administrative state ready (undrained, out of maintenance)
  *   "drain"         no new flows, established ones stay (weight 0, usable)
  *   "maint"         no flows at all (not usable)
- *   "maxconn:N"     accepted and ignored (max_flows is configured, not agent-set)
+ *   "maxconn:N"     the backend's open-flow cap: N flows at most (bounded by
+ *                   the configured max_flows, xlb_agent_max_flows); "maxconn:0"
+ *                   withdraws the agent's cap (the configured one applies)
  * e.g. "up 75%", "drain,up", "down#disk full". The words of one reply apply
  * in order; a reply leaves what it does not mention as it was. Anything else
  * (an unknown word, a bad percentage, control characters, an empty or overlong
@@ -26,6 +28,7 @@
 
 #define XLB_AGENT_LINE_MAX   512 /* bytes read before the end of line */
 #define XLB_AGENT_REASON_MAX 64
+#define XLB_AGENT_MAXCONN_MAX 0x7fffffffu /* as config max_flows */
 
 enum xlb_agent_admin {
 	XLB_AGENT_ADMIN_NONE = 0, /* not mentioned */
@@ -44,6 +47,8 @@ enum xlb_agent_op {
 struct xlb_agent_reply {
 	bool has_pct;
 	__u32 pct;			   /* 0..100 */
+	bool has_maxconn;
+	__u32 maxconn;			   /* 0..XLB_AGENT_MAXCONN_MAX; 0 = no cap of the agent's */
 	__u8 admin;			   /* enum xlb_agent_admin */
 	__u8 op;			   /* enum xlb_agent_op */
 	char reason[XLB_AGENT_REASON_MAX]; /* after '#' of down; "" */
@@ -52,6 +57,7 @@ struct xlb_agent_reply {
 /* What the agent has said so far about a backend (start: xlb_agent_state_init). */
 struct xlb_agent_state {
 	__u32 pct;     /* 100 */
+	__u32 maxconn; /* 0: the agent sets no cap */
 	__u8 admin;    /* READY */
 	__u8 op;       /* UP */
 	bool error;    /* the last attempt failed (connect, timeout, parse) */
@@ -94,6 +100,13 @@ void xlb_agent_error(struct xlb_agent_state *s, bool errors_down);
  * maintenance or down).
  */
 __u32 xlb_agent_weight(const struct xlb_agent_state *s, __u32 cfg_weight, bool *usable);
+
+/*
+ * The backend's effective open-flow cap (0 = none): the agent's maxconn,
+ * bounded by the configured max_flows cfg_max when that is set; cfg_max
+ * alone when the agent said no maxconn (or maxconn:0).
+ */
+__u32 xlb_agent_max_flows(const struct xlb_agent_state *s, __u32 cfg_max);
 
 /* "ready", "drain", "maint"; "up", "down". */
 const char *xlb_agent_admin_name(__u8 a);

@@ -393,11 +393,71 @@ static int node_gue_port(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* #19: node.snat_v4: the fullnat source address (default: toward each backend). */
+static int node_snat_v4(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET, &c->cfg->snat4, &c->cfg->snat4_family);
+}
+
+static int node_snat_v6(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	return node_address(c, v, XLB_AF_INET6, &c->cfg->snat6, &c->cfg->snat6_family);
+}
+
+/* #19: node.snat_ports: "lo-hi" (natpool.c; checked against the node's ephemeral ports by lbd). */
+static int node_snat_ports(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	const char *s = NULL;
+	int err;
+
+	err = cfg_get_string(c, v, &s);
+	if (err)
+		return err;
+	err = xlb_natpool_parse_range(s, &c->cfg->snat_ports);
+	if (err)
+		return cfg_fail(c, v, "\"%s\" is not a port range lo-hi within 1..65535", s);
+	if (xlb_port_range_len(&c->cfg->snat_ports) < XLB_NATPOOL_MIN_SLICE)
+		return cfg_fail(c, v, "%s: fewer than %u ports", s, XLB_NATPOOL_MIN_SLICE);
+	c->cfg->snat_ports_set = true;
+	return 0;
+}
+
+#define NAT_TMO_FIELD(fn, idx)                                                              \
+	static int fn(struct ctx *c, yaml_node_t *v, void *obj)                             \
+	{                                                                                   \
+		return cfg_get_uint(c, v, 1, 7 * 86400, &c->cfg->nat_timeouts[idx]);        \
+	}
+NAT_TMO_FIELD(nat_tmo_handshake, XLB_NAT_TMO_TCP_HANDSHAKE)
+NAT_TMO_FIELD(nat_tmo_established, XLB_NAT_TMO_TCP_ESTABLISHED)
+NAT_TMO_FIELD(nat_tmo_closing, XLB_NAT_TMO_TCP_CLOSING)
+NAT_TMO_FIELD(nat_tmo_reset, XLB_NAT_TMO_TCP_RESET)
+NAT_TMO_FIELD(nat_tmo_udp, XLB_NAT_TMO_UDP)
+
+/* Keys follow xlb_nat_tmo_names (names.c), which config_write and lbctl share. */
+static const struct field nat_timeout_fields[] = {
+    {"tcp_handshake", false, nat_tmo_handshake},
+    {"tcp_established", false, nat_tmo_established},
+    {"tcp_closing", false, nat_tmo_closing},
+    {"tcp_reset", false, nat_tmo_reset},
+    {"udp", false, nat_tmo_udp},
+};
+
+static int node_nat_timeouts(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	if (cfg_is_null(v))
+		return 0;
+	return cfg_walk_map(c, v, nat_timeout_fields, ARRAY_SIZE(nat_timeout_fields), NULL);
+}
+
 static const struct field node_fields[] = {
     {"zone", false, node_zone},
     {"address_v4", false, node_address_v4},
     {"address_v6", false, node_address_v6},
     {"gue_port", false, node_gue_port},
+    {"snat_v4", false, node_snat_v4},
+    {"snat_v6", false, node_snat_v6},
+    {"snat_ports", false, node_snat_ports},
+    {"nat_timeouts", false, node_nat_timeouts},
 };
 
 int cfg_top_node(struct ctx *c, yaml_node_t *v, void *obj)

@@ -63,8 +63,8 @@ static int be_max_flows(struct ctx *c, yaml_node_t *v, void *obj)
 
 /*
  * A backend's target port (issue #19) is for the NAT forwarding modes, which
- * rewrite the destination; every mode so far delivers to the VIP's port, so
- * the key is taken only to refuse it with a reason (parse_backends).
+ * rewrite the destination; the DSR modes deliver to the VIP's port, so
+ * parse_backends refuses it there, with the reason.
  */
 static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 {
@@ -75,6 +75,7 @@ static int be_port(struct ctx *c, yaml_node_t *v, void *obj)
 	err = cfg_get_uint(c, v, 1, 65535, &port);
 	if (err)
 		return err;
+	t->be->port = (__u16)port;
 	t->port_line = cfg_line_of(v);
 	return 0;
 }
@@ -148,14 +149,14 @@ static int parse_backends(struct ctx *c, yaml_node_t *seq, struct xlb_cfg_servic
 		if (err)
 			goto out;
 		addr_line[i] = t.addr_line;
-		if (t.port_line) {
+		if (t.port_line && !xlb_fwd_is_nat(s->fwd)) {
 			yaml_node_t ln = cfg_at_line(t.port_line);
 
 			cfg_path_key(c, "port");
 			err = cfg_fail(c, &ln,
 				       "forwarding %s delivers to the VIP's port; a backend "
-				       "port needs address translation (forwarding nat or "
-				       "fullnat, not available yet)",
+				       "port needs address translation (forwarding: nat or "
+				       "fullnat)",
 				       xlb_fwd_name(s->fwd));
 			goto out;
 		}
@@ -538,6 +539,14 @@ static int hc_initial(struct ctx *c, yaml_node_t *v, void *obj)
 	return err;
 }
 
+/* #21: direct (to the backend) or vip (through the data path, bpf/probe.h) */
+static int hc_via(struct ctx *c, yaml_node_t *v, void *obj)
+{
+	static const char *const names[] = {"direct", "vip"};
+
+	return cfg_get_enum(c, v, names, ARRAY_SIZE(names), &((struct xlb_hc_check *)obj)->via);
+}
+
 static const struct field hc_fields[] = {
     {"type", false, hc_type},
     {"port", false, hc_port},
@@ -555,6 +564,7 @@ static const struct field hc_fields[] = {
     {"query", false, hc_query},
     {"send", false, hc_send},
     {"expect_string", false, hc_expect_string},
+    {"via", false, hc_via},
 };
 
 /* The value of key in mapping map (for messages), or map itself. */
@@ -688,6 +698,7 @@ OD_U32(od_max_ejected, max_ejected_pct, 0, 100)
 OD_U32(od_base, base_eject_ms, 100, 3600000)
 OD_U32(od_max, max_eject_ms, 100, 86400000)
 OD_U32(od_decay, decay_ms, 1000, 86400000)
+OD_U32(od_udp, udp_pct, 1, 100)
 #undef OD_U32
 
 static int od_enabled(struct ctx *c, yaml_node_t *v, void *obj)
@@ -708,6 +719,7 @@ static const struct field outlier_fields[] = {
     {"base_ejection_ms", false, od_base},
     {"max_ejection_ms", false, od_max},
     {"decay_ms", false, od_decay},
+    {"udp_unanswered_pct", false, od_udp},
 };
 
 static int svc_outlier(struct ctx *c, yaml_node_t *v, void *obj)
@@ -835,6 +847,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, size_t idx)
 		return err;
 	if (s->syn_cookies != XLB_SYN_COOKIES_OFF && s->key.proto != IPPROTO_TCP)
 		return cfg_fail(c, n, "syn_cookies: only for protocol tcp");
+	if (s->outlier.udp_pct && s->key.proto != IPPROTO_UDP) /* #21 */
+		return cfg_fail(c, n, "outlier_detection.udp_unanswered_pct: only for protocol udp");
 	/* After the walk: allow_local_address may come after vip. */
 	if (xlb_cfg_check_addr(NULL, s, true, &s->key.addr, s->key.family, why, sizeof(why))) {
 		old = cfg_path_key(c, "vip");

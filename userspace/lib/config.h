@@ -21,6 +21,7 @@
 #include "scaling.h"
 #include "filter.h"
 #include "names.h" /* the scheduler, forwarding and protocol names */
+#include "natpool.h"
 
 #define XLB_NAME_MAX 64 /* service names: [A-Za-z0-9_.-], 1..63 chars */
 #define XLB_DEFAULT_WEIGHT 100
@@ -39,6 +40,7 @@ struct xlb_cfg_backend {
 	char zone[XLB_ZONE_MAX]; /* "" = none */
 	bool backup; /* backup pool: serves only when no primary is healthy */
 	__u32 max_flows; /* max_flows: open flows cap (XLB_BE_F_CAPPED); 0 = none (#21) */
+	__u16 port; /* port: target port, host order (nat/fullnat only); 0 = the VIP's (#19) */
 	int line; /* where it was defined, for later messages */
 	/* runtime only (lbctl backend drain, persisted in the state file; never in YAML) */
 	bool drain; /* draining: no new flows; established flows until drain_timeout */
@@ -74,6 +76,16 @@ struct xlb_config {
 	struct xlb_addr node_addr4, node_addr6;
 	__u8 node_addr4_family, node_addr6_family;
 	__u16 gue_port; /* node.gue_port, host order; XLB_GUE_PORT_DEFAULT if not set */
+	/*
+	 * #19, fullnat: node.snat_v4 / snat_v6 (family 0 = the address of the interface
+	 * toward each backend), node.snat_ports (!snat_ports_set = the
+	 * default range), node.nat_timeouts in seconds (0 = the default).
+	 */
+	struct xlb_addr snat4, snat6; /* node.snat_v4 / snat_v6 */
+	__u8 snat4_family, snat6_family;
+	bool snat_ports_set;
+	struct xlb_port_range snat_ports;
+	__u32 nat_timeouts[XLB_NAT_TMO_MAX]; /* enum xlb_nat_tmo */
 	struct xlb_cfg_service *services;
 	size_t n_services;
 	/* filters (docs/filtering.md): acl.deny (allow unused at the top) and rate_limit */

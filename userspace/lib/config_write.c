@@ -168,6 +168,8 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 		"      jitter_ms: %u\n      initial: %s\n",
 		h->interval_ms, h->timeout_ms, h->rise, h->fall, h->jitter_ms,
 		h->initial_up ? "up" : "down");
+	if (h->via == XLB_HC_VIA_VIP) /* #21 */
+		fprintf(f, "      via: vip\n");
 	if (h->type == XLB_HC_UDP) {
 		fprintf(f, "      payload: ");
 		put_str(f, h->payload);
@@ -190,10 +192,48 @@ static void put_check(FILE *f, const struct xlb_hc_check *h)
 	}
 }
 
+/* #19: the NAT keys of node:, those set only. */
+static bool node_nat_set(const struct xlb_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < XLB_NAT_TMO_MAX; i++)
+		if (cfg->nat_timeouts[i])
+			return true;
+	return cfg->snat4_family || cfg->snat6_family || cfg->snat_ports_set;
+}
+
+static void put_node_nat(FILE *f, const struct xlb_config *cfg)
+{
+	bool tmo = false;
+	size_t i;
+
+	if (cfg->snat4_family) {
+		fprintf(f, "  snat_v4: ");
+		put_addr(f, &cfg->snat4, cfg->snat4_family);
+		fprintf(f, "\n");
+	}
+	if (cfg->snat6_family) {
+		fprintf(f, "  snat_v6: ");
+		put_addr(f, &cfg->snat6, cfg->snat6_family);
+		fprintf(f, "\n");
+	}
+	if (cfg->snat_ports_set)
+		fprintf(f, "  snat_ports: \"%u-%u\"\n", cfg->snat_ports.lo, cfg->snat_ports.hi);
+	for (i = 0; i < XLB_NAT_TMO_MAX; i++) {
+		if (!cfg->nat_timeouts[i])
+			continue;
+		if (!tmo)
+			fprintf(f, "  nat_timeouts:\n");
+		tmo = true;
+		fprintf(f, "    %s: %u\n", xlb_nat_tmo_names[i], cfg->nat_timeouts[i]);
+	}
+}
+
 static void put_node(FILE *f, const struct xlb_config *cfg)
 {
 	if (!cfg->node_zone[0] && !cfg->node_addr4_family && !cfg->node_addr6_family &&
-	    (!cfg->gue_port || cfg->gue_port == XLB_GUE_PORT_DEFAULT))
+	    (!cfg->gue_port || cfg->gue_port == XLB_GUE_PORT_DEFAULT) && !node_nat_set(cfg))
 		return;
 	fprintf(f, "node:\n");
 	if (cfg->node_zone[0])
@@ -210,6 +250,7 @@ static void put_node(FILE *f, const struct xlb_config *cfg)
 	}
 	if (cfg->gue_port && cfg->gue_port != XLB_GUE_PORT_DEFAULT)
 		fprintf(f, "  gue_port: %u\n", cfg->gue_port);
+	put_node_nat(f, cfg);
 }
 
 static void put_metrics(FILE *f, const struct xlb_config *cfg)
@@ -331,6 +372,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 			s->outlier.window_ms, s->outlier.min_flows, s->outlier.ratio_pct,
 			s->outlier.max_ejected_pct, s->outlier.base_eject_ms, s->outlier.max_eject_ms,
 			s->outlier.decay_ms);
+	if (s->outlier.enabled && s->outlier.udp_pct)
+		fprintf(f, "      udp_unanswered_pct: %u\n", s->outlier.udp_pct);
 	fprintf(f, "    backends:%s\n", s->n_backends ? "" : " []");
 	for (j = 0; j < s->n_backends; j++) {
 		const struct xlb_cfg_backend *b = &s->backends[j];
@@ -343,6 +386,8 @@ static void put_service(FILE *f, const struct xlb_cfg_service *s, long long now_
 		fprintf(f, "        backup: %s\n", b->backup ? "true" : "false");
 		if (b->max_flows) /* #21 */
 			fprintf(f, "        max_flows: %u\n", b->max_flows);
+		if (b->port) /* #19 */
+			fprintf(f, "        port: %u\n", b->port);
 		if (b->drain) /* runtime state: not expressible in the file */
 			fprintf(f, "        # draining since %.1f s ago (lbctl backend drain)\n",
 				(now_ms - b->drain_since_ms) / 1000.0);

@@ -131,6 +131,7 @@ struct xlb_dp_diff {
 struct xlb_dp_be_active {
 	__u32 weight;
 	bool usable;
+	__u32 max_flows; /* open-flow cap (#21: agent maxconn); 0: the configured max_flows */
 };
 
 /*
@@ -235,7 +236,8 @@ void xlb_dp_neigh_refresh(struct xlb_dp *dp);
 /*
  * The fd of one of the program's maps by name (XLB_MAP_*), for read-only
  * views that walk the maps the way the data path does (lbd flow explain):
- * fd (owned by dp, do not close) or -ENOENT. Writers use the calls above.
+ * fd (owned by dp, do not close) or -ENOENT. Writers use the calls above,
+ * but for lbd's probe.c, the only writer of XLB_MAP_PROBES.
  */
 int xlb_dp_map_fd_ro(const struct xlb_dp *dp, const char *name);
 /* The fd of another program of the object by name (capture's tail call), or -ENOENT. */

@@ -31,6 +31,8 @@ struct dp_backend {
 	__u16 weight; /* effective weight (the table's), not the configured one */
 	__u32 id;
 	__u32 max_flows; /* #21: cap (XLB_BE_F_CAPPED, xlb_caps_v1); 0 = none */
+	__u16 port; /* #19: target port (host order, 0 = the VIP's), xlb_natbe_v1 */
+	__u8 fwd; /* #19: its service's forwarding mode (the SNAT address is for fullnat) */
 };
 
 struct dp_service {

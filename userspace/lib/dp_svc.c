@@ -33,6 +33,7 @@
 
 #include "addr.h"
 #include "dp.h"
+#include "dp_nat.h"
 #include "idalloc.h"
 #include "log.h"
 #include "maglev.h"
@@ -319,6 +320,12 @@ static int write_backend(struct xlb_dp *dp, const struct dp_backend *b, __u32 sv
 	 */
 	if (present && b->active)
 		epoch_bump(dp);
+	/* #19: the NAT entry (target port, SNAT address) before the backend names it */
+	if (present) {
+		err = xlb_dp_nat_backend(dp, b->id, &b->addr, b->family, b->port, b->fwd);
+		if (err)
+			return err;
+	}
 	if (bpf_map_update_elem(dp->fd_bends, &b->id, &v, BPF_ANY)) {
 		err = -errno;
 		pr_warn("backend %s (id %u): writing %s: %s", dp_fam_str(&b->addr, b->family, buf), b->id,
@@ -514,6 +521,11 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 	sv.table_size = cs->table_size;
 	sv.sched = cs->sched;
 	sv.fwd = cs->fwd;
+	if (xlb_fwd_is_nat(cs->fwd)) { /* #19: replies are looked for from now on */
+		err = xlb_dp_nat_enable(dp, cs->fwd);
+		if (err)
+			goto out;
+	}
 	sv.flags = xlb_sc_svc_flags(cs->syn_cookies, &cs->key);
 
 	/* Desired backends: existing ones keep their ids. */
@@ -525,7 +537,9 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		nb[i].family = cb->family;
 		nb[i].weight = act ? act[i].weight : cb->weight;
 		nb[i].active = act ? act[i].usable : 1;
-		nb[i].max_flows = cb->max_flows;
+		nb[i].max_flows = act && act[i].max_flows ? act[i].max_flows : cb->max_flows;
+		nb[i].port = cb->port;
+		nb[i].fwd = cs->fwd;
 		if (old) {
 			nb[i].id = old->id;
 			continue;
@@ -549,7 +563,8 @@ int xlb_dp_apply_service_active(struct xlb_dp *dp, const struct xlb_cfg_service 
 		if (!nb[i].active) /* not in the table: written in step 4 */
 			continue;
 		if (old && old->weight == nb[i].weight && old->active && !is_new &&
-		    old->max_flows == nb[i].max_flows)
+		    old->max_flows == nb[i].max_flows && old->port == nb[i].port &&
+		    old->fwd == nb[i].fwd)
 			continue;
 		if (fresh[i])
 			dp_percpu_zero(dp, dp->fd_best, nb[i].id, sizeof(struct xlb_counters) / 8);
@@ -773,6 +788,8 @@ int xlb_dp_apply_active(struct xlb_dp *dp, const struct xlb_config *cfg,
 	if (diff)
 		memset(diff, 0, sizeof(*diff));
 	err = node_sync(dp, cfg);
+	if (!err)
+		err = xlb_dp_nat_sync(dp, cfg); /* #19, before the services that use it */
 	if (err)
 		return err;
 	sc_sync(dp, cfg);

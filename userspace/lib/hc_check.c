@@ -131,7 +131,9 @@ bool xlb_hc_check_equal(const struct xlb_hc_check *a, const struct xlb_hc_check 
 	       !strcmp(a->path, b->path) && !strcmp(a->host, b->host) &&
 	       !strcmp(a->payload, b->payload) && a->expect_reply == b->expect_reply &&
 	       !strcmp(a->send, b->send) && !strcmp(a->expect_str, b->expect_str) &&
-	       !strcmp(a->query, b->query);
+	       !strcmp(a->query, b->query) && a->via == b->via && a->via_family == b->via_family &&
+	       a->via_fwd == b->via_fwd &&
+	       !memcmp(&a->via_addr, &b->via_addr, sizeof(a->via_addr));
 }
 
 enum xlb_hc_result xlb_hc_expect_check(const char *expect, const char *buf, size_t len, bool closed)

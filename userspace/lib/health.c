@@ -82,6 +82,8 @@ struct xlb_hc {
 	__u64 rng;
 	struct xlb_hc_stats stats;
 	bool share; /* xlb_hc_share(): identical targets share one probe */
+	xlb_hc_steer_cb steer; /* xlb_hc_set_via() */
+	__u32 via_mark;
 	struct xlb_hc_target **groups; /* XLB_HC_GROUP_BUCKETS chains of leaders */
 };
 
@@ -462,6 +464,38 @@ static void http_read(struct xlb_hc *hc, struct xlb_hc_target *t)
 		finish(hc, t, XLB_HC_R_OK, st);
 }
 
+void xlb_hc_set_via(struct xlb_hc *hc, __u32 mark, xlb_hc_steer_cb steer)
+{
+	hc->via_mark = mark;
+	hc->steer = steer;
+}
+
+/*
+ * via vip: mark the socket for the probe interface's route, bind it to a
+ * source port of its own and have the data path steer that port to the
+ * backend before anything is sent. 0 or -errno.
+ */
+static int via_prepare(struct xlb_hc *hc, struct xlb_hc_target *t, __u8 family, bool dgram)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len = family == XLB_AF_INET6 ? sizeof(struct sockaddr_in6)
+					       : sizeof(struct sockaddr_in);
+	__u16 port;
+
+	if (!hc->steer)
+		return -EOPNOTSUPP;
+	if (!t->chk.via_family)
+		return -EDESTADDRREQ; /* the caller did not say which VIP */
+	ss.ss_family = family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
+	if (setsockopt(t->fd, SOL_SOCKET, SO_MARK, &hc->via_mark, sizeof(hc->via_mark)) ||
+	    bind(t->fd, (struct sockaddr *)&ss, len) ||
+	    getsockname(t->fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	port = ntohs(family == XLB_AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					    : ((struct sockaddr_in *)&ss)->sin_port);
+	return hc->steer(hc->ctx, t, dgram ? IPPROTO_UDP : IPPROTO_TCP, port);
+}
+
 static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long now)
 {
 	struct epoll_event ev = { .events = EPOLLOUT };
@@ -471,8 +505,10 @@ static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long no
 	long long late = now - t->sched_ns;
 	static const long long bounds[] = { 1, 10, 50, 100, 500, 1000, 5000 };
 	size_t b;
+	const struct xlb_addr *dst;
 	int one = 1;
-	bool dgram;
+	bool dgram, via;
+	__u8 family;
 
 	if (late < 0)
 		late = 0;
@@ -486,7 +522,11 @@ static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long no
 	t->start_ns = now;
 	t->gen++;
 	dgram = t->chk.type == XLB_HC_UDP || t->chk.type == XLB_HC_DNS;
-	t->fd = socket(t->family == XLB_AF_INET6 ? AF_INET6 : AF_INET,
+	/* via vip: to the VIP (its family), steered to the backend by the data path */
+	via = t->chk.via == XLB_HC_VIA_VIP;
+	family = via ? t->chk.via_family : t->family;
+	dst = via ? &t->chk.via_addr : &t->addr;
+	t->fd = socket(family == XLB_AF_INET6 ? AF_INET6 : AF_INET,
 		       (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
 		finish(hc, t, XLB_HC_R_ERROR, 0);
@@ -499,22 +539,26 @@ static void start_probe(struct xlb_hc *hc, struct xlb_hc_target *t, long long no
 		setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	if (t->family == XLB_AF_INET6) {
+	if (family == XLB_AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(t->port);
-		memcpy(&s6->sin6_addr, t->addr.a, 16);
+		memcpy(&s6->sin6_addr, dst->a, 16);
 		slen = sizeof(*s6);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(t->port);
-		s4->sin_addr.s_addr = t->addr.a[0];
+		s4->sin_addr.s_addr = dst->a[0];
 		slen = sizeof(*s4);
 	}
 	set_due(hc, t, now + t->chk.timeout_ms * 1000000LL);
+	if (via && via_prepare(hc, t, family, dgram)) {
+		finish(hc, t, XLB_HC_R_ERROR, 0);
+		return;
+	}
 	if (!connect(t->fd, (struct sockaddr *)&ss, slen)) {
 		ev.data.u64 = ev_data(t);
 		if (epoll_ctl(hc->epfd, EPOLL_CTL_ADD, t->fd, &ev)) {

@@ -34,6 +34,18 @@ enum xlb_hc_type {
 	XLB_HC_TYPE_MAX,
 };
 
+/*
+ * Which way a probe goes (config health_check.via, #21): straight to the
+ * backend's address, or through the data path: addressed to the VIP, sent
+ * out of the probe interface and steered to the backend by the XDP probe
+ * program (bpf/probe.h), so it is encapsulated or MAC-rewritten as clients'
+ * packets are and a backend that would drop those drops it too.
+ */
+enum xlb_hc_via {
+	XLB_HC_VIA_DIRECT = 0,
+	XLB_HC_VIA_VIP,
+};
+
 #define XLB_HC_PATH_MAX 256
 #define XLB_HC_HOST_MAX 256
 #define XLB_HC_PAYLOAD_MAX 256
@@ -61,6 +73,16 @@ struct xlb_hc_check {
 	 */
 	char send[XLB_HC_PAYLOAD_MAX];
 	char expect_str[XLB_HC_PAYLOAD_MAX];
+	__u8 via; /* enum xlb_hc_via */
+	/* via vip: the address probes are sent to (the service's VIP; lbd sets it, not the config) */
+	__u8 via_family;
+	/*
+	 * via vip: the service's forwarding mode (enum xlb_fwd; opaque here):
+	 * probes that take different paths to a backend are different checks,
+	 * never shared.
+	 */
+	__u8 via_fwd;
+	struct xlb_addr via_addr;
 };
 
 #define XLB_HC_EXPECT_WINDOW 255 /* bytes of a TCP answer searched for expect_str */
@@ -183,6 +205,19 @@ void xlb_hc_del(struct xlb_hc *hc, struct xlb_hc_target *t);
  * -ENOMEM.
  */
 int xlb_hc_share(struct xlb_hc *hc, bool on);
+
+/*
+ * Probes through the data path (checks with via vip): steer is called for
+ * each such probe after its socket is bound to its source port (sport, host
+ * order; proto IPPROTO_TCP or IPPROTO_UDP) and before it is sent, with the
+ * target that probes (its user names the backend); it makes the data path
+ * send that port's packets to the backend: 0, or -errno and the probe fails
+ * (XLB_HC_R_ERROR). The sockets carry SO_MARK mark, which policy routing
+ * sends out of the probe interface. Without a steer (NULL), every probe of
+ * such a check fails (XLB_HC_R_ERROR): it cannot prove the path.
+ */
+typedef int (*xlb_hc_steer_cb)(void *ctx, struct xlb_hc_target *t, __u8 proto, __u16 sport);
+void xlb_hc_set_via(struct xlb_hc *hc, __u32 mark, xlb_hc_steer_cb steer);
 
 /* Handle one epoll event whose data.u64 had XLB_HC_EV_TAG set. */
 void xlb_hc_event(struct xlb_hc *hc, __u64 data, __u32 events);

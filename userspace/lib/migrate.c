@@ -110,7 +110,7 @@ static const char *const stats_v4[] = {
     "drop_acl_allow", "drop_rate_limit",
 };
 
-/* v5: v4 + SYN cookies. dp_migrate.c passes the current XLB_STATS as the new names. */
+/* v5: v4 + SYN cookies. */
 static const char *const stats_v5[] = {
     "pass_not_ip",	"pass_not_vip",	      "pass_not_l4",	   "fwd_tx",
     "fwd_redirect",	"drop_malformed",     "drop_fragment",	   "drop_no_backend",
@@ -118,6 +118,17 @@ static const char *const stats_v5[] = {
     "fwd_icmp",		"pass_icmp_no_flow",  "drop_no_node_addr", "drop_encap",
     "tx_too_big",	"drop_ipv6_ext",      "drop_acl_global",   "drop_acl_service",
     "drop_acl_allow",	"drop_rate_limit",    "tx_syncookie",	   "drop_syncookie_bad",
+};
+
+/* v6: v5 + NAT (#19). dp_migrate.c passes the current XLB_STATS as the new names. */
+static const char *const stats_v6[] = {
+    "pass_not_ip",	"pass_not_vip",	      "pass_not_l4",	   "fwd_tx",
+    "fwd_redirect",	"drop_malformed",     "drop_fragment",	   "drop_no_backend",
+    "drop_no_neigh",	"drop_fib",	      "drop_redirect",	   "drop_too_big",
+    "fwd_icmp",		"pass_icmp_no_flow",  "drop_no_node_addr", "drop_encap",
+    "tx_too_big",	"drop_ipv6_ext",      "drop_acl_global",   "drop_acl_service",
+    "drop_acl_allow",	"drop_rate_limit",    "tx_syncookie",	   "drop_syncookie_bad",
+    "fwd_nat_reply",	"drop_nat_ports",     "drop_nat",
 };
 
 #define N(a)	      (sizeof(a) / sizeof((a)[0]))
@@ -140,6 +151,8 @@ static const struct xlb_migration migrations[] = {
      N(stats_v4)},
     {"stats", 5, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v5,
      N(stats_v5)},
+    {"stats", 6, 0, XLB_MIGRATE_COUNTERS, sizeof(__u32), sizeof(__u64), NULL, stats_v6,
+     N(stats_v6)},
 };
 
 static void copy_flow(const void *old_val, void *new_val)

@@ -19,6 +19,24 @@ const char *const xlb_fwd_names[XLB_FWD_MAX] = {
     [XLB_FWD_DSR_L2] = "dsr-l2",
     [XLB_FWD_IPIP] = "ipip",
     [XLB_FWD_GUE] = "gue",
+    [XLB_FWD_NAT] = "nat",
+    [XLB_FWD_FULLNAT] = "fullnat",
+};
+
+const char *const xlb_nat_tmo_names[XLB_NAT_TMO_MAX] = {
+    [XLB_NAT_TMO_TCP_HANDSHAKE] = "tcp_handshake",
+    [XLB_NAT_TMO_TCP_ESTABLISHED] = "tcp_established",
+    [XLB_NAT_TMO_TCP_CLOSING] = "tcp_closing",
+    [XLB_NAT_TMO_TCP_RESET] = "tcp_reset",
+    [XLB_NAT_TMO_UDP] = "udp",
+};
+
+const __u32 xlb_nat_tmo_defaults[XLB_NAT_TMO_MAX] = {
+    [XLB_NAT_TMO_TCP_HANDSHAKE] = 30,
+    [XLB_NAT_TMO_TCP_ESTABLISHED] = 900,
+    [XLB_NAT_TMO_TCP_CLOSING] = 120,
+    [XLB_NAT_TMO_TCP_RESET] = 10,
+    [XLB_NAT_TMO_UDP] = 300,
 };
 
 const char *xlb_sched_name(__u8 sched)

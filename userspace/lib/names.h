@@ -19,6 +19,15 @@ const char *xlb_sched_name(__u8 sched);
 int xlb_sched_parse(const char *s, __u8 *sched);
 const char *xlb_fwd_name(__u8 fwd);
 int xlb_fwd_parse(const char *s, __u8 *fwd);
+/* nat and fullnat: the modes that translate addresses and accept a backend port (#19) */
+static inline int xlb_fwd_is_nat(__u8 fwd)
+{
+	return fwd == XLB_FWD_NAT || fwd == XLB_FWD_FULLNAT;
+}
+/* node.nat_timeouts keys, indexed by enum xlb_nat_tmo */
+extern const char *const xlb_nat_tmo_names[XLB_NAT_TMO_MAX];
+/* their defaults in seconds (IPVS's, but a shorter SYN timeout) */
+extern const __u32 xlb_nat_tmo_defaults[XLB_NAT_TMO_MAX];
 const char *xlb_proto_name(__u8 proto); /* "tcp", "udp" */
 int xlb_proto_parse(const char *s, __u8 *proto);
 

@@ -25,6 +25,8 @@ int xlb_outlier_cfg_check(const struct xlb_outlier_cfg *c, const char **err)
 		e = "max_eject_ms: at least base_eject_ms";
 	else if (c->decay_ms < 1000)
 		e = "decay_ms: at least 1000";
+	else if (c->udp_pct > 100)
+		e = "udp_pct: 0..100";
 	if (err)
 		*err = e;
 	return e ? -EINVAL : 0;
@@ -49,44 +51,93 @@ static void decay(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 
 	}
 }
 
-void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms,
-			 __u64 flows, __u64 retx)
+/* Keep a sample of the counters at now_ms (spaced out); false if the counters went backwards. */
+static bool store(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms,
+		  __u64 flows, __u64 retx, bool *stored)
 {
-	const struct xlb_outlier_sample *newest, *old = NULL;
-	__u32 age;
+	__u64 spacing = c->window_ms / 12;
+	bool ok = true;
 
 	decay(c, o, now_ms);
+	*stored = true;
 	if (o->count) {
-		newest = sample_at(o, 0);
-		if (flows < newest->flows || retx < newest->retx || now_ms < newest->t_ms)
+		const struct xlb_outlier_sample *newest = sample_at(o, 0);
+
+		if (flows < newest->flows || retx < newest->retx || now_ms < newest->t_ms) {
 			xlb_outlier_reset_window(o);
+			ok = false;
+		} else { /* often called: keep samples spaced so that the ring spans two windows */
+			*stored = now_ms - newest->t_ms >= spacing;
+		}
 	}
-	o->head = o->count ? (o->head + 1) % XLB_OUTLIER_SAMPLES : 0;
-	o->s[o->head] = (struct xlb_outlier_sample){.t_ms = now_ms, .flows = flows, .retx = retx};
-	if (o->count < XLB_OUTLIER_SAMPLES)
-		o->count++;
-	/* The oldest sample that is still within the window (at least one step back). */
-	for (age = 1; age < o->count; age++) {
+	if (*stored) {
+		o->head = o->count ? (o->head + 1) % XLB_OUTLIER_SAMPLES : 0;
+		o->s[o->head] =
+		    (struct xlb_outlier_sample){.t_ms = now_ms, .flows = flows, .retx = retx};
+		if (o->count < XLB_OUTLIER_SAMPLES)
+			o->count++;
+	}
+	return ok;
+}
+
+/* The oldest kept sample at most age_ms old (not this call's own), or NULL. */
+static const struct xlb_outlier_sample *oldest_within(const struct xlb_outlier *o, __u64 now_ms,
+						      __u64 age_ms, bool stored)
+{
+	const struct xlb_outlier_sample *old = NULL;
+	__u32 age;
+
+	for (age = stored ? 1 : 0; age < o->count; age++) {
 		const struct xlb_outlier_sample *s = sample_at(o, age);
 
-		if (now_ms - s->t_ms > c->window_ms)
+		if (now_ms - s->t_ms > age_ms)
 			break;
 		old = s;
 	}
-	if (!old) {
-		o->win_flows = o->win_retx = 0;
+	return old && old->t_ms != now_ms ? old : NULL;
+}
+
+void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms,
+			 __u64 flows, __u64 retx)
+{
+	const struct xlb_outlier_sample *old;
+	bool stored;
+
+	o->udp = false;
+	store(c, o, now_ms, flows, retx, &stored);
+	old = oldest_within(o, now_ms, c->window_ms, stored);
+	o->win_flows = old ? flows - old->flows : 0;
+	o->win_retx = old ? retx - old->retx : 0;
+}
+
+void xlb_outlier_observe_udp(const struct xlb_outlier_cfg *c, struct xlb_outlier *o,
+			     __u64 now_ms, __u64 flows, __u64 seen2)
+{
+	const struct xlb_outlier_sample *w1, *w2;
+	bool stored;
+	__u64 f, s;
+
+	o->udp = true;
+	o->win_flows = o->win_retx = 0;
+	store(c, o, now_ms, flows, seen2, &stored);
+	w1 = oldest_within(o, now_ms, c->window_ms, stored);     /* about now - w */
+	w2 = oldest_within(o, now_ms, 2 * c->window_ms, stored); /* about now - 2w */
+	/* two full windows of history, or no verdict */
+	if (!w1 || !w2 || w2 == w1 || now_ms - w2->t_ms < 2 * c->window_ms - c->window_ms / 6)
 		return;
-	}
-	o->win_flows = flows - old->flows;
-	o->win_retx = retx - old->retx;
+	f = w1->flows - w2->flows;
+	s = seen2 - w1->retx;
+	o->win_flows = f;
+	o->win_retx = f > s ? f - s : 0;
 }
 
 bool xlb_outlier_wants_eject(const struct xlb_outlier_cfg *c, const struct xlb_outlier *o)
 {
-	if (!c->enabled || o->ejected || o->win_flows < c->min_flows || o->win_flows == 0)
+	if (!c->enabled || o->ejected || o->win_flows < c->min_flows || o->win_flows == 0 ||
+	    (o->udp && !c->udp_pct))
 		return false;
-	/* retx / flows >= ratio_pct / 100, in integers. */
-	return o->win_retx * 100 >= (__u64)c->ratio_pct * o->win_flows;
+	/* retx / flows >= ratio_pct / 100, in integers (UDP: unanswered flows, udp_pct). */
+	return o->win_retx * 100 >= (__u64)(o->udp ? c->udp_pct : c->ratio_pct) * o->win_flows;
 }
 
 size_t xlb_outlier_budget(const struct xlb_outlier_cfg *c, size_t n)

@@ -8,9 +8,17 @@
  * operator's view.
  *
  * Rules (the shape of Envoy's outlier detection):
- *  - Window: the caller samples a backend's two monotonic counters (every
- *    few hundred ms); the ratio is retransmitted / new flows between the
- *    oldest sample still inside window_ms and the newest one.
+ *  - Window: the caller samples a backend's two monotonic counters (as
+ *    often as it likes: lbd every 100 ms); the ratio is retransmitted / new
+ *    flows between the oldest kept sample still inside window_ms and now.
+ *    Samples are kept at least window_ms / 12 apart, so the ring spans more
+ *    than two windows whatever the window and however often it is called.
+ *  - UDP services (udp_pct): a client sends a flow's second packet only once
+ *    the backend answered (bpf/sched.h counts those flows: udp_seen2). The
+ *    "bad" flows are the new flows of the window before the last one that
+ *    got no second packet in the last one: new flows of [now - 2w, now - w]
+ *    minus second packets of [now - w, now] (a flow has about one window to
+ *    send its second packet); the threshold is udp_pct.
  *  - Minimum volume: no verdict while the window holds fewer than min_flows
  *    new flows (a quiet backend is never judged on two connections).
  *  - Threshold: ratio >= ratio_pct / 100 wants the backend ejected.
@@ -43,6 +51,7 @@ struct xlb_outlier_cfg {
 	__u32 base_eject_ms;   /* default 10000 */
 	__u32 max_eject_ms;    /* default 300000 */
 	__u32 decay_ms;	       /* default 60000 */
+	__u32 udp_pct;	       /* 0 (off), 1..100: UDP services, xlb_outlier_observe_udp() */
 };
 
 #define XLB_OUTLIER_DEFAULT                                                                        \
@@ -53,7 +62,8 @@ struct xlb_outlier_cfg {
 				  .max_ejected_pct = 50,                                           \
 				  .base_eject_ms = 10000,                                          \
 				  .max_eject_ms = 300000,                                          \
-				  .decay_ms = 60000})
+				  .decay_ms = 60000,                                               \
+				  .udp_pct = 0})
 
 struct xlb_outlier_sample {
 	__u64 t_ms, flows, retx;
@@ -68,7 +78,8 @@ struct xlb_outlier {
 	__u64 calm_since_ms;	    /* last un-ejection (for decay) */
 	__u32 ejections;	    /* earlier ejections not yet forgotten */
 	__u64 total_ejections;	    /* for metrics; never decays */
-	__u64 win_flows, win_retx;  /* the last window's deltas (for lbctl) */
+	__u64 win_flows, win_retx;  /* the last window's deltas (for lbctl); UDP: flows, unanswered */
+	bool udp;		    /* fed by xlb_outlier_observe_udp: threshold udp_pct */
 };
 
 /* 0, or -EINVAL with *err naming the bad field. */
@@ -80,6 +91,14 @@ int xlb_outlier_cfg_check(const struct xlb_outlier_cfg *c, const char **err);
  */
 void xlb_outlier_observe(const struct xlb_outlier_cfg *c, struct xlb_outlier *o, __u64 now_ms,
 			 __u64 flows, __u64 retx);
+
+/*
+ * UDP (udp_pct): as xlb_outlier_observe(), with the backend's new flows and
+ * flows that got a second packet (udp_seen2); the window then holds the
+ * flows of the window before the last and how many of them got none.
+ */
+void xlb_outlier_observe_udp(const struct xlb_outlier_cfg *c, struct xlb_outlier *o,
+			     __u64 now_ms, __u64 flows, __u64 seen2);
 
 /* Does the window ask for an ejection (not already ejected)? */
 bool xlb_outlier_wants_eject(const struct xlb_outlier_cfg *c, const struct xlb_outlier *o);
