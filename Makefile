@@ -156,7 +156,7 @@ test-integration: tests
 demo: all
 	$(Q)tools/demo.sh
 
-bench: tests
+bench: tests bench-ct
 	$(Q)if [ -x tools/bench.sh ]; then tools/bench.sh; else echo "no benchmarks yet"; fi
 
 clean:
@@ -217,6 +217,50 @@ $(BUILD)/bpf/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 $(BUILD)/bpf/bench_xlb_nocap.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) -DXLB_NO_CAPTURE -MMD -MP -c $< -o $@
+
+# Connection-table ablations (issue #20): bench_xdp built against copies of
+# the data path whose connection table is set-associative (bpf/ct.h,
+# include/xlb_ct.h): 4 or 8 ways, shared or per CPU. `make bench-ct`.
+CT_VARIANTS  := sa4 sa8 sa4pc
+CT_FLAGS_sa4   := -DXLB_CT_SA -DXLB_CT_WAYS=4
+CT_FLAGS_sa8   := -DXLB_CT_SA -DXLB_CT_WAYS=8
+CT_FLAGS_sa4pc := -DXLB_CT_SA -DXLB_CT_WAYS=4 -DXLB_CT_PERCPU
+CT_BENCHES   := $(patsubst %,$(BUILD)/tools/bench_xdp_ct_%,$(CT_VARIANTS))
+
+$(BUILD)/bpf/ct_%/xlb.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CAPS) $(BPF_CFLAGS) $(CT_FLAGS_$*) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/ct_%/bench_xlb_scale.bpf.o: bpf/xlb.bpf.c $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_SCALE_CAPS) $(CT_FLAGS_$*) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/ct_%/xlb.skel.h: $(BUILD)/bpf/ct_%/xlb.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xlb > $@
+
+$(BUILD)/bpf/ct_%/bench_xlb_scale.skel.h: $(BUILD)/bpf/ct_%/bench_xlb_scale.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_xlb_scale > $@
+
+# The variant's skeletons shadow build/bpf's (same names, searched first).
+$(BUILD)/tools/ct_%/bench_xdp.o: tools/bench_xdp.c $(DEPS_STAMP) $(BPF_SKELS) \
+		$(BUILD)/bpf/ct_%/xlb.skel.h $(BUILD)/bpf/ct_%/bench_xlb_scale.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf/ct_$* $(XCFLAGS) -Itests/lib $(CT_FLAGS_$*) -c $< -o $@
+
+$(BUILD)/tools/bench_xdp_ct_%: $(BUILD)/tools/ct_%/bench_xdp.o $(TESTLIB_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TOOL_LDLIBS)
+
+.PHONY: bench-ct
+# Named, so make keeps them (not intermediate files of a chain).
+bench-ct: $(CT_BENCHES) $(foreach v,$(CT_VARIANTS),$(BUILD)/tools/ct_$(v)/bench_xdp.o \
+	$(BUILD)/bpf/ct_$(v)/xlb.bpf.o $(BUILD)/bpf/ct_$(v)/bench_xlb_scale.bpf.o \
+	$(BUILD)/bpf/ct_$(v)/xlb.skel.h $(BUILD)/bpf/ct_$(v)/bench_xlb_scale.skel.h)
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -15,6 +15,7 @@
 
 #include "xlb.h"
 #include "xlb_hash.h"
+#include "xlb_ct.h"
 
 /* Services: (VIP, port, proto, family) -> service id, table size, mode. */
 struct {
@@ -64,13 +65,28 @@ struct {
 	__type(value, struct xlb_backend);
 } XLB_BACKENDS_MAP SEC(".maps");
 
-/* Connection table: client flow 5-tuple -> backend id, service id, last seen. */
+#ifndef XLB_CT_SA
+/* Connection table: client flow 5-tuple -> backend id, service id, last seen (only through ct.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XLB_MAX_FLOWS);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
 } XLB_FLOWS_MAP SEC(".maps");
+#else
+/* bench_xdp's ablation objects: the set-associative connection table (include/xlb_ct.h, ct.h). */
+struct {
+#ifdef XLB_CT_PERCPU
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+#else
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* user space walks and clears it through mmap */
+#endif
+	__uint(max_entries, XLB_CT_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct xlb_ct_bucket);
+} XLB_CT_MAP SEC(".maps");
+#endif
 
 /* Global per-CPU packet counters, indexed by enum xlb_stat. */
 struct {

@@ -477,7 +477,7 @@ __attribute__((noinline)) int xlb_nat_prep(struct xdp_md *ctx, const struct xlb_
 	if (fwd == XLB_FWD_FULLNAT) {
 		rk->dst = nb->snat;
 		sport = 0;
-		flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
+		flow = xlb_ct_lookup(key);
 		if (flow && flow->nat_port) {
 			rk->dport = flow->nat_port;
 			rv = bpf_map_lookup_elem(&XLB_NATREV_MAP, rk);
@@ -639,7 +639,7 @@ __attribute__((noinline)) int xlb_nat_icmp4(struct xdp_md *ctx, const struct xlb
 	if (fwd == XLB_FWD_FULLNAT) {
 		if (nb->snat_family != XLB_AF_INET)
 			goto pass;
-		flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
+		flow = xlb_ct_lookup(key);
 		if (!flow || !flow->nat_port)
 			goto pass;
 		ndst = nb->snat.a[0];

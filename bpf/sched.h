@@ -64,6 +64,7 @@
 #define XLB_BPF_SCHED_H
 
 #include "maps.h"
+#include "ct.h"
 #include "parse.h"
 #include "xlb_hash.h"
 
@@ -139,7 +140,7 @@ __attribute__((noinline)) int xlb_udp_seen2(const struct xlb_flow_key *key, __u3
 
 	if (!key)
 		return 0;
-	flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
+	flow = xlb_ct_lookup(key);
 	if (!flow || (__sync_fetch_and_or(&flow->flags, XLB_FLOW_F_SEEN2) & XLB_FLOW_F_SEEN2))
 		return 0;
 	c = bpf_map_lookup_elem(&XLB_BE_STATS_MAP, &be_id);
@@ -316,8 +317,8 @@ xlb_schedule_new(const struct xlb_flow_key *key, const struct xlb_svc *svc, stru
 		nf.flags |= XLB_FLOW_F_ISN;
 		nf.isn = syn_seq;
 	}
-	/* A full LRU evicts the oldest flow; failure here only costs stickiness. */
-	bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_ANY);
+	/* A full table replaces an old flow; failure here only costs stickiness. */
+	xlb_ct_insert(key, &nf, BPF_ANY);
 	return be;
 }
 
@@ -354,7 +355,7 @@ static __always_inline struct xlb_backend *xlb_schedule_syn(const struct xlb_flo
 	nf.fwd = svc->fwd;
 	nf.flags = XLB_FLOW_F_ISN;
 	nf.isn = seq;
-	if (bpf_map_update_elem(&XLB_FLOWS_MAP, key, &nf, BPF_NOEXIST))
+	if (xlb_ct_insert(key, &nf, BPF_NOEXIST))
 		return NULL;
 	return be;
 }

@@ -115,7 +115,7 @@ static __always_inline int xlb_icmp(struct xdp_md *ctx, struct xlb_flow_key *key
 	default:
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	}
-	flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, key);
+	flow = xlb_ct_lookup(key);
 	if (!flow)
 		return xlb_verdict(XDP_PASS, XLB_STAT_PASS_ICMP_NO_FLOW);
 	now = xlb_now();
@@ -220,7 +220,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 			}
 		}
 		if (!syn)
-			flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, &key);
+			flow = xlb_ct_lookup(&key);
 		if (flow) {
 			be = xlb_flow_backend(flow, now, &be_id);
 			if (be) {
@@ -285,7 +285,7 @@ static __always_inline int xlb_process(struct xdp_md *ctx)
 		}
 	}
 	if (!xlb_cfg_prefilter || syn) {
-		flow = bpf_map_lookup_elem(&XLB_FLOWS_MAP, &key);
+		flow = xlb_ct_lookup(&key);
 		/*
 		 * A SYN other than the retransmission of the entry's own is a new
 		 * connection on a re-used 5-tuple (sched.h): schedule it afresh.

@@ -74,6 +74,7 @@ typedef __u32 xlb_slot_t;
 #define XLB_TABLES_MAP xlb_tables_v3 /* v3: packed slots (xlb_slot_t) */
 #define XLB_BACKENDS_MAP xlb_bends_v1
 #define XLB_FLOWS_MAP xlb_flows_v3 /* v3: + the client's ISN */
+#define XLB_CT_MAP xlb_ct_v1 /* set-associative connection table (include/xlb_ct.h; bench only) */
 #define XLB_STATS_MAP xlb_stats_v6 /* v6: NAT reasons added */
 #define XLB_SVC_STATS_MAP xlb_svcst_v2 /* v2: 40-byte xlb_counters (syn_retx, syn_cookies) */
 #define XLB_BE_STATS_MAP xlb_best_v2 /* v2: 40-byte xlb_counters */

@@ -142,7 +142,7 @@ static inline __u64 xlb_rotl64(__u64 x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-static inline __attribute__((always_inline)) __u32 xlb_fcache_slot(const struct xlb_flow_key *key)
+static inline __attribute__((always_inline)) __u64 xlb_key_hash64(const struct xlb_flow_key *key)
 {
 	const xlb_u64a *w = (const xlb_u64a *)key;
 	__u64 h = w[0] ^ xlb_rotl64(w[1], 13) ^ xlb_rotl64(w[2], 29) ^ xlb_rotl64(w[3], 43) ^
@@ -153,7 +153,12 @@ static inline __attribute__((always_inline)) __u32 xlb_fcache_slot(const struct 
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
-	return h >> (64 - XLB_FCACHE_BITS);
+	return h;
+}
+
+static inline __attribute__((always_inline)) __u32 xlb_fcache_slot(const struct xlb_flow_key *key)
+{
+	return xlb_key_hash64(key) >> (64 - XLB_FCACHE_BITS);
 }
 
 #endif /* XLB_HASH_H */

@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespace, BPF); skipped" >&2
 	exit 0
 fi
-# Whole run: about 7 minutes here (bench_xdp ~1, scaling ~0.5, e2e ~2.5,
+# Whole run: about 9 minutes here (bench_xdp ~1, connection-table ablations ~2, scaling ~0.5, e2e ~2.5,
 # conn ~3); each part is bounded by `timeout`, so `make bench` always ends.
 OUT=$BUILD/bench
 mkdir -p "$OUT"
@@ -44,6 +44,15 @@ part() {
 
 micro() { timeout 300 "$BUILD"/tools/bench_xdp | tee "$OUT/micro.txt"; }
 capture() { timeout 120 "$BUILD"/tools/bench_xdp --capture | tee "$OUT/capture.txt"; }
+# Connection-table ablations (issue #20, docs/performance.md): bench_xdp built
+# against set-associative tables; compare with micro.txt (the shipped LRU).
+ct() {
+	local v
+	for v in sa4 sa8 sa4pc; do
+		echo "# bench_xdp_ct_$v"
+		timeout 300 "$BUILD/tools/bench_xdp_ct_$v" || return
+	done | tee "$OUT/ct.txt"
+}
 
 scaling() {
 	timeout 300 "$BUILD"/tools/bench_xdp --scaling | tee "$OUT/scaling.txt" || return
@@ -87,6 +96,8 @@ echo "== bench_xdp: BPF_PROG_TEST_RUN, ratio to XDP_DROP in the same process"
 part bench_xdp micro.txt micro || true
 echo "== bench_xdp --capture: the packet-capture check while no capture runs (bench_xlb_nocap.bpf.o)"
 part "bench_xdp --capture" capture.txt capture || true
+echo "== bench_xdp_ct_*: set-associative connection tables (4, 8 ways; shared, per CPU)"
+part bench_xdp_ct ct.txt ct || true
 echo "== bench_xdp --scaling: 1..100,000 services x 10..1,000,000 flows (bench_xlb_scale.bpf.o)"
 part "bench_xdp --scaling" "scaling.txt scaling.tsv scaling.md" scaling || true
 echo "== bench-e2e: delivered pps through a balancer netns (tools/bench-e2e.sh)"
@@ -103,7 +114,7 @@ echo "== bench-health-lbd: lbd itself probing 10,000 backends (lbd --max-backend
 part bench-health-lbd health-lbd.txt health_lbd || true
 
 results=()
-for f in micro.txt capture.txt scaling.txt scaling.tsv scaling.md e2e.csv e2e-summary.tsv e2e.md e2e.png \
+for f in micro.txt capture.txt ct.txt scaling.txt scaling.tsv scaling.md e2e.csv e2e-summary.tsv e2e.md e2e.png \
 	conn.csv conn.tsv conn.md conn.png health.txt health-lbd.txt; do
 	if [ -s "$OUT/$f" ]; then results+=("$f"); fi
 done

@@ -104,6 +104,207 @@ static struct {
 	int xlb_fd, drop_fd, ifindex;
 } b;
 
+/*
+ * The connection table from user space. The shipped object keeps flows in
+ * an LRU hash (XLB_FLOWS_MAP); the bench_xdp_ct_* ablation builds (Makefile
+ * CT_VARIANTS) in the set-associative table of include/xlb_ct.h, changed here
+ * one bucket at a time through the syscall interface (per CPU: every CPU's
+ * copy), the layout the data path reads.
+ */
+#ifdef XLB_CT_SA
+#include "xlb_ct.h"
+#define BENCH_CT_MAP XLB_CT_MAP
+#define BENCH_CT_WAYS XLB_CT_WAYS
+
+/* Buckets of the loaded object's table (its XLB_MAX_FLOWS, not ours: --scaling). */
+static __u32 ct_buckets;
+
+/* Copies of each bucket: one per CPU for a per-CPU table. */
+#ifdef XLB_CT_PERCPU
+#define CT_COPIES libbpf_num_possible_cpus()
+#else
+#define CT_COPIES 1
+#endif
+
+/* Read flow k's bucket (every copy) into bk; its index, k's hash and tag out. */
+static int ct_read(int fd, const struct xlb_flow_key *k, struct xlb_ct_bucket *bk, __u32 *idx,
+		   __u64 *h, __u32 *tag)
+{
+	*h = xlb_key_hash64(k);
+	*idx = (__u32)*h & (ct_buckets - 1);
+	*tag = xlb_ct_tag(*h);
+	return bpf_map_lookup_elem(fd, idx, bk) ? -errno : 0;
+}
+
+/* The way of bucket bu that holds flow k, XLB_CT_WAYS if none. */
+static __u32 ct_way(const struct xlb_ct_bucket *bu, const struct xlb_flow_key *k, __u32 tag)
+{
+	__u32 w;
+
+	for (w = 0; w < XLB_CT_WAYS; w++)
+		if (bu->tag[w] == tag && !memcmp(&bu->ent[w].key, k, sizeof(*k)))
+			break;
+	return w;
+}
+
+/* Record flow k (v != NULL) or forget it (v == NULL). */
+static int ct_set(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v)
+{
+	int ncpu = CT_COPIES, c, err;
+	struct xlb_ct_bucket bk[ncpu];
+	__u32 idx, tag, w, way;
+	__u64 h;
+
+	err = ct_read(fd, k, bk, &idx, &h, &tag);
+	if (err)
+		return err;
+	for (c = 0; c < ncpu; c++) {
+		struct xlb_ct_bucket *bu = &bk[c];
+
+		way = ct_way(bu, k, tag);
+		if (!v) {
+			if (way < XLB_CT_WAYS)
+				bu->tag[way] = 0;
+			continue;
+		}
+		for (w = 0; w < XLB_CT_WAYS && way == XLB_CT_WAYS; w++)
+			if (!bu->tag[w])
+				way = w;
+		if (way == XLB_CT_WAYS)
+			way = (h >> 40) % XLB_CT_WAYS; /* full: any one goes */
+		bu->ent[way].key = *k;
+		bu->ent[way].val = *v;
+		bu->tag[way] = tag;
+	}
+	return bpf_map_update_elem(fd, &idx, bk, BPF_ANY) ? -errno : 0;
+}
+
+static void ct_delete(int fd, const struct xlb_flow_key *k)
+{
+	ct_set(fd, k, NULL);
+}
+
+/* Flow k's entry in *v (the first CPU's copy that has it); -ENOENT if none. */
+static int ct_lookup(int fd, const struct xlb_flow_key *k, struct xlb_flow *v)
+{
+	int ncpu = CT_COPIES, c, err;
+	struct xlb_ct_bucket bk[ncpu];
+	__u32 idx, tag, w;
+	__u64 h;
+
+	err = ct_read(fd, k, bk, &idx, &h, &tag);
+	if (err)
+		return err;
+	for (c = 0; c < ncpu; c++) {
+		w = ct_way(&bk[c], k, tag);
+		if (w < XLB_CT_WAYS) {
+			*v = bk[c].ent[w].val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
+{
+	__u32 i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = ct_set(fd, &k[i], &v[i]);
+	return err;
+}
+#else
+#define BENCH_CT_MAP XLB_FLOWS_MAP
+#define BENCH_CT_WAYS 1
+static __u32 ct_buckets;
+
+static void ct_delete(int fd, const struct xlb_flow_key *k)
+{
+	bpf_map_delete_elem(fd, k); /* ENOENT (never there, evicted): fine */
+}
+
+static int ct_lookup(int fd, const struct xlb_flow_key *k, struct xlb_flow *v)
+{
+	return bpf_map_lookup_elem(fd, k, v) ? -errno : 0;
+}
+
+static int ct_insert_batch(int fd, const struct xlb_flow_key *k, const struct xlb_flow *v, __u32 n)
+{
+	__u32 count = n;
+
+	return bpf_map_update_batch(fd, k, v, &count, NULL) ? -errno : 0;
+}
+#endif
+
+/* Flows the table of the loaded object holds (buckets x ways). */
+static __u32 ct_capacity(struct bpf_map *map)
+{
+	ct_buckets = bpf_map__max_entries(map);
+	return ct_buckets * BENCH_CT_WAYS;
+}
+
+/* Kernel memory of a map (fdinfo's memlock), 0 if unknown. */
+static unsigned long long fd_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long memlock = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &memlock) == 1)
+			break;
+	fclose(f);
+	return memlock;
+}
+
+/* A map's memory per entry it can hold. */
+static double map_bytes_per_entry(struct bpf_map *map)
+{
+	return (double)fd_memlock(bpf_map__fd(map)) / bpf_map__max_entries(map);
+}
+
+/* Kernel memory of the connection table per flow it can hold. */
+static void ct_print_bytes(struct bpf_map *map)
+{
+	unsigned long long memlock = fd_memlock(bpf_map__fd(map));
+	__u32 cap = ct_capacity(map);
+
+	printf("# connection table %s: %u flows, %llu bytes, %.1f bytes per flow\n",
+	       bpf_map__name(map), cap, memlock, (double)memlock / cap);
+}
+
+/* Bytes of one lookup table of TBL_SIZE slots (add_service() measures it). */
+static unsigned long long table_bytes;
+
+/*
+ * Kernel memory per service as the bench configures them: its share of every
+ * map indexed by service id or VIP (their memory over their capacity), its
+ * lookup table, and NBACKEND backends' share of the maps indexed by backend id.
+ */
+static void svc_print_bytes(void)
+{
+	double svc = map_bytes_per_entry(b.xlb->maps.XLB_VIPS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_VIPADDRS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_TABLES_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_SVC_STATS_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_RRCURSOR_MAP) +
+		     map_bytes_per_entry(b.xlb->maps.XLB_FILTER_MAP);
+	double be = map_bytes_per_entry(b.xlb->maps.XLB_BACKENDS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_BE_STATS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_CONNS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_CAPS_MAP) +
+		    map_bytes_per_entry(b.xlb->maps.XLB_NHCACHE_MAP);
+
+	printf("# per service: %.0f bytes = %.0f service maps + %llu lookup table (%u slots)"
+	       " + %d backends x %.0f\n", svc + table_bytes + NBACKEND * be, svc, table_bytes,
+	       TBL_SIZE, NBACKEND, be);
+}
+
 static int sh(const char *fmt, ...)
 {
 	char cmd[512];
@@ -190,6 +391,7 @@ static int add_service(__u32 svc_id, const char *vip, __u16 port, const char **a
 		return fd;
 	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_TABLES_MAP), &svc_id, &fd, 0))
 		err = -errno;
+	table_bytes = fd_memlock(fd);
 	close(fd);
 	if (err || parse_addr(vip, &vk.addr, &vk.family))
 		return err ? err : -EINVAL;
@@ -298,6 +500,7 @@ static int load(void)
 	if (!b.drop)
 		return -errno;
 	b.xlb_fd = bpf_program__fd(b.xlb->progs.xlb_xdp_ingress);
+	ct_capacity(b.xlb->maps.BENCH_CT_MAP);
 	b.drop_fd = bpf_program__fd(b.drop->progs.xlb_bench_drop);
 	/* No ACL or rate limit anywhere, as lbd writes it (xlb_dp_filters_sync). */
 	if (bpf_map_update_elem(bpf_map__fd(b.xlb->maps.XLB_FILTER_MAP), &glob, &nofilt, BPF_ANY))
@@ -351,7 +554,7 @@ static __u64 stat_sum(enum xlb_stat reason)
 static void clear_flows(const struct bcase *c)
 {
 	struct xlb_flow_key k;
-	int i, fd = bpf_map__fd(b.xlb->maps.XLB_FLOWS_MAP);
+	int i, fd = bpf_map__fd(b.xlb->maps.BENCH_CT_MAP);
 
 	for (i = 0; i < c->npkts; i++) {
 		/* The builder's spec is gone; re-derive the key from the frame. */
@@ -371,7 +574,7 @@ static void clear_flows(const struct bcase *c)
 		}
 		memcpy(&k.sport, p->buf + p->l4_off, 2);
 		memcpy(&k.dport, p->buf + p->l4_off + 2, 2);
-		bpf_map_delete_elem(fd, &k); /* ENOENT is fine */
+		ct_delete(fd, &k);
 	}
 }
 
@@ -613,7 +816,7 @@ static int scale_fill_flows(__u32 nflow, __u32 nsvc, __u32 *filled, __u32 *fille
 	/* Delete the previous point's flows by key (an LRU map has no clear). */
 	for (f = 0; f < *filled; f++) {
 		scale_flow_key(f, *filled_svc, ip4_base("172.16.0.0"), &keys[0]);
-		bpf_map_delete_elem(sf.flows, &keys[0]); /* ENOENT (evicted): fine */
+		ct_delete(sf.flows, &keys[0]);
 	}
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ns = now.tv_sec * 1000000000ull + now.tv_nsec;
@@ -627,8 +830,7 @@ static int scale_fill_flows(__u32 nflow, __u32 nsvc, __u32 *filled, __u32 *fille
 							.svc_id = s + 1, .last_seen_ns = ns,
 							.fwd = XLB_FWD_DSR_L2};
 		}
-		count = n;
-		if (bpf_map_update_batch(sf.flows, keys, vals, &count, NULL)) {
+		if (ct_insert_batch(sf.flows, keys, vals, n)) {
 			fprintf(stderr, "bench_xdp: flow fill: %s\n", strerror(errno));
 			return -1;
 		}
@@ -661,7 +863,7 @@ static double scale_measure(int prog, struct pkt *pkts, int n, __u32 repeat, int
 
 	if (clear)
 		for (i = 0; i < n; i++)
-			bpf_map_delete_elem(sf.flows, &clear[i]);
+			ct_delete(sf.flows, &clear[i]);
 	if (repeat > 1) {
 		ns = run(prog, &pkts[0], repeat, &action);
 		total = ns * n;
@@ -716,7 +918,7 @@ static int scaling(void)
 	    .vfilt = bpf_map__fd(sk->maps.XLB_VIPFILTER_MAP),
 	    .tables = bpf_map__fd(sk->maps.XLB_TABLES_MAP),
 	    .bends = bpf_map__fd(sk->maps.XLB_BACKENDS_MAP),
-	    .flows = bpf_map__fd(sk->maps.XLB_FLOWS_MAP),
+	    .flows = bpf_map__fd(sk->maps.BENCH_CT_MAP),
 	    .stats = bpf_map__fd(sk->maps.XLB_STATS_MAP),
 	    .prog = bpf_program__fd(sk->progs.xlb_xdp_ingress)};
 	if (sf.vips < 0 || sf.vaddr < 0 || sf.vfilt < 0 || sf.tables < 0 || sf.bends < 0 ||
@@ -727,7 +929,8 @@ static int scaling(void)
 	printf("# scaling: bench_xlb_scale.bpf.o capacities: %u services, %u backends, %u flows\n",
 	       bpf_map__max_entries(sk->maps.XLB_VIPS_MAP),
 	       bpf_map__max_entries(sk->maps.XLB_BACKENDS_MAP),
-	       bpf_map__max_entries(sk->maps.XLB_FLOWS_MAP));
+	       ct_capacity(sk->maps.BENCH_CT_MAP));
+	ct_print_bytes(sk->maps.BENCH_CT_MAP);
 
 	printf("# scaling: case services flows ns_per_packet ratio_to_xdp_drop xdp_drop_ns"
 	       "  (%d rounds, medians; %d packets per run)\n", SCALE_ROUNDS, SCALE_NPK);
@@ -1022,7 +1225,7 @@ int main(int argc, char **argv)
 		struct xlb_backend bv;
 
 		pkt_flow_key(&s_fn4, &fk);
-		if (bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_FLOWS_MAP), &fk, &fl) ||
+		if (ct_lookup(bpf_map__fd(b.xlb->maps.BENCH_CT_MAP), &fk, &fl) ||
 		    bpf_map_lookup_elem(bpf_map__fd(b.xlb->maps.XLB_BACKENDS_MAP), &fl.backend_id,
 					&bv) || !fl.nat_port) {
 			fprintf(stderr, "bench_xdp: fullnat flow not established\n");
@@ -1057,6 +1260,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
+	ct_print_bytes(b.xlb->maps.BENCH_CT_MAP);
+	svc_print_bytes();
 	printf("# case ns_per_packet ratio_to_xdp_drop  (%d rounds, medians, %.1f s)\n", ROUNDS,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (i = 0; i < NCASES; i++)
