@@ -8,17 +8,20 @@
 # the balancer's address as the source, and the reverse NAT map must hold
 # the flows. One arm: everything crosses the balancer's one interface.
 source "$(dirname "$0")/lib.sh"
-xt_setup --backends 2
+xt_setup --backends 3
 
 info "backends: VIPs removed from lo, an HTTP server on 8080"
-for b in be1 be2; do
+for b in be1 be2 be3; do
 	in_ns "$b" ip addr del "$XT_VIP/32" dev lo
 	in_ns "$b" ip -6 addr del "$XT_VIP6/128" dev lo
-	xt_bg in_ns "$b" "$XT_PY" "$XT_TOP/tools/lab-httpd.py" "$b" 8080
 done
-for b in be1 be2; do
-	wait_for 10 in_ns "$b" sh -c "ss -Hltn 'sport = :8080' | grep -q LISTEN" ||
-		fail "$b: no server on 8080"
+# be3, added at runtime below, serves on another port
+for b in be1:8080 be2:8080 be3:8081; do
+	xt_bg in_ns "${b%:*}" "$XT_PY" "$XT_TOP/tools/lab-httpd.py" "${b%:*}" "${b#*:}"
+done
+for b in be1:8080 be2:8080 be3:8081; do
+	wait_for 10 in_ns "${b%:*}" sh -c "ss -Hltn 'sport = :${b#*:}' | grep -q LISTEN" ||
+		fail "${b%:*}: no server on ${b#*:}"
 done
 
 cat >"$XT_CONF" <<CONF
@@ -45,6 +48,13 @@ services:
         port: 8080
       - address: fd00::12
         port: 8080
+  - name: dsr
+    vip: $XT_VIP
+    port: 81
+    health_check:
+      type: none
+    backends:
+      - address: 10.0.0.11
 CONF
 lbd_start
 
@@ -85,6 +95,21 @@ assert_ge "$(echo "$s" | jget "d['nat']['nat_new']")" 61 "lbctl stats: nat_new"
 assert_ge "$(echo "$s" | jget "d['global']['fwd_nat_reply']")" 100 "lbctl stats: fwd_nat_reply"
 assert_eq "$(echo "$s" | jget "d['global']['drop_nat'] + d['global']['drop_nat_ports']")" 0 \
 	"NAT drops"
+info "lbctl backend add --port: be3 on 8081 at runtime; refused for a DSR service"
+lbctl backend add web 10.0.0.13 --port 8081
+bl=$(lbctl --json backend list web)
+assert_eq "$(echo "$bl" | jget "[b['port'] for b in d['backends'] if b['address'] == '10.0.0.13'][0]")" 8081 \
+	"backend list: be3's target port"
+assert_eq "$(echo "$bl" | jget "[b['port'] for b in d['backends'] if b['address'] == '10.0.0.11'][0]")" 8080 \
+	"backend list: be1's target port"
+r=$(httpc burst "$XT_VIP" 30 --timeout 3)
+assert_eq "$(echo "$r" | jget "d['errors']")" 0 "failed requests with be3 added"
+assert_ge "$(counts_of "$r" be3)" 1 "requests served by be3 on 8081"
+out=$(lbctl backend add dsr 10.0.0.12 --port 8080 2>&1) && fail "a target port on a dsr-l2 service was accepted"
+case "$out" in *"forwarding dsr-l2 delivers to the VIP's port"*) ;; *) fail "dsr refusal: $out" ;; esac
+out=$(lbctl backend add web 10.0.0.14 --port 0 2>&1) && fail "--port 0 was accepted"
+info "  refused: $out"
+
 lbctl stats | grep -q "^nat: " || fail "lbctl stats: no nat line"
 assert_ge "$(echo "$s" | jget "d['nat']['ports']")" 16 "SNAT ports"
 
@@ -97,6 +122,8 @@ lbd_stop
 sleep 0.5
 lbd_start
 ka_done "$ka_pid" "$XT_WORK/ka2.json" "keep-alive across the restart"
+assert_eq "$(lbctl --json backend list web | jget "[b['port'] for b in d['backends'] if b['address'] == '10.0.0.13'][0]")" \
+	8081 "be3's target port after the restart (state file)"
 assert_ge "$(echo "$KA_R" | jget "d['requests']")" 30 "keep-alive requests across the restart"
 
 info "a packet to the SNAT address that is no flow's is the kernel's: connection refused"

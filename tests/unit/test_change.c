@@ -34,7 +34,14 @@ static const char yaml[] = "services:\n"
 			   "    port: 53\n"
 			   "    protocol: udp\n"
 			   "    backends:\n"
-			   "      - address: 10.0.0.21\n";
+			   "      - address: 10.0.0.21\n"
+			   "  - name: nat\n"
+			   "    vip: 10.100.0.12\n"
+			   "    port: 80\n"
+			   "    forwarding: fullnat\n"
+			   "    backends:\n"
+			   "      - address: 10.0.0.41\n"
+			   "        port: 8080\n";
 
 struct fixture {
 	struct xlb_config cfg;	    /* the desired state changes are applied to */
@@ -182,13 +189,13 @@ static void test_each_kind(void **st)
 	assert_int_equal(svc(&out, "api")->key.port, htons(443));
 	assert_int_equal(svc(&out, "api")->sched, XLB_SCHED_SH);
 	assert_int_equal(svc(&out, "api")->table_size, 251);
-	assert_int_equal(out.n_services, 3);
+	assert_int_equal(out.n_services, 4);
 	xlb_config_free(&out);
 
 	assert_int_equal(
 	    apply(f, "service.remove", "{\"service\":\"dns\"}", &out, err, sizeof(err)), XLB_CH_OK);
 	assert_null(svc(&out, "dns"));
-	assert_int_equal(out.n_services, 1);
+	assert_int_equal(out.n_services, 2);
 	xlb_config_free(&out);
 
 	assert_int_equal(apply(f, "acl.add", "{\"list\":\"deny\",\"prefix\":\"192.0.2.0/24\"}",
@@ -287,6 +294,10 @@ static void test_refused(void **st)
 	     "service \"web\" already has backend 10.0.0.11"},
 	    {"backend.add", "{\"service\":\"web\",\"address\":\"10.100.0.10\"}", XLB_CH_INVALID,
 	     "address \"10.100.0.10\": is the service's own VIP"},
+	    {"backend.add", "{\"service\":\"web\",\"address\":\"10.0.0.13\",\"port\":8080}",
+	     XLB_CH_INVALID,
+	     "service \"web\": forwarding dsr-l2 delivers to the VIP's port; a backend port needs "
+	     "address translation (forwarding: nat or fullnat)"},
 	    {"backend.remove", "{\"service\":\"web\",\"address\":\"10.0.0.99\"}", XLB_CH_NOT_FOUND,
 	     "service \"web\": no backend 10.0.0.99"},
 	    {"backend.drain", "{\"service\":\"web\",\"address\":\"10.0.0.99\"}", XLB_CH_NOT_FOUND,
@@ -391,6 +402,7 @@ static void test_state_file_round_trip(void **st)
 		{ "service.remove", "{\"service\":\"dns\"}" },
 		{ "acl.add", "{\"list\":\"deny\",\"prefix\":\"192.0.2.0/24\"}" },
 		{ "ratelimit.set", "{\"service\":\"web\",\"rate\":50,\"burst\":100}" },
+		{ "backend.add", "{\"service\":\"nat\",\"address\":\"10.0.0.42\",\"port\":8081}" },
 	};
 	struct fixture *f = *st;
 	struct xlb_config base, next, replayed;
@@ -415,6 +427,8 @@ static void test_state_file_round_trip(void **st)
 		fail_msg("replayed state differs: %s", why);
 	assert_true(be(&replayed, "web", "10.0.0.12")->drain);
 	assert_int_equal(be(&replayed, "web", "10.0.0.12")->drain_since_ms, 1700000000000LL);
+	assert_int_equal(be(&replayed, "nat", "10.0.0.42")->port, 8081); /* #19 */
+	assert_int_equal(be(&replayed, "nat", "10.0.0.41")->port, 8080);
 	json_decref(state);
 	xlb_config_free(&replayed);
 	xlb_config_free(&base);

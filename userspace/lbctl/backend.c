@@ -51,6 +51,7 @@ static int do_backend_add(const struct command *c, char **argv, int argc)
 {
 	json_t *r, *args;
 	long w = -1;
+	unsigned long port = 0;
 	int i, n = 0;
 	char *pos[2];
 
@@ -64,6 +65,15 @@ static int do_backend_add(const struct command *c, char **argv, int argc)
 				return EXIT_USAGE;
 		} else if (!strncmp(argv[i], "--weight=", 9)) {
 			if (check_weight(argv[i] + 9, &w))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--port") || !strncmp(argv[i], "--port=", 7)) {
+			const char *v = argv[i][6] ? argv[i] + 7 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (!v) {
+				fprintf(stderr, "lbctl: --port needs a value\n");
+				return EXIT_USAGE;
+			}
+			if (parse_uint_opt("--port", v, 1, 65535, &port))
 				return EXIT_USAGE;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "lbctl: backend add: unknown option \"%s\"\n", argv[i]);
@@ -85,6 +95,8 @@ static int do_backend_add(const struct command *c, char **argv, int argc)
 	args = json_pack("{s:s, s:s}", "service", pos[0], "address", pos[1]);
 	if (w >= 0)
 		json_object_set_new(args, "weight", json_integer(w));
+	if (port)
+		json_object_set_new(args, "port", json_integer((json_int_t)port));
 	if (call("backend.add", args, &r))
 		return 1;
 	if (r)
@@ -162,9 +174,10 @@ static const struct command cmds[] = {
 	  "the connection table that saw a packet in the last 60 s), time left of a\n"
 	  "drain and counters.",
 	  do_backend_list },
-	{ "backend add", "SERVICE ADDRESS [--weight N]", 2, 4,
+	{ "backend add", "SERVICE ADDRESS [--weight N] [--port P]", 2, 6,
 	  "Add backend ADDRESS (IPv4 or IPv6, same family as the VIP) to SERVICE with\n"
-	  "weight N (0..65535, default 100). Takes effect at once.",
+	  "weight N (0..65535, default 100). --port P: the backend's target port\n"
+	  "(forwarding nat and fullnat only; default the VIP's port). Takes effect at once.",
 	  do_backend_add },
 	{ "backend remove", "SERVICE ADDRESS", 2, 2,
 	  "Remove backend ADDRESS from SERVICE. Its established flows are moved to\n"

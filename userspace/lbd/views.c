@@ -64,6 +64,8 @@ json_t *lbd_backend_json(struct lbd *l, const struct xlb_cfg_service *s,
 		      (json_int_t)b->weight, "state", b->weight ? "active" : "idle");
 	if (!o)
 		return NULL;
+	if (xlb_fwd_is_nat(s->fwd)) /* #19: where the balancer sends its flows */
+		json_object_set_new(o, "port", json_integer(b->port ? b->port : ntohs(s->key.port)));
 	if (!xlb_dp_backend_id(l->dp, &s->key, &b->addr, b->family, &id)) {
 		json_object_set_new(o, "id", json_integer(id));
 		xlb_dp_backend_counters(l->dp, id, &c);

@@ -117,6 +117,15 @@ int xlb_change_from_cmd(const char *cmd, const json_t *args, long long now_ms,
 	} else if (ch->op == XLB_CH_BACKEND_ADD) {
 		ch->weight = XLB_DEFAULT_WEIGHT;
 	}
+	if (ch->op == XLB_CH_BACKEND_ADD && json_object_get(args, "port")) {
+		json_int_t p = json_integer_value(json_object_get(args, "port"));
+
+		if (p < 1 || p > 65535) {
+			snprintf(err, errlen, "port %lld: expected 1..65535", (long long)p);
+			return -EINVAL;
+		}
+		ch->port = (__u16)p;
+	}
 	if (ch->op == XLB_CH_SERVICE_ADD) {
 		ch->def = json_deep_copy(args);
 		if (!ch->def)
@@ -395,6 +404,13 @@ enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct x
 				 astr);
 			return XLB_CH_EXISTS;
 		}
+		if (ch->op == XLB_CH_BACKEND_ADD && ch->port && !xlb_fwd_is_nat(s->fwd)) {
+			snprintf(err, errlen,
+				 "service \"%s\": forwarding %s delivers to the VIP's port; a "
+				 "backend port needs address translation (forwarding: nat or fullnat)",
+				 s->name, xlb_fwd_name(s->fwd));
+			return XLB_CH_INVALID;
+		}
 		if (ch->op == XLB_CH_BACKEND_ADD &&
 		    xlb_cfg_check_addr(doc, s, false, &a, family, why, sizeof(why))) {
 			snprintf(err, errlen, "address \"%s\": %s", astr, why);
@@ -419,6 +435,8 @@ enum xlb_change_res xlb_change_apply(const struct xlb_change *ch, const struct x
 		break;
 	case XLB_CH_BACKEND_ADD:
 		bo = json_pack("{s:i}", "weight", (json_int_t)ch->weight);
+		if (bo && ch->port)
+			json_object_set_new(bo, "port", json_integer(ch->port));
 		break;
 	case XLB_CH_BACKEND_REMOVE:
 		bo = json_pack("{s:b}", "removed", 1);

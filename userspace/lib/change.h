@@ -38,6 +38,7 @@ struct xlb_change {
 	char address[XLB_ADDR_STRLEN]; /* backend ops */
 	__u32 weight;		       /* add (default 100), weight */
 	bool has_weight;
+	__u16 port;		       /* add: target port (#19: nat/fullnat only), 0: the VIP's */
 	json_t *def;		    /* service.add: a state.h service definition (owned) */
 	bool allow;		    /* acl ops: the allow list (services only), else deny */
 	struct xlb_cidr prefix;	    /* acl ops */

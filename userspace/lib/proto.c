@@ -45,6 +45,7 @@ static const struct xlb_arg_spec backend_add_args[] = {
 	{ "service", XLB_ARG_STRING, true, 0 },
 	{ "address", XLB_ARG_STRING, true, 0 },
 	{ "weight", XLB_ARG_UINT, false, XLB_MAX_WEIGHT },
+	{ "port", XLB_ARG_UINT, false, 65535 }, /* #19: target port, nat/fullnat only */
 	{ NULL },
 };
 static const struct xlb_arg_spec backend_remove_args[] = {

@@ -191,6 +191,8 @@ json_t *xlb_state_diff(const struct xlb_config *base, const struct xlb_config *e
 
 			if (!bb || bb->weight != eb->weight)
 				json_object_set_new(bo, "weight", json_integer(eb->weight));
+			if (eb->port && (!bb || bb->port != eb->port)) /* #19 */
+				json_object_set_new(bo, "port", json_integer(eb->port));
 			if (eb->drain)
 				json_object_set_new(bo, "drain_since_ms",
 						    json_integer(eb->drain_since_ms));
@@ -489,17 +491,18 @@ static int apply_backends(const struct xlb_config *eff, const char *name, json_t
 	json_object_foreach(bes, k, bo) {
 		struct xlb_cfg_backend *b, *nb;
 		struct xlb_addr addr;
-		json_t *w, *d, *r;
-		json_int_t n = XLB_DEFAULT_WEIGHT;
+		json_t *w, *d, *r, *p;
+		json_int_t n = XLB_DEFAULT_WEIGHT, port = 0;
 		__u8 family;
 
 		w = json_object_get(bo, "weight");
 		d = json_object_get(bo, "drain_since_ms");
 		r = json_object_get(bo, "removed");
+		p = json_object_get(bo, "port");
 		if (!json_is_object(bo) || xlb_addr_parse(k, &addr, &family) ||
 		    (w && json_uint(w, XLB_MAX_WEIGHT, &n)) || (d && !json_is_integer(d)) ||
-		    (r && !json_is_boolean(r)) ||
-		    json_object_size(bo) != (size_t)!!w + !!d + !!r) {
+		    (r && !json_is_boolean(r)) || (p && (json_uint(p, 65535, &port) || !port)) ||
+		    json_object_size(bo) != (size_t)!!w + !!d + !!r + !!p) {
 			snprintf(err, errlen, "services.%s.backends.%s: not a valid backend override",
 				 name, k);
 			return -EINVAL;
@@ -538,6 +541,12 @@ static int apply_backends(const struct xlb_config *eff, const char *name, json_t
 		}
 		if (w)
 			b->weight = n;
+		if (p && !xlb_fwd_is_nat(s->fwd)) /* the service changed mode since */
+			warnf(warn, warnlen, "service \"%s\": backend %s: forwarding %s has no "
+			      "target port; port %lld dropped", name, k, xlb_fwd_name(s->fwd),
+			      (long long)port);
+		else if (p)
+			b->port = (__u16)port;
 		b->drain = d != NULL;
 		b->drain_since_ms = d ? json_integer_value(d) : 0;
 	}
