@@ -333,7 +333,8 @@ static int load(struct xlb_dp *dp)
 	if (dp->want_backends) {
 		struct bpf_map *by_id[] = { DP_MAP(dp, XLB_BACKENDS_MAP), DP_MAP(dp, XLB_BE_STATS_MAP),
 					    DP_MAP(dp, XLB_CONNS_MAP), DP_MAP(dp, XLB_NHCACHE_MAP),
-					    DP_MAP(dp, XLB_CAPS_MAP) /* #21 */ };
+					    DP_MAP(dp, XLB_CAPS_MAP) /* #21 */,
+					    DP_MAP(dp, XLB_NATBE_MAP) /* #19 */ };
 		__u32 have = xlb_dp_pinned_max_backends(dp->pin_dir);
 		size_t k;
 
