@@ -113,6 +113,8 @@ xt_cleanup() {
 	fi
 	# lbd keeps a lock file per pin dir in /run/xlb (named after the path).
 	rm -rf "$XT_PIN_DIR" "$XT_SOCK" "/run/xlb/$(echo "${XT_PIN_DIR#/}" | tr / _).lock"
+	# tools/decap-install --syn-cookie-secret keeps each backend's secret here.
+	rm -f /run/xlb/synck-*-"$XT_NAME"-be*.secret
 	"$XT_LAB" down "$XT_NAME"
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$XT_WORK" ] && [ -s "$XT_WORK/lbd.log" ]; then
 		echo "---- lbd log (last 60 lines) ----"
