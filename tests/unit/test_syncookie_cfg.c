@@ -110,15 +110,26 @@ static void test_secret_hex(void **state)
 
 static void test_auto_hysteresis(void **state)
 {
+	unsigned int q = 0, i;
+
 	(void)state;
-	assert_false(xlb_sc_auto_step(false, 100, 0.1));
-	assert_true(xlb_sc_auto_step(false, XLB_SC_AUTO_SYN_RATE, 0.1));
-	assert_true(xlb_sc_auto_step(false, 0, XLB_SC_AUTO_TABLE_FILL));
-	/* on: stays on until both fall below half of their thresholds */
-	assert_true(xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.6, 0.1));
-	assert_true(xlb_sc_auto_step(true, 0, XLB_SC_AUTO_TABLE_FILL * 0.6));
+	assert_false(xlb_sc_auto_step(false, &q, 100, 0.1));
+	assert_false(xlb_sc_auto_step(false, &q, XLB_SC_AUTO_SYN_RATE * 0.6, 0.1)); /* not yet */
+	assert_true(xlb_sc_auto_step(false, &q, XLB_SC_AUTO_SYN_RATE, 0.1));
+	assert_true(xlb_sc_auto_step(false, &q, 0, XLB_SC_AUTO_TABLE_FILL));
+	/* on: stays on while either is above half of its threshold */
+	assert_true(xlb_sc_auto_step(true, &q, XLB_SC_AUTO_SYN_RATE * 0.6, 0.1));
+	assert_true(xlb_sc_auto_step(true, &q, 0, XLB_SC_AUTO_TABLE_FILL * 0.6));
+	/* and below both, off only after XLB_SC_AUTO_HOLD quiet samples in a row */
+	for (i = 1; i < XLB_SC_AUTO_HOLD; i++)
+		assert_true(xlb_sc_auto_step(true, &q, XLB_SC_AUTO_SYN_RATE * 0.3, 0.1));
+	assert_true(xlb_sc_auto_step(true, &q, XLB_SC_AUTO_SYN_RATE * 0.6, 0.1)); /* resets */
+	for (i = 1; i < XLB_SC_AUTO_HOLD; i++)
+		assert_true(xlb_sc_auto_step(true, &q, XLB_SC_AUTO_SYN_RATE * 0.4,
+					     XLB_SC_AUTO_TABLE_FILL * 0.4));
 	assert_false(
-	    xlb_sc_auto_step(true, XLB_SC_AUTO_SYN_RATE * 0.4, XLB_SC_AUTO_TABLE_FILL * 0.4));
+	    xlb_sc_auto_step(true, &q, XLB_SC_AUTO_SYN_RATE * 0.4, XLB_SC_AUTO_TABLE_FILL * 0.4));
+	assert_int_equal(q, 0);
 	/* the runtime state dp_svc.c reads */
 	{
 		struct xlb_vip_key k = {.port = htons(443), .proto = 6, .family = 4};

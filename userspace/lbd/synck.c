@@ -29,6 +29,7 @@ struct sc_auto {
 	struct xlb_vip_key key;
 	__u64 count;
 	long long at_ms;
+	unsigned int quiet; /* xlb_sc_auto_step's quiet samples */
 };
 
 static struct sc_auto samples[XLB_MAX_SERVICES];
@@ -81,7 +82,7 @@ void lbd_sc_tick(struct lbd *l)
 		if (fresh)
 			continue;
 		on = xlb_sc_auto_get(&cs->key);
-		next = xlb_sc_auto_step(on, rate, fill);
+		next = xlb_sc_auto_step(on, &s->quiet, rate, fill);
 		if (next == on)
 			continue;
 		xlb_sc_auto_set(&cs->key, next);

@@ -151,13 +151,18 @@ int xlb_sc_keys_sync(int map_fd, const __u8 *secret, bool *generated)
 	return 0;
 }
 
-bool xlb_sc_auto_step(bool on, double syn_rate, double table_fill)
+bool xlb_sc_auto_step(bool on, unsigned int *quiet, double syn_rate, double table_fill)
 {
-	if (syn_rate >= XLB_SC_AUTO_SYN_RATE || table_fill >= XLB_SC_AUTO_TABLE_FILL)
+	bool high = syn_rate >= XLB_SC_AUTO_SYN_RATE || table_fill >= XLB_SC_AUTO_TABLE_FILL;
+	bool warm = syn_rate >= XLB_SC_AUTO_SYN_RATE / 2 || table_fill >= XLB_SC_AUTO_TABLE_FILL / 2;
+
+	if (!on || warm) {
+		*quiet = 0;
+		return high || (on && warm);
+	}
+	if (++*quiet < XLB_SC_AUTO_HOLD)
 		return true;
-	if (on &&
-	    (syn_rate >= XLB_SC_AUTO_SYN_RATE / 2 || table_fill >= XLB_SC_AUTO_TABLE_FILL / 2))
-		return true;
+	*quiet = 0;
 	return false;
 }
 

@@ -58,12 +58,17 @@ int xlb_sc_keys_sync(int map_fd, const __u8 *secret, bool *generated);
 
 /*
  * `auto`: on while the service's new-SYN rate (per second) or the connection
- * table's fill (0..1) passes its threshold; off again only below half of
- * both (hysteresis). Returns the new state.
+ * table's fill (0..1) passes its threshold; off again only after both stayed
+ * below half of their thresholds for XLB_SC_AUTO_HOLD samples in a row
+ * (hysteresis in level and time: a flood the interface cannot carry whole
+ * shows a lower rate while cookies are on, and must not make them flap).
+ * *quiet counts those samples (the caller keeps it per service, 0 at
+ * first). Called once a second; returns the new state.
  */
 #define XLB_SC_AUTO_SYN_RATE   20000.0 /* SYNs per second of one service */
 #define XLB_SC_AUTO_TABLE_FILL 0.8     /* fraction of XLB_MAX_FLOWS entries */
-bool xlb_sc_auto_step(bool on, double syn_rate, double table_fill);
+#define XLB_SC_AUTO_HOLD       5       /* quiet samples (seconds) before off */
+bool xlb_sc_auto_step(bool on, unsigned int *quiet, double syn_rate, double table_fill);
 
 /* Runtime state of `auto` services (lbd sets it; dp_svc.c reads it when writing a service). */
 void xlb_sc_auto_set(const struct xlb_vip_key *key, bool on);
