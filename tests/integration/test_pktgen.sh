@@ -133,7 +133,7 @@ SHIM=$XT_TOP/build/tests/lib/refuse_live.so
 N=20000
 "$SINK" attach "$RX" pg1
 read -r before _ < <("$SINK" count "$RX" pg1)
-out=$(LD_PRELOAD=$SHIM "$PG" --netns "$GEN" --iface pg0 --dst-mac "$MAC" -q --src 10.9.0.100-10.9.0.199 \
+out=$(LD_PRELOAD=$SHIM "$PG" --engine auto --netns "$GEN" --iface pg0 --dst-mac "$MAC" -q --src 10.9.0.100-10.9.0.199 \
 	--dst 10.9.0.1 --flows 100 --count $N 2>"$ERRF") ||
 	fail "auto under refuse_live.so failed: $(cat "$ERRF")"
 read -r after _ < <("$SINK" count "$RX" pg1)
