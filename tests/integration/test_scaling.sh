@@ -58,11 +58,13 @@ pg --src 10.0.2.1-10.0.2.250 --rate 400 --duration 12
 sleep 2
 n1=$(new_flows)
 info "  new flows counted by the data path: $((n1 - n0)) (sent: 4800)"
-if [ "$(runs)" = 0 ] && [ $((n1 - n0)) -lt 600 ]; then
-	# Far fewer than sent (some loss is normal here: ~40%): the lab lost
-	# pktgen's frames (XDP_TX out of a veth needs GRO or XDP on
-	# its peer, ../shared/PLATFORM.md), not lbd: set GRO again, send again.
-	info "  pktgen's frames did not reach the balancer: GRO on the client's peer again, resend"
+if [ "$(runs)" = 0 ]; then
+	# No breach seen: the lab lost pktgen's frames (some loss is normal
+	# here, ~40%; XDP_TX out of a veth needs GRO or XDP on its peer,
+	# ../shared/PLATFORM.md), in whole seconds at times (a fresh-clone run
+	# counted 2720 of 4800 and no 4 s in a row above the bound), not lbd:
+	# set GRO again, send again.
+	info "  no sustained breach reached the balancer: GRO on the client's peer again, resend"
 	in_ns sw ethtool -K "$XT_NAME-clip" gro off >/dev/null 2>&1 || true
 	in_ns sw ethtool -K "$XT_NAME-clip" gro on >/dev/null 2>&1 || true
 	n0=$(new_flows)
