@@ -891,7 +891,8 @@ static void test_via_vip(void **state)
 	assert_int_equal(xlb_hc_add(hc, &chk, &be, XLB_AF_INET, port, &cnt, &t), 0);
 	sp_run(hc, epfd, l, 350);
 	assert_true(cnt >= 2);
-	assert_int_equal(via.calls, cnt);
+	/* every probe was steered first; the last may still be in flight (no result yet) */
+	assert_true(via.calls == cnt || via.calls == cnt + 1);
 	assert_int_equal(via.proto, IPPROTO_TCP);
 	assert_true(via.sport != 0 && via.sport != port);
 	assert_ptr_equal(via.user, &cnt);
